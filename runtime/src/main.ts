@@ -1,0 +1,42 @@
+// Entry point of the limen executable: picks the command from argv[0] (a symlink such as `svc`)
+// or from the first argument, and loads only that command's module.
+import * as std from "qjs:std";
+import { cpu, engineVersion } from "limen:native";
+
+interface Command {
+  summary: string;
+  load: () => Promise<{ main(args: string[]): Promise<number> | number }>;
+}
+
+const commands: Record<string, Command> = {
+  selftest: { summary: "check the engine and the kernel interface on this machine", load: () => import("./commands/selftest") },
+};
+
+/** Exit status for a wrong invocation, as s6 tools use it. */
+const usageError = 100;
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return ["usage: limen <command> [args...]", "       limen --version", "commands:", ...lines].join("\n");
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const self = (argv[0] ?? "limen").split("/").pop() ?? "limen";
+  const [name, args] = Object.hasOwn(commands, self) ? [self, argv.slice(1)] : [argv[1], argv.slice(2)];
+  if (name === "--version" || name === "version") {
+    console.log(`limen ${LIMEN_VERSION} (QuickJS-ng ${engineVersion}, ${cpu})`);
+    return 0;
+  }
+  if (name === "--help" || name === "help") {
+    console.log(usage());
+    return 0;
+  }
+  const command = name === undefined ? undefined : Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    std.err.puts(`limen: ${name === undefined ? "no command given" : `unknown command "${name}"`}\n${usage()}\n`);
+    return usageError;
+  }
+  return (await command.load()).main(args);
+}
+
+std.exit(await dispatch(scriptArgs));

@@ -1,0 +1,91 @@
+// limen:native (runtime/native/native.c). Failures throw NativeError.
+declare module "limen:native" {
+  /** An Error from a failed kernel call: `message` starts with `code` and names the call and its argument. */
+  export interface NativeError extends Error {
+    code: string;
+    errno: number;
+    syscall: string;
+    path?: string;
+  }
+
+  export const cpu: string;
+  export const engineVersion: string;
+
+  export function mount(source: string | null, target: string, fstype: string | null, flags: number, data?: string): void;
+  export function umount(target: string, flags?: number): void;
+  export function chroot(path: string): void;
+  export function pivotRoot(newRoot: string, putOld: string): void;
+  export function mknod(path: string, mode: number, major: number, minor: number): void;
+  export function chmod(path: string, mode: number): void;
+  export function chown(path: string, uid: number, gid: number): void;
+  export function umask(mask: number): number;
+  export function sethostname(name: string): void;
+  export function setsid(): number;
+  export function sync(): void;
+  export function reboot(action: "restart" | "halt" | "poweroff"): never;
+
+  export interface SpawnOptions {
+    /** Program to run; searched in PATH when it has no slash. Defaults to argv[0]. */
+    file?: string;
+    cwd?: string;
+    uid?: number;
+    gid?: number;
+    /** Supplementary groups; defaults to [gid] when gid is set. */
+    groups?: number[];
+    umask?: number;
+    newSession?: boolean;
+    /** Child fd i is a copy of fds[i] (-1 closes it). Every other fd is closed. Default: keep 0, 1, 2. */
+    fds?: number[];
+  }
+  /** Starts a process with a clean signal mask and default handlers; returns its pid. Exec failures throw. */
+  export function spawn(argv: string[], env: string[], options: SpawnOptions): number;
+
+  export function unixListen(path: string, datagram?: boolean): number;
+  export function unixConnect(path: string, datagram?: boolean): number;
+  export function accept(fd: number): number | null;
+  export function netlinkOpen(protocol: number, groups: number): number;
+
+  export interface InotifyEvent {
+    wd: number;
+    mask: number;
+    cookie: number;
+    name: string;
+  }
+  export function inotifyInit(): number;
+  export function inotifyAddWatch(fd: number, path: string, mask: number): number;
+  export function inotifyRmWatch(fd: number, wd: number): void;
+  export function inotifyRead(fd: number): InotifyEvent[];
+
+  export const MS_RDONLY: number;
+  export const MS_NOSUID: number;
+  export const MS_NODEV: number;
+  export const MS_NOEXEC: number;
+  export const MS_REMOUNT: number;
+  export const MS_BIND: number;
+  export const MS_MOVE: number;
+  export const MS_REC: number;
+  export const MS_PRIVATE: number;
+  export const MS_RELATIME: number;
+  export const MNT_FORCE: number;
+  export const MNT_DETACH: number;
+  export const S_IFCHR: number;
+  export const S_IFBLK: number;
+  export const S_IFIFO: number;
+  export const NETLINK_ROUTE: number;
+  export const NETLINK_KOBJECT_UEVENT: number;
+  export const IN_MODIFY: number;
+  export const IN_ATTRIB: number;
+  export const IN_CLOSE_WRITE: number;
+  export const IN_MOVED_FROM: number;
+  export const IN_MOVED_TO: number;
+  export const IN_CREATE: number;
+  export const IN_DELETE: number;
+  export const IN_DELETE_SELF: number;
+  export const IN_MOVE_SELF: number;
+  export const IN_ISDIR: number;
+  export const IN_IGNORED: number;
+  export const IN_Q_OVERFLOW: number;
+}
+
+/** Injected by the bundler from package.json. */
+declare const LIMEN_VERSION: string;
