@@ -54,7 +54,13 @@ export function cachedDir(kind: string, key: string, produce: (dir: string) => P
       await rm(tmp, { recursive: true, force: true });
       throw e;
     }
-    await rename(tmp, dir);
+    try {
+      await rename(tmp, dir);
+    } catch (e) {
+      // another build process produced the same key first: its result is equivalent
+      await rm(tmp, { recursive: true, force: true });
+      if (!existsSync(dir)) throw e;
+    }
     return dir;
   })();
   inFlight.set(dir, p);

@@ -1,0 +1,88 @@
+// The service database: what the host's configuration compiler (image/) writes to
+// /etc/limen/services.json and what `svc` reads on the device. Versioned: a device refuses a
+// database whose version it does not know.
+//
+// Files on the device (written by the image builder from the compiled configuration):
+//   /etc/limen/services.json          this database
+//   /etc/limen/s6/<name>/             s6 service directory of each longrun: run, finish,
+//                                     notification-fd (when ready-notified), log/run (consumer)
+//   /etc/limen/oneshot/<name>/up      oneshot scripts (down is optional), run with SERVICE=<name>
+// At run time:
+//   /run/service/                     s6-svscan's scan directory (longruns are linked in here)
+//   /run/services/outputs/<name>/<key> outputs
+//   /run/services/state/              svc's own state (oneshot up/down, lock)
+
+export const databaseVersion = 1;
+
+export type ServiceType = "longrun" | "oneshot" | "bundle";
+
+export interface ServiceEntry {
+  type: ServiceType;
+  /** Names of services this one needs up first (for a bundle: its contents). */
+  dependencies: string[];
+  /** Started by a controller, not at boot: it and its dependents stay out of the default set. */
+  controlled: boolean;
+  /** Milliseconds to wait for up/ready (0: forever). */
+  timeoutUp: number;
+  /** Milliseconds to wait for down (0: forever). */
+  timeoutDown: number;
+  /** longrun: the fd the daemon writes a line to when ready; null when not ready-notified. */
+  notificationFd: number | null;
+  /** Output keys the service declares it writes (informative; outputs can hold more). */
+  outputs: string[];
+  /** References to other services' outputs, resolved when the service starts. */
+  outputRefs: { service: string; path: string }[];
+}
+
+export interface Database {
+  version: typeof databaseVersion;
+  services: Record<string, ServiceEntry>;
+}
+
+const types: ServiceType[] = ["longrun", "oneshot", "bundle"];
+
+function fail(where: string, what: string): never {
+  throw new Error(`service database: ${where}: ${what}`);
+}
+
+function strings(v: unknown, where: string): string[] {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) fail(where, "must be a list of strings");
+  return v as string[];
+}
+
+function millis(v: unknown, where: string): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) fail(where, "must be a whole number of milliseconds >= 0");
+  return v;
+}
+
+/**
+ * Checks a parsed database (the device cannot afford zod; the host validates with its own schema
+ * in image/, and the tests run both on the same files). Every dependency must name a service.
+ */
+export function checkDatabase(raw: unknown, source: string): Database {
+  if (typeof raw !== "object" || raw === null) fail(source, "is not a JSON object");
+  const db = raw as { version?: unknown; services?: unknown };
+  if (db.version !== databaseVersion) fail(source, `version ${JSON.stringify(db.version)} is not ${databaseVersion}: this svc is too old or too new for it`);
+  if (typeof db.services !== "object" || db.services === null) fail(source, "has no services object");
+  const services = db.services as Record<string, Record<string, unknown>>;
+  for (const [name, s] of Object.entries(services)) {
+    const where = `${source}: services.${name}`;
+    if (!/^[A-Za-z0-9_.@-]+$/.test(name)) fail(where, "name may only hold letters, digits and _ . @ -");
+    if (typeof s !== "object" || s === null) fail(where, "is not an object");
+    if (!types.includes(s.type as ServiceType)) fail(`${where}.type`, `must be one of ${types.join(", ")}`);
+    for (const d of strings(s.dependencies, `${where}.dependencies`)) {
+      if (!Object.hasOwn(services, d)) fail(`${where}.dependencies`, `names unknown service "${d}"`);
+    }
+    if (typeof s.controlled !== "boolean") fail(`${where}.controlled`, "must be true or false");
+    millis(s.timeoutUp, `${where}.timeoutUp`);
+    millis(s.timeoutDown, `${where}.timeoutDown`);
+    if (s.notificationFd !== null && (typeof s.notificationFd !== "number" || !Number.isInteger(s.notificationFd) || s.notificationFd < 3)) {
+      fail(`${where}.notificationFd`, "must be null or an fd number >= 3");
+    }
+    strings(s.outputs, `${where}.outputs`);
+    if (!Array.isArray(s.outputRefs) || s.outputRefs.some((r) => typeof r?.service !== "string" || typeof r?.path !== "string")) {
+      fail(`${where}.outputRefs`, "must be a list of {service, path}");
+    }
+  }
+  return raw as Database;
+}
