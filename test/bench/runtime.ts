@@ -1,0 +1,99 @@
+// `npm run bench`: size and start-up of the limen executable on every CPU, against a static C
+// program that does nothing, built with the same toolchain and measured in the same run.
+import { execFileSync } from "node:child_process";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { cachedDir, hashOf, projectRoot } from "../../image/lib/cache.ts";
+import { run } from "../../image/lib/run.ts";
+import { build } from "../../runtime/build/main.ts";
+import { targets, type Target } from "../../runtime/build/targets.ts";
+import { compile, linkStatic, toolchain } from "../../runtime/build/toolchain.ts";
+
+const runs = Number(process.env.BENCH_RUNS ?? 21);
+const here = join(projectRoot, "test", "bench");
+
+/** Size targets from the runtime issue, in bytes. */
+const sizeLimit: Record<Target["cpu"], number | undefined> = {
+  x86_64: undefined, aarch64: 900_000, armv7: 900_000, mipsel: 1_100_000, mips: 1_100_000,
+};
+const qemuStartRatioLimit = 5;
+const nativeStartLimitMs = 3;
+
+async function hostTool(name: string): Promise<string> {
+  const src = join(here, `${name}.c`);
+  const dir = await cachedDir("bench", `${name}-${hashOf(await readFile(src))}`, async (out) => {
+    await run(["gcc", "-O2", "-Wall", "-Werror", src, "-o", join(out, name)]);
+  });
+  return join(dir, name);
+}
+
+async function emptyProgram(t: Target): Promise<string> {
+  const tc = await toolchain(t);
+  const obj = await compile(tc, join(here, "empty.c"), [], []);
+  const dir = await cachedDir(`bench/${t.cpu}`, `empty-${hashOf(tc.id, obj)}`, async (out) => {
+    await linkStatic(tc, [obj], join(out, "empty"));
+  });
+  return join(dir, "empty");
+}
+
+interface Timing {
+  medianMs: number;
+  maxRssKiB: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function measure(timer: string, command: string[]): Timing {
+  const out = execFileSync(timer, [String(runs), ...command], { encoding: "utf8" });
+  const rows = out.trim().split("\n").map((l) => l.split(" ").map(Number));
+  return { medianMs: median(rows.map((r) => r[0]! / 1000)), maxRssKiB: Math.max(...rows.map((r) => r[1]!)) };
+}
+
+function which(program: string): string {
+  return execFileSync("sh", ["-c", `command -v ${program}`], { encoding: "utf8" }).trim();
+}
+
+const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
+const verdict = (ok: boolean) => (ok ? "ok" : "MISSED");
+
+async function main(): Promise<void> {
+  await build(targets.map((t) => t.cpu));
+  const rebuildStart = Date.now();
+  const built = await build(targets.map((t) => t.cpu));
+  const rebuildSeconds = (Date.now() - rebuildStart) / 1000;
+  const timer = await hostTool("spawn-timer");
+
+  console.log(`limen runtime benchmark: ${runs} runs each, median start-up of \`limen --version\`\n`);
+  const header = ["cpu", "binary", "bytecode", "start", "empty C", "ratio", "max RSS", "empty C", "ratio", "targets"];
+  const rows: string[][] = [];
+  for (const t of targets) {
+    const b = built.find((x) => x.cpu === t.cpu)!;
+    const empty = await emptyProgram(t);
+    const prefix = t.qemu ? [which(t.qemu)] : [];
+    const limen = measure(timer, [...prefix, b.path, "--version"]);
+    const base = measure(timer, [...prefix, empty]);
+    const ratio = limen.medianMs / base.medianMs;
+    const size = (await stat(b.path)).size;
+    const checks: string[] = [];
+    const limit = sizeLimit[t.cpu];
+    if (limit) checks.push(`size<=${(limit / 1e6).toFixed(1)}MB ${verdict(size <= limit)}`);
+    if (t.qemu) checks.push(`start<=${qemuStartRatioLimit}x ${verdict(ratio <= qemuStartRatioLimit)}`);
+    else checks.push(`start<=${nativeStartLimitMs}ms ${verdict(limen.medianMs <= nativeStartLimitMs)}`);
+    rows.push([
+      t.qemu ? `${t.cpu} (qemu)` : `${t.cpu} (native)`,
+      kib(size), kib(b.bytecode),
+      `${limen.medianMs.toFixed(2)} ms`, `${base.medianMs.toFixed(2)} ms`, `${ratio.toFixed(2)}x`,
+      `${limen.maxRssKiB} KiB`, `${base.maxRssKiB} KiB`, `${(limen.maxRssKiB / base.maxRssKiB).toFixed(2)}x`,
+      checks.join(", "),
+    ]);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+  console.log(`\nrebuild with nothing changed: ${rebuildSeconds.toFixed(1)} s`);
+}
+
+await main();
