@@ -1,0 +1,81 @@
+// The QuickJS-ng engine: sources from Debian's qjs-src package, compiled objects per CPU,
+// and the qjsc bytecode compiler (built for x86_64, and for big-endian MIPS to run under qemu).
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { AptRepo, extractDeb } from "../../image/lib/apt.ts";
+import { cachedDir, hashOf } from "../../image/lib/cache.ts";
+import { compile, linkStatic, toolchain } from "./toolchain.ts";
+import type { Target } from "./targets.ts";
+
+const sid = new AptRepo({ name: "sid", suites: ["sid"], architectures: ["amd64"] });
+/** The engine release this runtime is written and measured against. */
+export const pinnedEngine = "qjs-src=0.17.0-1";
+
+export interface EngineSource {
+  dir: string;
+  packageVersion: string;
+}
+
+let source: Promise<EngineSource> | undefined;
+
+/** Unpacks qjs-src; if sid no longer serves the pinned version, takes the current one and says so. */
+export function engineSource(): Promise<EngineSource> {
+  source ??= (async () => {
+    let pkg;
+    try {
+      [pkg] = await sid.fetch([pinnedEngine]);
+    } catch (e) {
+      [pkg] = await sid.fetch(["qjs-src"]);
+      console.warn(`warning: ${pinnedEngine} is no longer in sid (${(e as Error).message.split("\n")[0]}); using qjs-src ${pkg!.version}`);
+    }
+    const dir = await cachedDir("src", `quickjs-ng-${pkg!.version}`, async (out) => {
+      await extractDeb(pkg!.path, out);
+    });
+    return { dir: join(dir, "usr", "src", "quickjs-ng"), packageVersion: pkg!.version };
+  })();
+  return source;
+}
+
+const engineFiles = ["quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c", "quickjs-libc.c"];
+
+/**
+ * Big-endian builds: the three library functions QuickJS-ng ships as precompiled little-endian
+ * bytecode (Array.fromAsync, Iterator.zip, Iterator.zipKeyed) cannot load there, so they are
+ * left out and their bytecode is not linked. Fails loudly if a new engine version moved them.
+ */
+async function bigEndianQuickjs(src: string): Promise<string> {
+  const original = await readFile(join(src, "quickjs.c"), "utf8");
+  const dir = await cachedDir("src", `quickjs-be-${hashOf(original)}`, async (out) => {
+    let patched = original;
+    const builtins = [...original.matchAll(/#include "builtin-([a-z-]+)\.h"/g)];
+    for (const [line, name] of builtins) {
+      patched = patched.replace(line, `static const uint8_t qjsc_builtin_${name!.replaceAll("-", "_")}[1]; /* little-endian bytecode left out */`);
+    }
+    const definitions = /JS_DefineAutoInitProperty\(ctx, obj\d, JS_ATOM_\w+,\s*JS_AUTOINIT_ID_BYTECODE,[^;]*;/g;
+    const removed = patched.match(definitions)?.length ?? 0;
+    if (builtins.length !== 3 || removed !== 3) {
+      throw new Error(`quickjs.c of this engine version has ${builtins.length} bytecode built-ins and ${removed} definitions of them (expected 3 and 3): update runtime/build/engine.ts for big-endian builds`);
+    }
+    await writeFile(join(out, "quickjs.c"), patched.replace(definitions, "/* left out on big-endian */"));
+  });
+  return join(dir, "quickjs.c");
+}
+
+/** The engine's objects for one CPU. */
+export async function engineObjects(t: Target): Promise<string[]> {
+  const [{ dir }, tc] = await Promise.all([engineSource(), toolchain(t)]);
+  const sources = await Promise.all(
+    engineFiles.map((f) => (f === "quickjs.c" && t.bigEndian ? bigEndianQuickjs(dir) : join(dir, f))),
+  );
+  return Promise.all(sources.map((s) => compile(tc, s, [dir], ["-w"])));
+}
+
+/** qjsc for a CPU, statically linked: x86_64 compiles little-endian bytecode, mips big-endian. */
+export async function qjsc(t: Target): Promise<string> {
+  const [{ dir }, tc, engine] = await Promise.all([engineSource(), toolchain(t), engineObjects(t)]);
+  const main = await compile(tc, join(dir, "qjsc.c"), [dir], ["-w"]);
+  const out = await cachedDir(`qjsc/${t.cpu}`, hashOf([...engine, main]), async (d) => {
+    await linkStatic(tc, [...engine, main], join(d, "qjsc"));
+  });
+  return join(out, "qjsc");
+}

@@ -1,0 +1,121 @@
+// `npm run build`: bundles the device program and builds the limen executable for every CPU
+// into dist/limen-<cpu>. Every step is cached by its inputs under .cache/.
+import { mkdir, rename, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { rollup, type OutputOptions, type RollupOptions } from "rollup";
+import { z } from "zod";
+import { projectRoot } from "../../image/lib/cache.ts";
+import { bytecodeFor } from "./bytecode.ts";
+import { engineObjects, engineSource } from "./engine.ts";
+import { ensureHostTools } from "./host-tools.ts";
+import { targets, type Target } from "./targets.ts";
+import { compile, linkStatic, toolchain } from "./toolchain.ts";
+
+const cpuNames = targets.map((t) => t.cpu);
+const Args = z.object({
+  cpu: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(",") : cpuNames))
+    .pipe(z.array(z.enum(cpuNames as [Target["cpu"], ...Target["cpu"][]]), { error: (i) => `--cpu: ${i.message}; expected a comma-separated list of ${cpuNames.join(", ")}` })),
+  quiet: z.boolean().default(false),
+  tests: z.boolean().default(false),
+});
+
+export const distDir = join(projectRoot, "dist");
+export const testProgramDir = join(projectRoot, "build", "test");
+const nativeDir = join(projectRoot, "runtime", "native");
+
+export interface BuiltBinary {
+  cpu: Target["cpu"];
+  path: string;
+  size: number;
+  bytecode: number;
+}
+
+type BundleConfig = RollupOptions & { output: OutputOptions & { dir: string } };
+interface RollupConfigModule {
+  default: BundleConfig;
+  deviceBundle(entry: string, dir: string, tsconfig: string): BundleConfig;
+}
+
+/** A device program to bundle and link: the product, or the engine test program. */
+interface Program {
+  bundle: BundleConfig;
+  output: (t: Target) => string;
+}
+
+async function bundle(config: BundleConfig): Promise<string> {
+  const b = await rollup(config);
+  try {
+    await b.write(config.output);
+  } finally {
+    await b.close();
+  }
+  return resolve(projectRoot, config.output.dir);
+}
+
+async function buildTarget(t: Target, bundleDir: string, path: string): Promise<BuiltBinary> {
+  const [{ dir: engineDir }, tc] = await Promise.all([engineSource(), toolchain(t)]);
+  const ours = ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror", `-DLIMEN_CPU="${t.cpu}"`];
+  const [engine, native, runner, bytecode] = await Promise.all([
+    engineObjects(t),
+    compile(tc, join(nativeDir, "native.c"), [nativeDir, engineDir], ours),
+    compile(tc, join(nativeDir, "runner.c"), [nativeDir, engineDir], ours),
+    bytecodeFor(t, bundleDir),
+  ]);
+  const modules = await compile(tc, bytecode.source, [nativeDir, engineDir], []);
+  const tmp = `${path}.tmp`;
+  await linkStatic(tc, [runner, native, modules, ...engine], tmp);
+  await rename(tmp, path);
+  return { cpu: t.cpu, path, size: (await stat(path)).size, bytecode: bytecode.size };
+}
+
+async function buildProgram(program: Program, cpus: Target["cpu"][]): Promise<BuiltBinary[]> {
+  const bundleDir = await bundle(program.bundle);
+  const chosen = targets.filter((t) => cpus.includes(t.cpu));
+  await Promise.all(chosen.map((t) => mkdir(dirname(program.output(t)), { recursive: true })));
+  return Promise.all(chosen.map((t) => buildTarget(t, bundleDir, program.output(t))));
+}
+
+async function programs(): Promise<{ product: Program; engineTests: Program }> {
+  const config = (await import(join(projectRoot, "rollup.config.mjs"))) as RollupConfigModule;
+  return {
+    product: { bundle: config.default, output: (t) => join(distDir, `limen-${t.cpu}`) },
+    engineTests: {
+      bundle: config.deviceBundle("test/engine/main.ts", "build/test/bundle", "test/engine/tsconfig.json"),
+      output: (t) => join(testProgramDir, `limen-test-${t.cpu}`),
+    },
+  };
+}
+
+/** Builds dist/limen-<cpu> for the given CPUs and, with `tests`, the engine test programs too. */
+export async function build(cpus: Target["cpu"][], tests = false): Promise<BuiltBinary[]> {
+  ensureHostTools();
+  const { product, engineTests } = await programs();
+  const [built] = await Promise.all([buildProgram(product, cpus), tests ? buildProgram(engineTests, cpus) : []]);
+  const engine = await engineSource();
+  await writeFile(join(distDir, "build-info.json"), JSON.stringify({ engine: `qjs-src ${engine.packageVersion}`, binaries: built.map(({ path, ...b }) => ({ ...b, file: path.split("/").pop() })) }, null, 2) + "\n");
+  return built;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { cpu: { type: "string" }, quiet: { type: "boolean" }, tests: { type: "boolean" } } });
+  const parsed = Args.safeParse(values);
+  if (!parsed.success) {
+    console.error(`build: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+    process.exit(2);
+  }
+  const started = Date.now();
+  try {
+    const built = await build(parsed.data.cpu, parsed.data.tests);
+    if (!parsed.data.quiet) {
+      for (const b of built) console.log(`${b.path.replace(projectRoot + "/", "").padEnd(20)} ${(b.size / 1024).toFixed(0).padStart(5)} KiB (bytecode ${(b.bytecode / 1024).toFixed(1)} KiB)`);
+      console.log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+  } catch (e) {
+    console.error(`build failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,25 @@
+// Device-library tests (test/engine/) run inside the real engine, natively and on every router CPU.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { projectRoot } from "../../image/lib/cache.ts";
+import { runBinary, targets } from "../lib/runtime.ts";
+
+function testProgram(cpu: string): string {
+  const path = join(projectRoot, "build", "test", `limen-test-${cpu}`);
+  if (!existsSync(path)) throw new Error(`${path} is missing: build it with \`npm run build -- --tests\` (npm test does)`);
+  return path;
+}
+
+describe.each(targets)("engine tests on $cpu", (t) => {
+  it("pass, every one, the same cases on every CPU", () => {
+    const r = runBinary(t, [], { path: testProgram(t.cpu) });
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.filter((l) => !l.startsWith("ok "))).toEqual([]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(lines).toContain("ok processes: gid and groups are set before uid");
+    expect(lines).toContain("ok nativeCalls: inotify reports creation, then removal of a watched directory");
+    if (t.qemu) expect(lines).toEqual(runBinary(targets[0]!, [], { path: testProgram(targets[0]!.cpu) }).stdout.trim().split("\n"));
+  });
+});
