@@ -96,7 +96,19 @@ export class AptRepo {
    * Downloads binary packages (`name:arch`, optionally `=version`), reusing earlier downloads.
    * An unpinned package is resolved once and then reused until the cache is cleared.
    */
-  async fetch(specs: string[]): Promise<FetchedPackage[]> {
+  fetch(specs: string[]): Promise<FetchedPackage[]> {
+    return this.serially(() => this.fetchNow(specs));
+  }
+
+  /** apt's state and resolved.json are shared by all callers: one operation at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private serially<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(op, op);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async fetchNow(specs: string[]): Promise<FetchedPackage[]> {
     const index = await this.resolvedIndex();
     const missing = specs.filter((s) => !index[s] || !existsSync(index[s]!.path));
     if (missing.length > 0) {
@@ -108,30 +120,34 @@ export class AptRepo {
   }
 
   private async download(spec: string): Promise<FetchedPackage> {
-    const before = new Set(await readdir(this.debs));
+    const where = this.spec.suites.join(", ");
+    let uris: string;
     try {
-      await run(["apt-get", ...this.options(), "download", spec], { cwd: this.debs });
+      uris = (await run(["apt-get", ...this.options(), "download", "--print-uris", spec])).stdout;
     } catch (e) {
       const out = e instanceof CommandError ? e.output : String(e);
-      throw new Error(`Debian package ${spec} cannot be downloaded from ${this.spec.suites.join(", ")}: ${out.split("\n").find((l) => l.startsWith("E:")) ?? out}`);
+      throw new Error(`Debian package ${spec} is not in ${where}: ${out.split("\n").find((l) => l.startsWith("E:")) ?? out}`);
     }
-    const added = (await readdir(this.debs)).filter((f) => f.endsWith(".deb") && !before.has(f));
-    const name = spec.split(/[:=]/)[0]!;
-    const file = added.find((f) => f.startsWith(`${name}_`)) ?? (await this.findExisting(name, spec));
-    const [, version, arch] = file.replace(/\.deb$/, "").split("_");
-    return { name, version: decodeURIComponent(version!), architecture: arch!, path: join(this.debs, file) };
-  }
-
-  /** apt-get download does nothing when the file is already present: find it by name. */
-  private async findExisting(name: string, spec: string): Promise<string> {
-    const arch = spec.includes(":") ? spec.split(":")[1]!.split("=")[0]! : undefined;
-    const found = (await readdir(this.debs)).filter((f) => f.startsWith(`${name}_`) && (!arch || f.endsWith(`_${arch}.deb`) || f.endsWith("_all.deb")));
-    if (found.length !== 1) throw new Error(`downloaded ${spec} but cannot identify its .deb among ${found.join(", ") || "nothing"}`);
-    return found[0]!;
+    // one line: 'URI' name_version_arch.deb size SHA256:hash
+    const file = uris.trim().split("\n").pop()?.split(" ")[1];
+    if (!file?.endsWith(".deb")) throw new Error(`apt-get cannot say which file holds ${spec}: ${uris}`);
+    if (!existsSync(join(this.debs, file))) {
+      try {
+        await run(["apt-get", ...this.options(), "download", spec], { cwd: this.debs });
+      } catch (e) {
+        throw new Error(`Debian package ${spec} cannot be downloaded from ${where} (network down?): ${(e as Error).message}`);
+      }
+    }
+    const [name, version, arch] = file.replace(/\.deb$/, "").split("_");
+    return { name: name!, version: decodeURIComponent(version!), architecture: arch!, path: join(this.debs, file) };
   }
 
   /** Downloads a source package (`name=version`) and unpacks it with dpkg-source into `dest`. */
-  async source(spec: string, dest: string): Promise<void> {
+  source(spec: string, dest: string): Promise<void> {
+    return this.serially(() => this.sourceNow(spec, dest));
+  }
+
+  private async sourceNow(spec: string, dest: string): Promise<void> {
     await this.ensureLists();
     const dir = join(this.root, "sources", spec.replace(/[^A-Za-z0-9.+~-]/g, "_"));
     await mkdir(dir, { recursive: true });
