@@ -24,6 +24,7 @@ export interface FetchedPackage {
   version: string;
   architecture: string;
   path: string;
+  sha256: string;
 }
 
 export class AptRepo {
@@ -70,19 +71,21 @@ export class AptRepo {
   }
 
   /** Updates the package lists when missing or older than a day. */
-  private ensureLists(force = false): Promise<void> {
-    if (!force && this.listsReady) return this.listsReady;
+  private ensureLists(): Promise<void> {
+    if (this.listsReady) return this.listsReady;
     this.listsReady = (async () => {
       await this.prepare();
+      // the stamp records which sources the lists were made from
       const stamp = join(this.root, "lists", ".updated");
-      const fresh = !force && existsSync(stamp) && Date.now() - (await stat(stamp)).mtimeMs < listsMaxAgeMs;
+      const sources = await readFile(join(this.root, "sources.list"), "utf8");
+      const fresh = existsSync(stamp) && (await readFile(stamp, "utf8")) === sources && Date.now() - (await stat(stamp)).mtimeMs < listsMaxAgeMs;
       if (fresh) return;
       try {
         await run(["apt-get", ...this.options(), "update"]);
       } catch (e) {
         throw new Error(`cannot update the package lists of ${this.spec.suites.join(", ")} from ${mirror} (network down?)\n${(e as Error).message}`);
       }
-      await writeFile(stamp, new Date().toISOString());
+      await writeFile(stamp, sources);
     })();
     return this.listsReady;
   }
@@ -110,7 +113,7 @@ export class AptRepo {
 
   private async fetchNow(specs: string[]): Promise<FetchedPackage[]> {
     const index = await this.resolvedIndex();
-    const missing = specs.filter((s) => !index[s] || !existsSync(index[s]!.path));
+    const missing = specs.filter((s) => !index[s]?.sha256 || !existsSync(index[s]!.path));
     if (missing.length > 0) {
       await this.ensureLists();
       for (const spec of missing) index[spec] = await this.download(spec);
@@ -129,8 +132,8 @@ export class AptRepo {
       throw new Error(`Debian package ${spec} is not in ${where}: ${out.split("\n").find((l) => l.startsWith("E:")) ?? out}`);
     }
     // one line: 'URI' name_version_arch.deb size SHA256:hash
-    const file = uris.trim().split("\n").pop()?.split(" ")[1];
-    if (!file?.endsWith(".deb")) throw new Error(`apt-get cannot say which file holds ${spec}: ${uris}`);
+    const [, file, , hash] = uris.trim().split("\n").pop()?.split(" ") ?? [];
+    if (!file?.endsWith(".deb") || !hash?.startsWith("SHA256:")) throw new Error(`apt-get cannot say which file holds ${spec}: ${uris}`);
     if (!existsSync(join(this.debs, file))) {
       try {
         await run(["apt-get", ...this.options(), "download", spec], { cwd: this.debs });
@@ -139,7 +142,24 @@ export class AptRepo {
       }
     }
     const [name, version, arch] = file.replace(/\.deb$/, "").split("_");
-    return { name: name!, version: decodeURIComponent(version!), architecture: arch!, path: join(this.debs, file) };
+    return { name: name!, version: decodeURIComponent(version!), architecture: arch!, path: join(this.debs, file), sha256: hash.slice(7) };
+  }
+
+  /** Direct dependencies (Depends and Pre-Depends, every alternative) of `name:arch`, as name:arch. */
+  depends(spec: string): Promise<string[]> {
+    return this.serially(async () => {
+      const file = join(this.root, "depends.json");
+      const known: Record<string, string[]> = existsSync(file) ? JSON.parse(await readFile(file, "utf8")) : {};
+      const key = `${spec} ${(await this.fetchNow([spec]))[0]!.sha256}`;
+      if (known[key]) return known[key];
+      await this.ensureLists();
+      const arch = spec.split(":")[1];
+      const { stdout } = await run(["apt-cache", ...this.options(), "depends", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", spec]);
+      const names = [...stdout.matchAll(/^\s*\|?(?:Pre)?Depends: ([^<\s][^\s]*)$/gm)].map((m) => m[1]!);
+      known[key] = [...new Set(names.map((n) => (n.includes(":") || !arch ? n : `${n}:${arch}`)))];
+      await writeFile(file, JSON.stringify(known, null, 1) + "\n");
+      return known[key];
+    });
   }
 
   /** Downloads a source package (`name=version`) and unpacks it with dpkg-source into `dest`. */

@@ -3,18 +3,12 @@
 import { cp, mkdir, readdir, rename } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { AptRepo, extractDeb } from "../../image/lib/apt.ts";
+import { extractDeb } from "../../image/lib/apt.ts";
+import { bookworm } from "../../image/lib/debian.ts";
 import { cachedDir, hashOf } from "../../image/lib/cache.ts";
 import { run } from "../../image/lib/run.ts";
 import type { Target } from "./targets.ts";
 
-// bookworm is the release whose cross compilers build this; its musl is what we link.
-const bookworm = new AptRepo({
-  name: "bookworm",
-  suites: ["bookworm"],
-  architectures: ["amd64", "arm64", "armhf", "mipsel"],
-  sources: true,
-});
 
 export interface Sysroot {
   include: string;

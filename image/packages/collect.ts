@@ -1,0 +1,176 @@
+// Programs from Debian packages for a device's architecture: the chosen files of each package
+// plus, following DT_NEEDED and the ELF interpreter, the shared libraries they load — found in
+// the packages' dependencies, fetched only as far as needed.
+import { existsSync, lstatSync, readlinkSync } from "node:fs";
+import { join, posix } from "node:path";
+import { extractDeb, type FetchedPackage } from "../lib/apt.ts";
+import { cachedDir } from "../lib/cache.ts";
+import { bookworm, debianArchitectures, type DebianArch } from "../lib/debian.ts";
+import { elfNeeds, isElf } from "./elf.ts";
+
+export interface PackageRequest {
+  package: string;
+  /** Absolute paths inside the package to ship (executables and data); libraries come by themselves. */
+  files: string[];
+}
+
+export interface LockEntry {
+  version: string;
+  sha256: string;
+}
+/** Exact package bits a build used, by name:arch. */
+export type Lock = Record<string, LockEntry>;
+
+export interface ShippedFile {
+  /** Absolute path in the root filesystem. */
+  path: string;
+  /** Host path of the content; undefined for a symlink. */
+  source: string | undefined;
+  /** Target of a symlink, as the package has it. */
+  link?: string;
+  package: string;
+}
+
+interface Unpacked {
+  pkg: FetchedPackage;
+  root: string;
+}
+
+/** Resolves a path inside an unpacked package, following its symlinks within the package. */
+function resolveIn(root: string, path: string, depth = 0): string | undefined {
+  if (depth > 16) return undefined;
+  const host = join(root, path);
+  if (!isSymlink(host)) return existsSync(host) ? path : undefined;
+  return resolveIn(root, linkTarget(path, readlinkSync(host)), depth + 1);
+}
+
+function linkTarget(path: string, target: string): string {
+  return target.startsWith("/") ? target : posix.join(posix.dirname(path), target);
+}
+
+function isSymlink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+export class PackageCollector {
+  private readonly unpacked = new Map<string, Unpacked>();
+  readonly lock: Lock;
+
+  constructor(
+    private readonly arch: DebianArch,
+    lock: Lock = {},
+  ) {
+    this.lock = { ...lock };
+  }
+
+  private async unpack(name: string): Promise<Unpacked> {
+    const spec = name.includes(":") ? name : `${name}:${this.arch}`;
+    const have = this.unpacked.get(spec);
+    if (have) return have;
+    const locked = this.lock[spec];
+    const [pkg] = await bookworm.fetch([locked ? `${spec}=${locked.version}` : spec]).catch((e: Error) => {
+      throw new Error(locked ? `${spec} ${locked.version} from the lock file: ${e.message}\n(remove its entry from the lock file to take the archive's current version)` : e.message);
+    });
+    if (locked && locked.sha256 !== pkg!.sha256) {
+      throw new Error(`${spec} ${locked.version}: the archive's file has SHA256 ${pkg!.sha256}, the lock file says ${locked.sha256}`);
+    }
+    this.lock[spec] = { version: pkg!.version, sha256: pkg!.sha256 };
+    const root = await cachedDir("deb", `${pkg!.name}_${pkg!.sha256.slice(0, 24)}`, (out) => extractDeb(pkg!.path, out));
+    const u = { pkg: pkg!, root };
+    this.unpacked.set(spec, u);
+    return u;
+  }
+
+  private libraryDirs(): string[] {
+    const triple = debianArchitectures[this.arch];
+    return [`/lib/${triple}`, `/usr/lib/${triple}`, "/lib", "/usr/lib"];
+  }
+
+  private findLibrary(soname: string, among: Unpacked[]): { u: Unpacked; path: string } | undefined {
+    for (const u of among) {
+      for (const dir of this.libraryDirs()) {
+        if (resolveIn(u.root, `${dir}/${soname}`)) return { u, path: `${dir}/${soname}` };
+      }
+    }
+    return undefined;
+  }
+
+  /** Ships the requested files and every library they load; fails naming what is missing where. */
+  async collect(requests: PackageRequest[]): Promise<ShippedFile[]> {
+    const shipped = new Map<string, ShippedFile>();
+    const pending: { path: string; host: string; by: string }[] = [];
+    // a symlink in the package is shipped as a symlink, and what it points to as well
+    const ship = (path: string, u: Unpacked) => {
+      for (let p = path; !shipped.has(p); ) {
+        const host = join(u.root, p);
+        if (!isSymlink(host)) {
+          shipped.set(p, { path: p, source: host, package: u.pkg.name });
+          pending.push({ path: p, host, by: u.pkg.name });
+          return;
+        }
+        const link = readlinkSync(host);
+        shipped.set(p, { path: p, source: undefined, link, package: u.pkg.name });
+        p = linkTarget(p, link);
+      }
+    };
+    const requested: Unpacked[] = [];
+    for (const r of requests) {
+      const u = await this.unpack(r.package);
+      requested.push(u);
+      for (const f of r.files) {
+        const real = resolveIn(u.root, f);
+        if (!real || lstatSync(join(u.root, real)).isDirectory()) throw new Error(`Debian package ${r.package} ${u.pkg.version} (${this.arch}) has no file ${f}`);
+        ship(f, u);
+      }
+    }
+    // Breadth-first over dependencies: a library is looked for in the packages fetched so far,
+    // then in their direct dependencies, and so on.
+    const searched = new Set<string>();
+    while (pending.length > 0) {
+      const { path, host, by } = pending.shift()!;
+      if (!(await isElf(host))) continue;
+      const needs = await elfNeeds(host);
+      if (!needs) continue;
+      const wanted = [...needs.needed.map((s) => ({ soname: s, absolute: false })), ...(needs.interpreter ? [{ soname: needs.interpreter, absolute: true }] : [])];
+      for (const { soname, absolute } of wanted) {
+        for (;;) {
+          const among = [...this.unpacked.values()];
+          const found = absolute ? this.findAbsolute(soname, among) : this.findLibrary(soname, among);
+          if (found) {
+            ship(found.path, found.u);
+            break;
+          }
+          const next = await this.expandDependencies(searched);
+          if (next === 0) throw new Error(`${soname}, needed by ${path} (from ${by}), is in none of the packages it depends on (${[...this.unpacked.keys()].join(", ")})`);
+        }
+      }
+    }
+    return [...shipped.values()].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  private findAbsolute(path: string, among: Unpacked[]): { u: Unpacked; path: string } | undefined {
+    for (const u of among) {
+      if (resolveIn(u.root, path)) return { u, path };
+    }
+    return undefined;
+  }
+
+  /** Unpacks the direct dependencies of every package not yet expanded; returns how many were added. */
+  private async expandDependencies(searched: Set<string>): Promise<number> {
+    let added = 0;
+    for (const spec of [...this.unpacked.keys()]) {
+      if (searched.has(spec)) continue;
+      searched.add(spec);
+      for (const dep of await bookworm.depends(spec)) {
+        if (this.unpacked.has(dep) || !dep.endsWith(`:${this.arch}`)) continue;
+        await this.unpack(dep);
+        added++;
+      }
+    }
+    return added;
+  }
+}

@@ -1,0 +1,62 @@
+// Programs from real Debian packages, shipped with exactly the libraries they load.
+import { describe, expect, it } from "vitest";
+import { elfNeeds } from "../../image/packages/elf.ts";
+import { PackageCollector, type ShippedFile } from "../../image/packages/collect.ts";
+
+const triples = { arm64: "aarch64-linux-gnu", mipsel: "mipsel-linux-gnu" } as const;
+
+/** Every soname an ELF file needs must be shipped in a directory the loader searches. */
+async function unresolved(files: ShippedFile[], triple: string): Promise<string[]> {
+  const paths = new Set(files.map((f) => f.path));
+  const missing: string[] = [];
+  for (const f of files) {
+    if (!f.source) continue;
+    const needs = await elfNeeds(f.source);
+    for (const so of needs?.needed ?? []) {
+      if (![`/lib/${triple}`, `/usr/lib/${triple}`].some((d) => paths.has(`${d}/${so}`))) missing.push(`${f.path} needs ${so}`);
+    }
+    if (needs?.interpreter && !paths.has(needs.interpreter)) missing.push(`${f.path} needs ${needs.interpreter}`);
+  }
+  return missing;
+}
+
+// the first run downloads and unpacks the packages: allow for a slow archive
+describe.each(Object.entries(triples))("packages for %s", { timeout: 300_000 }, (arch, triple) => {
+  it("ships dropbear and s6 with the libraries they load and nothing of their packages' other files", async () => {
+    const c = new PackageCollector(arch as keyof typeof triples);
+    const files = await c.collect([
+      { package: "dropbear-bin", files: ["/usr/sbin/dropbear"] },
+      { package: "s6", files: ["/usr/bin/s6-svscan"] },
+    ]);
+    expect(await unresolved(files, triple)).toEqual([]);
+    const paths = files.map((f) => f.path);
+    expect(paths).toContain("/usr/sbin/dropbear");
+    expect(paths).toContain(`/lib/${triple}/libc.so.6`);
+    expect(paths.filter((p) => p.startsWith("/usr/share") || p.startsWith("/etc"))).toEqual([]);
+    // the soname is a symlink to the versioned file, as Debian has it
+    const skarnet = files.find((f) => f.path === `/usr/lib/${triple}/libskarnet.so.2.13`);
+    expect(skarnet?.link).toMatch(/^libskarnet\.so\.2\.13\.\d/);
+    expect(files.find((f) => f.path === `/usr/lib/${triple}/${skarnet!.link}`)?.source).toBeDefined();
+    for (const name of ["dropbear-bin", "s6", "libc6", "libskarnet2.13"]) {
+      expect(c.lock[`${name}:${arch}`]).toMatchObject({ version: expect.any(String), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    }
+  });
+});
+
+describe("package errors", { timeout: 300_000 }, () => {
+  it("names an unknown package", async () => {
+    await expect(new PackageCollector("arm64").collect([{ package: "no-such-package-limen", files: ["/bin/x"] }])).rejects.toThrow(/no-such-package-limen:arm64 is not in bookworm/);
+  });
+
+  it("names a file the package does not have", async () => {
+    await expect(new PackageCollector("arm64").collect([{ package: "busybox", files: ["/bin/nonexistent"] }])).rejects.toThrow(/Debian package busybox \S+ \(arm64\) has no file \/bin\/nonexistent/);
+  });
+
+  it("refuses a package whose checksum differs from the lock file", async () => {
+    const good = new PackageCollector("arm64");
+    await good.collect([{ package: "busybox", files: ["/bin/busybox"] }]);
+    const version = good.lock["busybox:arm64"]!.version;
+    const tampered = new PackageCollector("arm64", { "busybox:arm64": { version, sha256: "0".repeat(64) } });
+    await expect(tampered.collect([{ package: "busybox", files: ["/bin/busybox"] }])).rejects.toThrow(`busybox:arm64 ${version}: the archive's file has SHA256 ${good.lock["busybox:arm64"]!.sha256}, the lock file says ${"0".repeat(64)}`);
+  });
+});
