@@ -131,17 +131,24 @@ function defaultSet(nodes: readonly ServiceNode[]): string[] {
   return nodes.filter((n) => !controlled(n)).map((n) => n.name);
 }
 
-export function evaluate(config: UserConfig, device: Device): Evaluated {
+/** The device's interfaces as the configuration sees them (the device's own definitions, unchecked yet). */
+function deviceInterfaces(device: Device): Record<string, Service> {
+  const hardware = device.config["hardware"] as { networkInterfaces?: Record<string, Service> } | undefined;
+  return { ...hardware?.networkInterfaces };
+}
+
+export function evaluate(userConfig: UserConfig, device: Device): Evaluated {
+  const config = userConfig.body({ interfaces: deviceInterfaces(device), device: { name: device.name, cpu: device.cpu } });
   const modules = moduleClosure([...device.imports, ...config.imports]);
   const schema = shapeSchema(mergeShapes(modules.map((m) => ({ shape: m.options, by: `module ${m.name} (${m.file})` }))));
   const merged = new Merged();
   for (const m of modules) merged.add({ value: m.config, source: m.file });
   merged.add({ value: device.config, source: device.file });
-  merged.add({ value: config.config, source: config.file });
+  merged.add({ value: config.config, source: userConfig.file });
   const parsed = schema.safeParse(merged.value);
   if (!parsed.success) throw zodError(parsed.error, [], (p) => merged.sourceOf(p));
   const options = parsed.data as Options;
   const services = walkServices(options, modules);
   checkCycles(services);
-  return { device, config, modules, options, services, defaultServices: defaultSet(services) };
+  return { device, config: userConfig, modules, options, services, defaultServices: defaultSet(services) };
 }

@@ -4,12 +4,20 @@
 import { z } from "zod";
 import { callerLocation, ConfigError, formatPath, type PathSegment } from "./errors.ts";
 import type { BaseShape } from "./options.ts";
-import type { AnyTemplate } from "./service.ts";
+import type { AnyTemplate, OutputRef, Service } from "./service.ts";
 
 export type OptionShape = { readonly [key: string]: z.ZodType | OptionShape };
 
-/** What a definition may set: every option optional, as the zod input type. */
-export type InputOf<S> = { [K in keyof S]?: S[K] extends z.ZodType ? z.input<S[K]> : InputOf<S[K]> };
+/**
+ * Definitions merge, so any one of them may set part of a record (a user's password, but not
+ * its uid): leaves are zod input types with every plain-object level optional.
+ */
+type DeepPartial<T> = T extends Service | OutputRef | ((...args: never[]) => unknown) | readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+export type InputOf<S> = { [K in keyof S]?: S[K] extends z.ZodType ? DeepPartial<z.input<S[K]>> : InputOf<S[K]> };
 /** The evaluated options, defaults applied. */
 export type OutputOf<S> = { [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : OutputOf<S[K]> };
 
@@ -84,20 +92,35 @@ export function defineDevice<const I extends readonly AnyModule[] = []>(d: {
   return { kind: "device", name: d.name, cpu: d.cpu, debianArch: d.debianArch, file: callerLocation(), imports: d.imports ?? [], config: d.config as Record<string, unknown> };
 }
 
+/** What a configuration file can see of the device it is evaluated for. */
+export interface ConfigEnv {
+  /** The device's network interfaces (hardware.networkInterfaces), e.g. `lan`, `wan`. */
+  interfaces: Readonly<Record<string, Service>>;
+  device: { name: string; cpu: Cpu };
+}
+
+type ConfigBody<I extends readonly AnyModule[]> = { imports?: I } & InputOf<BaseShape & ShapesOf<I>>;
+
 export interface UserConfig {
   readonly kind: "config";
   readonly file: string;
-  readonly imports: readonly AnyModule[];
-  readonly config: Record<string, unknown>;
+  body(env: ConfigEnv): { imports: readonly AnyModule[]; config: Record<string, unknown> };
 }
 
 /**
  * The default export of a configuration file. `imports` lists the modules whose options and
  * templates it uses; every other key sets options, typed by the base options and those modules.
+ * A function form receives the device's interfaces.
  */
-export function defineConfig<const I extends readonly AnyModule[] = []>(c: { imports?: I } & InputOf<BaseShape & ShapesOf<I>>): UserConfig {
-  const { imports, ...config } = c;
-  return { kind: "config", file: callerLocation(), imports: imports ?? [], config };
+export function defineConfig<const I extends readonly AnyModule[] = []>(c: ConfigBody<I> | ((env: ConfigEnv) => ConfigBody<I>)): UserConfig {
+  return {
+    kind: "config",
+    file: callerLocation(),
+    body(env) {
+      const { imports, ...config } = typeof c === "function" ? c(env) : c;
+      return { imports: imports ?? [], config };
+    },
+  };
 }
 
 function isSchema(v: z.ZodType | OptionShape): v is z.ZodType {

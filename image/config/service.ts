@@ -37,6 +37,22 @@ export interface ServiceSpec {
   templates: AnyTemplate[];
 }
 
+/** Output references rendered into scripts while services are being built, innermost build last. */
+const rendered: OutputRef[][] = [];
+
+/** Records that the service being built reads `ref` (called by the shell helpers). */
+export function noteOutputRef(ref: OutputRef): void {
+  rendered.at(-1)?.push(ref);
+}
+
+function sameRef(a: OutputRef, b: OutputRef): boolean {
+  return a.service === b.service && a.path === b.path;
+}
+
+export function uniqueRefs(refs: readonly OutputRef[]): OutputRef[] {
+  return refs.filter((r, i) => refs.findIndex((x) => sameRef(x, r)) === i);
+}
+
 export class Service {
   #spec: ServiceSpec | undefined;
   #building = false;
@@ -52,9 +68,13 @@ export class Service {
     if (this.#spec) return this.#spec;
     if (this.#building) throw new ConfigError(formatPath(path), this.origin, "service refers to its own outputs while being built");
     this.#building = true;
+    const collected: OutputRef[] = [];
+    rendered.push(collected);
     try {
-      this.#spec = this.make(path);
+      const spec = this.make(path);
+      this.#spec = { ...spec, outputRefs: uniqueRefs([...spec.outputRefs, ...collected]) };
     } finally {
+      rendered.pop();
       this.#building = false;
     }
     return this.#spec;
@@ -199,8 +219,7 @@ export function template<S extends z.ZodType>(name: string, params: S, make: (p:
       return new Service(origin, (path) => {
         const p = checked(params, raw, path, origin);
         const inner = make(p).realize(path);
-        const refs = [...inner.outputRefs, ...findOutputRefs(p).filter((r) => !inner.outputRefs.includes(r))];
-        return { ...inner, outputRefs: refs, templates: [t as AnyTemplate, ...inner.templates] };
+        return { ...inner, outputRefs: [...inner.outputRefs, ...findOutputRefs(p)], templates: [t as AnyTemplate, ...inner.templates] };
       });
     },
   };

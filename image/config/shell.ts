@@ -1,6 +1,6 @@
 // Shell text built from configuration values. Every interpolated value is quoted, so a parameter
 // holding spaces, quotes, `$` or newlines stays one argument and cannot break the script.
-import { OutputRef } from "./service.ts";
+import { noteOutputRef, OutputRef } from "./service.ts";
 
 export type ShellValue = string | number | boolean | OutputRef | readonly (string | number | OutputRef)[];
 
@@ -15,6 +15,7 @@ export function shellQuote(s: string): string {
  * printing /run/services/outputs/<service>/<path> (a limen applet, like svc).
  */
 function outputWord(ref: OutputRef): string {
+  noteOutputRef(ref);
   return `"$(output ${shellQuote(ref.service.name)} ${shellQuote(ref.path)})"`;
 }
 
