@@ -14,11 +14,15 @@ export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: string; cons
       hardware: {
         defaultOutput: "vmroot",
         rootDevice: "/dev/vda",
+        radios: ["mac80211_hwsim"],
         // QEMU generates the device tree itself.
         dts: { src: null },
         networkInterfaces: {
           lan: network.svc.link.build({ name: "lan.link", ifname: "eth0" }),
           wan: network.svc.link.build({ name: "wan.link", ifname: "eth1" }),
+          // mac80211_hwsim makes two emulated radios.
+          wlan: network.svc.link.build({ name: "wlan.link", ifname: "wlan0" }),
+          wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1" }),
         },
       },
       boot: { commandLine: [`console=${d.console}`, "panic=10", "oops=panic"] },
@@ -26,6 +30,7 @@ export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: string; cons
         config: {
           VIRTIO: "y", VIRTIO_PCI: "y", VIRTIO_MMIO: "y", VIRTIO_NET: "y", VIRTIO_BLK: "y",
           VIRTIO_CONSOLE: "y", HW_RANDOM_VIRTIO: "y", PCI: "y", SQUASHFS: "y", TMPFS: "y",
+          WLAN: "y", CFG80211: "y", MAC80211: "y", MAC80211_HWSIM: "m",
           ...d.kernelConfig,
         },
       },

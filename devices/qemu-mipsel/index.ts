@@ -7,5 +7,5 @@ export default qemuDevice({
   cpu: "mipsel",
   debianArch: "mipsel",
   console: "ttyS0",
-  kernelConfig: { MIPS_MALTA: "y", CPU_MIPS32_R2: "y", CPU_LITTLE_ENDIAN: "y", SERIAL_8250: "y", SERIAL_8250_CONSOLE: "y", MAC80211_HWSIM: "m" },
+  kernelConfig: { MIPS_MALTA: "y", CPU_MIPS32_R2: "y", CPU_LITTLE_ENDIAN: "y", SERIAL_8250: "y", SERIAL_8250_CONSOLE: "y" },
 });
