@@ -28,7 +28,7 @@ const ssh = template(
     const listen = p.address === null ? String(p.port) : `${p.address.includes(":") ? `[${p.address}]` : p.address}:${p.port}`;
     return longrun({
       name: p.name,
-      run: ["mkdir -p /run/dropbear", sh`exec dropbear -F -E -R -p ${listen} ${flags} ${p.extraArgs}`].join("\n"),
+      run: ["mkdir -p /run/dropbear", sh`exec dropbear -F -E -R -p ${listen} ${[...flags, ...p.extraArgs]}`].join("\n"),
     });
   },
 );

@@ -44,7 +44,7 @@ describe("examples/hello-from-qemu.ts", () => {
     expect(Object.keys(sys.database.services).sort()).toEqual(["dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
     expect(sys.database.services["dnsmasq"]!.dependencies).toEqual(["lan.link.a.10.3.0.1"]);
     expect(sys.defaultServices.sort()).toEqual(["dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
-    expect(sys.packages).toEqual(["dnsmasq-base", "dropbear-bin", "iproute2"]);
+    expect(sys.packages).toEqual(["dnsmasq-base", "dropbear-bin", "iproute2", "s6"]);
     expect(sys.kernel.config["VIRTIO_NET"]).toBe("y");
     expect(sys.busybox.applets).toEqual(expect.arrayContaining(["ip", "sh"]));
     expect(sys.hostname).toBe("hello");
@@ -73,6 +73,47 @@ describe("examples/hello-from-qemu.ts", () => {
   });
 });
 
+describe("examples/demo.ts", () => {
+  it.each(devices)("compiles for %s", async (device) => {
+    const sys = await build("examples/demo.ts", device);
+    checkBothWays(sys);
+    const db = sys.database.services;
+    expect(db["int.bridge.members"]!.dependencies.sort()).toEqual(["int.bridge", "lan.link", "wlan.link.hostapd"]);
+    expect(db["wan.link.pppoe"]!.dependencies).toEqual(["wan.link"]);
+    expect(db["wan.link.pppoe.dhcp6c"]!.dependencies).toEqual(["wan.link.pppoe"]);
+    expect(db["int.bridge.prefix6"]!.outputRefs).toContainEqual({ service: "wan.link.pppoe.dhcp6c", path: "prefixes" });
+    expect(db["firewall"]!.dependencies.sort()).toEqual(["int.bridge", "wan.link.pppoe"]);
+    expect(sys.defaultServices).toHaveLength(Object.keys(db).length);
+    expect(sys.rootfsType).toBe("jffs2");
+    expect(sys.packages).toEqual(["chrony", "dnsmasq-base", "dropbear-bin", "hostapd", "iproute2", "nftables", "odhcp6c", "ppp", "s6", "tcpdump"]);
+    expect(sys.kernel.config).toMatchObject({ BRIDGE: "y", PPPOE: "y", NF_TABLES: "y", MAC80211: "y", VIRTIO_NET: "y" });
+    expect(content(sys, "/etc/limen/s6/wlan.link.hostapd/run")).toContain("printf '%s=%s\\n' wpa_passphrase 'not a real wifi password'");
+    expect(content(sys, "/etc/limen/chrony/ntp.conf")).toBe("pool pool.ntp.org iburst\nmakestep 1 3\nallow 10.8.0.0/16\ndumpdir /run/chrony\n");
+    expect(content(sys, "/etc/limen/firewall/firewall.nft")).toContain("oifname @wan masquerade");
+    expect(content(sys, "/etc/limen/s6/sshd/run")).toContain("-g");
+  });
+});
+
+describe("examples/rotuer.ts", () => {
+  it.each(devices)("compiles for %s", async (device) => {
+    const sys = await build("examples/rotuer.ts", device);
+    checkBothWays(sys);
+    const db = sys.database.services;
+    expect(db["int.bridge.members"]!.dependencies.sort()).toEqual(["int.bridge", "lan.link", "wlan.link.hostapd", "wlan5.link.hostapd"]);
+    // The secrets reach PPP and both access points as output references, never as literals.
+    expect(db["wan.link.pppoe"]!.outputRefs).toEqual(expect.arrayContaining([{ service: "secrets", path: "ppp/username" }, { service: "secrets", path: "ppp/password" }]));
+    expect(db["wan.link.pppoe"]!.dependencies).toContain("secrets");
+    for (const ap of ["wlan.link.hostapd", "wlan5.link.hostapd"]) {
+      expect(db[ap]!.outputRefs).toContainEqual({ service: "secrets", path: "wifi/passphrase" });
+      expect(content(sys, `/etc/limen/s6/${ap}/run`)).toContain(`wpa_passphrase "$(output secrets wifi/passphrase)"`);
+    }
+    expect(db["secrets"]).toMatchObject({ type: "oneshot", dependencies: ["persist"], outputs: ["ppp/username", "ppp/password", "wifi/passphrase"] });
+    expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ mode: 0o600, owner: "root", content: expect.stringMatching(/^ssh-ed25519 /) });
+    expect(content(sys, "/etc/limen/s6/sshd/run")).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
+    expect(sys.logging.persistent.enable).toBe(true);
+  });
+});
+
 describe("the CLI", () => {
   const out = mkdtempSync(join(tmpdir(), "limen-cli-"));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -80,7 +121,7 @@ describe("the CLI", () => {
 
   it("writes system.json and the file tree with modes", async () => {
     const { stdout } = await cli("--config", "examples/hello-from-qemu.ts", "--device", "qemu-mipsel", "--out", out);
-    expect(stdout).toMatch(/4 services, \d+ files, 3 packages/);
+    expect(stdout).toMatch(/4 services, \d+ files, 4 packages/);
     const sys = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as SystemDescription;
     expect(sys.device).toEqual({ name: "qemu-mipsel", cpu: "mipsel", debianArch: "mipsel" });
     expect(statSync(join(out, "root/etc/limen/s6/sshd/run")).mode & 0o777).toBe(0o755);
