@@ -39,7 +39,7 @@ function moduleClosure(roots: readonly AnyModule[]): AnyModule[] {
     seen.add(m);
     m.imports.forEach(visit);
   };
-  [base as unknown as AnyModule, ...roots].forEach(visit);
+  [base, ...roots].forEach(visit);
   return [...seen];
 }
 

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const { config, device, out } = args.data;
   const system = compile(evaluate(await loadConfig(config), await loadDevice(device)));
   await writeSystem(system, out);
-  console.log(`${out}: ${system.database ? Object.keys(system.database.services).length : 0} services, ${system.files.length} files, ${system.packages.length} packages`);
+  console.log(`${out}: ${Object.keys(system.database.services).length} services, ${system.files.length} files, ${system.packages.length} packages`);
 }
 
 main().catch((e: unknown) => {

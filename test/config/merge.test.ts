@@ -43,6 +43,26 @@ describe("merging definitions", () => {
     expect(ev.options.kernel.config).toEqual({ BRIDGE: "y", TMPFS: "y" });
   });
 
+  it("types and checks a module's options in the configuration that imports it", () => {
+    const mod = defineModule({ name: "typed", options: { typed: { level: z.number().int().max(9).default(1) } } });
+    // @ts-expect-error level is a number
+    const wrong = defineConfig({ imports: [mod], typed: { level: "high" } });
+    expect(() => evaluate(wrong, testDevice)).toThrow(/merge\.test\.ts:\d+: typed\.level: Invalid input: expected number/);
+    // @ts-expect-error without the import there is no such option
+    const unimported = defineConfig({ typed: { level: 2 } });
+    expect(() => evaluate(unimported, testDevice)).toThrow(/typed: unknown option/);
+  });
+
+  it("adds nothing from a module that is not imported", async () => {
+    const ntp = (await import("../../services/ntp/index.ts")).default;
+    const without = evaluate(defineConfig({}), testDevice);
+    const withIt = evaluate(defineConfig({ imports: [ntp] }), testDevice);
+    expect(without.options.packages).not.toContain("chrony");
+    expect(Object.keys(without.options.users)).toEqual(["root"]);
+    expect(withIt.options.packages).toContain("chrony");
+    expect(Object.keys(withIt.options.users).sort()).toEqual(["ntp", "root"]);
+  });
+
   it("rejects a conflicting hostname from a module, naming the module's file and the config's", () => {
     const mod = defineModule({ name: "named", config: { hostname: "one" } });
     const run = () => evaluate(defineConfig({ imports: [mod], hostname: "two" }), testDevice);
