@@ -15,3 +15,11 @@ export const service = z.instanceof(Service, { message: "expected a service" });
 export function nameSafe(s: string): string {
   return s.replace(/[^A-Za-z0-9_.@-]/g, "_");
 }
+
+/** A daemon's own user and group (same number), as a module contributes them. */
+export function serviceAccount(name: string, id: number, gecos: string, dir: string) {
+  return {
+    users: { [name]: { uid: id, gid: id, gecos, dir, shell: "/bin/false" } },
+    groups: { [name]: { gid: id, usernames: [name] } },
+  };
+}

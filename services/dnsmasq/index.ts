@@ -1,6 +1,6 @@
 // DNS, DHCP and IPv6 router advertisement for the local network, by dnsmasq. Every setting is a
 // command-line option, so there is no configuration file to keep in step.
-import { defineModule, longrun, outputRef, service, sh, template, z } from "../../image/config/index.ts";
+import { defineModule, serviceAccount, longrun, outputRef, service, sh, template, z } from "../../image/config/index.ts";
 
 const host = z.strictObject({
   mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, "must be a MAC address"),
@@ -47,8 +47,7 @@ export default defineModule({
   name: "dnsmasq",
   config: {
     packages: ["dnsmasq-base"],
-    users: { dnsmasq: { uid: 51, gid: 51, gecos: "DNS/DHCP service user", dir: "/run/dnsmasq" } },
-    groups: { dnsmasq: { gid: 51, usernames: ["dnsmasq"] } },
+    ...serviceAccount("dnsmasq", 51, "DNS/DHCP service user", "/run/dnsmasq"),
   },
   svc: { dnsmasq },
 });

@@ -1,6 +1,6 @@
 // Network time with chrony: a client of pools, servers and peers, optionally serving time to the
 // subnets in `allow`. The template writes chrony's configuration file; chronyd runs in the foreground.
-import { defineModule, longrun, sh, template, z } from "../../image/config/index.ts";
+import { defineModule, serviceAccount, longrun, sh, template, z } from "../../image/config/index.ts";
 
 const word = z.string().regex(/^[^\s#]+$/, "must be one word (no spaces or #)");
 const sources = z.record(word, z.array(word)).default({});
@@ -45,8 +45,7 @@ export default defineModule({
   name: "ntp",
   config: {
     packages: ["chrony"],
-    users: { ntp: { uid: 52, gid: 52, gecos: "NTP service user", dir: "/run/chrony" } },
-    groups: { ntp: { gid: 52, usernames: ["ntp"] } },
+    ...serviceAccount("ntp", 52, "NTP service user", "/run/chrony"),
   },
   svc: { ntp },
 });

@@ -65,7 +65,7 @@ describe("examples/hello-from-qemu.ts", () => {
 
   it("has accounts for root and the dnsmasq user, with the shadow file private", async () => {
     const sys = await build("examples/hello-from-qemu.ts", "qemu-aarch64");
-    expect(content(sys, "/etc/passwd").split("\n")).toEqual(["root:x:0:0::/home/root:/bin/sh", "dnsmasq:x:51:51:DNS/DHCP service user:/run/dnsmasq:/bin/sh", ""]);
+    expect(content(sys, "/etc/passwd").split("\n")).toEqual(["root:x:0:0::/home/root:/bin/sh", "dnsmasq:x:51:51:DNS/DHCP service user:/run/dnsmasq:/bin/false", ""]);
     expect(content(sys, "/etc/shadow")).toMatch(/^root:\$6\$6HG7/);
     expect(file(sys, "/etc/shadow")).toMatchObject({ mode: 0o600 });
     expect(content(sys, "/etc/group")).toContain("dnsmasq:x:51:dnsmasq\n");
