@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError } from "./errors.ts";
-import type { Device, UserConfig } from "./module.ts";
+import { isFromThisCopy, type Device, type UserConfig } from "./module.ts";
 
 export const devicesDirectory = fileURLToPath(new URL("../../devices/", import.meta.url));
 
@@ -17,6 +17,9 @@ export async function loadConfig(file: string): Promise<UserConfig> {
   const c = await defaultExport(file, "configuration");
   if (typeof c !== "object" || c === null || (c as { kind?: unknown }).kind !== "config") {
     throw new ConfigError("default export", file, "must be defineConfig({...}) from image/config");
+  }
+  if (!isFromThisCopy(c as UserConfig)) {
+    throw new ConfigError("default export", file, 'was loaded as CommonJS, with its own copy of image/config: name it .mts, or put it below a package.json with "type": "module"');
   }
   return c as UserConfig;
 }

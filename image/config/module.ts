@@ -113,14 +113,26 @@ export interface UserConfig {
  * A function form receives the device's interfaces.
  */
 export function defineConfig<const I extends readonly AnyModule[] = []>(c: ConfigBody<I> | ((env: ConfigEnv) => ConfigBody<I>)): UserConfig {
-  return {
+  const config: UserConfig = {
     kind: "config",
     file: callerLocation(),
     body(env) {
-      const { imports, ...config } = typeof c === "function" ? c(env) : c;
-      return { imports: imports ?? [], config };
+      const { imports, ...options } = typeof c === "function" ? c(env) : c;
+      return { imports: imports ?? [], config: options };
     },
   };
+  madeHere.add(config);
+  return config;
+}
+
+const madeHere = new WeakSet<UserConfig>();
+
+/**
+ * Whether this copy of the configuration language made `c`. A file loaded as CommonJS gets a
+ * second copy, whose services this evaluator cannot recognise.
+ */
+export function isFromThisCopy(c: UserConfig): boolean {
+  return madeHere.has(c);
 }
 
 function isSchema(v: z.ZodType | OptionShape): v is z.ZodType {

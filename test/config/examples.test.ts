@@ -1,7 +1,7 @@
 // The examples evaluate and compile for the QEMU devices; the compiled database passes both the
 // host's zod schema and the device's own checkDatabase.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, readlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -131,6 +131,20 @@ describe("the CLI", () => {
 
   it("rejects a bad device name and names the argument", async () => {
     await expect(cli("--config", "examples/hello-from-qemu.ts", "--device", "../etc", "--out", out)).rejects.toThrow(/--device: must be a device name/);
+  });
+
+  it("refuses a configuration loaded as CommonJS, saying how to fix it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "limen-cjs-"));
+    const config = join(dir, "router.ts");
+    writeFileSync(config, `import { defineConfig } from ${JSON.stringify(join(process.cwd(), "image/config/index.ts"))};\nexport default defineConfig({ hostname: "cjs" });\n`);
+    try {
+      await expect(cli("--config", config, "--device", "qemu-aarch64", "--out", out)).rejects.toThrow(/default export: was loaded as CommonJS.*name it \.mts/);
+      renameSync(config, join(dir, "router.mts"));
+      await cli("--config", join(dir, "router.mts"), "--device", "qemu-aarch64", "--out", out);
+      expect(JSON.parse(readFileSync(join(out, "system.json"), "utf8"))).toMatchObject({ hostname: "cjs" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reports a configuration error with its file and path", async () => {
