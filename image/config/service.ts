@@ -218,7 +218,15 @@ export function template<S extends z.ZodType>(name: string, params: S, make: (p:
       const origin = callerLocation();
       return new Service(origin, (path) => {
         const p = checked(params, raw, path, origin);
-        const inner = make(p).realize(path);
+        const built = make(p);
+        let inner: ServiceSpec;
+        try {
+          inner = built.realize(path);
+        } catch (e) {
+          // A value the template passed on unchanged (a name, say) came from the caller: point there.
+          if (e instanceof ConfigError && e.file === built.origin) throw new ConfigError(e.path, origin, `${e.problem} (checked by template ${name} at ${built.origin})`);
+          throw e;
+        }
         return { ...inner, outputRefs: [...inner.outputRefs, ...findOutputRefs(p)], templates: [t as AnyTemplate, ...inner.templates] };
       });
     },

@@ -59,6 +59,13 @@ describe("configuration errors", () => {
     expect(e.problem).toMatch(/Too big: expected number to be <=65535/);
   });
 
+  it("a bad value a template passes on is reported at the caller's file", () => {
+    const e = failure(evaluated(defineConfig({ imports: [ssh], services: { sshd: ssh.svc.ssh.build({ name: "my sshd" }) } })));
+    expect(e.path).toBe("services.sshd.name");
+    expect(e.file).toMatch(here);
+    expect(e.problem).toMatch(/^a service name may only hold letters, digits and _ \. @ - \(checked by template ssh at services\/ssh\/index\.ts:\d+\)$/);
+  });
+
   it("a dependency cycle is named service by service", () => {
     const services: Record<string, Service> = {};
     services["a"] = longrun({ name: "a", run: "exec sleep 1", dependencies: [() => services["c"]] });
