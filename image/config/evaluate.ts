@@ -54,7 +54,7 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
 
   const resolve = (ref: ServiceRef, path: readonly PathSegment[], from: Service): Service => {
     const s = ref instanceof Service ? ref : ref();
-    if (!(s instanceof Service)) throw new ConfigError(formatPath(path), from.origin, "refers to a service that does not exist (the reference gave " + String(s) + ")");
+    if (!(s instanceof Service)) throw new ConfigError(formatPath(path), from.origin, `refers to a service that does not exist (the reference gave ${String(s)})`);
     return s;
   };
 
@@ -74,7 +74,8 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
     byName.set(spec.name, node);
     spec.dependencies.forEach((ref, i) => {
       const where = [...path, "dependencies", i];
-      node.dependencies.push(visit(resolve(ref, where, service), where).name);
+      const dep = visit(resolve(ref, where, service), where).name;
+      if (!node.dependencies.includes(dep)) node.dependencies.push(dep);
     });
     spec.controls.forEach((ref, i) => {
       const where = [...path, "controls", i];

@@ -57,7 +57,7 @@ describe("output references", () => {
     const lan = network.svc.link.build({ ifname: "eth0" });
     const wan = network.svc.link.build({ ifname: "eth1" });
     const router = longrun({ name: "upstream-gw", run: "exec true" });
-    const route = network.svc.route.build({ interface: wan, target: "default", via: outputRef(router, "address"), dependencies: [lan] });
+    const route = network.svc.route.build({ interface: wan, target: "default", via: outputRef(router, "address"), dependencies: [lan, wan] });
     const sys = compile(evaluate(defineConfig({ imports: [network], services: { route, router } }), testDevice));
     const entry = sys.database.services["route.default"]!;
     expect(entry.outputRefs).toEqual(expect.arrayContaining([{ service: "eth1.link", path: "ifname" }, { service: "upstream-gw", path: "address" }]));
