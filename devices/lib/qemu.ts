@@ -1,0 +1,39 @@
+// What the QEMU "devices" share: virtio network and disk, two ethernet links (lan and wan, the
+// manual's socket-network conventions) and an image that run.sh boots directly (vmroot).
+import { defineDevice } from "../../image/config/index.ts";
+import network from "../../services/network/index.ts";
+import type { Cpu } from "../../image/config/module.ts";
+
+export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: string; console: string; kernelConfig: Record<string, string> }) {
+  return defineDevice({
+    name: d.name,
+    cpu: d.cpu,
+    debianArch: d.debianArch,
+    imports: [network],
+    config: {
+      hardware: {
+        defaultOutput: "vmroot",
+        rootDevice: "/dev/vda",
+        radios: ["mac80211_hwsim"],
+        // QEMU generates the device tree itself.
+        dts: { src: null },
+        networkInterfaces: {
+          lan: network.svc.link.build({ name: "lan.link", ifname: "eth0" }),
+          wan: network.svc.link.build({ name: "wan.link", ifname: "eth1" }),
+          // mac80211_hwsim makes two emulated radios.
+          wlan: network.svc.link.build({ name: "wlan.link", ifname: "wlan0" }),
+          wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1" }),
+        },
+      },
+      boot: { commandLine: [`console=${d.console}`, "panic=10", "oops=panic"] },
+      kernel: {
+        config: {
+          VIRTIO: "y", VIRTIO_PCI: "y", VIRTIO_MMIO: "y", VIRTIO_NET: "y", VIRTIO_BLK: "y",
+          VIRTIO_CONSOLE: "y", HW_RANDOM_VIRTIO: "y", PCI: "y", SQUASHFS: "y", TMPFS: "y",
+          WLAN: "y", CFG80211: "y", MAC80211: "y", MAC80211_HWSIM: "m",
+          ...d.kernelConfig,
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,176 @@
+// Compilation of an evaluated configuration into the system description: the service database,
+// s6 service directories, oneshot scripts, accounts and every other file, the package list and
+// the kernel and busybox configuration. Pure data: writing it out is write.ts's job.
+import type { Database, ServiceEntry } from "../../runtime/src/svc/database.ts";
+import { databaseVersion } from "../../runtime/src/svc/database.ts";
+import { databaseSchema } from "./database-schema.ts";
+import { ConfigError, formatPath } from "./errors.ts";
+import type { FileEntry } from "./files.ts";
+import type { Evaluated, Options, ServiceNode } from "./evaluate.ts";
+import { shellQuote } from "./shell.ts";
+
+export const databasePath = "/etc/limen/services.json";
+export const s6Directory = "/etc/limen/s6";
+export const oneshotDirectory = "/etc/limen/oneshot";
+export const outputsDirectory = "/run/services/outputs";
+
+export type CompiledFile = { path: string } & FileEntry;
+
+export interface SystemDescription {
+  device: { name: string; cpu: string; debianArch: string };
+  hostname: string;
+  database: Database;
+  /** Services brought up at boot. */
+  defaultServices: string[];
+  files: CompiledFile[];
+  /** Debian packages to install, sorted. */
+  packages: string[];
+  kernel: { config: Record<string, string>; modular: boolean; version: string; makeTargets: string[] };
+  busybox: { applets: string[]; options: Record<string, string> };
+  boot: Options["boot"];
+  rootfsType: Options["rootfsType"];
+  rootOptions: string | null;
+  logging: Options["logging"];
+  hardware: Omit<Options["hardware"], "networkInterfaces">;
+}
+
+/** The files being assembled, each remembering which option or service put it there. */
+class Tree {
+  readonly #files = new Map<string, { entry: FileEntry; from: string; file: string }>();
+
+  add(path: string, entry: FileEntry, from: string, file: string): void {
+    const have = this.#files.get(path);
+    if (have && JSON.stringify(have.entry) !== JSON.stringify(entry)) {
+      throw new ConfigError(from, file, `${path} is also written by ${have.from} (${have.file}) with different content`);
+    }
+    this.#files.set(path, { entry, from, file });
+  }
+
+  script(path: string, lines: string[], from: string, file: string): void {
+    this.add(path, { type: "file", content: lines.join("\n") + "\n", mode: 0o755, owner: "root", group: "root" }, from, file);
+  }
+
+  text(path: string, content: string, from: string, file: string, mode = 0o644): void {
+    this.add(path, { type: "file", content, mode, owner: "root", group: "root" }, from, file);
+  }
+
+  files(): CompiledFile[] {
+    return [...this.#files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, f]) => ({ path, ...f.entry }));
+  }
+
+  checkOwners(users: Set<string>, groups: Set<string>): void {
+    for (const [path, f] of this.#files) {
+      if (f.entry.type === "symlink") continue;
+      if (!users.has(f.entry.owner)) throw new ConfigError(f.from, f.file, `${path} is owned by unknown user "${f.entry.owner}"`);
+      if (!groups.has(f.entry.group)) throw new ConfigError(f.from, f.file, `${path} has unknown group "${f.entry.group}"`);
+    }
+  }
+}
+
+function entry(node: ServiceNode): ServiceEntry {
+  const s = node.spec;
+  return {
+    type: s.type, dependencies: node.dependencies, controlled: s.controlled, timeoutUp: s.timeoutUp, timeoutDown: s.timeoutDown,
+    notificationFd: s.notificationFd, outputs: s.outputs, outputRefs: s.outputRefs.map((r) => ({ service: r.service.name, path: r.path })),
+  };
+}
+
+/** The preamble of every script of a service: who it is and where its outputs go. */
+function preamble(name: string, outputs: boolean): string[] {
+  const lines = [`SERVICE=${shellQuote(name)}`, `OUTPUTS=${shellQuote(`${outputsDirectory}/${name}`)}`, "export SERVICE OUTPUTS"];
+  if (outputs) lines.push(`mkdir -p "$OUTPUTS"`);
+  return lines;
+}
+
+function serviceFiles(tree: Tree, node: ServiceNode): void {
+  const s = node.spec;
+  const from = formatPath(node.path);
+  const file = node.service.origin;
+  const declares = s.outputs.length > 0;
+  if (s.type === "longrun") {
+    const dir = `${s6Directory}/${s.name}`;
+    // stderr joins stdout so everything the daemon says reaches its logger.
+    tree.script(`${dir}/run`, ["#!/bin/sh", "exec 2>&1", ...preamble(s.name, declares), s.run!], from, file);
+    // s6 runs finish after every exit of run: the outputs of a process that is gone are stale.
+    tree.script(`${dir}/finish`, ["#!/bin/sh", `rm -rf ${shellQuote(`${outputsDirectory}/${s.name}`)}`], from, file);
+    if (s.notificationFd !== null) tree.text(`${dir}/notification-fd`, `${s.notificationFd}\n`, from, file);
+    // Each line gets the service name and goes on to the catch-all logger, which collates and rotates.
+    tree.script(`${dir}/log/run`, ["#!/bin/sh", `exec s6-log -- ${shellQuote(`p${s.name}:`)} 1`], from, file);
+  } else if (s.type === "oneshot") {
+    const dir = `${oneshotDirectory}/${s.name}`;
+    tree.script(`${dir}/up`, ["#!/bin/sh", "set -e", ...preamble(s.name, declares), s.up!], from, file);
+    if (s.down !== null || declares) {
+      const clear = declares ? [`rm -rf "$OUTPUTS"`] : [];
+      tree.script(`${dir}/down`, ["#!/bin/sh", "set -e", ...preamble(s.name, false), ...(s.down !== null ? [s.down] : []), ...clear], from, file);
+    }
+  }
+  for (const [path, f] of Object.entries(s.files)) tree.add(path, f, from, file);
+}
+
+function accounts(tree: Tree, o: Options, source: string): void {
+  const users = Object.entries(o.users).sort(([, a], [, b]) => a.uid - b.uid);
+  const groups = Object.entries(o.groups).sort(([, a], [, b]) => a.gid - b.gid);
+  tree.text("/etc/passwd", users.map(([n, u]) => `${n}:x:${u.uid}:${u.gid}:${u.gecos}:${u.dir}:${u.shell}\n`).join(""), "users", source);
+  tree.text("/etc/shadow", users.map(([n, u]) => `${n}:${u.passwd}:1::::::\n`).join(""), "users", source, 0o600);
+  tree.text("/etc/group", groups.map(([n, g]) => `${n}:x:${g.gid}:${g.usernames.join(",")}\n`).join(""), "groups", source);
+  for (const [n, u] of users) {
+    const keys = u.openssh.authorizedKeys.keys;
+    if (keys.length === 0) continue;
+    const group = groups.find(([, g]) => g.gid === u.gid)?.[0] ?? "root";
+    const from = `users.${n}.openssh.authorizedKeys.keys`;
+    tree.add(`${u.dir}/.ssh`, { type: "directory", mode: 0o700, owner: n, group }, from, source);
+    tree.add(`${u.dir}/.ssh/authorized_keys`, { type: "file", content: keys.map((k) => `${k}\n`).join(""), mode: 0o600, owner: n, group }, from, source);
+  }
+}
+
+function kernelConfig(o: Options, source: string): Record<string, string> {
+  const config = { ...o.kernel.config };
+  for (const [when, extra] of Object.entries(o.kernel.conditionalConfig)) {
+    if (config[when] !== "y" && config[when] !== "m") continue;
+    for (const [k, v] of Object.entries(extra)) {
+      if (config[k] !== undefined && config[k] !== v) {
+        throw new ConfigError(`kernel.conditionalConfig.${when}.${k}`, source, `"${v}" conflicts with kernel.config.${k} = "${config[k]}"`);
+      }
+      config[k] = v;
+    }
+  }
+  return Object.fromEntries(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
+
+export function compile(ev: Evaluated): SystemDescription {
+  const o = ev.options;
+  const source = ev.config.file;
+  const database: Database = {
+    version: databaseVersion,
+    services: Object.fromEntries([...ev.services].sort((a, b) => (a.name < b.name ? -1 : 1)).map((n) => [n.name, entry(n)])),
+  };
+  const checked = databaseSchema.safeParse(database);
+  if (!checked.success) throw new Error(`compiled service database is invalid (a compiler bug): ${checked.error.message}`);
+
+  const tree = new Tree();
+  for (const [path, f] of Object.entries(o.filesystem)) tree.add(path, f, formatPath(["filesystem", path]), source);
+  tree.text("/etc/hostname", `${o.hostname}\n`, "hostname", source);
+  accounts(tree, o, source);
+  for (const node of ev.services) serviceFiles(tree, node);
+  tree.text(databasePath, JSON.stringify(database, null, 1) + "\n", "services", source);
+  tree.checkOwners(new Set(Object.keys(o.users)), new Set(Object.keys(o.groups)));
+
+  const { networkInterfaces: _interfaces, ...hardware } = o.hardware;
+  return {
+    device: { name: ev.device.name, cpu: ev.device.cpu, debianArch: ev.device.debianArch },
+    hostname: o.hostname,
+    database,
+    defaultServices: ev.defaultServices,
+    files: tree.files(),
+    packages: sorted([...o.packages, ...o.defaultProfile.packages]),
+    kernel: { config: kernelConfig(o, source), modular: o.kernel.modular, version: o.kernel.version, makeTargets: o.kernel.makeTargets },
+    busybox: { applets: sorted(o.programs.busybox.applets), options: o.programs.busybox.options },
+    boot: o.boot,
+    rootfsType: o.rootfsType,
+    rootOptions: o.rootOptions,
+    logging: o.logging,
+    hardware,
+  };
+}

@@ -1,0 +1,155 @@
+// Evaluation: gathers the imported modules, merges every definition, checks the result against the
+// declared options, then walks the service graph from `services`, building each service and
+// checking names, references and cycles. Any problem stops evaluation with a ConfigError.
+import { base } from "./base.ts";
+import { ConfigError, formatPath, zodError, type PathSegment } from "./errors.ts";
+import { Merged } from "./merge.ts";
+import { mergeShapes, shapeSchema, type AnyModule, type Device, type OutputOf, type UserConfig } from "./module.ts";
+import type { BaseShape } from "./options.ts";
+import { Service, type ServiceRef, type ServiceSpec } from "./service.ts";
+
+export type Options = OutputOf<BaseShape> & Record<string, unknown>;
+
+export interface ServiceNode {
+  name: string;
+  service: Service;
+  spec: ServiceSpec;
+  /** The option path where the service was first reached. */
+  path: readonly PathSegment[];
+  /** Names of the services it needs up first, including those whose outputs it references. */
+  dependencies: string[];
+}
+
+export interface Evaluated {
+  device: Device;
+  config: UserConfig;
+  modules: AnyModule[];
+  options: Options;
+  /** Every service of the system, in the order first reached. */
+  services: ServiceNode[];
+  /** Services started at boot: neither controlled nor depending on a controlled one. */
+  defaultServices: string[];
+}
+
+/** base first, then each module after what it imports; each once. */
+function moduleClosure(roots: readonly AnyModule[]): AnyModule[] {
+  const seen = new Set<AnyModule>();
+  const visit = (m: AnyModule): void => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    m.imports.forEach(visit);
+  };
+  [base, ...roots].forEach(visit);
+  return [...seen];
+}
+
+function place(node: ServiceNode): string {
+  return `${formatPath(node.path)} (${node.service.origin})`;
+}
+
+function walkServices(options: Options, modules: readonly AnyModule[]): ServiceNode[] {
+  const byService = new Map<Service, ServiceNode>();
+  const byName = new Map<string, ServiceNode>();
+  const imported = new Set(modules.map((m) => m.file));
+
+  const resolve = (ref: ServiceRef, path: readonly PathSegment[], from: Service): Service => {
+    const s = ref instanceof Service ? ref : ref();
+    if (!(s instanceof Service)) throw new ConfigError(formatPath(path), from.origin, `refers to a service that does not exist (the reference gave ${String(s)})`);
+    return s;
+  };
+
+  const visit = (service: Service, path: readonly PathSegment[]): ServiceNode => {
+    const known = byService.get(service);
+    if (known) return known;
+    const spec = service.realize(path);
+    for (const t of spec.templates) {
+      if (t.owner && !imported.has(t.owner.file)) {
+        throw new ConfigError(formatPath(path), service.origin, `template ${t.name} belongs to module ${t.owner.name} (${t.owner.file}), which is not imported`);
+      }
+    }
+    const node: ServiceNode = { name: spec.name, service, spec, path, dependencies: [] };
+    const other = byName.get(spec.name);
+    if (other) throw new ConfigError(formatPath(path), service.origin, `two services are named "${spec.name}": this one and ${place(other)}`);
+    byService.set(service, node);
+    byName.set(spec.name, node);
+    spec.dependencies.forEach((ref, i) => {
+      const where = [...path, "dependencies", i];
+      const dep = visit(resolve(ref, where, service), where).name;
+      if (!node.dependencies.includes(dep)) node.dependencies.push(dep);
+    });
+    spec.controls.forEach((ref, i) => {
+      const where = [...path, "controls", i];
+      visit(resolve(ref, where, service), where);
+    });
+    return node;
+  };
+
+  for (const [key, s] of Object.entries(options.services)) visit(s, ["services", key]);
+
+  // Output references do not pull a service in: it must be part of the system already.
+  for (const node of byService.values()) {
+    for (const ref of node.spec.outputRefs) {
+      const target = byService.get(ref.service);
+      if (!target) {
+        throw new ConfigError(formatPath(node.path), node.service.origin, `outputRef(…, "${ref.path}") names a service (built at ${ref.service.origin}) that is not part of the system: add it to services`);
+      }
+      if (target !== node && !node.dependencies.includes(target.name)) node.dependencies.push(target.name);
+    }
+  }
+  return [...byService.values()];
+}
+
+function checkCycles(nodes: readonly ServiceNode[]): void {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const state = new Map<string, "active" | "done">();
+  const stack: string[] = [];
+  const visit = (n: ServiceNode): void => {
+    if (state.get(n.name) === "done") return;
+    if (state.get(n.name) === "active") {
+      const cycle = [...stack.slice(stack.indexOf(n.name)), n.name];
+      throw new ConfigError(formatPath(n.path), n.service.origin, `dependency cycle: ${cycle.join(" -> ")}`);
+    }
+    state.set(n.name, "active");
+    stack.push(n.name);
+    for (const d of n.dependencies) visit(byName.get(d)!);
+    stack.pop();
+    state.set(n.name, "done");
+  };
+  nodes.forEach(visit);
+}
+
+function defaultSet(nodes: readonly ServiceNode[]): string[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const memo = new Map<string, boolean>();
+  const controlled = (n: ServiceNode): boolean => {
+    let c = memo.get(n.name);
+    if (c === undefined) {
+      c = n.spec.controlled || n.dependencies.some((d) => controlled(byName.get(d)!));
+      memo.set(n.name, c);
+    }
+    return c;
+  };
+  return nodes.filter((n) => !controlled(n)).map((n) => n.name);
+}
+
+/** The device's interfaces as the configuration sees them (the device's own definitions, unchecked yet). */
+function deviceInterfaces(device: Device): Record<string, Service> {
+  const hardware = device.config["hardware"] as { networkInterfaces?: Record<string, Service> } | undefined;
+  return { ...hardware?.networkInterfaces };
+}
+
+export function evaluate(userConfig: UserConfig, device: Device): Evaluated {
+  const config = userConfig.body({ interfaces: deviceInterfaces(device), device: { name: device.name, cpu: device.cpu } });
+  const modules = moduleClosure([...device.imports, ...config.imports]);
+  const schema = shapeSchema(mergeShapes(modules.map((m) => ({ shape: m.options, by: `module ${m.name} (${m.file})` }))));
+  const merged = new Merged();
+  for (const m of modules) merged.add({ value: m.config, source: m.file });
+  merged.add({ value: device.config, source: device.file });
+  merged.add({ value: config.config, source: userConfig.file });
+  const parsed = schema.safeParse(merged.value);
+  if (!parsed.success) throw zodError(parsed.error, [], (p) => merged.sourceOf(p));
+  const options = parsed.data as Options;
+  const services = walkServices(options, modules);
+  checkCycles(services);
+  return { device, config: userConfig, modules, options, services, defaultServices: defaultSet(services) };
+}

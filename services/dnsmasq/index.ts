@@ -1,0 +1,53 @@
+// DNS, DHCP and IPv6 router advertisement for the local network, by dnsmasq. Every setting is a
+// command-line option, so there is no configuration file to keep in step.
+import { defineModule, serviceAccount, longrun, outputRef, service, sh, template, z } from "../../image/config/index.ts";
+
+const host = z.strictObject({
+  mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, "must be a MAC address"),
+  v4: z.string().min(1),
+  v6: z.array(z.string()).default([]),
+  leasetime: z.number().int().min(120).default(86400),
+});
+
+const dnsmasq = template(
+  "dnsmasq",
+  z.strictObject({
+    name: z.string().default("dnsmasq"),
+    user: z.string().default("dnsmasq"),
+    group: z.string().default("dnsmasq"),
+    interface: service,
+    resolvconf: service.nullable().default(null),
+    upstreams: z.array(z.string()).default([]),
+    ranges: z.array(z.string().min(1)).default([]),
+    domain: z.string().nullable().default(null),
+    hosts: z.record(z.string(), host).default({}),
+  }),
+  (p) => {
+    const args = [
+      "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null", "--bind-dynamic",
+      `--user=${p.user}`, `--group=${p.group}`, "--dhcp-leasefile=/run/dnsmasq.leases",
+      ...p.ranges.map((r) => `--dhcp-range=${r}`),
+      ...(p.domain === null ? [] : [`--domain=${p.domain}`, "--dhcp-fqdn"]),
+      ...(p.upstreams.length > 0 || p.resolvconf !== null ? ["--no-resolv"] : []),
+      ...p.upstreams.map((u) => `--server=${u}`),
+      ...Object.entries(p.hosts).flatMap(([n, h]) => [
+        `--dhcp-host=${[h.mac, h.v4, ...h.v6.map((a) => `[${a}]`), n, String(h.leasetime)].join(",")}`,
+      ]),
+    ];
+    const dns = p.resolvconf === null ? "" : sh` --server=${outputRef(p.resolvconf, "dns")}`;
+    return longrun({
+      name: p.name,
+      dependencies: [p.interface, ...(p.resolvconf === null ? [] : [p.resolvconf])],
+      run: sh`exec dnsmasq ${args} --interface=${outputRef(p.interface, "ifname")}` + dns,
+    });
+  },
+);
+
+export default defineModule({
+  name: "dnsmasq",
+  config: {
+    packages: ["dnsmasq-base"],
+    ...serviceAccount("dnsmasq", 51, "DNS/DHCP service user", "/run/dnsmasq"),
+  },
+  svc: { dnsmasq },
+});

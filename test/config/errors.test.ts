@@ -1,0 +1,134 @@
+// Every configuration error stops evaluation with a message naming the option path and the file.
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { compile } from "../../image/config/compile.ts";
+import { ConfigError } from "../../image/config/errors.ts";
+import { evaluate } from "../../image/config/evaluate.ts";
+import { defineConfig, defineModule, longrun, outputRef, Service, template } from "../../image/config/index.ts";
+import ssh from "../../services/ssh/index.ts";
+import { testDevice } from "./fixtures.ts";
+
+const here = /test\/config\/errors\.test\.ts:\d+/;
+
+function failure(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error("expected a ConfigError, but evaluation succeeded");
+}
+
+const evaluated = (c: ReturnType<typeof defineConfig>) => () => compile(evaluate(c, testDevice));
+
+describe("configuration errors", () => {
+  it("an unknown option names its path and the file setting it", () => {
+    // @ts-expect-error hostnme is not an option: the editor says so too
+    const e = failure(evaluated(defineConfig({ hostnme: "x" })));
+    expect(e.path).toBe("hostnme");
+    expect(e.file).toMatch(here);
+    expect(e.message).toMatch(/errors\.test\.ts:\d+: hostnme: unknown option$/);
+  });
+
+  it("an unknown nested option names the full path", () => {
+    // @ts-expect-error boot has no option "splash"
+    const e = failure(evaluated(defineConfig({ boot: { splash: true } })));
+    expect(e.path).toBe("boot.splash");
+    expect(e.problem).toBe("unknown option");
+  });
+
+  it("a wrong type names the option and the expected type", () => {
+    // @ts-expect-error hostname is a string
+    const e = failure(evaluated(defineConfig({ hostname: 42 })));
+    expect(e.path).toBe("hostname");
+    expect(e.file).toMatch(here);
+    expect(e.problem).toMatch(/expected string/);
+  });
+
+  it("a wrong type in a record entry names the key", () => {
+    const e = failure(evaluated(defineConfig({ filesystem: { "/etc/motd": { type: "file", content: "hi", mode: 0o77777 } } })));
+    expect(e.path).toBe('filesystem["/etc/motd"].mode');
+    expect(e.problem).toMatch(/Too big/);
+  });
+
+  it("an out-of-range port names the service's option path and the file that built it", () => {
+    const e = failure(evaluated(defineConfig({ imports: [ssh], services: { sshd: ssh.svc.ssh.build({ port: 70000 }) } })));
+    expect(e.path).toBe("services.sshd.port");
+    expect(e.file).toMatch(here);
+    expect(e.problem).toMatch(/Too big: expected number to be <=65535/);
+  });
+
+  it("a bad value a template passes on is reported at the caller's file", () => {
+    const e = failure(evaluated(defineConfig({ imports: [ssh], services: { sshd: ssh.svc.ssh.build({ name: "my sshd" }) } })));
+    expect(e.path).toBe("services.sshd.name");
+    expect(e.file).toMatch(here);
+    expect(e.problem).toMatch(/^a service name may only hold letters, digits and _ \. @ - \(checked by template ssh at services\/ssh\/index\.ts:\d+\)$/);
+  });
+
+  it("a dependency cycle is named service by service", () => {
+    const services: Record<string, Service> = {};
+    services["a"] = longrun({ name: "a", run: "exec sleep 1", dependencies: [() => services["c"]] });
+    services["b"] = longrun({ name: "b", run: "exec sleep 1", dependencies: [services["a"]] });
+    services["c"] = longrun({ name: "c", run: "exec sleep 1", dependencies: [services["b"]] });
+    const e = failure(evaluated(defineConfig({ services })));
+    expect(e.problem).toBe("dependency cycle: a -> c -> b -> a");
+    expect(e.path).toBe("services.a");
+    expect(e.file).toMatch(here);
+  });
+
+  it("two services with one name are both named", () => {
+    const e = failure(evaluated(defineConfig({
+      services: { one: longrun({ name: "web", run: "exec httpd -f" }), two: longrun({ name: "web", run: "exec httpd -f -p 81" }) },
+    })));
+    expect(e.path).toBe("services.two");
+    expect(e.file).toMatch(here);
+    expect(e.problem).toMatch(/^two services are named "web": this one and services\.one \(test\/config\/errors\.test\.ts:\d+\)$/);
+  });
+
+  it("a reference to a service that does not exist names the dependency", () => {
+    const services: Record<string, Service> = {};
+    services["app"] = longrun({ name: "app", run: "exec app", dependencies: [() => services["lan"]] });
+    const e = failure(evaluated(defineConfig({ services })));
+    expect(e.path).toBe("services.app.dependencies[0]");
+    expect(e.file).toMatch(here);
+    expect(e.problem).toMatch(/refers to a service that does not exist/);
+  });
+
+  it("an outputRef to a service outside the system is an error", () => {
+    const secrets = longrun({ name: "secrets", run: "exec fetch-secrets" });
+    const tpl = template("user", z.strictObject({ key: z.union([z.string(), z.instanceof(Object)]) }), () => longrun({ name: "user", run: "exec true" }));
+    const m = defineModule({ name: "user-module", svc: { tpl } });
+    const e = failure(evaluated(defineConfig({ imports: [m], services: { user: tpl.build({ key: outputRef(secrets, "ssh/key") }) } })));
+    expect(e.path).toBe("services.user");
+    expect(e.problem).toMatch(/outputRef\(…, "ssh\/key"\) names a service .* that is not part of the system/);
+  });
+
+  it("a template whose module is not imported is an error naming the module", () => {
+    const e = failure(evaluated(defineConfig({ services: { sshd: ssh.svc.ssh.build({}) } })));
+    expect(e.path).toBe("services.sshd");
+    expect(e.problem).toMatch(/^template ssh belongs to module ssh \(services\/ssh\/index\.ts:\d+\), which is not imported$/);
+  });
+
+  it("an option declared by two modules names both", () => {
+    const a = defineModule({ name: "a", options: { thing: z.string().default("") } });
+    const b = defineModule({ name: "b", options: { thing: z.number().default(0) } });
+    const e = failure(evaluated(defineConfig({ imports: [a, b] })));
+    expect(e.path).toBe("thing");
+    expect(e.message).toMatch(/module b .*: thing: option is already declared by module a/);
+  });
+
+  it("a file owned by an unknown user is an error", () => {
+    const e = failure(evaluated(defineConfig({ filesystem: { "/etc/x": { type: "file", content: "", owner: "nobody" } } })));
+    expect(e.path).toBe('filesystem["/etc/x"]');
+    expect(e.problem).toBe('/etc/x is owned by unknown user "nobody"');
+  });
+
+  it("a service parameter error inside a dependency names the path through the dependency", () => {
+    // @ts-expect-error timeoutUp is milliseconds, a number
+    const bad = longrun({ name: "bad", run: "exec x", timeoutUp: "20s" });
+    const e = failure(evaluated(defineConfig({ services: { top: longrun({ name: "top", run: "exec y", dependencies: [bad] }) } })));
+    expect(e.path).toBe("services.top.dependencies[0].timeoutUp");
+    expect(e.file).toMatch(here);
+  });
+});

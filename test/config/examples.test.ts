@@ -1,0 +1,153 @@
+// The examples evaluate and compile for the QEMU devices; the compiled database passes both the
+// host's zod schema and the device's own checkDatabase.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { checkDatabase } from "../../runtime/src/svc/database.ts";
+import { compile, type SystemDescription } from "../../image/config/compile.ts";
+import { databaseSchema } from "../../image/config/database-schema.ts";
+import { evaluate } from "../../image/config/evaluate.ts";
+import { loadConfig, loadDevice } from "../../image/config/load.ts";
+
+const devices = ["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"];
+
+async function build(config: string, device: string): Promise<SystemDescription> {
+  return compile(evaluate(await loadConfig(config), await loadDevice(device)));
+}
+
+function file(sys: SystemDescription, path: string) {
+  const f = sys.files.find((x) => x.path === path);
+  if (!f) throw new Error(`${path} is not in the system`);
+  return f;
+}
+
+function content(sys: SystemDescription, path: string): string {
+  const f = file(sys, path);
+  if (f.type !== "file") throw new Error(`${path} is a ${f.type}`);
+  return f.content;
+}
+
+function checkBothWays(sys: SystemDescription): void {
+  const json: unknown = JSON.parse(content(sys, "/etc/limen/services.json"));
+  expect(checkDatabase(json, "services.json")).toEqual(sys.database);
+  expect(databaseSchema.parse(json)).toEqual(sys.database);
+}
+
+describe("examples/hello-from-qemu.ts", () => {
+  it.each(devices)("compiles for %s", async (device) => {
+    const sys = await build("examples/hello-from-qemu.ts", device);
+    checkBothWays(sys);
+    expect(sys.device.name).toBe(device);
+    expect(Object.keys(sys.database.services).sort()).toEqual(["dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
+    expect(sys.database.services["dnsmasq"]!.dependencies).toEqual(["lan.link.a.10.3.0.1"]);
+    expect(sys.defaultServices.sort()).toEqual(["dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
+    expect(sys.packages).toEqual(["dnsmasq-base", "dropbear-bin", "iproute2", "s6"]);
+    expect(sys.kernel.config["VIRTIO_NET"]).toBe("y");
+    expect(sys.busybox.applets).toEqual(expect.arrayContaining(["ip", "sh"]));
+    expect(sys.hostname).toBe("hello");
+  });
+
+  it("has an s6 directory for each longrun and scripts for each oneshot", async () => {
+    const sys = await build("examples/hello-from-qemu.ts", "qemu-aarch64");
+    for (const name of ["dnsmasq", "sshd"]) {
+      expect(file(sys, `/etc/limen/s6/${name}/run`)).toMatchObject({ mode: 0o755, owner: "root" });
+      expect(content(sys, `/etc/limen/s6/${name}/finish`)).toContain(`rm -rf /run/services/outputs/${name}\n`);
+      expect(content(sys, `/etc/limen/s6/${name}/log/run`)).toBe(`#!/bin/sh\nexec s6-log -- p${name}: 1\n`);
+    }
+    expect(content(sys, "/etc/limen/oneshot/lan.link/up")).toContain("ip link set dev eth0 up");
+    expect(content(sys, "/etc/limen/oneshot/lan.link/down")).toContain(`rm -rf "$OUTPUTS"`);
+    expect(content(sys, "/etc/limen/s6/dnsmasq/run")).toContain(`--interface="$(output lan.link.a.10.3.0.1 ifname)"`);
+    expect(sys.files.some((f) => f.path.startsWith("/etc/limen/s6/lan.link"))).toBe(false);
+  });
+
+  it("has accounts for root and the dnsmasq user, with the shadow file private", async () => {
+    const sys = await build("examples/hello-from-qemu.ts", "qemu-aarch64");
+    expect(content(sys, "/etc/passwd").split("\n")).toEqual(["root:x:0:0::/home/root:/bin/sh", "dnsmasq:x:51:51:DNS/DHCP service user:/run/dnsmasq:/bin/false", ""]);
+    expect(content(sys, "/etc/shadow")).toMatch(/^root:\$6\$6HG7/);
+    expect(file(sys, "/etc/shadow")).toMatchObject({ mode: 0o600 });
+    expect(content(sys, "/etc/group")).toContain("dnsmasq:x:51:dnsmasq\n");
+    expect(file(sys, "/etc/dropbear")).toEqual({ path: "/etc/dropbear", type: "symlink", target: "/run/dropbear" });
+  });
+});
+
+describe("examples/demo.ts", () => {
+  it.each(devices)("compiles for %s", async (device) => {
+    const sys = await build("examples/demo.ts", device);
+    checkBothWays(sys);
+    const db = sys.database.services;
+    expect(db["int.bridge.members"]!.dependencies.sort()).toEqual(["int.bridge", "lan.link", "wlan.link.hostapd"]);
+    expect(db["wan.link.pppoe"]!.dependencies).toEqual(["wan.link"]);
+    expect(db["wan.link.pppoe.dhcp6c"]!.dependencies).toEqual(["wan.link.pppoe"]);
+    expect(db["int.bridge.prefix6"]!.outputRefs).toContainEqual({ service: "wan.link.pppoe.dhcp6c", path: "prefixes" });
+    expect(db["firewall"]!.dependencies.sort()).toEqual(["int.bridge", "wan.link.pppoe"]);
+    expect(sys.defaultServices).toHaveLength(Object.keys(db).length);
+    expect(sys.rootfsType).toBe("jffs2");
+    expect(sys.packages).toEqual(["chrony", "dnsmasq-base", "dropbear-bin", "hostapd", "iproute2", "nftables", "odhcp6c", "ppp", "s6", "tcpdump"]);
+    expect(sys.kernel.config).toMatchObject({ BRIDGE: "y", PPPOE: "y", NF_TABLES: "y", MAC80211: "y", VIRTIO_NET: "y" });
+    expect(content(sys, "/etc/limen/s6/wlan.link.hostapd/run")).toContain("printf '%s=%s\\n' wpa_passphrase 'not a real wifi password'");
+    expect(content(sys, "/etc/limen/chrony/ntp.conf")).toBe("pool pool.ntp.org iburst\nmakestep 1 3\nallow 10.8.0.0/16\ndumpdir /run/chrony\n");
+    expect(content(sys, "/etc/limen/firewall/firewall.nft")).toContain("oifname @wan masquerade");
+    expect(content(sys, "/etc/limen/s6/sshd/run")).toContain("-g");
+  });
+});
+
+describe("examples/rotuer.ts", () => {
+  it.each(devices)("compiles for %s", async (device) => {
+    const sys = await build("examples/rotuer.ts", device);
+    checkBothWays(sys);
+    const db = sys.database.services;
+    expect(db["int.bridge.members"]!.dependencies.sort()).toEqual(["int.bridge", "lan.link", "wlan.link.hostapd", "wlan5.link.hostapd"]);
+    // The secrets reach PPP and both access points as output references, never as literals.
+    expect(db["wan.link.pppoe"]!.outputRefs).toEqual(expect.arrayContaining([{ service: "secrets", path: "ppp/username" }, { service: "secrets", path: "ppp/password" }]));
+    expect(db["wan.link.pppoe"]!.dependencies).toContain("secrets");
+    for (const ap of ["wlan.link.hostapd", "wlan5.link.hostapd"]) {
+      expect(db[ap]!.outputRefs).toContainEqual({ service: "secrets", path: "wifi/passphrase" });
+      expect(content(sys, `/etc/limen/s6/${ap}/run`)).toContain(`wpa_passphrase "$(output secrets wifi/passphrase)"`);
+    }
+    expect(db["secrets"]).toMatchObject({ type: "oneshot", dependencies: ["persist"], outputs: ["ppp/username", "ppp/password", "wifi/passphrase"] });
+    expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ mode: 0o600, owner: "root", content: expect.stringMatching(/^ssh-ed25519 /) });
+    expect(content(sys, "/etc/limen/s6/sshd/run")).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
+    expect(sys.logging.persistent.enable).toBe(true);
+  });
+});
+
+describe("the CLI", () => {
+  const out = mkdtempSync(join(tmpdir(), "limen-cli-"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const cli = (...args: string[]) => promisify(execFile)("npx", ["tsx", "image/config/main.ts", ...args], { encoding: "utf8" });
+
+  it("writes system.json and the file tree with modes", async () => {
+    const { stdout } = await cli("--config", "examples/hello-from-qemu.ts", "--device", "qemu-mipsel", "--out", out);
+    expect(stdout).toMatch(/4 services, \d+ files, 4 packages/);
+    const sys = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as SystemDescription;
+    expect(sys.device).toEqual({ name: "qemu-mipsel", cpu: "mipsel", debianArch: "mipsel" });
+    expect(statSync(join(out, "root/etc/limen/s6/sshd/run")).mode & 0o777).toBe(0o755);
+    expect(statSync(join(out, "root/etc/shadow")).mode & 0o777).toBe(0o600);
+    expect(readlinkSync(join(out, "root/etc/dropbear"))).toBe("/run/dropbear");
+  });
+
+  it("rejects a bad device name and names the argument", async () => {
+    await expect(cli("--config", "examples/hello-from-qemu.ts", "--device", "../etc", "--out", out)).rejects.toThrow(/--device: must be a device name/);
+  });
+
+  it("refuses a configuration loaded as CommonJS, saying how to fix it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "limen-cjs-"));
+    const config = join(dir, "router.ts");
+    writeFileSync(config, `import { defineConfig } from ${JSON.stringify(join(process.cwd(), "image/config/index.ts"))};\nexport default defineConfig({ hostname: "cjs" });\n`);
+    try {
+      await expect(cli("--config", config, "--device", "qemu-aarch64", "--out", out)).rejects.toThrow(/default export: was loaded as CommonJS.*name it \.mts/);
+      renameSync(config, join(dir, "router.mts"));
+      await cli("--config", join(dir, "router.mts"), "--device", "qemu-aarch64", "--out", out);
+      expect(JSON.parse(readFileSync(join(out, "system.json"), "utf8"))).toMatchObject({ hostname: "cjs" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reports a configuration error with its file and path", async () => {
+    await expect(cli("--config", "examples/missing.ts", "--device", "qemu-aarch64", "--out", out)).rejects.toThrow(/configuration error: examples\/missing\.ts: \(file\): configuration file does not exist/);
+  });
+});
