@@ -37,3 +37,6 @@ export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: string; cons
     },
   });
 }
+
+/** Debian's kernels build the virtio drivers as modules: these are loaded first, in this order. */
+export const virtioModules = ["virtio_pci", "virtio_net", "virtio_blk"];

@@ -1,0 +1,80 @@
+// A Debian kernel package for an emulated device: the kernel image, and chosen modules with the
+// modules they depend on, in load order (read from each module's .modinfo "depends=").
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { extractDeb } from "../lib/apt.ts";
+import { cachedDir } from "../lib/cache.ts";
+import { bookworm } from "../lib/debian.ts";
+import type { Emulator } from "./emulator.ts";
+
+export interface KernelModule {
+  name: string;
+  /** Host path of the .ko file. */
+  path: string;
+  /** Path relative to /lib/modules/<release>/. */
+  relative: string;
+}
+
+export interface DebianKernel {
+  release: string;
+  version: string;
+  image: string;
+  /** The requested modules and their dependencies, dependencies first. */
+  modules: KernelModule[];
+}
+
+async function listModules(dir: string, prefix = ""): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const e of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) for (const [k, v] of await listModules(dir, rel)) found.set(k, v);
+    else if (e.name.endsWith(".ko")) found.set(e.name.slice(0, -3).replaceAll("-", "_"), rel);
+  }
+  return found;
+}
+
+function modinfoDepends(ko: Buffer): string[] {
+  const at = ko.indexOf("\0depends=");
+  if (at < 0) return [];
+  const end = ko.indexOf(0, at + 1);
+  const list = ko.subarray(at + 9, end).toString();
+  return list ? list.split(",").map((m) => m.replaceAll("-", "_")) : [];
+}
+
+export async function debianKernel(e: Emulator): Promise<DebianKernel> {
+  const [pkgName] = await bookworm.depends(`${e.kernelPackage}:${e.debianArch}`);
+  if (!pkgName) throw new Error(`${e.kernelPackage}:${e.debianArch} names no kernel package`);
+  const [pkg] = await bookworm.fetch([pkgName]);
+  const root = await cachedDir("deb", `${pkg!.name}_${pkg!.sha256.slice(0, 24)}`, (out) => extractDeb(pkg!.path, out));
+  const boot = await readdir(join(root, "boot"));
+  const image = boot.find((f) => f.startsWith("vmlinuz-") || f.startsWith("vmlinux-"));
+  if (!image) throw new Error(`${pkg!.name} has no /boot/vmlinuz-*`);
+  const release = image.replace(/^vmlinu[xz]-/, "");
+  const modulesDir = join(root, "lib", "modules", release);
+  const available = existsSync(modulesDir) ? await listModules(modulesDir) : new Map<string, string>();
+
+  const ordered: KernelModule[] = [];
+  const visiting = new Set<string>();
+  const visit = async (name: string, wantedBy: string): Promise<void> => {
+    if (ordered.some((m) => m.name === name) || visiting.has(name)) return;
+    const rel = available.get(name);
+    // built into this kernel: nothing to load
+    if (!rel) {
+      if (name === wantedBy && !(await builtIn(root, release, name))) throw new Error(`kernel ${release} has no module ${name}`);
+      return;
+    }
+    visiting.add(name);
+    for (const dep of modinfoDepends(await readFile(join(modulesDir, rel)))) await visit(dep, name);
+    ordered.push({ name, path: join(modulesDir, rel), relative: rel });
+  };
+  for (const m of e.kernelModules) await visit(m, m);
+  return { release, version: pkg!.version, image: join(root, "boot", image), modules: ordered };
+}
+
+/** modules.builtin is shipped in the package: a requested module may be compiled in. */
+async function builtIn(root: string, release: string, name: string): Promise<boolean> {
+  const file = join(root, "lib", "modules", release, "modules.builtin");
+  if (!existsSync(file)) return false;
+  return (await readFile(file, "utf8")).split("\n").some((l) => l.split("/").pop()?.replace(/\.ko$/, "").replaceAll("-", "_") === name);
+}
