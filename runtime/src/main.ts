@@ -10,6 +10,8 @@ interface Command {
 
 const commands: Record<string, Command> = {
   selftest: { summary: "check the engine and the kernel interface on this machine", load: () => import("./commands/selftest") },
+  svc: { summary: "service manager: list, status, start, stop, outputs, log (svc --help)", load: () => import("./commands/svc") },
+  output: { summary: "print a service output (output SERVICE KEY), or set one (output --set SERVICE KEY [VALUE])", load: () => import("./commands/output") },
 };
 
 /** Exit status for a wrong invocation, as s6 tools use it. */
