@@ -59,21 +59,31 @@ export interface Watch {
 
 const dirEvents = native.IN_CREATE | native.IN_DELETE | native.IN_MOVED_TO | native.IN_MOVED_FROM;
 
+/** Directories of a service's outputs: its own and those of nested keys. */
+function outputDirs(dir: string): string[] {
+  if (!isDir(dir)) return [];
+  return [dir, ...listDir(dir).filter((n) => !n.startsWith(".")).flatMap((n) => outputDirs(`${dir}/${n}`))];
+}
+
 /**
  * Calls `onChange` with a service's outputs now and whenever they change (written, removed, or
  * the whole directory gone when the service stops), without polling: inotify on the outputs
- * directory and on the service's own. Keys in subdirectories are read but their changes alone
- * do not trigger a call.
+ * directory and on the service's own directories (adding a watch twice is harmless; a removed
+ * directory's watch goes by itself).
  */
 export function watchOutputs(service: string, onChange: (outputs: Record<string, string>) => void): Watch {
   mkdirs(paths.outputs);
   const fd = native.inotifyInit();
   native.inotifyAddWatch(fd, paths.outputs, dirEvents);
-  let serviceWatch = -1;
   let last: string | null = null;
   const refresh = (): void => {
-    if (serviceWatch < 0 && isDir(outputDir(service))) {
-      serviceWatch = native.inotifyAddWatch(fd, outputDir(service), dirEvents | native.IN_CLOSE_WRITE);
+    for (const dir of outputDirs(outputDir(service))) {
+      try {
+        native.inotifyAddWatch(fd, dir, dirEvents | native.IN_CLOSE_WRITE);
+      } catch (e) {
+        // removed since we listed it (the service stopping): the parent's watch reports that
+        if ((e as native.NativeError).code !== "ENOENT") throw e;
+      }
     }
     const now = readOutputs(service);
     const text = JSON.stringify(now);
@@ -83,9 +93,7 @@ export function watchOutputs(service: string, onChange: (outputs: Record<string,
     }
   };
   os.setReadHandler(fd, () => {
-    for (const e of native.inotifyRead(fd)) {
-      if (e.wd === serviceWatch && (e.mask & native.IN_IGNORED) !== 0) serviceWatch = -1;
-    }
+    native.inotifyRead(fd);
     refresh();
   });
   refresh();

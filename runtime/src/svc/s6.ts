@@ -68,7 +68,7 @@ export const catchAllLogger = "s6-svscan-log";
 /**
  * Builds the scan directory at boot, before s6-svscan starts: for each longrun a directory of
  * links to its files in the image (s6-supervise needs to write next to them, the image is
- * read-only), a `down` file (boot or `svc start` brings it up), and a logger that prefixes its
+ * read-only), a run script starting the image's with stderr joined to stdout, a `down` file (boot or `svc start` brings it up), and a logger that prefixes its
  * lines with the service name; plus the catch-all logger writing the collated log.
  */
 export function buildScanDir(graph: Graph): void {
@@ -88,9 +88,11 @@ export function buildScanDir(graph: Graph): void {
     if (!exists(`${source}/run`)) throw new Error(`longrun ${name}: ${source}/run is missing`);
     mkdirs(`${dir}/log`);
     for (const file of listDir(source)) {
-      if (file === "log" || file === "down" || file === "supervise" || file === "event") continue;
+      if (file === "run" || file === "log" || file === "down" || file === "supervise" || file === "event") continue;
       link(`${source}/${file}`, `${dir}/${file}`);
     }
+    // s6 pipes only stdout to the logger: send stderr there too
+    writeScript(`${dir}/run`, `exec 2>&1\nexec ${source}/run`);
     writeAtomic(`${dir}/down`, "");
     if (exists(`${source}/log/run`)) link(`${source}/log/run`, `${dir}/log/run`);
     else writeScript(`${dir}/log/run`, `exec s6-log -- p${name} 1`);
