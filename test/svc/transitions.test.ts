@@ -159,4 +159,39 @@ describe("svc stop, restart and up-tree", () => {
     // svc init linked only the longrun (and the catch-all logger) into the scan directory
     expect(readdirSync(b.path("run/service")).filter((d) => !d.startsWith(".")).sort()).toEqual(["base", "s6-svscan-log"]);
   });
+
+  it("stop --all takes everything down, dependents before what they need (shutdown)", async () => {
+    const b = await start({
+      a: { type: "oneshot", up: note("up"), down: note("down") },
+      b: { type: "oneshot", dependencies: ["a"], up: note("up"), down: note("down") },
+      c: { type: "longrun", dependencies: ["b"], run: `exec sleep 1000` },
+      d: { type: "oneshot", dependencies: ["c"], up: note("up"), down: note("down") },
+    });
+    expect(b.svc("start", "d").code).toBe(0);
+    expect(b.svc("stop").code).toBe(100);
+    expect(b.svc("stop", "--all", "a").code).toBe(100);
+    const r = b.svc("stop", "--all");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(b.svc("list").stdout).toBe("");
+    expect(b.events().filter((e) => e.startsWith("down"))).toEqual(["down d", "down b", "down a"]);
+  });
+
+  it("a longrun whose process dies is restarted by s6 and stays up", async () => {
+    const b = await start({ daemon: { type: "longrun", run: `echo "run $$" >> events; exec sleep 1000` } });
+    expect(b.svc("start", "daemon").code).toBe(0);
+    const first = state(b, "daemon").pid as number;
+    process.kill(first, "SIGKILL");
+    let now = state(b, "daemon");
+    for (let i = 0; i < 100 && (now.pid === first || now.pid === 0); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      now = state(b, "daemon");
+    }
+    expect(now).toMatchObject({ state: "up", ready: true });
+    expect(now.pid).not.toBe(first);
+    expect(b.events()).toHaveLength(2);
+    expect(b.svc("list").stdout).toBe("daemon\n");
+    expect(b.svc("stop", "daemon").code).toBe(0);
+    expect(state(b, "daemon")).toMatchObject({ state: "down", pid: 0, lastExit: 143 });
+  });
 });

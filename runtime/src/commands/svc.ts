@@ -17,7 +17,7 @@ const usageText = `usage: svc [--json] COMMAND
   deps [--all] NAME          what NAME needs (--all: transitively)
   rdeps [--all] NAME         what needs NAME (--all: transitively)
   start NAME...              bring NAME up, with what it needs
-  stop NAME...               bring NAME down, with what needs it
+  stop NAME... | stop --all  bring NAME down, with what needs it (--all: everything, dependents first)
   restart NAME...            stop, then start NAME and what needed it and was up
   up-tree NAME...            start NAME and what needs it, except what needs a controlled service that is down
   boot                       start the default set (all but controlled services and what needs them)
@@ -39,7 +39,7 @@ const grammar: Record<string, { flags: string[]; names: [number, number] }> = {
   deps: { flags: ["--all"], names: [1, 1] },
   rdeps: { flags: ["--all"], names: [1, 1] },
   start: { flags: [], names: [1, Infinity] },
-  stop: { flags: [], names: [1, Infinity] },
+  stop: { flags: ["--all"], names: [0, Infinity] },
   restart: { flags: [], names: [1, Infinity] },
   "up-tree": { flags: [], names: [1, Infinity] },
   boot: { flags: [], names: [0, 0] },
@@ -167,7 +167,7 @@ async function run(command: string, flags: Set<string>, names: string[]): Promis
     case "start":
       return change(graph, "up", names);
     case "stop":
-      return change(graph, "down", expandBundles(graph, names));
+      return change(graph, "down", flags.has("--all") ? graph.names() : expandBundles(graph, names));
     case "restart": {
       const affected = [...new Set(names.flatMap((n) => [n, ...graph.closure(n, "rdeps")]))];
       const wasUp = affected.filter((n) => isUp(graph, n));
@@ -192,6 +192,7 @@ function parse(args: string[]): { command: string; flags: Set<string>; names: st
   const bad = [...flags].filter((f) => f !== "--json" && !rule.flags.includes(f));
   if (bad.length > 0) throw new Exit(100, `${command}: unknown option ${bad.join(", ")}`);
   if (flags.has("--down") && flags.has("--all")) throw new Exit(100, "list: --down and --all exclude each other");
+  if (command === "stop" && flags.has("--all") === (names.length > 0)) throw new Exit(100, "stop: give service names or --all");
   if (names.length < rule.names[0] || names.length > rule.names[1]) {
     throw new Exit(100, `${command}: expects ${rule.names[0] === rule.names[1] ? rule.names[0] : `${rule.names[0]} or more`} name(s), got ${names.length}`);
   }
