@@ -706,6 +706,25 @@ static JSValue n_pidfd_open(JSContext *ctx, JSValueConst this_val, int argc, JSV
     return check_fd(ctx, (int)syscall(SYS_pidfd_open, (pid_t)pid, 0), "pidfd_open", arg);
 }
 
+/* exec(argv, env): replaces this program (PATH searched without a slash); only returns by throwing. */
+static JSValue n_exec(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    char **args = string_array(ctx, argv[0], "argv");
+    char **envp = args ? string_array(ctx, argv[1], "env") : NULL;
+    JSValue ret = JS_EXCEPTION;
+    if (args && envp) {
+        if (!args[0]) {
+            ret = JS_ThrowTypeError(ctx, "exec: argv is empty");
+        } else {
+            execvpe(args[0], args, envp);
+            ret = throw_errno(ctx, errno, "exec", args[0]);
+        }
+    }
+    free_string_array(ctx, args);
+    free_string_array(ctx, envp);
+    return ret;
+}
+
 static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("mount", 5, n_mount),
     JS_CFUNC_DEF("umount", 2, n_umount),
@@ -730,6 +749,7 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("inotifyRead", 1, n_inotify_read),
     JS_CFUNC_DEF("lockFile", 1, n_lock_file),
     JS_CFUNC_DEF("pidfdOpen", 1, n_pidfd_open),
+    JS_CFUNC_DEF("exec", 2, n_exec),
     JS_PROP_STRING_DEF("cpu", LIMEN_CPU, 0),
     JS_PROP_INT32_DEF("MS_RDONLY", MS_RDONLY, 0),
     JS_PROP_INT32_DEF("MS_NOSUID", MS_NOSUID, 0),

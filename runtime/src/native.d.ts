@@ -60,6 +60,8 @@ declare module "limen:native" {
   export function lockFile(path: string): number;
   /** An fd that becomes readable when child `pid` has ended (then reap it with waitpid). */
   export function pidfdOpen(pid: number): number;
+  /** Replaces this program (PATH searched when argv[0] has no slash); returns only by throwing. */
+  export function exec(argv: string[], env: string[]): never;
 
   export const MS_RDONLY: number;
   export const MS_NOSUID: number;

@@ -32,7 +32,7 @@ export class Bed {
   constructor(services: Record<string, Fixture>) {
     const bin = join(this.root, "bin");
     mkdirSync(bin);
-    for (const name of ["svc", "output"]) symlinkSync(binaryPath("x86_64"), join(bin, name));
+    for (const name of ["limen", "svc", "output"]) symlinkSync(binaryPath("x86_64"), join(bin, name));
     this.env = { ...process.env, LIMEN_ROOT: this.root, PATH: `${bin}:${process.env.PATH}`, TZ: "UTC" };
     const entries: Record<string, ServiceEntry> = {};
     for (const [name, f] of Object.entries(services)) {
