@@ -1,7 +1,7 @@
 // The collated log: every service's lines in /run/log/current through s6-log, stamped TAI64N and
 // prefixed with the service name; `svc log` shows them with readable time, as s6-tai64nlocal does.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bed } from "./bed.ts";
 
@@ -11,6 +11,8 @@ describe("the collated log", () => {
   const bed = new Bed({
     talker: { type: "longrun", run: `echo "hello from talker"; echo "to stderr" >&2; exec sleep 1000` },
     setup: { type: "oneshot", up: `echo "hello from $SERVICE"` },
+    // 1500 lines of 80 bytes: more than the 100 kB at which s6-log rotates \`current\`
+    chatty: { type: "oneshot", up: `i=0; while [ $i -lt 1500 ]; do printf "line %05d %070d\\n" $i 0; i=$((i+1)); done` },
   });
   const current = (): string => (existsSync(bed.path("run/log/current")) ? readFileSync(bed.path("run/log/current"), "utf8") : "");
   beforeAll(async () => {
@@ -42,5 +44,14 @@ describe("the collated log", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} setup hello from setup$/);
     expect(JSON.parse(bed.svc("log", "--json", "talker").stdout)).toHaveLength(2);
+  });
+
+  it("rotates by size, and svc log reads the archives before current, in order", async () => {
+    expect(bed.svc("start", "chatty").code).toBe(0);
+    const lines = (): string[] => bed.svc("log", "chatty").stdout.trim().split("\n");
+    for (let i = 0; i < 100 && lines().length < 1500; i++) await settle(50);
+    expect(readdirSync(bed.path("run/log")).filter((f) => /^@[0-9a-f]{24}\.s$/.test(f)).length).toBeGreaterThan(0);
+    const numbers = lines().map((l) => Number(/ chatty line (\d{5}) 0{70}$/.exec(l)?.[1]));
+    expect(numbers).toEqual(Array.from({ length: 1500 }, (_, i) => i));
   });
 });

@@ -72,6 +72,15 @@ describe("svc start", () => {
     expect(b.svc("list", "--down").stdout).toBe("after\nslow\n");
   });
 
+  it("stops a oneshot whose up script outlives timeout-up, and exits 2", async () => {
+    const b = await start({ stuck: { type: "oneshot", timeoutUp: 300, up: `${note("up")}; exec sleep 1000` } });
+    const r = b.svc("start", "stuck");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("svc: stuck: up script did not finish within 300 ms");
+    expect(b.events()).toEqual(["up stuck"]);
+    expect(b.svc("list", "--down").stdout).toBe("stuck\n");
+  });
+
   it("skips what needs a failed oneshot, still starts the rest, and exits 1", async () => {
     const b = await start({
       bad: { type: "oneshot", up: `${note("up")}; exit 3` },
