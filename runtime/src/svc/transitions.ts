@@ -64,42 +64,45 @@ function oneshotOutput(name: string): { fd: number; logger: Promise<number> | nu
   return { fd: w, logger, close: () => os.close(w) };
 }
 
-async function oneshot(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
-  const e = graph.entry(name);
+/** Runs a oneshot's up or down script with SERVICE set; a missing down script is nothing to do. */
+async function oneshotScript(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
   const script = `${paths.oneshots}/${name}/${direction}`;
   if (!exists(script)) {
-    if (direction === "up") {
-      say(`${name}: ${script} is missing`);
-      return "failed";
-    }
-  } else {
-    const timeout = direction === "up" ? e.timeoutUp : e.timeoutDown;
-    const out = oneshotOutput(name);
-    const stdin = os.open("/dev/null", os.O_RDONLY);
-    let child: ReturnType<typeof spawnAsync>;
-    try {
-      child = spawnAsync([script], { fds: [stdin, out.fd, out.fd] }, environ({ SERVICE: name }));
-    } finally {
-      os.close(stdin);
-      out.close();
-    }
-    let timedOut = false;
-    const timer = timeout > 0 ? os.setTimeout(() => { timedOut = true; os.kill(child.pid, os.SIGTERM); }, timeout) : null;
-    const code = await child.exited;
-    if (timer !== null) os.clearTimeout(timer);
-    if (out.logger) await out.logger;
-    if (timedOut) {
-      say(`${name}: ${direction} script did not finish within ${timeout} ms`);
-      return "timeout";
-    }
-    if (code !== 0) {
-      say(`${name}: ${direction} script exited ${code}`);
-      return "failed";
-    }
+    if (direction === "down") return "done";
+    say(`${name}: ${script} is missing`);
+    return "failed";
   }
-  if (direction === "up") writeAtomic(oneshotStateFile(name), "");
-  else os.remove(oneshotStateFile(name));
+  const timeout = direction === "up" ? graph.entry(name).timeoutUp : graph.entry(name).timeoutDown;
+  const out = oneshotOutput(name);
+  const stdin = os.open("/dev/null", os.O_RDONLY);
+  let child: ReturnType<typeof spawnAsync>;
+  try {
+    child = spawnAsync([script], { fds: [stdin, out.fd, out.fd] }, environ({ SERVICE: name }));
+  } finally {
+    os.close(stdin);
+    out.close();
+  }
+  let timedOut = false;
+  const timer = timeout > 0 ? os.setTimeout(() => { timedOut = true; os.kill(child.pid, os.SIGTERM); }, timeout) : null;
+  const code = await child.exited;
+  if (timer !== null) os.clearTimeout(timer);
+  if (out.logger) await out.logger;
+  if (timedOut) {
+    say(`${name}: ${direction} script did not finish within ${timeout} ms`);
+    return "timeout";
+  }
+  if (code !== 0) {
+    say(`${name}: ${direction} script exited ${code}`);
+    return "failed";
+  }
   return "done";
+}
+
+async function oneshot(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
+  const outcome = await oneshotScript(graph, name, direction);
+  if (outcome === "done" && direction === "up") writeAtomic(oneshotStateFile(name), "");
+  if (outcome === "done" && direction === "down") os.remove(oneshotStateFile(name));
+  return outcome;
 }
 
 async function transition(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
@@ -137,7 +140,7 @@ export async function change(graph: Graph, direction: Direction, targets: string
     }
     return p;
   };
-  const outcomes = await Promise.all(targets.map(visit));
-  const all = [...outcomes, ...(await Promise.all(runs.values()))];
+  await Promise.all(targets.map(visit));
+  const all = await Promise.all(runs.values());
   return all.includes("timeout") ? 2 : all.some((o) => o !== "done") ? 1 : 0;
 }
