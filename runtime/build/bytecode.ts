@@ -32,7 +32,9 @@ export async function bytecodeFor(t: Target, bundleDir: string): Promise<Bytecod
     for (const name of names) {
       const bin = join(out, `${name}.bin`);
       // -n names the module as the runner's loader knows it; -s drops the source text, keeping line numbers
-      const argv = [qjscPath, "-b", "-s", "-m", "-N", "m", "-n", name, "-M", "limen:native", "-o", bin, join(bundleDir, name)];
+      // the bundle's other modules (shared chunks) are linked by the runner at run time, like limen:native
+      const siblings = names.filter((n) => n !== name).flatMap((n) => ["-M", n]);
+      const argv = [qjscPath, "-b", "-s", "-m", "-N", "m", "-n", name, "-M", "limen:native", ...siblings, "-o", bin, join(bundleDir, name)];
       await run(compiler.qemu ? [compiler.qemu, ...argv] : argv);
       blobs.push(await readFile(bin));
     }

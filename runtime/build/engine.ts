@@ -61,11 +61,27 @@ async function bigEndianQuickjs(src: string): Promise<string> {
   return join(dir, "quickjs.c");
 }
 
+/**
+ * quickjs-libc's event loop scans only the first N entries of its poll set, N being how many fds
+ * poll() reported ready: a ready fd further down (the second of two awaited children ending
+ * first) is never served and the loop spins until the earlier ones are ready too. Scan until N
+ * ready entries are found instead. Fails loudly if a new engine version changed that loop.
+ */
+async function pollFixedLibc(src: string): Promise<string> {
+  const original = await readFile(join(src, "quickjs-libc.c"), "utf8");
+  const dir = await cachedDir("src", `quickjs-libc-poll-${hashOf(original)}`, async (out) => {
+    const loop = "    for (pfd = pfds; nfds-- > 0; pfd++) {\n";
+    if (original.split(loop).length !== 2) throw new Error("quickjs-libc.c of this engine version has no single poll scan loop to fix: update runtime/build/engine.ts");
+    await writeFile(join(out, "quickjs-libc.c"), original.replace(loop, "    for (pfd = pfds; nfds > 0; pfd++) {\n        if (!pfd->revents)\n            continue;\n        nfds--;\n"));
+  });
+  return join(dir, "quickjs-libc.c");
+}
+
 /** The engine's objects for one CPU. */
 export async function engineObjects(t: Target): Promise<string[]> {
   const [{ dir }, tc] = await Promise.all([engineSource(), toolchain(t)]);
   const sources = await Promise.all(
-    engineFiles.map((f) => (f === "quickjs.c" && t.bigEndian ? bigEndianQuickjs(dir) : join(dir, f))),
+    engineFiles.map((f) => (f === "quickjs.c" && t.bigEndian ? bigEndianQuickjs(dir) : f === "quickjs-libc.c" ? pollFixedLibc(dir) : join(dir, f))),
   );
   return Promise.all(sources.map((s) => compile(tc, s, [dir], ["-w"])));
 }

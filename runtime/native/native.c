@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/netlink.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -664,6 +665,66 @@ static JSValue n_inotify_read(JSContext *ctx, JSValueConst this_val, int argc, J
     return list;
 }
 
+/*
+ * lockFile(path) -> fd: opens path (creating it, mode 0600, close-on-exec) and waits for an
+ * exclusive flock on it. Closing the fd, or the process ending, releases the lock.
+ */
+static JSValue n_lock_file(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    const char *path = JS_ToCString(ctx, argv[0]);
+    JSValue ret = JS_EXCEPTION;
+    int fd, r;
+    if (!path)
+        return JS_EXCEPTION;
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        ret = throw_errno(ctx, errno, "open", path);
+    } else {
+        do
+            r = flock(fd, LOCK_EX);
+        while (r < 0 && errno == EINTR);
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            ret = throw_errno(ctx, e, "flock", path);
+        } else {
+            ret = JS_NewInt32(ctx, fd);
+        }
+    }
+    JS_FreeCString(ctx, path);
+    return ret;
+}
+
+/* pidfdOpen(pid) -> fd that becomes readable when the child ends (Linux >= 5.3); close-on-exec. */
+static JSValue n_pidfd_open(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    int32_t pid;
+    char arg[16];
+    if (JS_ToInt32(ctx, &pid, argv[0]))
+        return JS_EXCEPTION;
+    snprintf(arg, sizeof arg, "%d", (int)pid);
+    return check_fd(ctx, (int)syscall(SYS_pidfd_open, (pid_t)pid, 0), "pidfd_open", arg);
+}
+
+/* exec(argv, env): replaces this program (PATH searched without a slash); only returns by throwing. */
+static JSValue n_exec(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    char **args = string_array(ctx, argv[0], "argv");
+    char **envp = args ? string_array(ctx, argv[1], "env") : NULL;
+    JSValue ret = JS_EXCEPTION;
+    if (args && envp) {
+        if (!args[0]) {
+            ret = JS_ThrowTypeError(ctx, "exec: argv is empty");
+        } else {
+            execvpe(args[0], args, envp);
+            ret = throw_errno(ctx, errno, "exec", args[0]);
+        }
+    }
+    free_string_array(ctx, args);
+    free_string_array(ctx, envp);
+    return ret;
+}
+
 static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("mount", 5, n_mount),
     JS_CFUNC_DEF("umount", 2, n_umount),
@@ -686,6 +747,9 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("inotifyAddWatch", 3, n_inotify_add_watch),
     JS_CFUNC_DEF("inotifyRmWatch", 2, n_inotify_rm_watch),
     JS_CFUNC_DEF("inotifyRead", 1, n_inotify_read),
+    JS_CFUNC_DEF("lockFile", 1, n_lock_file),
+    JS_CFUNC_DEF("pidfdOpen", 1, n_pidfd_open),
+    JS_CFUNC_DEF("exec", 2, n_exec),
     JS_PROP_STRING_DEF("cpu", LIMEN_CPU, 0),
     JS_PROP_INT32_DEF("MS_RDONLY", MS_RDONLY, 0),
     JS_PROP_INT32_DEF("MS_NOSUID", MS_NOSUID, 0),

@@ -53,12 +53,24 @@ int main(int argc, char **argv)
         return 70;
     }
     result = JS_EvalFunction(ctx, entry);
-    result = js_std_await(ctx, result);
     if (JS_IsException(result)) {
         js_std_dump_error(ctx);
         return 1;
     }
+    /*
+     * The entry module awaits at top level. js_std_await would run one promise job per turn and
+     * then block in poll, stalling a chain of reactions until some unrelated event; js_std_loop
+     * runs every pending job before each poll. It returns when nothing is left to wait for.
+     */
+    if (js_std_loop(ctx)) {
+        js_std_dump_error(ctx);
+        return 1;
+    }
+    if (JS_PromiseState(ctx, result) == JS_PROMISE_REJECTED) {
+        JS_Throw(ctx, JS_PromiseResult(ctx, result));
+        js_std_dump_error(ctx);
+        return 1;
+    }
     JS_FreeValue(ctx, result);
-    /* timers and I/O handlers the program left keep it alive */
-    return js_std_loop(ctx) ? 1 : 0;
+    return 0;
 }

@@ -10,6 +10,11 @@ interface Command {
 
 const commands: Record<string, Command> = {
   selftest: { summary: "check the engine and the kernel interface on this machine", load: () => import("./commands/selftest") },
+  svc: { summary: "service manager: list, status, start, stop, outputs, log (svc --help)", load: () => import("./commands/svc") },
+  init: { summary: "process 1: mount, hostname, scan directory, then s6-svscan", load: () => import("./commands/init") },
+  shutdown: { summary: "stop every service, then s6-svscan (restart|halt|poweroff)", load: () => import("./commands/shutdown") },
+  finish: { summary: "s6-svscan's finish: end what is left, restart or power off", load: () => import("./commands/shutdown").then((m) => ({ main: m.finish })) },
+  output: { summary: "print a service output (output SERVICE KEY), or set one (output --set SERVICE KEY [VALUE])", load: () => import("./commands/output") },
 };
 
 /** Exit status for a wrong invocation, as s6 tools use it. */

@@ -56,6 +56,13 @@ declare module "limen:native" {
   export function inotifyRmWatch(fd: number, wd: number): void;
   export function inotifyRead(fd: number): InotifyEvent[];
 
+  /** Opens (creating) `path` and waits for an exclusive flock on it; returns the fd that holds the lock. */
+  export function lockFile(path: string): number;
+  /** An fd that becomes readable when child `pid` has ended (then reap it with waitpid). */
+  export function pidfdOpen(pid: number): number;
+  /** Replaces this program (PATH searched when argv[0] has no slash); returns only by throwing. */
+  export function exec(argv: string[], env: string[]): never;
+
   export const MS_RDONLY: number;
   export const MS_NOSUID: number;
   export const MS_NODEV: number;

@@ -41,6 +41,7 @@ declare module "qjs:os" {
   export function waitpid(pid: number, options: number): [number, number];
   export function kill(pid: number, sig: number): number;
   export function pipe(): [number, number] | null;
+  export function dup2(fd: number, fd2: number): number;
   export function sleep(ms: number): void;
   export function sleepAsync(ms: number): Promise<void>;
   export function now(): number;

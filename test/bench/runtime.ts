@@ -1,8 +1,11 @@
 // `npm run bench`: size and start-up of the limen executable on every CPU, against a static C
 // program that does nothing, built with the same toolchain and measured in the same run.
-import { execFileSync } from "node:child_process";
-import { readFile, stat } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { cachedDir, hashOf, projectRoot } from "../../image/lib/cache.ts";
 import { run } from "../../image/lib/run.ts";
 import { build } from "../../runtime/build/main.ts";
@@ -17,6 +20,9 @@ const sizeLimit: Record<Target["cpu"], number | undefined> = {
   x86_64: undefined, aarch64: 900_000, armv7: 900_000, mipsel: 1_100_000, mips: 1_100_000,
 };
 const qemuStartRatioLimit = 5;
+/** svc targets: `svc list` on a 30-service database against `limen --version`; an outputs watcher's memory. */
+const svcListRatioLimit = 3;
+const watcherRssLimitKiB = 1536;
 const nativeStartLimitMs = 3;
 
 async function hostTool(name: string): Promise<string> {
@@ -47,8 +53,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function measure(timer: string, command: string[]): Timing {
-  const out = execFileSync(timer, [String(runs), ...command], { encoding: "utf8" });
+function measure(timer: string, command: string[], env: NodeJS.ProcessEnv = process.env): Timing {
+  const out = execFileSync(timer, [String(runs), ...command], { encoding: "utf8", env });
   const rows = out.trim().split("\n").map((l) => l.split(" ").map(Number));
   return { medianMs: median(rows.map((r) => r[0]! / 1000)), maxRssKiB: Math.max(...rows.map((r) => r[1]!)) };
 }
@@ -91,9 +97,67 @@ async function main(): Promise<void> {
       checks.join(", "),
     ]);
   }
+  table(header, rows);
+  console.log(`\nrebuild with nothing changed: ${rebuildSeconds.toFixed(1)} s`);
+  await svcBench(built, timer);
+}
+
+function table(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
-  console.log(`\nrebuild with nothing changed: ${rebuildSeconds.toFixed(1)} s`);
+}
+
+/** A 30-service database (longruns, oneshots, a bundle, a controlled service) under a temporary LIMEN_ROOT. */
+async function svcRoot(): Promise<string> {
+  const root = mkdtempSync(join(tmpdir(), "limen-bench-svc-"));
+  const services: Record<string, unknown> = {};
+  for (let i = 0; i < 30; i++) {
+    const type = i === 29 ? "bundle" : i % 3 === 0 ? "longrun" : "oneshot";
+    const dependencies = i === 29 ? ["s0", "s10", "s20"] : i > 0 ? [`s${i - 1}`] : [];
+    services[`s${i}`] = { type, dependencies, controlled: i === 15, timeoutUp: 20000, timeoutDown: 20000, notificationFd: null, outputs: [], outputRefs: [] };
+  }
+  await mkdir(join(root, "etc", "limen"), { recursive: true });
+  await writeFile(join(root, "etc", "limen", "services.json"), JSON.stringify({ version: 1, services }));
+  return root;
+}
+
+/** Maximum resident set of a running `svc outputs --watch`, once it has printed its first state. */
+async function watcherRssKiB(binary: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(binary, ["svc", "outputs", "--watch", "s0"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
+    const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]);
+  } finally {
+    child.kill();
+  }
+}
+
+async function svcBench(built: Awaited<ReturnType<typeof build>>, timer: string): Promise<void> {
+  const root = await svcRoot();
+  const env = { ...process.env, LIMEN_ROOT: root };
+  try {
+    console.log(`\nsvc: median of \`limen svc list\` on a 30-service database against \`limen --version\`\n`);
+    const rows: string[][] = [];
+    for (const t of targets) {
+      const b = built.find((x) => x.cpu === t.cpu)!;
+      const prefix = t.qemu ? [which(t.qemu)] : [];
+      const version = measure(timer, [...prefix, b.path, "--version"], env);
+      const list = measure(timer, [...prefix, b.path, "svc", "list", "--all"], env);
+      const ratio = list.medianMs / version.medianMs;
+      const checks = [`list<=${svcListRatioLimit}x ${verdict(ratio <= svcListRatioLimit)}`];
+      let rss = "";
+      if (!t.qemu) {
+        const kiB = await watcherRssKiB(b.path, env);
+        rss = `${kiB} KiB`;
+        checks.push(`watcher<=${watcherRssLimitKiB} KiB ${verdict(kiB <= watcherRssLimitKiB)}`);
+      }
+      rows.push([t.qemu ? `${t.cpu} (qemu)` : `${t.cpu} (native)`, `${list.medianMs.toFixed(2)} ms`, `${version.medianMs.toFixed(2)} ms`, `${ratio.toFixed(2)}x`, `${list.maxRssKiB} KiB`, rss, checks.join(", ")]);
+    }
+    table(["cpu", "svc list", "--version", "ratio", "max RSS", "watcher RSS", "targets"], rows);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 await main();

@@ -1,6 +1,6 @@
 import * as os from "qjs:os";
-import { spawn } from "limen:native";
-import { environ, exitCode, readAll, runCapture, wait } from "../../runtime/src/lib/process";
+import { lockFile, spawn } from "limen:native";
+import { environ, exitCode, readAll, runCapture, spawnAsync, wait } from "../../runtime/src/lib/process";
 import { decode } from "../../runtime/src/lib/utf8";
 import { equal, throwsNative, type Suite } from "./assert";
 
@@ -59,5 +59,33 @@ export const processes: Suite = {
     } else {
       throwsNative(() => runCapture(["/bin/true"], drop), "EPERM", "spawn(setgroups)", "/bin/true");
     }
+  },
+  "children awaited together end in their own order, each with its exit code": async () => {
+    const order: string[] = [];
+    // the slow one starts first; the loop must not stall on it (nor on a chain of awaits)
+    const slow = spawnAsync(["/bin/sh", "-c", "sleep 0.3; exit 4"]).exited.then((c) => (order.push("slow"), c));
+    const fast = spawnAsync(["/bin/sh", "-c", "exit 5"]).exited.then(async (c) => {
+      await null;
+      await null;
+      order.push("fast");
+      return c;
+    });
+    equal(await Promise.all([slow, fast]), [4, 5], "exit codes");
+    equal(order, ["fast", "slow"], "order");
+  },
+  "lockFile waits while another process holds the lock": () => {
+    const path = `/tmp/limen-engine-lock-${os.getpid()}`;
+    // the holder says when it has the lock, and writes its last words just before it ends
+    const [r, w] = os.pipe()!;
+    const pid = spawn(["/bin/sh", "-c", `exec 9>${path}; flock 9; echo held; sleep 0.3; echo done > ${path}.done`], environ(), { fds: [0, w, 2] });
+    os.close(w);
+    const buf = new ArrayBuffer(16);
+    equal(decode(new Uint8Array(buf, 0, os.read(r, buf, 0, 16))), "held\n", "holder");
+    const fd = lockFile(path);
+    equal(os.stat(`${path}.done`)[1], 0, "the holder finished before the lock was ours");
+    equal(wait(pid), 0, "holder exit");
+    for (const f of [r, fd]) os.close(f);
+    for (const f of [path, `${path}.done`]) os.remove(f);
+    throwsNative(() => lockFile("/nonexistent/lock"), "ENOENT", "open", "/nonexistent/lock");
   },
 };

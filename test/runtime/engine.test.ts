@@ -20,6 +20,8 @@ describe.each(targets)("engine tests on $cpu", (t) => {
     expect(r.code).toBe(0);
     expect(lines).toContain("ok processes: gid and groups are set before uid");
     expect(lines).toContain("ok nativeCalls: inotify reports creation, then removal of a watched directory");
+    expect(lines).toContain("ok processes: children awaited together end in their own order, each with its exit code");
+    expect(lines).toContain("ok processes: lockFile waits while another process holds the lock");
     if (t.qemu) expect(lines).toEqual(runBinary(targets[0]!, [], { path: testProgram(targets[0]!.cpu) }).stdout.trim().split("\n"));
   });
 });

@@ -1,7 +1,7 @@
 // Starting programs and collecting their results, over limen:native's spawn.
 import * as os from "qjs:os";
 import * as std from "qjs:std";
-import { spawn, type SpawnOptions } from "limen:native";
+import { pidfdOpen, spawn, type SpawnOptions } from "limen:native";
 import { decode, encode } from "./utf8";
 
 /** The current environment as KEY=VALUE strings, with `extra` overriding. */
@@ -78,4 +78,22 @@ export function runCapture(argv: string[], options: Omit<SpawnOptions, "fds"> = 
   } finally {
     os.close(r);
   }
+}
+
+/**
+ * Starts a program; `exited` resolves with its exit code while other work runs meanwhile. The
+ * child's pidfd wakes the event loop when it ends (no SIGCHLD handler: signals would interrupt
+ * the loop's poll).
+ */
+export function spawnAsync(argv: string[], options: SpawnOptions = {}, env = environ()): { pid: number; exited: Promise<number> } {
+  const pid = spawn(argv, env, options);
+  const fd = pidfdOpen(pid);
+  const exited = new Promise<number>((resolve) => {
+    os.setReadHandler(fd, () => {
+      os.setReadHandler(fd, null);
+      os.close(fd);
+      resolve(wait(pid));
+    });
+  });
+  return { pid, exited };
 }

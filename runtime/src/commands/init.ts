@@ -1,0 +1,78 @@
+// `limen init`: PID 1 at boot. Mounts the kernel filesystems and /run, sets the hostname, builds
+// the s6 scan directory (services, catch-all logger, a one-time boot service and the signal
+// scripts that shut down), then becomes s6-svscan with its output going to the logger.
+import * as os from "qjs:os";
+import * as std from "qjs:std";
+import * as native from "limen:native";
+import { exists, mkdirs, writeAtomic } from "../lib/fs";
+import { environ } from "../lib/process";
+import { loadGraph } from "../svc/graph";
+import { paths } from "../svc/paths";
+import { buildScanDir } from "../svc/s6";
+
+const early: [fstype: string, target: string, flags: number, data: string][] = [
+  ["proc", "/proc", native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, ""],
+  ["sysfs", "/sys", native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, ""],
+  ["devtmpfs", "/dev", native.MS_NOSUID, "mode=0755"],
+  ["tmpfs", "/run", native.MS_NOSUID | native.MS_NODEV, "mode=0755"],
+];
+
+/** Signals s6-svscan receives as PID 1 (busybox reboot/halt/poweroff, Ctrl-Alt-Del) and what they do. */
+export const shutdownSignals: Record<string, "restart" | "halt" | "poweroff"> = {
+  SIGTERM: "restart",
+  SIGINT: "restart",
+  SIGUSR1: "halt",
+  SIGUSR2: "poweroff",
+};
+
+function script(path: string, body: string): void {
+  writeAtomic(path, `#!/bin/sh\n${body}\n`, 0o755);
+  native.chmod(path, 0o755);
+}
+
+function mountEarly(): void {
+  for (const [fstype, target, flags, data] of early) {
+    const at = `${paths.root}${target}`;
+    mkdirs(at);
+    try {
+      native.mount(fstype, at, fstype, flags, data);
+    } catch (e) {
+      // the kernel may have mounted devtmpfs already (CONFIG_DEVTMPFS_MOUNT)
+      if ((e as native.NativeError).code !== "EBUSY") throw e;
+    }
+  }
+}
+
+function setHostname(): void {
+  const name = std.loadFile(paths.hostname)?.trim();
+  if (name) native.sethostname(name);
+}
+
+/** s6-svscan's own scripts: signals shut down, and `finish` ends the system when it exits. */
+function bootstrap(): void {
+  const control = `${paths.scan}/.s6-svscan`;
+  mkdirs(control);
+  for (const [signal, action] of Object.entries(shutdownSignals)) script(`${control}/${signal}`, `exec limen shutdown ${action}`);
+  script(`${control}/finish`, "exec limen finish");
+  // brings up the default set once: s6-svc -O keeps s6 from running it again when it exits
+  const boot = `${paths.scan}/limen-boot`;
+  mkdirs(boot);
+  script(`${boot}/run`, "s6-svc -O .\nexec limen svc boot");
+}
+
+export function main(args: string[]): number {
+  if (args.length > 0 || os.getpid() !== 1) {
+    std.err.puts("usage: limen init (as process 1, started by the kernel)\n");
+    return 100;
+  }
+  mountEarly();
+  setHostname();
+  buildScanDir(loadGraph(paths.database));
+  bootstrap();
+  if (!exists(paths.logFifo)) throw new Error(`${paths.logFifo} is missing`);
+  const fifo = os.open(paths.logFifo, os.O_RDWR);
+  os.dup2(fifo, 1);
+  os.dup2(fifo, 2);
+  os.close(fifo);
+  native.exec(["s6-svscan", paths.scan], environ());
+}

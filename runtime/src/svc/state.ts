@@ -1,0 +1,54 @@
+// Whether a service is up, and what is known about it. A longrun is up when s6 was last told to
+// keep it up (s6 restarts a dying process; it stays up for svc); a oneshot when its up script
+// succeeded and no down followed (a state file); a bundle when all its contents are up.
+import * as os from "qjs:os";
+import { exists } from "../lib/fs";
+import type { Graph } from "./graph";
+import { paths } from "./paths";
+import { readStatus } from "./s6";
+import type { Stamp } from "./tai";
+
+export interface ServiceState {
+  name: string;
+  type: string;
+  up: boolean;
+  /** longrun: running process (0 for none); ready: up and ready. */
+  pid?: number;
+  ready?: boolean;
+  since?: Stamp;
+  lastExit?: number | null;
+  /** longrun: false when no s6-supervise watches it (scan directory not built). */
+  supervised?: boolean;
+}
+
+export function oneshotStateFile(name: string): string {
+  return `${paths.state}/${name}`;
+}
+
+export function isUp(graph: Graph, name: string): boolean {
+  switch (graph.entry(name).type) {
+    case "longrun":
+      return readStatus(name)?.wantUp ?? false;
+    case "oneshot":
+      return exists(oneshotStateFile(name));
+    case "bundle":
+      return graph.deps(name).every((d) => isUp(graph, d));
+  }
+}
+
+export function stateOf(graph: Graph, name: string): ServiceState {
+  const type = graph.entry(name).type;
+  if (type === "longrun") {
+    const s = readStatus(name);
+    if (s === null) return { name, type, up: false, supervised: false };
+    // without a notification fd, started counts as ready
+    const ready = graph.entry(name).notificationFd === null ? s.pid !== 0 : s.ready;
+    return { name, type, up: s.wantUp, pid: s.pid, ready, since: s.since, lastExit: s.lastExit, supervised: true };
+  }
+  if (type === "oneshot") {
+    const [st, err] = os.stat(oneshotStateFile(name));
+    if (err !== 0) return { name, type, up: false };
+    return { name, type, up: true, since: { seconds: Math.floor(st.mtime / 1000), nanoseconds: (st.mtime % 1000) * 1e6 } };
+  }
+  return { name, type, up: isUp(graph, name) };
+}

@@ -1,0 +1,146 @@
+// Bringing services up and down: each transition waits only for the ones it depends on, so
+// independent services change in parallel. A transition that fails skips everything that
+// needed it. Exit status as s6-rc: 0 all done, 1 something failed, 2 something timed out.
+import * as os from "qjs:os";
+import * as std from "qjs:std";
+import { exists, writeAtomic } from "../lib/fs";
+import { environ, spawnAsync } from "../lib/process";
+import type { Graph } from "./graph";
+import { removeOutputs } from "./outputs";
+import { paths } from "./paths";
+import { serviceDir } from "./s6";
+import { isUp, oneshotStateFile } from "./state";
+
+type Outcome = "done" | "failed" | "timeout" | "skipped";
+type Direction = "up" | "down";
+
+/** s6-svc -w exits 99 when its -T deadline passes. */
+const s6Timeout = 99;
+
+function say(message: string): void {
+  std.err.puts(`svc: ${message}\n`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  return spawnAsync(argv).exited;
+}
+
+/** s6-svc's wait options: -wU up and ready, -wu up, -wD down with its finish script done; -T when bounded. */
+function s6svc(command: "-u" | "-d", wait: "-wU" | "-wu" | "-wD", timeout: number, name: string): string[] {
+  return ["s6-svc", wait, ...(timeout > 0 ? ["-T", String(timeout)] : []), command, serviceDir(name)];
+}
+
+async function longrun(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
+  const e = graph.entry(name);
+  if (!exists(`${serviceDir(name)}/supervise/control`)) {
+    say(`${name}: not supervised (no ${serviceDir(name)}/supervise/control; was \`svc init\` run before s6-svscan?)`);
+    return "failed";
+  }
+  if (direction === "down") {
+    const code = await run(s6svc("-d", "-wD", e.timeoutDown, name));
+    if (code === s6Timeout) say(`${name}: not down after ${e.timeoutDown} ms`);
+    return code === 0 ? "done" : code === s6Timeout ? "timeout" : "failed";
+  }
+  const code = await run(s6svc("-u", e.notificationFd === null ? "-wu" : "-wU", e.timeoutUp, name));
+  if (code === 0) return "done";
+  if (code !== s6Timeout) return "failed";
+  say(`${name}: not ${e.notificationFd === null ? "up" : "ready"} after ${e.timeoutUp} ms: stopping it`);
+  await run(s6svc("-d", "-wD", e.timeoutDown, name));
+  return "timeout";
+}
+
+/** Where a oneshot's output goes: the catch-all logger when it runs, else our stderr. */
+function oneshotOutput(name: string): { fd: number; logger: Promise<number> | null; close(): void } {
+  const fifo = exists(paths.logFifo) ? os.open(paths.logFifo, os.O_RDWR) : -1;
+  const pipe = fifo >= 0 ? os.pipe() : null;
+  if (fifo < 0 || pipe === null) {
+    if (fifo >= 0) os.close(fifo);
+    return { fd: 2, logger: null, close() {} };
+  }
+  const [r, w] = pipe;
+  const logger = spawnAsync(["s6-log", "--", `p${name}`, "1"], { fds: [r, fifo, fifo] }).exited;
+  os.close(r);
+  os.close(fifo);
+  return { fd: w, logger, close: () => os.close(w) };
+}
+
+/** Runs a oneshot's up or down script with SERVICE set; a missing down script is nothing to do. */
+async function oneshotScript(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
+  const script = `${paths.oneshots}/${name}/${direction}`;
+  if (!exists(script)) {
+    if (direction === "down") return "done";
+    say(`${name}: ${script} is missing`);
+    return "failed";
+  }
+  const timeout = direction === "up" ? graph.entry(name).timeoutUp : graph.entry(name).timeoutDown;
+  const out = oneshotOutput(name);
+  const stdin = os.open("/dev/null", os.O_RDONLY);
+  let child: ReturnType<typeof spawnAsync>;
+  try {
+    child = spawnAsync([script], { fds: [stdin, out.fd, out.fd] }, environ({ SERVICE: name }));
+  } finally {
+    os.close(stdin);
+    out.close();
+  }
+  let timedOut = false;
+  const timer = timeout > 0 ? os.setTimeout(() => { timedOut = true; os.kill(child.pid, os.SIGTERM); }, timeout) : null;
+  const code = await child.exited;
+  if (timer !== null) os.clearTimeout(timer);
+  if (out.logger) await out.logger;
+  if (timedOut) {
+    say(`${name}: ${direction} script did not finish within ${timeout} ms`);
+    return "timeout";
+  }
+  if (code !== 0) {
+    say(`${name}: ${direction} script exited ${code}`);
+    return "failed";
+  }
+  return "done";
+}
+
+async function oneshot(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
+  const outcome = await oneshotScript(graph, name, direction);
+  if (outcome === "done" && direction === "up") writeAtomic(oneshotStateFile(name), "");
+  if (outcome === "done" && direction === "down") os.remove(oneshotStateFile(name));
+  return outcome;
+}
+
+async function transition(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
+  const type = graph.entry(name).type;
+  const outcome = type === "longrun" ? await longrun(graph, name, direction) : type === "oneshot" ? await oneshot(graph, name, direction) : "done";
+  if (direction === "down" && outcome === "done") removeOutputs(name);
+  return outcome;
+}
+
+/**
+ * Brings `targets` up (with what they need) or down (with what needs them), each service at most
+ * once, in parallel where the graph allows. Returns the exit status.
+ */
+export async function change(graph: Graph, direction: Direction, targets: string[]): Promise<number> {
+  const runs = new Map<string, Promise<Outcome>>();
+  const before = (name: string): string[] => (direction === "up" ? graph.deps(name) : graph.rdeps(name));
+  const visit = (name: string): Promise<Outcome> => {
+    let p = runs.get(name);
+    if (p === undefined) {
+      p = (async (): Promise<Outcome> => {
+        const first = before(name);
+        const outcomes = await Promise.all(first.map(visit));
+        const blocker = first.find((_, i) => outcomes[i] !== "done");
+        if (blocker !== undefined) {
+          say(`${name}: skipped, ${blocker} did not come ${direction}`);
+          return "skipped";
+        }
+        if (isUp(graph, name) === (direction === "up")) {
+          if (direction === "down") removeOutputs(name);
+          return "done";
+        }
+        return transition(graph, name, direction);
+      })();
+      runs.set(name, p);
+    }
+    return p;
+  };
+  await Promise.all(targets.map(visit));
+  const all = await Promise.all(runs.values());
+  return all.includes("timeout") ? 2 : all.some((o) => o !== "done") ? 1 : 0;
+}

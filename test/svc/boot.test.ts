@@ -1,0 +1,73 @@
+// Boot and shutdown for real, on the host: `limen init` runs as process 1 of new PID, mount and
+// UTS namespaces (so its mounts, hostname and final reboot() stay in there), builds the scan
+// directory, becomes s6-svscan and brings up the default set; a signal to it shuts down.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { Bed } from "./bed.ts";
+
+const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// Needs root (namespaces, mounts), as the whole test suite runs.
+describe("boot and shutdown as process 1", () => {
+  let bed: Bed;
+  let unshare: ChildProcess;
+  let init = 0;
+  let ended: Promise<NodeJS.Signals | number | null>;
+
+  /** Runs a command inside the namespaces of our process 1. */
+  const inside = (...command: string[]): string =>
+    spawnSync("nsenter", ["-t", String(init), "-m", "-p", "-u", "--", ...command], { env: bed.env, encoding: "utf8" }).stdout;
+
+  async function boot(): Promise<void> {
+    bed = new Bed({
+      a: { type: "longrun", run: `echo "a says hello"; exec sleep 1000` },
+      b: { type: "oneshot", dependencies: ["a"], up: `echo "up b" >> events`, down: `echo "down b" >> events` },
+      c: { type: "oneshot", dependencies: ["b"], up: `echo "up c" >> events`, down: `echo "down c" >> events` },
+      usb: { type: "oneshot", controlled: true },
+      backup: { type: "oneshot", dependencies: ["usb", "a"] },
+    });
+    writeFileSync(bed.path("etc/hostname"), "limen-test\n");
+    unshare = spawn("unshare", ["--pid", "--fork", "--mount", "--uts", "--propagation", "private", "limen", "init"], { env: bed.env, stdio: "ignore" });
+    ended = new Promise((r) => unshare.on("exit", (code, signal) => r(signal ?? code)));
+    for (let i = 0; i < 100 && init === 0; i++) {
+      await settle(50);
+      init = Number(spawnSync("pgrep", ["-P", String(unshare.pid)], { encoding: "utf8" }).stdout.trim()) || 0;
+    }
+    for (let i = 0; i < 200 && inside("svc", "list") !== "a\nb\nc\n"; i++) await settle(50);
+  }
+
+  afterEach(async () => {
+    if (unshare.exitCode === null && unshare.signalCode === null) {
+      unshare.kill("SIGKILL");
+      if (init) process.kill(init, "SIGKILL");
+    }
+    init = 0;
+    await bed.stop();
+  });
+
+  it("mounts, names the host, starts the default set with its logs, and restarts on SIGTERM after stopping everything", async () => {
+    await boot();
+    expect(inside("svc", "list")).toBe("a\nb\nc\n");
+    expect(inside("svc", "list", "--down")).toBe("backup\nusb\n");
+    expect(inside("hostname")).toBe("limen-test\n");
+    const mounts = readFileSync(`/proc/${init}/mounts`, "utf8").split("\n").map((l) => l.split(" ").slice(0, 3).join(" "));
+    for (const [fs, at] of [["proc", "/proc"], ["sysfs", "/sys"], ["devtmpfs", "/dev"], ["tmpfs", "/run"]]) {
+      expect(mounts).toContain(`${fs} ${bed.path(at!.slice(1))} ${fs}`);
+    }
+    expect(inside("svc", "log", "a")).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} a a says hello\n$/);
+    process.kill(init, "SIGTERM");
+    // reboot(RESTART) from process 1 of a PID namespace ends that process with SIGHUP
+    expect(await ended).toBe("SIGHUP");
+    expect(bed.events()).toEqual(["up b", "up c", "down c", "down b"]);
+  });
+
+  it("powers off on SIGUSR2", async () => {
+    await boot();
+    expect(inside("svc", "list")).toBe("a\nb\nc\n");
+    process.kill(init, "SIGUSR2");
+    // reboot(POWER_OFF) from process 1 of a PID namespace ends that process with SIGINT
+    expect(await ended).toBe("SIGINT");
+    expect(bed.events().slice(-2)).toEqual(["down c", "down b"]);
+  });
+});

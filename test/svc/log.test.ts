@@ -1,0 +1,57 @@
+// The collated log: every service's lines in /run/log/current through s6-log, stamped TAI64N and
+// prefixed with the service name; `svc log` shows them with readable time, as s6-tai64nlocal does.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Bed } from "./bed.ts";
+
+const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe("the collated log", () => {
+  const bed = new Bed({
+    talker: { type: "longrun", run: `echo "hello from talker"; echo "to stderr" >&2; exec sleep 1000` },
+    setup: { type: "oneshot", up: `echo "hello from $SERVICE"` },
+    // 1500 lines of 80 bytes: more than the 100 kB at which s6-log rotates \`current\`
+    chatty: { type: "oneshot", up: `i=0; while [ $i -lt 1500 ]; do printf "line %05d %070d\\n" $i 0; i=$((i+1)); done` },
+  });
+  const current = (): string => (existsSync(bed.path("run/log/current")) ? readFileSync(bed.path("run/log/current"), "utf8") : "");
+  beforeAll(async () => {
+    await bed.start();
+    expect(bed.svc("start", "talker", "setup").code).toBe(0);
+    for (let i = 0; i < 100 && !(current().includes("to stderr") && current().includes("hello from setup")); i++) await settle(50);
+  });
+  afterAll(() => bed.stop());
+
+  it("holds each service's lines with a TAI64N stamp and the service name", () => {
+    const lines = current().trim().split("\n");
+    expect(lines).toContainEqual(expect.stringMatching(/^@[0-9a-f]{24} talker hello from talker$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^@[0-9a-f]{24} talker to stderr$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^@[0-9a-f]{24} setup hello from setup$/));
+  });
+
+  it("is shown by svc log with the same readable UTC time as s6-tai64nlocal", () => {
+    const r = bed.svc("log");
+    expect(r.code).toBe(0);
+    const reference = spawnSync("s6-tai64nlocal", { input: current(), encoding: "utf8", env: { ...process.env, TZ: "UTC" } }).stdout;
+    expect(r.stdout).toBe(reference);
+    const stamp = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.\d{9} talker hello from talker$/m.exec(r.stdout);
+    expect(stamp).not.toBeNull();
+    expect(Math.abs(Date.parse(`${stamp![1]!.replace(" ", "T")}Z`) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it("is filtered to one service by svc log NAME", () => {
+    const lines = bed.svc("log", "setup").stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} setup hello from setup$/);
+    expect(JSON.parse(bed.svc("log", "--json", "talker").stdout)).toHaveLength(2);
+  });
+
+  it("rotates by size, and svc log reads the archives before current, in order", async () => {
+    expect(bed.svc("start", "chatty").code).toBe(0);
+    const lines = (): string[] => bed.svc("log", "chatty").stdout.trim().split("\n");
+    for (let i = 0; i < 100 && lines().length < 1500; i++) await settle(50);
+    expect(readdirSync(bed.path("run/log")).filter((f) => /^@[0-9a-f]{24}\.s$/.test(f)).length).toBeGreaterThan(0);
+    const numbers = lines().map((l) => Number(/ chatty line (\d{5}) 0{70}$/.exec(l)?.[1]));
+    expect(numbers).toEqual(Array.from({ length: 1500 }, (_, i) => i));
+  });
+});
