@@ -18,8 +18,9 @@ export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: string; cons
         // QEMU generates the device tree itself.
         dts: { src: null },
         networkInterfaces: {
-          lan: network.svc.link.build({ name: "lan.link", ifname: "eth0" }),
-          wan: network.svc.link.build({ name: "wan.link", ifname: "eth1" }),
+          // run.sh's first NIC is the "access" network (the manual's eth0), the second the LAN
+          wan: network.svc.link.build({ name: "wan.link", ifname: "eth0" }),
+          lan: network.svc.link.build({ name: "lan.link", ifname: "eth1" }),
           // mac80211_hwsim makes two emulated radios.
           wlan: network.svc.link.build({ name: "wlan.link", ifname: "wlan0" }),
           wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1" }),

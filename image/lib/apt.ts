@@ -113,52 +113,85 @@ export class AptRepo {
 
   private async fetchNow(specs: string[]): Promise<FetchedPackage[]> {
     const index = await this.resolvedIndex();
-    const missing = specs.filter((s) => !index[s]?.sha256 || !existsSync(index[s]!.path));
+    const missing = [...new Set(specs.filter((s) => !index[s]?.sha256 || !existsSync(index[s]!.path)))];
     if (missing.length > 0) {
       await this.ensureLists();
-      for (const spec of missing) index[spec] = await this.download(spec);
+      Object.assign(index, await this.download(missing));
       await writeFile(join(this.root, "resolved.json"), JSON.stringify(index, null, 2) + "\n");
     }
     return specs.map((s) => index[s]!);
   }
 
-  private async download(spec: string): Promise<FetchedPackage> {
+  /** One apt call resolves every spec (apt loads its lists once per call, which takes seconds). */
+  private async download(specs: string[]): Promise<Record<string, FetchedPackage>> {
     const where = this.spec.suites.join(", ");
     let uris: string;
     try {
-      uris = (await run(["apt-get", ...this.options(), "download", "--print-uris", spec])).stdout;
+      uris = (await run(["apt-get", ...this.options(), "download", "--print-uris", ...specs])).stdout;
     } catch (e) {
+      if (specs.length > 1) {
+        // find the spec apt refuses, to name it
+        for (const s of specs) await this.download([s]);
+      }
       const out = e instanceof CommandError ? e.output : String(e);
-      throw new Error(`Debian package ${spec} is not in ${where}: ${out.split("\n").find((l) => l.startsWith("E:")) ?? out}`);
+      throw new Error(`Debian package ${specs.join(" ")} is not in ${where}: ${out.split("\n").find((l) => l.startsWith("E:")) ?? out}`);
     }
-    // one line: 'URI' name_version_arch.deb size SHA256:hash
-    const [, file, , hash] = uris.trim().split("\n").pop()?.split(" ") ?? [];
-    if (!file?.endsWith(".deb") || !hash?.startsWith("SHA256:")) throw new Error(`apt-get cannot say which file holds ${spec}: ${uris}`);
-    if (!existsSync(join(this.debs, file))) {
+    // a line a package: 'URI' name_version_arch.deb size SHA256:hash
+    const found = uris.trim().split("\n").filter(Boolean).map((line) => {
+      const [, file, , hash] = line.split(" ");
+      if (!file?.endsWith(".deb") || !hash?.startsWith("SHA256:")) throw new Error(`apt-get printed an unexpected line for ${specs.join(" ")}: ${line}`);
+      const [name, version, arch] = file.replace(/\.deb$/, "").split("_");
+      return { name: name!, version: decodeURIComponent(version!), architecture: arch!, path: join(this.debs, file), sha256: hash.slice(7) };
+    });
+    const absent = found.filter((f) => !existsSync(f.path));
+    if (absent.length > 0) {
       try {
-        await run(["apt-get", ...this.options(), "download", spec], { cwd: this.debs });
+        await run(["apt-get", ...this.options(), "download", ...absent.map((f) => `${f.name}:${f.architecture}=${f.version}`)], { cwd: this.debs });
       } catch (e) {
-        throw new Error(`Debian package ${spec} cannot be downloaded from ${where} (network down?): ${(e as Error).message}`);
+        throw new Error(`Debian packages cannot be downloaded from ${where} (network down?): ${(e as Error).message}`);
       }
     }
-    const [name, version, arch] = file.replace(/\.deb$/, "").split("_");
-    return { name: name!, version: decodeURIComponent(version!), architecture: arch!, path: join(this.debs, file), sha256: hash.slice(7) };
+    const result: Record<string, FetchedPackage> = {};
+    for (const spec of specs) {
+      const [nameArch, version] = spec.split("=");
+      const [name, arch] = nameArch!.split(":");
+      const f = found.find((p) => p.name === name && (!arch || p.architecture === arch || p.architecture === "all") && (!version || p.version === version));
+      if (!f) throw new Error(`apt-get did not resolve ${spec} (it printed: ${found.map((p) => p.path.split("/").pop()).join(", ")})`);
+      result[spec] = f;
+    }
+    return result;
   }
 
-  /** Direct dependencies (Depends and Pre-Depends, every alternative) of `name:arch`, as name:arch. */
-  depends(spec: string): Promise<string[]> {
+  /**
+   * Direct dependencies (Depends and Pre-Depends, every alternative) of each `name:arch`, limited
+   * to packages of that architecture (architecture-independent packages hold no libraries).
+   */
+  depends(specs: string[]): Promise<Record<string, string[]>> {
     return this.serially(async () => {
       const file = join(this.root, "depends.json");
       const known: Record<string, string[]> = existsSync(file) ? JSON.parse(await readFile(file, "utf8")) : {};
-      const key = `${spec} ${(await this.fetchNow([spec]))[0]!.sha256}`;
-      if (known[key]) return known[key];
-      await this.ensureLists();
-      const arch = spec.split(":")[1];
-      const { stdout } = await run(["apt-cache", ...this.options(), "depends", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", spec]);
-      const names = [...stdout.matchAll(/^\s*\|?(?:Pre)?Depends: ([^<\s][^\s]*)$/gm)].map((m) => m[1]!);
-      known[key] = [...new Set(names.map((n) => (n.includes(":") || !arch ? n : `${n}:${arch}`)))];
-      await writeFile(file, JSON.stringify(known, null, 1) + "\n");
-      return known[key];
+      const pkgs = await this.fetchNow(specs);
+      const keyOf = (i: number) => `${specs[i]} ${pkgs[i]!.sha256}`;
+      const unknown = specs.filter((_, i) => !known[keyOf(i)]);
+      if (unknown.length > 0) {
+        await this.ensureLists();
+        const { stdout } = await run(["apt-cache", ...this.options(), "depends", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", ...unknown]);
+        // sections: a package's name on a line of its own, then its indented relations
+        const sections = new Map<string, string[]>();
+        let current: string[] | undefined;
+        for (const line of stdout.split("\n")) {
+          if (/^\S/.test(line)) sections.set(line.trim(), (current = []));
+          else current?.push(line);
+        }
+        for (const spec of unknown) {
+          const arch = spec.split(":")[1];
+          const lines = sections.get(spec) ?? sections.get(spec.split(":")[0]!) ?? [];
+          const names = lines.map((l) => /^\s*\|?(?:Pre)?Depends: ([^<\s]\S*)$/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
+          known[`${spec} ${pkgs[specs.indexOf(spec)]!.sha256}`] = [...new Set(names.filter((n) => arch && n.endsWith(`:${arch}`)))];
+        }
+        await writeFile(file, JSON.stringify(known, null, 1) + "\n");
+      }
+      return Object.fromEntries(specs.map((s, i) => [s, known[keyOf(i)]!]));
     });
   }
 

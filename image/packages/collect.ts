@@ -1,7 +1,7 @@
 // Programs from Debian packages for a device's architecture: the chosen files of each package
 // plus, following DT_NEEDED and the ELF interpreter, the shared libraries they load — found in
 // the packages' dependencies, fetched only as far as needed.
-import { existsSync, lstatSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { join, posix } from "node:path";
 import { extractDeb, type FetchedPackage } from "../lib/apt.ts";
 import { cachedDir } from "../lib/cache.ts";
@@ -10,9 +10,14 @@ import { elfNeeds, isElf } from "./elf.ts";
 
 export interface PackageRequest {
   package: string;
-  /** Absolute paths inside the package to ship (executables and data); libraries come by themselves. */
-  files: string[];
+  /**
+   * Absolute paths inside the package to ship (executables and data), or "executables" for
+   * everything in its bin and sbin folders; libraries come by themselves.
+   */
+  files: string[] | "executables";
 }
+
+const executableDirs = ["/bin", "/sbin", "/usr/bin", "/usr/sbin"];
 
 export interface LockEntry {
   version: string;
@@ -48,6 +53,12 @@ function linkTarget(path: string, target: string): string {
   return target.startsWith("/") ? target : posix.join(posix.dirname(path), target);
 }
 
+function listFiles(root: string, dir: string): string[] {
+  const host = join(root, dir);
+  if (!existsSync(host) || isSymlink(host)) return [];
+  return readdirSync(host).sort().map((n) => `${dir}/${n}`).filter((p) => isSymlink(join(root, p)) || !lstatSync(join(root, p)).isDirectory());
+}
+
 function isSymlink(p: string): boolean {
   try {
     return lstatSync(p).isSymbolicLink();
@@ -65,6 +76,13 @@ export class PackageCollector {
     lock: Lock = {},
   ) {
     this.lock = { ...lock };
+  }
+
+  /** Fetches several packages in one apt call, then unpacks each. */
+  private async unpackAll(names: string[]): Promise<void> {
+    const specs = names.map((n) => (n.includes(":") ? n : `${n}:${this.arch}`)).filter((s) => !this.unpacked.has(s));
+    await bookworm.fetch(specs.map((s) => (this.lock[s] ? `${s}=${this.lock[s]!.version}` : s))).catch(() => undefined);
+    for (const s of specs) await this.unpack(s);
   }
 
   private async unpack(name: string): Promise<Unpacked> {
@@ -117,11 +135,12 @@ export class PackageCollector {
         p = linkTarget(p, link);
       }
     };
-    const requested: Unpacked[] = [];
+    await this.unpackAll(requests.map((r) => r.package));
     for (const r of requests) {
       const u = await this.unpack(r.package);
-      requested.push(u);
-      for (const f of r.files) {
+      const files = r.files === "executables" ? executableDirs.flatMap((d) => listFiles(u.root, d)) : r.files;
+      if (files.length === 0) throw new Error(`Debian package ${r.package} ${u.pkg.version} (${this.arch}) has no executables`);
+      for (const f of files) {
         const real = resolveIn(u.root, f);
         if (!real || lstatSync(join(u.root, real)).isDirectory()) throw new Error(`Debian package ${r.package} ${u.pkg.version} (${this.arch}) has no file ${f}`);
         ship(f, u);
@@ -161,16 +180,12 @@ export class PackageCollector {
 
   /** Unpacks the direct dependencies of every package not yet expanded; returns how many were added. */
   private async expandDependencies(searched: Set<string>): Promise<number> {
-    let added = 0;
-    for (const spec of [...this.unpacked.keys()]) {
-      if (searched.has(spec)) continue;
-      searched.add(spec);
-      for (const dep of await bookworm.depends(spec)) {
-        if (this.unpacked.has(dep) || !dep.endsWith(`:${this.arch}`)) continue;
-        await this.unpack(dep);
-        added++;
-      }
-    }
-    return added;
+    const frontier = [...this.unpacked.keys()].filter((s) => !searched.has(s));
+    frontier.forEach((s) => searched.add(s));
+    if (frontier.length === 0) return 0;
+    const deps = await bookworm.depends(frontier);
+    const next = [...new Set(Object.values(deps).flat())].filter((d) => !this.unpacked.has(d));
+    await this.unpackAll(next);
+    return next.length;
   }
 }

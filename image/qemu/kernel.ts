@@ -42,8 +42,10 @@ function modinfoDepends(ko: Buffer): string[] {
   return list ? list.split(",").map((m) => m.replaceAll("-", "_")) : [];
 }
 
-export async function debianKernel(e: Emulator): Promise<DebianKernel> {
-  const [pkgName] = await bookworm.depends(`${e.kernelPackage}:${e.debianArch}`);
+/** The emulator's kernel with its early modules and `extraModules` (e.g. the root filesystem's). */
+export async function debianKernel(e: Emulator, extraModules: string[] = []): Promise<DebianKernel> {
+  const meta = `${e.kernelPackage}:${e.debianArch}`;
+  const [pkgName] = (await bookworm.depends([meta]))[meta]!;
   if (!pkgName) throw new Error(`${e.kernelPackage}:${e.debianArch} names no kernel package`);
   const [pkg] = await bookworm.fetch([pkgName]);
   const root = await cachedDir("deb", `${pkg!.name}_${pkg!.sha256.slice(0, 24)}`, (out) => extractDeb(pkg!.path, out));
@@ -68,7 +70,7 @@ export async function debianKernel(e: Emulator): Promise<DebianKernel> {
     for (const dep of modinfoDepends(await readFile(join(modulesDir, rel)))) await visit(dep, name);
     ordered.push({ name, path: join(modulesDir, rel), relative: rel });
   };
-  for (const m of e.kernelModules) await visit(m, m);
+  for (const m of [...e.kernelModules, ...extraModules]) await visit(m, m);
   return { release, version: pkg!.version, image: join(root, "boot", image), modules: ordered };
 }
 

@@ -725,6 +725,31 @@ static JSValue n_exec(JSContext *ctx, JSValueConst this_val, int argc, JSValueCo
     return ret;
 }
 
+/* loadModule(path, params?): loads a kernel module file; false when it was loaded already. */
+static JSValue n_load_module(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    const char *path = JS_ToCString(ctx, argv[0]);
+    const char *params = opt_string(ctx, argc, argv, 1);
+    JSValue ret = JS_EXCEPTION;
+    int fd;
+    if (!path)
+        goto done;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        ret = throw_errno(ctx, errno, "open", path);
+        goto done;
+    }
+    if (syscall(SYS_finit_module, fd, params ? params : "", 0) == 0)
+        ret = JS_TRUE;
+    else
+        ret = errno == EEXIST ? JS_FALSE : throw_errno(ctx, errno, "finit_module", path);
+    close(fd);
+done:
+    JS_FreeCString(ctx, path);
+    JS_FreeCString(ctx, params);
+    return ret;
+}
+
 static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("mount", 5, n_mount),
     JS_CFUNC_DEF("umount", 2, n_umount),
@@ -750,6 +775,7 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("lockFile", 1, n_lock_file),
     JS_CFUNC_DEF("pidfdOpen", 1, n_pidfd_open),
     JS_CFUNC_DEF("exec", 2, n_exec),
+    JS_CFUNC_DEF("loadModule", 2, n_load_module),
     JS_PROP_STRING_DEF("cpu", LIMEN_CPU, 0),
     JS_PROP_INT32_DEF("MS_RDONLY", MS_RDONLY, 0),
     JS_PROP_INT32_DEF("MS_NOSUID", MS_NOSUID, 0),

@@ -11,6 +11,7 @@ interface Command {
 const commands: Record<string, Command> = {
   selftest: { summary: "check the engine and the kernel interface on this machine", load: () => import("./commands/selftest") },
   svc: { summary: "service manager: list, status, start, stop, outputs, log (svc --help)", load: () => import("./commands/svc") },
+  preinit: { summary: "process 1 of an initramfs: load modules, mount the root, start its init", load: () => import("./commands/preinit") },
   init: { summary: "process 1: mount, hostname, scan directory, then s6-svscan", load: () => import("./commands/init") },
   shutdown: { summary: "stop every service, then s6-svscan (restart|halt|poweroff)", load: () => import("./commands/shutdown") },
   finish: { summary: "s6-svscan's finish: end what is left, restart or power off", load: () => import("./commands/shutdown").then((m) => ({ main: m.finish })) },

@@ -51,6 +51,9 @@ declare module "limen:native" {
     cookie: number;
     name: string;
   }
+  /** Loads a kernel module (.ko) with optional parameters; false when it is loaded already. */
+  export function loadModule(path: string, params?: string): boolean;
+
   export function inotifyInit(): number;
   export function inotifyAddWatch(fd: number, path: string, mask: number): number;
   export function inotifyRmWatch(fd: number, wd: number): void;

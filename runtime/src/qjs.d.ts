@@ -37,6 +37,7 @@ declare module "qjs:os" {
   export function symlink(target: string, path: string): number;
   export function realpath(path: string): [string, number];
   export function getcwd(): [string, number];
+  export function chdir(path: string): number;
   export function getpid(): number;
   export function waitpid(pid: number, options: number): [number, number];
   export function kill(pid: number, sig: number): number;

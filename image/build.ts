@@ -1,0 +1,79 @@
+// The image builder: a configuration and a device become the device's output in one folder.
+// Steps are cached by their inputs; the result is written beside the final folder and renamed
+// into place only when complete, so an error never leaves a half-made result.
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { compile, type SystemDescription } from "./config/compile.ts";
+import { evaluate } from "./config/evaluate.ts";
+import { loadConfig, loadDevice } from "./config/load.ts";
+import type { Lock } from "./packages/collect.ts";
+import { emulatorOf } from "./qemu/emulator.ts";
+import { manifest, manifestText } from "./outputs/manifest.ts";
+import { vmroot } from "./outputs/vmroot.ts";
+import { rootTree } from "./rootfs/system.ts";
+import { build as buildRuntime } from "../runtime/build/main.ts";
+import type { Target } from "../runtime/build/targets.ts";
+
+export const outputs = ["vmroot", "manifest"] as const;
+export type OutputName = (typeof outputs)[number];
+
+export interface ImageRequest {
+  device: string;
+  config: string;
+  output?: OutputName | undefined;
+  out: string;
+  progress: (step: string) => void;
+}
+
+/** The lock file beside a configuration: exact package versions per Debian architecture. */
+export function lockFileOf(config: string): string {
+  return resolve(config).replace(/\.m?ts$/, "") + ".lock.json";
+}
+
+async function readLock(file: string): Promise<Record<string, Lock>> {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as Record<string, Lock>;
+  } catch (e) {
+    throw new Error(`${file} is not a valid lock file (${(e as Error).message}): fix it or delete it to take the archive's current packages`);
+  }
+}
+
+export async function buildImage(r: ImageRequest): Promise<{ system: SystemDescription; output: OutputName; out: string }> {
+  r.progress(`evaluating ${r.config} for ${r.device}`);
+  const system = compile(evaluate(await loadConfig(r.config), await loadDevice(r.device)));
+  const output = r.output ?? (system.hardware.defaultOutput as OutputName);
+  if (!outputs.includes(output)) throw new Error(`device ${r.device}: output "${output}" is not one of ${outputs.join(", ")}`);
+
+  r.progress(`building the runtime for ${system.device.cpu}`);
+  const [runtime] = await buildRuntime([system.device.cpu as Target["cpu"]]);
+
+  r.progress(`collecting Debian packages for ${system.device.debianArch}: busybox ${system.packages.join(" ")}`);
+  const lockFile = lockFileOf(r.config);
+  const locks = await readLock(lockFile);
+  const { entries, lock } = await rootTree(system, runtime!.path, locks[system.device.debianArch] ?? {});
+
+  const out = resolve(r.out);
+  const tmp = `${out}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  try {
+    await writeFile(join(tmp, "manifest"), manifestText(await manifest(entries)));
+    if (output === "vmroot") {
+      r.progress("making the root filesystem, initramfs and run.sh");
+      await vmroot(system, await emulatorOf(r.device), entries, runtime!.path, tmp);
+    }
+    await rm(out, { recursive: true, force: true });
+    await rename(tmp, out);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  await writeFile(lockFile, JSON.stringify({ ...locks, [system.device.debianArch]: sortKeys(lock) }, null, 1) + "\n");
+  return { system, output, out };
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
