@@ -59,3 +59,17 @@ describe("the collated log", () => {
     expect(numbers).toEqual(Array.from({ length: 1500 }, (_, i) => i));
   });
 });
+
+describe("a oneshot's output when no logger runs", () => {
+  const bed = new Bed({ loud: { type: "oneshot", up: `i=0; while [ $i -lt 1000 ]; do printf "loud %05d %090d\\n" $i 0; i=$((i+1)); done` } });
+  afterAll(() => bed.stop());
+
+  it("goes to svc's stderr instead of filling the FIFO nobody reads", () => {
+    expect(bed.svc("init").code).toBe(0); // makes the FIFO; no s6-svscan, no catch-all logger
+    const r = bed.svc("start", "loud");
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1000);
+    expect(lines[999]).toBe(`loud 00999 ${"0".repeat(90)}`);
+  });
+});

@@ -3,6 +3,7 @@
 // needed it. Exit status as s6-rc: 0 all done, 1 something failed, 2 something timed out.
 import * as os from "qjs:os";
 import * as std from "qjs:std";
+import { O_NONBLOCK } from "limen:native";
 import { exists, writeAtomic } from "../lib/fs";
 import { environ, spawnAsync } from "../lib/process";
 import type { Graph } from "./graph";
@@ -49,9 +50,20 @@ async function longrun(graph: Graph, name: string, direction: Direction): Promis
   return "timeout";
 }
 
-/** Where a oneshot's output goes: the catch-all logger when it runs, else our stderr. */
+/** Whether the catch-all logger reads its FIFO (opening for writing without one fails with ENXIO). */
+function loggerRuns(): boolean {
+  const probe = os.open(paths.logFifo, os.O_WRONLY | O_NONBLOCK);
+  if (probe < 0) return false;
+  os.close(probe);
+  return true;
+}
+
+/**
+ * Where a oneshot's output goes: through an s6-log adding its name to the catch-all logger when
+ * that runs, else to our stderr (writing into a FIFO nobody reads would block once it is full).
+ */
 function oneshotOutput(name: string): { fd: number; logger: Promise<number> | null; close(): void } {
-  const fifo = exists(paths.logFifo) ? os.open(paths.logFifo, os.O_RDWR) : -1;
+  const fifo = loggerRuns() ? os.open(paths.logFifo, os.O_RDWR) : -1;
   const pipe = fifo >= 0 ? os.pipe() : null;
   if (fifo < 0 || pipe === null) {
     if (fifo >= 0) os.close(fifo);
