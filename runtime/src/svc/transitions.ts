@@ -31,9 +31,21 @@ function s6svc(command: "-u" | "-d", wait: "-wU" | "-wu" | "-wD", timeout: numbe
   return ["s6-svc", wait, ...(timeout > 0 ? ["-T", String(timeout)] : []), command, serviceDir(name)];
 }
 
+/** How long a longrun may take to get its s6-supervise (at boot, s6-svscan starts them all at once). */
+const superviseWait = 5000;
+
+async function supervised(name: string): Promise<boolean> {
+  const control = `${serviceDir(name)}/supervise/control`;
+  for (let waited = 0; !exists(control); waited += 20) {
+    if (waited >= superviseWait) return false;
+    await os.sleepAsync(20);
+  }
+  return true;
+}
+
 async function longrun(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
   const e = graph.entry(name);
-  if (!exists(`${serviceDir(name)}/supervise/control`)) {
+  if (!(await supervised(name))) {
     say(`${name}: not supervised (no ${serviceDir(name)}/supervise/control; was \`svc init\` run before s6-svscan?)`);
     return "failed";
   }
