@@ -72,6 +72,16 @@ describe("svc start", () => {
     expect(b.svc("list", "--down").stdout).toBe("after\nslow\n");
   });
 
+  it("lets s6 restart a notifying longrun that keeps dying until timeout-up passes, then marks it down", async () => {
+    const b = await start({ flaky: { type: "longrun", notificationFd: 3, timeoutUp: 2500, run: `echo "run flaky" >> events; exit 1` } });
+    const r = b.svc("start", "flaky");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("svc: flaky: not ready after 2500 ms: stopping it");
+    // s6 waits a second between restarts of a process that died young
+    expect(b.events().length).toBeGreaterThanOrEqual(2);
+    expect(state(b, "flaky")).toMatchObject({ state: "down", pid: 0, lastExit: 1 });
+  });
+
   it("stops a oneshot whose up script outlives timeout-up, and exits 2", async () => {
     const b = await start({ stuck: { type: "oneshot", timeoutUp: 1000, up: `${note("up")}; exec sleep 1000` } });
     const r = b.svc("start", "stuck");
