@@ -52,11 +52,15 @@ async function longrun(graph: Graph, name: string, direction: Direction): Promis
   if (direction === "down") {
     const code = await run(s6svc("-d", "-wD", e.timeoutDown, name));
     if (code === s6Timeout) say(`${name}: not down after ${e.timeoutDown} ms`);
+    else if (code !== 0) say(`${name}: s6-svc exited ${code}`);
     return code === 0 ? "done" : code === s6Timeout ? "timeout" : "failed";
   }
   const code = await run(s6svc("-u", e.notificationFd === null ? "-wu" : "-wU", e.timeoutUp, name));
   if (code === 0) return "done";
-  if (code !== s6Timeout) return "failed";
+  if (code !== s6Timeout) {
+    say(`${name}: s6-svc exited ${code}`);
+    return "failed";
+  }
   say(`${name}: not ${e.notificationFd === null ? "up" : "ready"} after ${e.timeoutUp} ms: stopping it`);
   await run(s6svc("-d", "-wD", e.timeoutDown, name));
   return "timeout";
