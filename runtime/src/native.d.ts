@@ -81,6 +81,8 @@ declare module "limen:native" {
   export const S_IFCHR: number;
   export const S_IFBLK: number;
   export const S_IFIFO: number;
+  /** For qjs:os open(); its value differs between CPUs (MIPS). */
+  export const O_NONBLOCK: number;
   export const NETLINK_ROUTE: number;
   export const NETLINK_KOBJECT_UEVENT: number;
   export const IN_MODIFY: number;

@@ -14,6 +14,8 @@ export interface Fixture extends Partial<ServiceEntry> {
   run?: string;
   up?: string;
   down?: string;
+  /** longrun: body of the image's own log/run (else svc init writes one) */
+  log?: string;
 }
 
 export interface Result {
@@ -36,7 +38,7 @@ export class Bed {
     this.env = { ...process.env, LIMEN_ROOT: this.root, PATH: `${bin}:${process.env.PATH}`, TZ: "UTC" };
     const entries: Record<string, ServiceEntry> = {};
     for (const [name, f] of Object.entries(services)) {
-      const { run, up, down, ...rest } = f;
+      const { run, up, down, log, ...rest } = f;
       entries[name] = { dependencies: [], controlled: false, timeoutUp: 10_000, timeoutDown: 10_000, notificationFd: null, outputs: [], outputRefs: [], ...rest };
       const script = (path: string, body: string): void => {
         mkdirSync(join(path, ".."), { recursive: true });
@@ -46,6 +48,7 @@ export class Bed {
       if (f.type === "longrun") {
         const dir = join(this.root, "etc/limen/s6", name);
         script(join(dir, "run"), run ?? "exec sleep 1000");
+        if (log !== undefined) script(join(dir, "log", "run"), log);
         if (rest.notificationFd != null) writeFileSync(join(dir, "notification-fd"), `${rest.notificationFd}\n`);
       }
       if (f.type === "oneshot") {

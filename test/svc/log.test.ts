@@ -10,6 +10,8 @@ const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, m
 describe("the collated log", () => {
   const bed = new Bed({
     talker: { type: "longrun", run: `echo "hello from talker"; echo "to stderr" >&2; exec sleep 1000` },
+    // a logger as the configuration compiler writes it, with a colon after the name
+    own: { type: "longrun", run: `echo "own logger"; exec sleep 1000`, log: "exec s6-log -- pown: 1" },
     setup: { type: "oneshot", up: `echo "hello from $SERVICE"` },
     // 1500 lines of 80 bytes: more than the 100 kB at which s6-log rotates \`current\`
     chatty: { type: "oneshot", up: `i=0; while [ $i -lt 1500 ]; do printf "line %05d %070d\\n" $i 0; i=$((i+1)); done` },
@@ -17,8 +19,9 @@ describe("the collated log", () => {
   const current = (): string => (existsSync(bed.path("run/log/current")) ? readFileSync(bed.path("run/log/current"), "utf8") : "");
   beforeAll(async () => {
     await bed.start();
-    expect(bed.svc("start", "talker", "setup").code).toBe(0);
-    for (let i = 0; i < 100 && !(current().includes("to stderr") && current().includes("hello from setup")); i++) await settle(50);
+    expect(bed.svc("start", "talker", "setup", "own").code).toBe(0);
+    const all = ["to stderr", "hello from setup", "own logger"];
+    for (let i = 0; i < 100 && !all.every((l) => current().includes(l)); i++) await settle(50);
   });
   afterAll(() => bed.stop());
 
@@ -44,6 +47,7 @@ describe("the collated log", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} setup hello from setup$/);
     expect(JSON.parse(bed.svc("log", "--json", "talker").stdout)).toHaveLength(2);
+    expect(bed.svc("log", "own").stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} own: own logger\n$/);
   });
 
   it("rotates by size, and svc log reads the archives before current, in order", async () => {
@@ -53,5 +57,19 @@ describe("the collated log", () => {
     expect(readdirSync(bed.path("run/log")).filter((f) => /^@[0-9a-f]{24}\.s$/.test(f)).length).toBeGreaterThan(0);
     const numbers = lines().map((l) => Number(/ chatty line (\d{5}) 0{70}$/.exec(l)?.[1]));
     expect(numbers).toEqual(Array.from({ length: 1500 }, (_, i) => i));
+  });
+});
+
+describe("a oneshot's output when no logger runs", () => {
+  const bed = new Bed({ loud: { type: "oneshot", up: `i=0; while [ $i -lt 1000 ]; do printf "loud %05d %090d\\n" $i 0; i=$((i+1)); done` } });
+  afterAll(() => bed.stop());
+
+  it("goes to svc's stderr instead of filling the FIFO nobody reads", () => {
+    expect(bed.svc("init").code).toBe(0); // makes the FIFO; no s6-svscan, no catch-all logger
+    const r = bed.svc("start", "loud");
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1000);
+    expect(lines[999]).toBe(`loud 00999 ${"0".repeat(90)}`);
   });
 });

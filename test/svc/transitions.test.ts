@@ -67,16 +67,26 @@ describe("svc start", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("svc: slow: not ready after 400 ms: stopping it");
     expect(r.stderr).toContain("svc: after: skipped, slow did not come up");
-    expect(b.events()).toEqual(["run slow"]);
+    expect(b.events().filter((e) => e.startsWith("up"))).toEqual([]);
     expect(state(b, "slow")).toMatchObject({ state: "down", pid: 0 });
     expect(b.svc("list", "--down").stdout).toBe("after\nslow\n");
   });
 
+  it("lets s6 restart a notifying longrun that keeps dying until timeout-up passes, then marks it down", async () => {
+    const b = await start({ flaky: { type: "longrun", notificationFd: 3, timeoutUp: 2500, run: `echo "run flaky" >> events; exit 1` } });
+    const r = b.svc("start", "flaky");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("svc: flaky: not ready after 2500 ms: stopping it");
+    // s6 waits a second between restarts of a process that died young
+    expect(b.events().length).toBeGreaterThanOrEqual(2);
+    expect(state(b, "flaky")).toMatchObject({ state: "down", pid: 0, lastExit: 1 });
+  });
+
   it("stops a oneshot whose up script outlives timeout-up, and exits 2", async () => {
-    const b = await start({ stuck: { type: "oneshot", timeoutUp: 300, up: `${note("up")}; exec sleep 1000` } });
+    const b = await start({ stuck: { type: "oneshot", timeoutUp: 1000, up: `${note("up")}; exec sleep 1000` } });
     const r = b.svc("start", "stuck");
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("svc: stuck: up script did not finish within 300 ms");
+    expect(r.stderr).toContain("svc: stuck: up script did not finish within 1000 ms");
     expect(b.events()).toEqual(["up stuck"]);
     expect(b.svc("list", "--down").stdout).toBe("stuck\n");
   });
@@ -110,10 +120,11 @@ describe("svc start", () => {
 });
 
 describe("svc stop, restart and up-tree", () => {
+  // a and c notify readiness once they wrote their line, so the events come in dependency order
   const chain = (): Record<string, Fixture> => ({
-    a: { type: "longrun", run: `echo "run a" >> events; exec sleep 1000` },
+    a: { type: "longrun", notificationFd: 3, run: `echo "run a" >> events; echo >&3; exec sleep 1000` },
     b: { type: "oneshot", dependencies: ["a"], up: note("up"), down: note("down") },
-    c: { type: "longrun", dependencies: ["b"], run: `echo "run c" >> events; exec sleep 1000` },
+    c: { type: "longrun", notificationFd: 3, dependencies: ["b"], run: `echo "run c" >> events; echo >&3; exec sleep 1000` },
     other: { type: "oneshot", up: note("up"), down: note("down") },
   });
 
@@ -189,10 +200,13 @@ describe("svc stop, restart and up-tree", () => {
   it("a longrun whose process dies is restarted by s6 and stays up", async () => {
     const b = await start({ daemon: { type: "longrun", run: `echo "run $$" >> events; exec sleep 1000` } });
     expect(b.svc("start", "daemon").code).toBe(0);
+    // up means started: wait for the script to have said so before killing it
+    for (let i = 0; i < 100 && b.events().length < 1; i++) await new Promise((r) => setTimeout(r, 50));
     const first = state(b, "daemon").pid as number;
+    expect(b.events()).toEqual([`run ${first}`]);
     process.kill(first, "SIGKILL");
     let now = state(b, "daemon");
-    for (let i = 0; i < 100 && (now.pid === first || now.pid === 0); i++) {
+    for (let i = 0; i < 100 && (now.pid === first || now.pid === 0 || b.events().length < 2); i++) {
       await new Promise((r) => setTimeout(r, 50));
       now = state(b, "daemon");
     }

@@ -18,7 +18,7 @@ const early: [fstype: string, target: string, flags: number, data: string][] = [
 ];
 
 /** Signals s6-svscan receives as PID 1 (busybox reboot/halt/poweroff, Ctrl-Alt-Del) and what they do. */
-export const shutdownSignals: Record<string, "restart" | "halt" | "poweroff"> = {
+const shutdownSignals: Record<string, "restart" | "halt" | "poweroff"> = {
   SIGTERM: "restart",
   SIGINT: "restart",
   SIGUSR1: "halt",

@@ -64,8 +64,8 @@ function lock(): void {
   lockFile(`${paths.state}/lock`);
 }
 
-function stateJson(s: ServiceState): Record<string, unknown> {
-  return { ...s, state: s.up ? "up" : "down", up: undefined, since: s.since ? new Date(s.since.seconds * 1000).toISOString() : undefined };
+function stateJson({ up, since, ...rest }: ServiceState): Record<string, unknown> {
+  return { ...rest, state: up ? "up" : "down", ...(since ? { since: new Date(since.seconds * 1000).toISOString() } : {}) };
 }
 
 function stateText(s: ServiceState): string {

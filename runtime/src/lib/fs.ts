@@ -41,10 +41,10 @@ export function listDir(path: string): string[] {
 
 /** Creates a directory and its missing parents. */
 export function mkdirs(path: string, mode = 0o755): void {
-  let at = "";
-  for (const part of path.split("/")) {
-    at = at === "" && path.startsWith("/") ? `/${part}` : at === "" ? part : `${at}/${part}`;
-    if (part === "" || isDir(at)) continue;
+  const parts = path.split("/");
+  for (let i = 1; i <= parts.length; i++) {
+    const at = parts.slice(0, i).join("/");
+    if (at === "" || isDir(at)) continue;
     const r = os.mkdir(at, mode);
     if (r < 0 && r !== EEXIST) fail("mkdir", at, r);
   }

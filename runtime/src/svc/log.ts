@@ -16,7 +16,8 @@ export function readLog(service?: string): string[] {
       if (line === "") continue;
       const stamp = parseTai64n(line);
       const rest = stamp === null ? line : line.slice(26);
-      if (service !== undefined && rest.split(" ", 1)[0] !== service) continue;
+      // the image's loggers may write "name:" where ours write "name"
+      if (service !== undefined && rest.split(" ", 1)[0]!.replace(/:$/, "") !== service) continue;
       out.push(stamp === null ? line : `${formatStamp(stamp)} ${rest}`);
     }
   }

@@ -3,6 +3,7 @@
 // needed it. Exit status as s6-rc: 0 all done, 1 something failed, 2 something timed out.
 import * as os from "qjs:os";
 import * as std from "qjs:std";
+import { O_NONBLOCK } from "limen:native";
 import { exists, writeAtomic } from "../lib/fs";
 import { environ, spawnAsync } from "../lib/process";
 import type { Graph } from "./graph";
@@ -30,28 +31,55 @@ function s6svc(command: "-u" | "-d", wait: "-wU" | "-wu" | "-wD", timeout: numbe
   return ["s6-svc", wait, ...(timeout > 0 ? ["-T", String(timeout)] : []), command, serviceDir(name)];
 }
 
+/** How long a longrun may take to get its s6-supervise (at boot, s6-svscan starts them all at once). */
+const superviseWait = 5000;
+
+async function supervised(name: string): Promise<boolean> {
+  const control = `${serviceDir(name)}/supervise/control`;
+  for (let waited = 0; !exists(control); waited += 20) {
+    if (waited >= superviseWait) return false;
+    await os.sleepAsync(20);
+  }
+  return true;
+}
+
 async function longrun(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
   const e = graph.entry(name);
-  if (!exists(`${serviceDir(name)}/supervise/control`)) {
+  if (!(await supervised(name))) {
     say(`${name}: not supervised (no ${serviceDir(name)}/supervise/control; was \`svc init\` run before s6-svscan?)`);
     return "failed";
   }
   if (direction === "down") {
     const code = await run(s6svc("-d", "-wD", e.timeoutDown, name));
     if (code === s6Timeout) say(`${name}: not down after ${e.timeoutDown} ms`);
+    else if (code !== 0) say(`${name}: s6-svc exited ${code}`);
     return code === 0 ? "done" : code === s6Timeout ? "timeout" : "failed";
   }
   const code = await run(s6svc("-u", e.notificationFd === null ? "-wu" : "-wU", e.timeoutUp, name));
   if (code === 0) return "done";
-  if (code !== s6Timeout) return "failed";
+  if (code !== s6Timeout) {
+    say(`${name}: s6-svc exited ${code}`);
+    return "failed";
+  }
   say(`${name}: not ${e.notificationFd === null ? "up" : "ready"} after ${e.timeoutUp} ms: stopping it`);
   await run(s6svc("-d", "-wD", e.timeoutDown, name));
   return "timeout";
 }
 
-/** Where a oneshot's output goes: the catch-all logger when it runs, else our stderr. */
+/** Whether the catch-all logger reads its FIFO (opening for writing without one fails with ENXIO). */
+function loggerRuns(): boolean {
+  const probe = os.open(paths.logFifo, os.O_WRONLY | O_NONBLOCK);
+  if (probe < 0) return false;
+  os.close(probe);
+  return true;
+}
+
+/**
+ * Where a oneshot's output goes: through an s6-log adding its name to the catch-all logger when
+ * that runs, else to our stderr (writing into a FIFO nobody reads would block once it is full).
+ */
 function oneshotOutput(name: string): { fd: number; logger: Promise<number> | null; close(): void } {
-  const fifo = exists(paths.logFifo) ? os.open(paths.logFifo, os.O_RDWR) : -1;
+  const fifo = loggerRuns() ? os.open(paths.logFifo, os.O_RDWR) : -1;
   const pipe = fifo >= 0 ? os.pipe() : null;
   if (fifo < 0 || pipe === null) {
     if (fifo >= 0) os.close(fifo);
