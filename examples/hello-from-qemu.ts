@@ -1,6 +1,7 @@
 // A first system to run under QEMU: a static LAN address, a DHCP and DNS server for the LAN,
 // and SSH. Copy it and change the password hash (make one with `mkpasswd -m sha512crypt`).
 import { defineConfig } from "../image/config/index.ts";
+import console from "../services/console/index.ts";
 import dnsmasq from "../services/dnsmasq/index.ts";
 import network from "../services/network/index.ts";
 import ssh from "../services/ssh/index.ts";
@@ -8,7 +9,7 @@ import ssh from "../services/ssh/index.ts";
 export default defineConfig(({ interfaces }) => {
   const lanAddress = network.svc.address.build({ interface: interfaces.lan!, family: "inet", address: "10.3.0.1", prefixLength: 16 });
   return {
-    imports: [network, dnsmasq, ssh],
+    imports: [console, network, dnsmasq, ssh],
     hostname: "hello",
     users: {
       // The password is "secret": change it before this system is reachable by anyone else.
@@ -18,6 +19,7 @@ export default defineConfig(({ interfaces }) => {
       lanAddress,
       dns: dnsmasq.svc.dnsmasq.build({ interface: lanAddress, ranges: ["10.3.0.10,10.3.0.240"], domain: "example.org" }),
       sshd: ssh.svc.ssh.build({}),
+      console: console.svc.getty.build({}),
     },
     defaultProfile: { packages: ["iproute2"] },
   };

@@ -1,0 +1,73 @@
+// A router image under QEMU for tests: started with run.sh --background, spoken to through its
+// serial console socket, and always stopped by the PID QEMU wrote.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export class Vm {
+  private output = "";
+  private socket: Socket | undefined;
+  readonly dir = mkdtempSync(join(tmpdir(), "limen-vm-"));
+
+  constructor(private readonly result: string, private readonly args: string[] = []) {}
+
+  async start(): Promise<void> {
+    execFileSync(join(this.result, "run.sh"), ["--background", this.dir, ...this.args], { stdio: "pipe" });
+    const path = join(this.dir, "console");
+    for (let i = 0; !existsSync(path); i++) {
+      if (i > 100) throw new Error(`QEMU made no console socket at ${path}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect(path, () => resolve(s));
+      s.on("error", reject);
+    });
+    this.socket.on("data", (b: Buffer) => (this.output += b.toString()));
+  }
+
+  get console(): string {
+    return this.output;
+  }
+
+  /** Waits for `pattern` in what the console printed after `from` (an offset into console). */
+  async waitFor(pattern: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.output.slice(from).match(pattern);
+      if (m) return m;
+      if (Date.now() > deadline) throw new Error(`${timeoutMs} ms passed before ${pattern} appeared on the console:\n${this.output.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  send(text: string): void {
+    this.socket!.write(text);
+  }
+
+  /** Runs a shell command at a logged-in prompt and returns what it printed. */
+  async run(command: string, timeoutMs = 60_000): Promise<string> {
+    const marker = `__done_${Date.now()}__`;
+    const from = this.output.length;
+    this.send(`${command}; echo ${marker}$?\n`);
+    const m = await this.waitFor(new RegExp(`\\n${marker}(\\d+)`), timeoutMs, from);
+    const text = this.output.slice(from);
+    const body = text.slice(text.indexOf("\n") + 1, text.indexOf(`\n${marker}`) + 1);
+    return Object.assign(body.replace(/\r/g, ""), { code: Number(m[1]) });
+  }
+
+  async stop(): Promise<void> {
+    this.socket?.destroy();
+    const pidFile = join(this.dir, "qemu.pid");
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, "utf8").trim());
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
