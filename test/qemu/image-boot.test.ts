@@ -14,7 +14,7 @@ afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
 });
 
-describe.each(["qemu-aarch64"])("%s running hello-from-qemu", { timeout: 900_000 }, (device) => {
+describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])("%s running hello-from-qemu", { timeout: 900_000 }, (device) => {
   it("boots to a login and brings up every default service", async () => {
     const result = join(out, device);
     const { system } = await buildImage({ device, config: "examples/hello-from-qemu.ts", out: result, progress: () => {} });
