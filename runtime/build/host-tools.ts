@@ -1,4 +1,4 @@
-// The host programs the runtime build needs, with the Debian packages that provide them.
+// The host programs the runtime and image builds need, with the Debian packages that provide them.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { targets } from "./targets.ts";
@@ -10,6 +10,11 @@ const required: [command: string, pkg: string][] = [
   ["dpkg-source", "dpkg-dev"],
   ["make", "make"],
   ["file", "file"],
+  // the image builder: ELF dependencies, root filesystems, and run.sh's emulators
+  ["readelf", "binutils"],
+  ["mksquashfs", "squashfs-tools"],
+  ["qemu-system-aarch64", "qemu-system-arm"],
+  ["qemu-system-mipsel", "qemu-system-mips"],
   ...targets.filter((t) => t.cpu !== "x86_64").map((t): [string, string] => [`${t.gnu}-gcc`, `gcc-${t.gnu}`]),
   ...targets.flatMap((t): [string, string][] => (t.qemu ? [[t.qemu, "qemu-user-static"]] : [])),
 ];
