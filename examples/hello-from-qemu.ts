@@ -12,13 +12,14 @@ export default defineConfig(({ interfaces }) => {
     imports: [console, network, dnsmasq, ssh],
     hostname: "hello",
     users: {
-      // The password is "secret": change it before this system is reachable by anyone else.
+      // The console password is "secret" (ssh takes keys only): change it before others can reach the console.
       root: { passwd: "$6$6HG7WALLQQY1LQDE$428cnouMJ7wVmyK9.dF1uWs7t0z9ztgp3MHvN5bbeo0M4Kqg/u2ThjoSHIjCEJQlnVpDOaEKcOjXAlIClHWN21" },
     },
     services: {
       lanAddress,
       dns: dnsmasq.svc.dnsmasq.build({ interface: lanAddress, ranges: ["10.3.0.10,10.3.0.240"], domain: "example.org" }),
-      sshd: ssh.svc.ssh.build({}),
+      // keys only over the network: add yours to users.root.openssh.authorizedKeys.keys
+      sshd: ssh.svc.ssh.build({ allowPasswordLogin: false }),
       console: console.svc.getty.build({}),
     },
     defaultProfile: { packages: ["iproute2"] },

@@ -41,9 +41,9 @@ describe("examples/hello-from-qemu.ts", () => {
     const sys = await build("examples/hello-from-qemu.ts", device);
     checkBothWays(sys);
     expect(sys.device.name).toBe(device);
-    expect(Object.keys(sys.database.services).sort()).toEqual(["dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
+    expect(Object.keys(sys.database.services).sort()).toEqual(["console", "dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
     expect(sys.database.services["dnsmasq"]!.dependencies).toEqual(["lan.link.a.10.3.0.1"]);
-    expect(sys.defaultServices.sort()).toEqual(["dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
+    expect(sys.defaultServices.sort()).toEqual(["console", "dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
     expect(sys.packages).toEqual(["dnsmasq-base", "dropbear-bin", "iproute2", "s6"]);
     expect(sys.kernel.config["VIRTIO_NET"]).toBe("y");
     expect(sys.busybox.applets).toEqual(expect.arrayContaining(["ip", "sh"]));
@@ -57,7 +57,7 @@ describe("examples/hello-from-qemu.ts", () => {
       expect(content(sys, `/etc/limen/s6/${name}/finish`)).toContain(`rm -rf /run/services/outputs/${name}\n`);
       expect(content(sys, `/etc/limen/s6/${name}/log/run`)).toBe(`#!/bin/sh\nexec s6-log -- p${name}: 1\n`);
     }
-    expect(content(sys, "/etc/limen/oneshot/lan.link/up")).toContain("ip link set dev eth0 up");
+    expect(content(sys, "/etc/limen/oneshot/lan.link/up")).toContain("ip link set dev eth1 up");
     expect(content(sys, "/etc/limen/oneshot/lan.link/down")).toContain(`rm -rf "$OUTPUTS"`);
     expect(content(sys, "/etc/limen/s6/dnsmasq/run")).toContain(`--interface="$(output lan.link.a.10.3.0.1 ifname)"`);
     expect(sys.files.some((f) => f.path.startsWith("/etc/limen/s6/lan.link"))).toBe(false);
@@ -121,7 +121,7 @@ describe("the CLI", () => {
 
   it("writes system.json and the file tree with modes", async () => {
     const { stdout } = await cli("--config", "examples/hello-from-qemu.ts", "--device", "qemu-mipsel", "--out", out);
-    expect(stdout).toMatch(/4 services, \d+ files, 4 packages/);
+    expect(stdout).toMatch(/5 services, \d+ files, 4 packages/);
     const sys = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as SystemDescription;
     expect(sys.device).toEqual({ name: "qemu-mipsel", cpu: "mipsel", debianArch: "mipsel" });
     expect(statSync(join(out, "root/etc/limen/s6/sshd/run")).mode & 0o777).toBe(0o755);
