@@ -62,6 +62,8 @@ export async function rootTree(system: SystemDescription, runtime: string, lock:
     ...fromPackages(packaged),
     // a program from a package wins over the busybox applet of the same name
     ...applets.filter((a) => !taken.has(`/bin/${a}`) && !taken.has(`/usr/bin/${a}`) && !taken.has(`/sbin/${a}`)).map((a): TreeEntry => ({ type: "symlink", path: `/bin/${a}`, target: "busybox", uid: 0, gid: 0, package: "busybox" })),
+    // daemons keep pid files in /var/run: it is the tmpfs /run
+    { type: "symlink", path: "/var/run", target: "../run", uid: 0, gid: 0 },
     { type: "file", path: "/bin/limen", mode: 0o755, uid: 0, gid: 0, content: { hostPath: runtime }, package: "limen" },
     ...Object.entries(limenLinks).map(([path, target]): TreeEntry => ({ type: "symlink", path, target, uid: 0, gid: 0, package: "limen" })),
     ...system.files.map((f): TreeEntry => {

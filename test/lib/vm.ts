@@ -57,6 +57,26 @@ export class Vm {
     return Object.assign(body.replace(/\r/g, ""), { code: Number(m[1]) });
   }
 
+  /** Logs in at the console's login prompt. */
+  async login(hostname: string, user: string, password: string): Promise<void> {
+    await this.waitFor(new RegExp(`${hostname} login: $`, "m"), 300_000);
+    this.send(`${user}\n`);
+    await this.waitFor(/Password: $/m, 30_000);
+    const from = this.output.length;
+    this.send(`${password}\n`);
+    await this.waitFor(/# /, 30_000, from);
+  }
+
+  /** Polls `svc list` at the prompt until every one of `services` is up; returns the last list. */
+  async servicesUp(services: string[], timeoutMs = 120_000): Promise<string[]> {
+    let up: string[] = [];
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 2000))) {
+      up = (await this.run("svc list")).trim().split("\n").map((l) => l.trim()).filter(Boolean);
+      if (services.every((s) => up.includes(s))) break;
+    }
+    return up;
+  }
+
   async stop(): Promise<void> {
     this.socket?.destroy();
     const pidFile = join(this.dir, "qemu.pid");

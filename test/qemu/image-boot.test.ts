@@ -22,16 +22,8 @@ describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])("%s running hello-
     const vm = new Vm(result, ["--access", "230.0.0.1:23401", "--lan", "230.0.0.1:23402"]);
     vms.push(vm);
     await vm.start();
-    await vm.waitFor(/hello login: $/m, 300_000);
-    vm.send("root\n");
-    await vm.waitFor(/Password: $/m, 30_000);
-    vm.send("secret\n");
-    await vm.waitFor(/# /, 30_000);
-    let up: string[] = [];
-    for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 2000))) {
-      up = (await vm.run("svc list")).trim().split("\n").map((l) => l.trim()).filter(Boolean);
-      if (system.defaultServices.every((s) => up.includes(s))) break;
-    }
+    await vm.login("hello", "root", "secret");
+    const up = await vm.servicesUp(system.defaultServices);
     expect(up.sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
     expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");
     expect((await vm.run("hostname")).trim()).toBe("hello");
