@@ -46,6 +46,11 @@ export async function buildImage(r: ImageRequest): Promise<{ system: SystemDescr
   const output = r.output ?? (system.hardware.defaultOutput as OutputName);
   if (!outputs.includes(output)) throw new Error(`device ${r.device}: output "${output}" is not one of ${outputs.join(", ")}`);
 
+  if (output === "manifest") {
+    // the compiled description only: nothing is fetched or built
+    return { system, output, out: await replaceDir(r.out, (tmp) => writeFile(join(tmp, "system.json"), JSON.stringify(system, null, 1) + "\n")) };
+  }
+
   r.progress(`building the runtime for ${system.device.cpu}`);
   const [runtime] = await buildRuntime([system.device.cpu as Target["cpu"]]);
 
@@ -54,24 +59,30 @@ export async function buildImage(r: ImageRequest): Promise<{ system: SystemDescr
   const locks = await readLock(lockFile);
   const { entries, lock } = await rootTree(system, runtime!.path, locks[system.device.debianArch] ?? {});
 
-  const out = resolve(r.out);
+  const out = await replaceDir(r.out, async (tmp) => {
+    await writeFile(join(tmp, "manifest"), manifestText(await manifest(entries)));
+    r.progress("making the root filesystem, initramfs and run.sh");
+    await vmroot(system, await emulatorOf(r.device), entries, runtime!.path, tmp);
+  });
+  await writeFile(lockFile, JSON.stringify({ ...locks, [system.device.debianArch]: sortKeys(lock) }, null, 1) + "\n");
+  return { system, output, out };
+}
+
+/** Fills a folder beside `dir`, then puts it in dir's place: an error leaves the old result, or none. */
+async function replaceDir(dir: string, fill: (tmp: string) => Promise<void>): Promise<string> {
+  const out = resolve(dir);
   const tmp = `${out}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   try {
-    await writeFile(join(tmp, "manifest"), manifestText(await manifest(entries)));
-    if (output === "vmroot") {
-      r.progress("making the root filesystem, initramfs and run.sh");
-      await vmroot(system, await emulatorOf(r.device), entries, runtime!.path, tmp);
-    }
+    await fill(tmp);
     await rm(out, { recursive: true, force: true });
     await rename(tmp, out);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
-  await writeFile(lockFile, JSON.stringify({ ...locks, [system.device.debianArch]: sortKeys(lock) }, null, 1) + "\n");
-  return { system, output, out };
+  return out;
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const progress = (step: string) => console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${step}`);
   const { output, out } = await buildImage({ ...args.data, progress });
-  progress(`${output} is in ${out}${output === "vmroot" ? `: start it with ${out}/run.sh` : ""}`);
+  progress(output === "vmroot" ? `vmroot is in ${out}: start it with ${out}/run.sh` : `the compiled system description is ${out}/system.json`);
 }
 
 main().catch((e: unknown) => {

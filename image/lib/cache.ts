@@ -29,9 +29,10 @@ export function hashOf(...inputs: Input[]): string {
   return h.digest("hex").slice(0, 24);
 }
 
-export async function hashFiles(paths: string[]): Promise<string> {
-  const contents = await Promise.all(paths.map((p) => readFile(p)));
-  return hashOf(paths.map((p, i) => [p.split("/").pop() ?? p, contents[i]!]));
+/** A key from files' paths (relative to `base`) and contents. */
+export async function hashFiles(paths: string[], base: string): Promise<string> {
+  const contents = await Promise.all(paths.map((p) => readFile(join(base, p))));
+  return hashOf(paths.map((p, i) => [p, contents[i]!]));
 }
 
 /**

@@ -1,11 +1,12 @@
 // `npm run build`: bundles the device program and builds the limen executable for every CPU
 // into dist/limen-<cpu>. Every step is cached by its inputs under .cache/.
-import { mkdir, rename, stat, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { copyFile, mkdir, rename, stat, writeFile } from "node:fs/promises";
+import { readdirSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { rollup, type OutputOptions, type RollupOptions } from "rollup";
+import type { OutputOptions, RollupOptions } from "rollup";
 import { z } from "zod";
-import { projectRoot } from "../../image/lib/cache.ts";
+import { cachedDir, hashFiles, hashOf, projectRoot } from "../../image/lib/cache.ts";
 import { bytecodeFor } from "./bytecode.ts";
 import { engineObjects, engineSource } from "./engine.ts";
 import { ensureHostTools } from "./host-tools.ts";
@@ -36,24 +37,38 @@ export interface BuiltBinary {
 
 type BundleConfig = RollupOptions & { output: OutputOptions & { dir: string } };
 interface RollupConfigModule {
-  default: BundleConfig;
   deviceBundle(entry: string, dir: string, tsconfig: string): BundleConfig;
 }
 
 /** A device program to bundle and link: the product, or the engine test program. */
 interface Program {
-  bundle: BundleConfig;
+  entry: string;
+  tsconfig: string;
+  /** Folders whose files are the program's sources (besides the bundler's own configuration). */
+  sources: string[];
   output: (t: Target) => string;
 }
 
-async function bundle(config: BundleConfig): Promise<string> {
-  const b = await rollup(config);
-  try {
-    await b.write(config.output);
-  } finally {
-    await b.close();
-  }
-  return resolve(projectRoot, config.output.dir);
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)])).sort();
+}
+
+/**
+ * The program's chunks in a folder keyed by its sources: unchanged sources skip the bundler and
+ * its type check (seconds), and builds running at once never see each other's half-written files.
+ */
+async function bundle(p: Program): Promise<string> {
+  const inputs = [...p.sources.flatMap((d) => filesUnder(join(projectRoot, d))), ...["rollup.config.mjs", "package.json"].map((f) => join(projectRoot, f))];
+  return cachedDir("bundle", await hashFiles(inputs.map((f) => relative(projectRoot, f)), projectRoot), async (dir) => {
+    const [{ rollup }, config] = await Promise.all([import("rollup"), import(join(projectRoot, "rollup.config.mjs")) as Promise<RollupConfigModule>]);
+    const options = config.deviceBundle(p.entry, dir, p.tsconfig);
+    const b = await rollup(options);
+    try {
+      await b.write(options.output);
+    } finally {
+      await b.close();
+    }
+  });
 }
 
 async function buildTarget(t: Target, bundleDir: string, path: string): Promise<BuiltBinary> {
@@ -66,34 +81,37 @@ async function buildTarget(t: Target, bundleDir: string, path: string): Promise<
     bytecodeFor(t, bundleDir),
   ]);
   const modules = await compile(tc, bytecode.source, [nativeDir, engineDir], []);
-  const tmp = `${path}.tmp`;
-  await linkStatic(tc, [runner, native, modules, ...engine], tmp);
+  const objects = [runner, native, modules, ...engine];
+  const linked = await cachedDir(`bin/${t.cpu}`, hashOf(objects), (dir) => linkStatic(tc, objects, join(dir, "limen")));
+  const tmp = `${path}.tmp-${process.pid}`;
+  await copyFile(join(linked, "limen"), tmp);
   await rename(tmp, path);
   return { cpu: t.cpu, path, size: (await stat(path)).size, bytecode: bytecode.size };
 }
 
 async function buildProgram(program: Program, cpus: Target["cpu"][]): Promise<BuiltBinary[]> {
-  const bundleDir = await bundle(program.bundle);
+  const bundleDir = await bundle(program);
   const chosen = targets.filter((t) => cpus.includes(t.cpu));
   await Promise.all(chosen.map((t) => mkdir(dirname(program.output(t)), { recursive: true })));
   return Promise.all(chosen.map((t) => buildTarget(t, bundleDir, program.output(t))));
 }
 
-async function programs(): Promise<{ product: Program; engineTests: Program }> {
-  const config = (await import(join(projectRoot, "rollup.config.mjs"))) as RollupConfigModule;
-  return {
-    product: { bundle: config.default, output: (t) => join(distDir, `limen-${t.cpu}`) },
-    engineTests: {
-      bundle: config.deviceBundle("test/engine/main.ts", "build/test/bundle", "test/engine/tsconfig.json"),
-      output: (t) => join(testProgramDir, `limen-test-${t.cpu}`),
-    },
-  };
-}
+const product: Program = {
+  entry: "runtime/src/main.ts",
+  tsconfig: "runtime/src/tsconfig.json",
+  sources: ["runtime/src"],
+  output: (t) => join(distDir, `limen-${t.cpu}`),
+};
+const engineTests: Program = {
+  entry: "test/engine/main.ts",
+  tsconfig: "test/engine/tsconfig.json",
+  sources: ["runtime/src", "test/engine"],
+  output: (t) => join(testProgramDir, `limen-test-${t.cpu}`),
+};
 
 /** Builds dist/limen-<cpu> for the given CPUs and, with `tests`, the engine test programs too. */
 export async function build(cpus: Target["cpu"][], tests = false): Promise<BuiltBinary[]> {
   ensureHostTools();
-  const { product, engineTests } = await programs();
   const [built] = await Promise.all([buildProgram(product, cpus), tests ? buildProgram(engineTests, cpus) : []]);
   const engine = await engineSource();
   await writeFile(join(distDir, "build-info.json"), JSON.stringify({ engine: `qjs-src ${engine.packageVersion}`, binaries: built.map(({ path, ...b }) => ({ ...b, file: path.split("/").pop() })) }, null, 2) + "\n");

@@ -516,33 +516,42 @@ static int unix_address(JSContext *ctx, const char *path, struct sockaddr_un *sa
     return 0;
 }
 
+/* A unix socket for `path` (its address in *sa); -1 with an exception thrown on failure. */
+static int unix_socket(JSContext *ctx, const char *path, bool dgram, int flags, struct sockaddr_un *sa)
+{
+    int fd;
+    if (!path || unix_address(ctx, path, sa) < 0)
+        return -1;
+    fd = socket(AF_UNIX, (dgram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | flags, 0);
+    if (fd < 0)
+        throw_errno(ctx, errno, "socket", path);
+    return fd;
+}
+
+/* Closes fd and throws the error of the failed call. */
+static JSValue fail_socket(JSContext *ctx, int fd, const char *call, const char *path)
+{
+    JSValue e = throw_errno(ctx, errno, call, path);
+    close(fd);
+    return e;
+}
+
 /* unixListen(path, datagram?) -> fd: a non-blocking listening (or bound datagram) socket. */
 static JSValue n_unix_listen(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     struct sockaddr_un sa;
     const char *path = JS_ToCString(ctx, argv[0]);
     bool dgram = argc > 1 && JS_ToBool(ctx, argv[1]);
+    int fd = unix_socket(ctx, path, dgram, SOCK_NONBLOCK, &sa);
     JSValue ret = JS_EXCEPTION;
-    int fd;
-    if (!path || unix_address(ctx, path, &sa) < 0)
-        goto done;
-    fd = socket(AF_UNIX, (dgram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) {
-        ret = throw_errno(ctx, errno, "socket", path);
-        goto done;
+    if (fd >= 0) {
+        if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+            ret = fail_socket(ctx, fd, "bind", path);
+        else if (!dgram && listen(fd, 64) < 0)
+            ret = fail_socket(ctx, fd, "listen", path);
+        else
+            ret = JS_NewInt32(ctx, fd);
     }
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        ret = throw_errno(ctx, errno, "bind", path);
-        close(fd);
-        goto done;
-    }
-    if (!dgram && listen(fd, 64) < 0) {
-        ret = throw_errno(ctx, errno, "listen", path);
-        close(fd);
-        goto done;
-    }
-    ret = JS_NewInt32(ctx, fd);
-done:
     JS_FreeCString(ctx, path);
     return ret;
 }
@@ -553,22 +562,10 @@ static JSValue n_unix_connect(JSContext *ctx, JSValueConst this_val, int argc, J
     struct sockaddr_un sa;
     const char *path = JS_ToCString(ctx, argv[0]);
     bool dgram = argc > 1 && JS_ToBool(ctx, argv[1]);
+    int fd = unix_socket(ctx, path, dgram, 0, &sa);
     JSValue ret = JS_EXCEPTION;
-    int fd;
-    if (!path || unix_address(ctx, path, &sa) < 0)
-        goto done;
-    fd = socket(AF_UNIX, (dgram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        ret = throw_errno(ctx, errno, "socket", path);
-        goto done;
-    }
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        ret = throw_errno(ctx, errno, "connect", path);
-        close(fd);
-        goto done;
-    }
-    ret = JS_NewInt32(ctx, fd);
-done:
+    if (fd >= 0)
+        ret = connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ? fail_socket(ctx, fd, "connect", path) : JS_NewInt32(ctx, fd);
     JS_FreeCString(ctx, path);
     return ret;
 }

@@ -1,0 +1,41 @@
+// npm run image as a user calls it: the compiled description without building anything heavy,
+// and clear errors that leave no result behind.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const dir = mkdtempSync(join(tmpdir(), "limen-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function image(args: string[]) {
+  return spawnSync("npx", ["tsx", "image/main.ts", ...args], { encoding: "utf8", timeout: 120_000 });
+}
+
+describe("npm run image", () => {
+  it("--output manifest writes the compiled system description and nothing else", () => {
+    const out = join(dir, "manifest");
+    const r = image(["--device", "qemu-mipsel", "--config", "examples/demo.ts", "--output", "manifest", "--out", out]);
+    expect(r.stderr).toContain(`the compiled system description is ${out}/system.json`);
+    expect(r.status).toBe(0);
+    const system = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as { device: { name: string }; database: { services: Record<string, unknown> } };
+    expect(system.device.name).toBe("qemu-mipsel");
+    expect(Object.keys(system.database.services)).toContain("firewall");
+  });
+
+  it("names a device that does not exist and leaves no result", () => {
+    const out = join(dir, "missing-device");
+    const r = image(["--device", "no-such-router", "--out", out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/device "no-such-router".*does not exist/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("rejects an unknown output, naming the choices", () => {
+    const r = image(["--output", "floppy", "--out", join(dir, "x")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("--output");
+    expect(r.stderr).toContain("vmroot");
+  });
+});
