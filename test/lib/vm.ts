@@ -51,7 +51,7 @@ export class Vm {
     const marker = `__done_${Date.now()}__`;
     const from = this.output.length;
     this.send(`${command}; echo ${marker}$?\n`);
-    const m = await this.waitFor(new RegExp(`\\n${marker}(\\d+)`), timeoutMs, from);
+    const m = await this.waitFor(new RegExp(`\\n${marker}(\\d+)\\r?\\n`), timeoutMs, from);
     const text = this.output.slice(from);
     const body = text.slice(text.indexOf("\n") + 1, text.indexOf(`\n${marker}`) + 1);
     return Object.assign(body.replace(/\r/g, ""), { code: Number(m[1]) });

@@ -46,7 +46,7 @@ describe("DHCP on the LAN of qemu-aarch64", { timeout: 900_000 }, () => {
     client = new Guest(guestCommand(emulator, kernel, initrd, [
       "-netdev", `socket,id=lan,mcast=${lanGroup},localaddr=127.0.0.1`, "-device", "virtio-net-pci,netdev=lan,romfile=",
     ]));
-    const lease = await client.waitFor(/LEASE (\d+\.\d+\.\d+\.\d+) ROUTER-DNS (\S*)/, 300_000);
+    const lease = await client.waitFor(/LEASE (\d+\.\d+\.\d+\.\d+) ROUTER-DNS (\S*)\r?\n/, 300_000);
     const last = Number(lease[1]!.split(".")[3]);
     expect(lease[1]!.startsWith("10.3.0.")).toBe(true);
     expect(last).toBeGreaterThanOrEqual(10);

@@ -3,24 +3,25 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { Vm } from "../lib/vm.ts";
 
 const out = mkdtempSync(join(tmpdir(), "limen-image-"));
-const vms: Vm[] = [];
-afterAll(async () => {
-  for (const vm of vms) await vm.stop();
-  rmSync(out, { recursive: true, force: true });
+let vm: Vm | undefined;
+// one router at a time: each is stopped as soon as its test ends
+afterEach(async () => {
+  await vm?.stop();
+  vm = undefined;
 });
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])("%s running hello-from-qemu", { timeout: 900_000 }, (device) => {
   it("boots to a login and brings up every default service", async () => {
     const result = join(out, device);
     const { system } = await buildImage({ device, config: "examples/hello-from-qemu.ts", out: result, progress: () => {} });
     // each test's networks get their own multicast ports, so parallel runs do not meet
-    const vm = new Vm(result, ["--access", "230.0.0.1:23401", "--lan", "230.0.0.1:23402"]);
-    vms.push(vm);
+    vm = new Vm(result, ["--access", "230.0.0.1:23401", "--lan", "230.0.0.1:23402"]);
     await vm.start();
     await vm.login("hello", "root", "secret");
     const up = await vm.servicesUp(system.defaultServices);

@@ -37,13 +37,13 @@ describe.each(devices)("$device boots and runs the runtime", { timeout: 600_000 
       { type: "file", path: "/bin/limen-test", mode: 0o755, uid: 0, gid: 0, content: { hostPath: join(projectRoot, "build", "test", `limen-test-${cpu}`) } },
     ]);
     guest = new Guest(guestCommand(emulator, kernel, initrd));
-    const modules = await guest.waitFor(/LIMEN-MODULES=(\S*)/, 300_000);
+    const modules = await guest.waitFor(/LIMEN-MODULES=(\S*)\r?\n/, 300_000);
     for (const m of kernel.modules) expect(modules[1]!.split(",")).toContain(m.name);
     expect((await guest.waitFor(/^limen \S+ \(QuickJS-ng [\d.]+, (\w+)\)/m, 60_000))[1]).toBe(cpu);
-    const selftest = await guest.waitFor(/LIMEN-SELFTEST-EXIT=(\d+)/, 120_000);
+    const selftest = await guest.waitFor(/LIMEN-SELFTEST-EXIT=(\d+)\r?\n/, 120_000);
     expect(guest.console).toContain("selftest passed");
     expect(selftest[1]).toBe("0");
-    const engine = await guest.waitFor(/LIMEN-ENGINE-EXIT=(\d+)/, 120_000);
+    const engine = await guest.waitFor(/LIMEN-ENGINE-EXIT=(\d+)\r?\n/, 120_000);
     expect(guest.console).not.toMatch(/^FAIL /m);
     expect(engine[1]).toBe("0");
   });
