@@ -4,7 +4,8 @@
 import { existsSync, lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { join, posix } from "node:path";
 import { extractDeb, type FetchedPackage } from "../lib/apt.ts";
-import { cachedDir } from "../lib/cache.ts";
+import { cachedDir, hashOf } from "../lib/cache.ts";
+import { readFile, writeFile } from "node:fs/promises";
 import { bookworm, debianArchitectures, type DebianArch } from "../lib/debian.ts";
 import { elfNeeds, isElf } from "./elf.ts";
 
@@ -117,8 +118,21 @@ export class PackageCollector {
     return undefined;
   }
 
-  /** Ships the requested files and every library they load; fails naming what is missing where. */
+  /**
+   * Ships the requested files and every library they load; fails naming what is missing where.
+   * The answer for the same requests and lock comes from the cache: no apt call, no ELF reading.
+   */
   async collect(requests: PackageRequest[]): Promise<ShippedFile[]> {
+    const dir = await cachedDir("collected", hashOf(this.arch, JSON.stringify(requests), JSON.stringify(Object.entries(this.lock).sort())), async (out) => {
+      const files = await this.collectNow(requests);
+      await writeFile(join(out, "result.json"), JSON.stringify({ files, lock: this.lock }));
+    });
+    const saved = JSON.parse(await readFile(join(dir, "result.json"), "utf8")) as { files: ShippedFile[]; lock: Lock };
+    Object.assign(this.lock, saved.lock);
+    return saved.files;
+  }
+
+  private async collectNow(requests: PackageRequest[]): Promise<ShippedFile[]> {
     const shipped = new Map<string, ShippedFile>();
     const pending: { path: string; host: string; by: string }[] = [];
     // a symlink in the package is shipped as a symlink, and what it points to as well

@@ -5,14 +5,21 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../lib/run.ts";
-import { normalizeTree, type TreeEntry } from "./tree.ts";
+import { cachedDir, hashOf } from "../lib/cache.ts";
+import { normalizeTree, treeKey, type TreeEntry } from "./tree.ts";
 
 export interface SquashfsOptions {
   compression: "xz" | "gzip";
   blockSize: number;
 }
 
+/** Writes the image to `output`, reusing an identical earlier one from the cache. */
 export async function squashfs(entries: TreeEntry[], output: string, options: SquashfsOptions = { compression: "xz", blockSize: 262144 }): Promise<void> {
+  const dir = await cachedDir("squashfs", hashOf(treeKey(entries), JSON.stringify(options)), (d) => makeSquashfs(entries, join(d, "image"), options));
+  await copyFile(join(dir, "image"), output);
+}
+
+async function makeSquashfs(entries: TreeEntry[], output: string, options: SquashfsOptions): Promise<void> {
   const staging = await mkdtemp(join(tmpdir(), "limen-squashfs-"));
   try {
     const pseudo: string[] = [];

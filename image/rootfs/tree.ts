@@ -1,4 +1,6 @@
 // A root filesystem as a list of entries, the form every image writer (cpio, squashfs) takes.
+import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 export type TreeEntry =
   | { type: "dir"; path: string; mode: number; uid: number; gid: number }
   | { type: "file"; path: string; mode: number; uid: number; gid: number; content: Buffer | { hostPath: string }; package?: string }
@@ -24,4 +26,17 @@ export function normalizeTree(entries: TreeEntry[]): TreeEntry[] {
     }
   }
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** A cache key for a tree: paths, kinds, owners, modes and contents (host files by path, size and time). */
+export function treeKey(entries: TreeEntry[]): string[] {
+  return entries.map((e) => {
+    const content = e.type !== "file" ? "" : Buffer.isBuffer(e.content) ? createHash("sha256").update(e.content).digest("hex") : hostFileStamp(e.content.hostPath);
+    return JSON.stringify({ ...e, content });
+  }).sort();
+}
+
+function hostFileStamp(path: string): string {
+  const st = statSync(path);
+  return `${path}:${st.size}:${st.mtimeMs}`;
 }
