@@ -22,9 +22,12 @@ export const kernelArches: Record<Cpu, KernelArch> = {
   mips: { arch: "mips", crossCompile: "mips-linux-gnu-", compilerPackage: "gcc-mips-linux-gnu", target: "vmlinux", image: "vmlinux" },
 };
 
-/** Files that other make targets produce, for devices that ask for them (makeTargets). */
+// MIPS's compressed kernels are written at the top of the build folder, like vmlinux.
+const topLevelTargets = new Set(["vmlinux", "vmlinuz", "vmlinuz.bin", "vmlinuz.ecoff", "vmlinuz.srec"]);
+
+/** Where a make target's output is, relative to the build folder: boot images, or the dts folder for dtbs. */
 export function targetFile(a: KernelArch, target: string): string {
-  if (target === "vmlinux") return "vmlinux";
+  if (topLevelTargets.has(target)) return target;
   if (target === "dtbs") return `arch/${a.arch}/boot/dts`;
   return `arch/${a.arch}/boot/${target}`;
 }

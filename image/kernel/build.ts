@@ -1,6 +1,7 @@
 // A kernel for a device CPU from Debian's linux-source-6.1: the configuration (config.ts), then make
 // with the device's cross compiler. Both steps are cached by their inputs: the source package,
 // the compiler and the requested options (configuration), then the final .config (build).
+import { existsSync } from "node:fs";
 import { copyFile, cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -121,7 +122,9 @@ async function make(src: KernelSource, a: KernelArch, config: string, targets: s
   for (const f of ["vmlinux", "System.map", "include/config/kernel.release"]) await copyFile(join(obj, f), join(out, f.split("/").pop()!));
   for (const t of targets) {
     if (t === "vmlinux") continue;
-    await cp(join(obj, targetFile(a, t)), join(out, t), { recursive: true });
+    const file = targetFile(a, t);
+    if (!existsSync(join(obj, file))) throw new Error(`make ${t} (ARCH=${a.arch}) succeeded but left no ${file}: which file does this target make?`);
+    await cp(join(obj, file), join(out, t), { recursive: true });
   }
   await rm(obj, { recursive: true, force: true });
 }

@@ -79,10 +79,11 @@ class KconfigTree {
     const open: (string | null)[] = [];
     for (let i = 0; i < line - 1; i++) {
       const l = lines[i]!;
-      const ifBlock = /^\s*if\s+(.+?)\s*(#.*)?$/.exec(l);
+      // block statements start in column 0; indented lines are attributes or help text
+      const ifBlock = /^if\s+(.+?)\s*(#.*)?$/.exec(l);
       if (ifBlock) open.push(ifBlock[1]!);
-      else if (/^\s*(menu\s+"|choice\b)/.test(l)) open.push(/^\s+depends on\s+(.+)$/.exec(lines[i + 1] ?? "")?.[1]?.trim() ?? null);
-      else if (/^\s*(endif|endmenu|endchoice)\b/.test(l)) open.pop();
+      else if (/^(menu\s+"|choice\b)/.test(l)) open.push(/^\s+depends on\s+(.+)$/.exec(lines[i + 1] ?? "")?.[1]?.trim() ?? null);
+      else if (/^(endif|endmenu|endchoice)\b/.test(l)) open.pop();
     }
     const here = open.filter((c): c is string => c !== null);
     if (depth > 8) return here;
@@ -100,8 +101,8 @@ class KconfigTree {
       const symbol = /config\s+(\S+)/.exec(text)![1]!;
       const lines = await this.lines(file);
       const own: string[] = [];
-      // the entry's attributes are the indented lines that follow it
-      for (let i = line; i < lines.length && (/^\s/.test(lines[i]!) || lines[i] === ""); i++) {
+      // the entry's attributes are the indented lines that follow it, up to its help text
+      for (let i = line; i < lines.length && (/^\s/.test(lines[i]!) || lines[i] === "") && !/^\s+(---)?help(---)?\s*$/.test(lines[i]!); i++) {
         const d = /^\s+depends on\s+(.*)$/.exec(lines[i]!);
         if (d) own.push(d[1]!.trim());
       }

@@ -49,6 +49,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof ConfigError ? `configuration error: ${e.message}` : `kernel build failed: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(e instanceof ConfigError ? `configuration error: ${e.message}` : `kernel: ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;
 });

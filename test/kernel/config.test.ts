@@ -46,16 +46,18 @@ describe("kernel configuration (arm64, tinyconfig)", { timeout: 600_000 }, () =>
   });
 
   it("names each option Kconfig cannot honour: a missing dependency, an unknown name, another architecture's option", async () => {
-    const e = await rejection({ NET: "y", NETDEVICES: "y", VIRTIO_NET: "y", SQUASHFS: "y", BLOCK: "y", NO_SUCH_OPTION_LIMEN: "y", X86_MSR: "y" });
-    expect(e.problems).toHaveLength(4);
+    const e = await rejection({ NET: "y", NETDEVICES: "y", VIRTIO_NET: "y", SQUASHFS: "y", BLOCK: "y", NO_SUCH_OPTION_LIMEN: "y", X86_MSR: "y", MEMCG: "y" });
+    expect(e.problems).toHaveLength(5);
     const about = (option: string) => e.problems.find((p) => p.startsWith(`CONFIG_${option}:`)) ?? `(nothing about ${option} in:\n${e.message})`;
     // VIRTIO_NET needs VIRTIO, which nothing turned on
     expect(about("VIRTIO_NET")).toMatch(/^CONFIG_VIRTIO_NET: requested =y, it is absent from the final \.config: .*drivers\/net\/Kconfig:\d+ needs \(VIRTIO\).*VIRTIO=n/);
     // SQUASHFS sits inside "if MISC_FILESYSTEMS" in fs/Kconfig, which sources its file
     expect(about("SQUASHFS")).toMatch(/fs\/squashfs\/Kconfig:\d+ needs .*\(MISC_FILESYSTEMS\).*BLOCK=y, MISC_FILESYSTEMS=n/);
+    // MEMCG is inside "if CGROUPS" of init/Kconfig, after help texts with lines that start "if" or say "depends on"
+    expect(about("MEMCG")).toMatch(/init\/Kconfig:\d+ needs \(CGROUPS\) \[CGROUPS=n\]$/);
     expect(about("NO_SUCH_OPTION_LIMEN")).toMatch(/Linux has no such option/);
     expect(about("X86_MSR")).toMatch(/exists only for other architectures \(arch\/x86\/Kconfig\), not ARCH=arm64/);
-    expect(e.message).toMatch(/does not honour 4 requested options/);
+    expect(e.message).toMatch(/does not honour 5 requested options/);
   });
 
   it("names a requested value Kconfig replaced, not only a dropped one", async () => {
