@@ -106,7 +106,7 @@ async function make(src: KernelSource, a: KernelArch, config: string, targets: s
   const obj = join(out, "obj");
   await mkdir(obj, { recursive: true });
   await writeFile(join(obj, ".config"), config);
-    const started = Date.now();
+  const started = Date.now();
   await runMake(makeCommand(src, a, obj, [...targets, ...(modular ? ["modules"] : [])], { jobs: availableParallelism(), verbose: true }), makeEnv(), (compiled) => {
     say(`kernel: ${compiled} files compiled (${Math.round((Date.now() - started) / 1000)} s)`);
   });
