@@ -16,9 +16,10 @@ export function parseConfig(text: string): Map<string, string> {
   return values;
 }
 
-/** A .config fragment setting each option as requested. */
+/** A .config fragment setting each option as requested, sorted: the same options give the same text (and cache key). */
 export function configFragment(options: Record<string, string>): string {
   return Object.entries(options)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => (v === "n" ? `# CONFIG_${k} is not set\n` : `CONFIG_${k}=${v}\n`))
     .join("");
 }

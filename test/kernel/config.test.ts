@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { kernelArches } from "../../image/kernel/arch.ts";
 import { KernelConfigError, makeConfig } from "../../image/kernel/config.ts";
-import { parseConfig } from "../../image/kernel/kconfig.ts";
+import { configFragment, mismatches, parseConfig } from "../../image/kernel/kconfig.ts";
 import { kernelSource } from "../../image/kernel/source.ts";
 
 const work = mkdtempSync(join(tmpdir(), "limen-kconfig-"));
@@ -22,6 +22,23 @@ async function rejection(options: Record<string, string>): Promise<KernelConfigE
   expect(e).toBeInstanceOf(KernelConfigError);
   return e as KernelConfigError;
 }
+
+describe(".config text", () => {
+  it("writes requests as .config lines in one order and reads them back, 'is not set' as n", () => {
+    const fragment = configFragment({ VIRTIO: "y", CMDLINE: '"a b"', BLOCK: "n" });
+    expect(fragment).toBe('# CONFIG_BLOCK is not set\nCONFIG_CMDLINE="a b"\nCONFIG_VIRTIO=y\n');
+    expect(configFragment({ BLOCK: "n", VIRTIO: "y", CMDLINE: '"a b"' })).toBe(fragment);
+    expect([...parseConfig(`# comment\n${fragment}`)]).toEqual([["BLOCK", "n"], ["CMDLINE", '"a b"'], ["VIRTIO", "y"]]);
+  });
+
+  it("counts an option absent from .config as not set, and any other difference as a mismatch", () => {
+    const final = parseConfig("CONFIG_A=y\nCONFIG_B=m\n");
+    expect(mismatches({ A: "y", B: "y", C: "n", D: "y" }, final)).toEqual([
+      { option: "B", requested: "y", got: "m" },
+      { option: "D", requested: "y", got: undefined },
+    ]);
+  });
+});
 
 // the first run downloads and unpacks linux-source-6.1 (about 140 MB)
 describe("kernel configuration (arm64, tinyconfig)", { timeout: 600_000 }, () => {
