@@ -23,8 +23,12 @@ function has(command: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 }
 
-/** Installs missing packages when running as root on Debian/Ubuntu; otherwise says exactly what to install. */
 export function ensureHostTools(): void {
+  ensureCommands(required);
+}
+
+/** Installs the packages of missing commands when running as root on Debian/Ubuntu; otherwise says exactly what to install. */
+export function ensureCommands(required: [command: string, pkg: string][]): void {
   const missing = [...new Set(required.filter(([c]) => !has(c)).map(([, p]) => p))];
   if (!existsSync("/usr/share/keyrings/debian-archive-keyring.gpg")) missing.push("debian-archive-keyring");
   if (missing.length === 0) return;
