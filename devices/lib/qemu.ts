@@ -3,9 +3,16 @@
 import { defineDevice } from "../../image/config/index.ts";
 import network from "../../services/network/index.ts";
 import type { Cpu } from "../../image/config/module.ts";
+import type { DebianArch } from "../../image/lib/debian.ts";
+import type { Emulator } from "../../image/qemu/emulator.ts";
 
-export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: string; console: string; kernelConfig: Record<string, string> }) {
-  return defineDevice({
+/** How QEMU runs the board: everything of an Emulator that the device description does not already say. */
+type Board = Pick<Emulator, "system" | "machine" | "kernelPackage" | "extra">;
+
+/** The device description for the configuration, and the emulator facts for the image builder. */
+export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: DebianArch; console: string; kernelConfig: Record<string, string>; board: Board }) {
+  const emulator: Emulator = { ...d.board, memoryMiB: 256, console: d.console, debianArch: d.debianArch, kernelModules: virtioModules };
+  const device = defineDevice({
     name: d.name,
     cpu: d.cpu,
     debianArch: d.debianArch,
@@ -37,6 +44,7 @@ export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: string; cons
       },
     },
   });
+  return { device, emulator };
 }
 
 /** Debian's kernels build the virtio drivers as modules: these are loaded first, in this order. */

@@ -1,8 +1,7 @@
 // QEMU "virt" board with a 64-bit ARM CPU.
-import type { Emulator } from "../../image/qemu/emulator.ts";
-import { qemuDevice, virtioModules } from "../lib/qemu.ts";
+import { qemuDevice } from "../lib/qemu.ts";
 
-export default qemuDevice({
+const qemu = qemuDevice({
   name: "qemu-aarch64",
   cpu: "aarch64",
   debianArch: "arm64",
@@ -20,15 +19,8 @@ export default qemuDevice({
     // virt's PCIe host bridge, the virtio menu and the random number generator framework
     PCI_HOST_GENERIC: "y", VIRTIO_MENU: "y", HW_RANDOM: "y",
   },
+  board: { system: "qemu-system-aarch64", machine: ["-M", "virt", "-cpu", "cortex-a53"], kernelPackage: "linux-image-arm64", extra: [] },
 });
 
-export const emulator: Emulator = {
-  system: "qemu-system-aarch64",
-  machine: ["-M", "virt", "-cpu", "cortex-a53"],
-  memoryMiB: 256,
-  console: "ttyAMA0",
-  kernelPackage: "linux-image-arm64",
-  debianArch: "arm64",
-  kernelModules: virtioModules,
-  extra: [],
-};
+export default qemu.device;
+export const emulator = qemu.emulator;
