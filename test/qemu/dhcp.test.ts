@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { emulatorOf } from "../../image/qemu/emulator.ts";
 import { busyboxGuest, guestCommand } from "../lib/busybox-guest.ts";
@@ -11,14 +11,14 @@ import { Guest } from "../lib/qemu.ts";
 import { Vm } from "../lib/vm.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-dhcp-"));
-const lanGroup = "230.0.0.1:23422";
 let router: Vm | undefined;
 let client: Guest | undefined;
-afterAll(async () => {
+afterEach(async () => {
   await client?.stop();
   await router?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  client = router = undefined;
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // udhcpc calls this with the lease in its environment
 const leaseScript = `#!/bin/sh
@@ -27,17 +27,23 @@ ip addr add "$ip/$mask" dev "$interface"
 echo "LEASE $ip ROUTER-DNS $dns"
 `;
 
-describe("DHCP on the LAN of qemu-aarch64", { timeout: 900_000 }, () => {
+// the client is always the quickest guest to emulate: the router is what is under test
+describe.each([
+  { device: "qemu-aarch64", port: 23421 },
+  { device: "qemu-armv7l", port: 23423 },
+  { device: "qemu-mipsel", port: 23425 },
+])("DHCP on the LAN of $device", { timeout: 900_000 }, ({ device, port }) => {
   it("gives a plain guest an address in the configured range, and the router answers its ping", async () => {
-    const result = join(dir, "result");
-    const { system } = await buildImage({ device: "qemu-aarch64", config: "examples/hello-from-qemu.ts", out: result, progress: () => {} });
-    router = new Vm(result, ["--access", "230.0.0.1:23421", "--lan", lanGroup]);
+    const lanGroup = `230.0.0.1:${port + 1}`;
+    const result = join(dir, device);
+    const { system } = await buildImage({ device, config: "examples/hello-from-qemu.ts", out: result, progress: () => {} });
+    router = new Vm(result, ["--access", `230.0.0.1:${port}`, "--lan", lanGroup]);
     await router.start();
     await router.login("hello", "root", "secret");
     expect(await router.servicesUp(system.defaultServices)).toEqual(expect.arrayContaining(system.defaultServices));
 
     const emulator = await emulatorOf("qemu-aarch64");
-    const initrd = join(dir, "client.cpio.gz");
+    const initrd = join(dir, `client-${device}.cpio.gz`);
     const kernel = await busyboxGuest(emulator, initrd, [
       "ip link set eth0 up",
       "udhcpc -i eth0 -n -q -t 20 -T 3 -s /bin/lease && ping -c 3 -W 5 10.3.0.1 && echo PING-OK",

@@ -5,16 +5,17 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { Vm } from "../lib/vm.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-ssh-"));
 let vm: Vm | undefined;
-afterAll(async () => {
+afterEach(async () => {
   await vm?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  vm = undefined;
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function keyPair(name: string): string {
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", join(dir, name)]);
@@ -37,15 +38,21 @@ function ssh(key: string, port: number, command: string) {
   ], { encoding: "utf8", timeout: 60_000 });
 }
 
-describe("ssh to qemu-aarch64", { timeout: 900_000 }, () => {
+// one pair of keys for every device: the fixture configuration reads the key once, when imported
+const good = keyPair("good");
+const bad = keyPair("bad");
+process.env.LIMEN_TEST_SSH_KEY = readFileSync(`${good}.pub`, "utf8").trim();
+
+describe.each([
+  { device: "qemu-aarch64", group: 23411 },
+  { device: "qemu-armv7l", group: 23413 },
+  { device: "qemu-mipsel", group: 23415 },
+])("ssh to $device", { timeout: 900_000 }, ({ device, group }) => {
   it("lets the configured key run svc list and refuses another key", async () => {
-    const good = keyPair("good");
-    const bad = keyPair("bad");
-    process.env.LIMEN_TEST_SSH_KEY = readFileSync(`${good}.pub`, "utf8").trim();
-    const result = join(dir, "result");
-    const { system } = await buildImage({ device: "qemu-aarch64", config: "test/qemu/fixtures/ssh-router.ts", out: result, progress: () => {} });
+    const result = join(dir, device);
+    const { system } = await buildImage({ device, config: "test/qemu/fixtures/ssh-router.ts", out: result, progress: () => {} });
     const port = await freePort();
-    vm = new Vm(result, ["--ssh-port", String(port), "--access", "230.0.0.1:23411", "--lan", "230.0.0.1:23412"]);
+    vm = new Vm(result, ["--ssh-port", String(port), "--access", `230.0.0.1:${group}`, "--lan", `230.0.0.1:${group + 1}`]);
     await vm.start();
     let r = ssh(good, port, "svc list");
     for (const deadline = Date.now() + 300_000; Date.now() < deadline && !system.defaultServices.every((s) => r.stdout?.split("\n").includes(s)); ) {
