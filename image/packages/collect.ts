@@ -82,6 +82,7 @@ export class PackageCollector {
   /** Fetches several packages in one apt call, then unpacks each. */
   private async unpackAll(names: string[]): Promise<void> {
     const specs = names.map((n) => (n.includes(":") ? n : `${n}:${this.arch}`)).filter((s) => !this.unpacked.has(s));
+    // one apt call for all; if it fails, unpack() fetches each alone and names the one at fault
     await bookworm.fetch(specs.map((s) => (this.lock[s] ? `${s}=${this.lock[s]!.version}` : s))).catch(() => undefined);
     for (const s of specs) await this.unpack(s);
   }
