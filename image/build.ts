@@ -64,7 +64,10 @@ export async function buildImage(r: ImageRequest): Promise<{ system: SystemDescr
     r.progress("making the root filesystem, initramfs and run.sh");
     await vmroot(system, await emulatorOf(r.device), entries, runtime!.path, tmp);
   });
-  await writeFile(lockFile, JSON.stringify({ ...locks, [system.device.debianArch]: sortKeys(lock) }, null, 1) + "\n");
+  // written whole and renamed: builds running at once never read a half-written lock
+  const tmpLock = `${lockFile}.tmp-${process.pid}`;
+  await writeFile(tmpLock, JSON.stringify({ ...locks, [system.device.debianArch]: sortKeys(lock) }, null, 1) + "\n");
+  await rename(tmpLock, lockFile);
   return { system, output, out };
 }
 
