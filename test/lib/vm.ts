@@ -5,9 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConsoleLog } from "./console.ts";
 
 export class Vm {
-  private output = "";
+  private readonly output = new ConsoleLog();
   private socket: Socket | undefined;
   readonly dir = mkdtempSync(join(tmpdir(), "limen-vm-"));
 
@@ -24,22 +25,16 @@ export class Vm {
       const s = connect(path, () => resolve(s));
       s.on("error", reject);
     });
-    this.socket.on("data", (b: Buffer) => (this.output += b.toString()));
+    this.socket.on("data", (b: Buffer) => this.output.append(b));
   }
 
   get console(): string {
-    return this.output;
+    return this.output.toString();
   }
 
   /** Waits for `pattern` in what the console printed after `from` (an offset into console). */
-  async waitFor(pattern: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = this.output.slice(from).match(pattern);
-      if (m) return m;
-      if (Date.now() > deadline) throw new Error(`${timeoutMs} ms passed before ${pattern} appeared on the console:\n${this.output.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  waitFor(pattern: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
+    return this.output.waitFor(pattern, timeoutMs, from);
   }
 
   send(text: string): void {
@@ -52,7 +47,7 @@ export class Vm {
     const from = this.output.length;
     this.send(`${command}; echo ${marker}$?\n`);
     const m = await this.waitFor(new RegExp(`\\n${marker}(\\d+)\\r?\\n`), timeoutMs, from);
-    const text = this.output.slice(from);
+    const text = this.output.toString().slice(from);
     const body = text.slice(text.indexOf("\n") + 1, text.indexOf(`\n${marker}`) + 1);
     return Object.assign(body.replace(/\r/g, ""), { code: Number(m[1]) });
   }
