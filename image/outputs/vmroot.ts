@@ -11,7 +11,9 @@ import type { TreeEntry } from "../rootfs/tree.ts";
 import { runScript } from "./run-script.ts";
 
 export async function vmroot(system: SystemDescription, emulator: Emulator, root: TreeEntry[], runtime: string, out: string): Promise<void> {
-  const kernel = await debianKernel(emulator, [system.rootfsType === "squashfs" ? "squashfs" : system.rootfsType]);
+  // checked before any work is done: nothing else is written for a type vmroot cannot boot
+  if (system.rootfsType !== "squashfs") throw new Error(`vmroot: root filesystem type "${system.rootfsType}" is not supported yet (squashfs is)`);
+  const kernel = await debianKernel(emulator, ["squashfs"]);
   const moduleDir = `/lib/modules/${kernel.release}`;
   const plan = { modules: kernel.modules.map((m) => `${moduleDir}/${m.relative}`), root: "/dev/vda", rootfstype: system.rootfsType, init: "/sbin/init" };
   const owner = { uid: 0, gid: 0 };
@@ -24,7 +26,6 @@ export async function vmroot(system: SystemDescription, emulator: Emulator, root
       ...kernel.modules.map((m): TreeEntry => ({ type: "file", path: `${moduleDir}/${m.relative}`, mode: 0o644, ...owner, content: { hostPath: m.path } })),
     ]),
   );
-  if (system.rootfsType !== "squashfs") throw new Error(`vmroot: root filesystem type "${system.rootfsType}" is not supported yet (squashfs is)`);
   await squashfs(root, join(out, "rootfs.squashfs"));
   await copyFile(kernel.image, join(out, "kernel"));
   const commandLine = [...system.boot.commandLine, "rdinit=/preinit"].join(" ");

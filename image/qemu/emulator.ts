@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import type { DebianArch } from "../lib/debian.ts";
-import { projectRoot } from "../lib/cache.ts";
+import { devicesDirectory } from "../config/load.ts";
 
 export interface Emulator {
   /** QEMU system emulator program. */
@@ -24,7 +24,7 @@ export interface Emulator {
 }
 
 export async function emulatorOf(device: string): Promise<Emulator> {
-  const file = join(projectRoot, "devices", device, "index.ts");
+  const file = join(devicesDirectory, device, "index.ts");
   if (!existsSync(file)) throw new Error(`device "${device}": there is no ${file}`);
   const mod = (await import(pathToFileURL(file).href)) as { emulator?: Emulator };
   if (!mod.emulator) throw new Error(`device "${device}" is not an emulated device: ${file} exports no emulator`);
