@@ -6,6 +6,8 @@ import { buildKernel, type Kernel } from "./build.ts";
 export { buildKernel, type Kernel, type KernelRequest } from "./build.ts";
 export { KernelConfigError, configBases, type ConfigBase } from "./config.ts";
 export { kernelArches, type KernelArch } from "./arch.ts";
+export { compileDtb, type DeviceTreeRequest } from "./dtb.ts";
+export { fitImage, type FitRequest, type FitCompression } from "./fit.ts";
 
 /** The kernel of a compiled system: its device's CPU, its kernel options (device's and modules'), its make targets. */
 export function kernelForSystem(system: SystemDescription, progress?: (line: string) => void): Promise<Kernel> {
