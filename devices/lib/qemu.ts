@@ -9,8 +9,14 @@ import type { Emulator } from "../../image/qemu/emulator.ts";
 /** How QEMU runs the board: everything of an Emulator that the device description does not already say. */
 type Board = Pick<Emulator, "system" | "machine" | "kernelPackage" | "extra">;
 
+/** RAM boot under U-Boot (the tftpboot output): where in the board's RAM the kernel is fetched, and its form. */
+interface Tftp {
+  loadAddress: number;
+  kernelFormat: "zimage" | "uimage";
+}
+
 /** The device description for the configuration, and the emulator facts for the image builder. */
-export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: DebianArch; console: string; kernelConfig: Record<string, string>; board: Board }) {
+export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: DebianArch; console: string; kernelConfig: Record<string, string>; board: Board; tftp?: Tftp }) {
   const emulator: Emulator = { ...d.board, memoryMiB: 256, console: d.console, debianArch: d.debianArch, kernelModules: virtioModules };
   const device = defineDevice({
     name: d.name,
@@ -33,7 +39,7 @@ export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: DebianArch; 
           wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1" }),
         },
       },
-      boot: { commandLine: [`console=${d.console}`, "panic=10", "oops=panic"] },
+      boot: { commandLine: [`console=${d.console}`, "panic=10", "oops=panic"], ...(d.tftp ? { tftp: d.tftp } : {}) },
       kernel: {
         config: {
           VIRTIO: "y", VIRTIO_PCI: "y", VIRTIO_MMIO: "y", VIRTIO_NET: "y", VIRTIO_BLK: "y",

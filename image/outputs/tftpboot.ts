@@ -1,0 +1,221 @@
+// The tftpboot output (manual: "Running from RAM", Appendix C "tftpboot"): the kernel, the root
+// filesystem and boot.scr, whose U-Boot commands fetch both over TFTP and boot the kernel with the
+// root image left in RAM. The device tree reserves that RAM as a "phram" region (Linux 6.1 makes
+// an MTD device of a reserved-memory node compatible with "phram"), mtdblock makes it a block
+// device, and the kernel mounts it as root. A device tree the builder compiles is patched here,
+// at build time; a board's own one (QEMU's, in U-Boot's memory) by boot.scr's `fdt` commands.
+// Both come from one list of edits.
+import { copyFile, open, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import type { SystemDescription } from "../config/compile.ts";
+import { cpus, type Cpu } from "../config/module.ts";
+import { compileDtb, kernelForSystem, type Kernel } from "../kernel/index.ts";
+import { parseConfig } from "../kernel/kconfig.ts";
+import { lzmaAlone, uimage } from "../kernel/uimage.ts";
+import { run } from "../lib/run.ts";
+import { squashfs } from "../rootfs/squashfs.ts";
+import type { TreeEntry } from "../rootfs/tree.ts";
+import { ubootArch, writeUbootScript } from "./uboot-script.ts";
+
+const MiB = 0x100000;
+const alignUp = (n: number, to: number) => Math.ceil(n / to) * to;
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** Where boot.scr puts each file in RAM; every region starts on a MiB boundary. */
+export interface RamLayout {
+  kernel: number;
+  root: number;
+  /** The phram region: the root image and boot.tftp.freeSpaceBytes, rounded up to a MiB. */
+  rootSize: number;
+  /** The device tree, with room to grow by the edits. */
+  dtb: number;
+  /** Where the compressed root image is fetched before lzmadec unpacks it to `root` (compressRoot). */
+  compressedRoot: number | null;
+  /** First byte after everything boot.scr loads. */
+  end: number;
+}
+
+export const dtbSpace = MiB;
+
+export function ramLayout(loadAddress: number, kernelFootprint: number, rootImageSize: number, freeSpaceBytes: number, compressedRootSize: number | null): RamLayout {
+  const root = alignUp(loadAddress + kernelFootprint, MiB);
+  const rootSize = alignUp(rootImageSize + freeSpaceBytes, MiB);
+  const dtb = root + rootSize;
+  const compressedRoot = compressedRootSize === null ? null : dtb + dtbSpace;
+  const end = compressedRoot === null || compressedRootSize === null ? dtb + dtbSpace : compressedRoot + compressedRootSize;
+  return { kernel: loadAddress, root, rootSize, dtb, compressedRoot, end };
+}
+
+export type DtValue = { cells: number[] } | { string: string } | { empty: true };
+/** A node to create, or a property to set. */
+export type DtEdit = { node: string } | { node: string; property: string; value: DtValue };
+
+/** The edits that reserve the root image's RAM for phram and set the kernel's command line. */
+export function ramBootEdits(layout: RamLayout, addressCells: 1 | 2, commandLineNode: string, commandLine: string, createReservedMemory: boolean): DtEdit[] {
+  const cells = (n: number) => (addressCells === 2 ? [Math.floor(n / 2 ** 32), n % 2 ** 32] : [n]);
+  const node = `/reserved-memory/phram-rootfs@${layout.root.toString(16)}`;
+  return [
+    ...(createReservedMemory
+      ? [
+          { node: "/reserved-memory" },
+          { node: "/reserved-memory", property: "#address-cells", value: { cells: [addressCells] } },
+          { node: "/reserved-memory", property: "#size-cells", value: { cells: [addressCells] } },
+          { node: "/reserved-memory", property: "ranges", value: { empty: true as const } },
+        ]
+      : []),
+    { node },
+    { node, property: "compatible", value: { string: "phram" } },
+    // the MTD device's name
+    { node, property: "label", value: { string: "rootfs" } },
+    { node, property: "reg", value: { cells: [...cells(layout.root), ...cells(layout.rootSize)] } },
+    { node: "/chosen", property: commandLineNode, value: { string: commandLine } },
+  ];
+}
+
+function split(path: string): [parent: string, name: string] {
+  const at = path.lastIndexOf("/");
+  return [at === 0 ? "/" : path.slice(0, at), path.slice(at + 1)];
+}
+
+/** The edits as U-Boot `fdt` commands on the working device tree. */
+export function fdtCommands(edits: DtEdit[]): string[] {
+  return edits.map((e) => {
+    if (!("property" in e)) return `fdt mknode ${split(e.node).join(" ")}`;
+    // quoted: hush reads an unquoted word starting with # as a comment
+    const head = `fdt set ${e.node} "${e.property}"`;
+    const v = e.value;
+    if ("cells" in v) return `${head} <${v.cells.map(hex).join(" ")}>`;
+    if ("string" in v) return `${head} "${v.string}"`;
+    return head;
+  });
+}
+
+/** Applies the edits to a .dtb file with fdtput. */
+async function applyEdits(dtb: string, edits: DtEdit[]): Promise<void> {
+  for (const e of edits) {
+    if (!("property" in e)) await run(["fdtput", "-c", dtb, e.node]);
+    else if ("cells" in e.value) await run(["fdtput", "-t", "u", dtb, e.node, e.property, ...e.value.cells.map(String)]);
+    else if ("string" in e.value) await run(["fdtput", "-t", "s", dtb, e.node, e.property, e.value.string]);
+    else await run(["fdtput", dtb, e.node, e.property]);
+  }
+}
+
+async function fdtget(dtb: string, node: string, property: string): Promise<string | null> {
+  try {
+    return (await run(["fdtget", dtb, node, property])).stdout.trim();
+  } catch {
+    return null;
+  }
+}
+
+/** #address-cells of a word of this CPU: what a board's root node uses when it has no .dts here. */
+const wordCells = (cpu: Cpu): 1 | 2 => (cpu === "aarch64" ? 2 : 1);
+
+/** The kernel's command line for RAM boot: phram is the first MTD device (see rootDevice). */
+export function ramBootCommandLine(system: SystemDescription): string {
+  // drivers/mtd/devices (phram) is linked before drivers/mtd/nand and drivers/spi, so phram takes
+  // mtd0 ahead of the board's flash
+  const line = [...system.boot.commandLine, "root=/dev/mtdblock0", `rootfstype=${system.rootfsType}`, "ro", "rootwait"].join(" ");
+  const bad = /["\\$]/.exec(line);
+  if (bad) throw new Error(`tftpboot: boot.commandLine holds ${bad[0]}, which boot.scr cannot pass inside a U-Boot string: ${line}`);
+  return line;
+}
+
+interface KernelFile {
+  file: string;
+  /** RAM the kernel takes at its load address before it runs (arm64: the Image header's image_size). */
+  footprint: number;
+  boot: "booti" | "bootz" | "bootm";
+  /** Where bootm copies a uImage's kernel before it starts it. */
+  copiedTo?: number;
+}
+
+/** The kernel file boot.scr loads, as boot.tftp.kernelFormat asks. */
+async function kernelFile(system: SystemDescription, kernel: Kernel, dtb: string | null, out: string): Promise<KernelFile> {
+  const { tftp } = system.boot;
+  const cpu = system.device.cpu as Cpu;
+  const file = join(out, "kernel");
+  if (tftp.appendDTB) {
+    if (!dtb) throw new Error(`tftpboot: boot.tftp.appendDTB needs the device's own device tree (hardware.dts.src), and ${system.device.name} has none`);
+    const option = { aarch64: null, armv7: "ARM_APPENDED_DTB", mipsel: "MIPS_RAW_APPENDED_DTB", mips: "MIPS_RAW_APPENDED_DTB" }[cpu];
+    if (!option) throw new Error("tftpboot: boot.tftp.appendDTB: arm64 kernels do not read a device tree appended to them");
+    if (parseConfig(await readFile(kernel.config, "utf8")).get(option) !== "y") throw new Error(`tftpboot: boot.tftp.appendDTB needs CONFIG_${option}=y in kernel.config`);
+  }
+  const payload = cpu === "mipsel" || cpu === "mips" ? kernel.targets["vmlinux.bin"] : kernel.image;
+  if (!payload) throw new Error(`tftpboot: a MIPS kernel is loaded as its raw binary: add "vmlinux.bin" to kernel.makeTargets of ${system.device.name}`);
+  const parts = tftp.appendDTB ? [payload, dtb!] : [payload];
+  if (tftp.kernelFormat === "uimage") {
+    const { loadAddress, entryPoint } = system.hardware;
+    if (loadAddress === undefined || entryPoint === undefined) throw new Error(`tftpboot: a uImage kernel needs hardware.loadAddress and hardware.entryPoint, which ${system.device.name} does not set`);
+    await uimage({ arch: ubootArch[cpu] as "mips" | "arm" | "arm64", compression: "none", loadAddress, entryPoint, name: `limen ${system.device.name}`.slice(0, 31), payload: parts, out: file });
+    const size = (await stat(file)).size;
+    return { file, footprint: size, boot: "bootm", copiedTo: loadAddress };
+  }
+  if (cpu === "mipsel" || cpu === "mips") throw new Error(`tftpboot: MIPS kernels boot from U-Boot as a uImage: set boot.tftp.kernelFormat to "uimage" for ${system.device.name}`);
+  await writeFile(file, Buffer.concat(await Promise.all(parts.map((p) => readFile(p)))));
+  const size = (await stat(file)).size;
+  if (cpu === "armv7") return { file, footprint: size, boot: "bootz" };
+  // arm64 Image header: image_size (little-endian, offset 16) covers the kernel's bss too
+  const header = Buffer.alloc(24);
+  const f = await open(file);
+  await f.read(header, 0, 24, 0).finally(() => f.close());
+  return { file, footprint: Math.max(size, Number(header.readBigUInt64LE(16))), boot: "booti" };
+}
+
+/** Writes the tftpboot output of `system` with root tree `root` into `out`. */
+export async function tftpboot(system: SystemDescription, root: TreeEntry[], out: string, progress: (step: string) => void = () => {}): Promise<void> {
+  // checked before any work is done
+  if (system.rootfsType !== "squashfs") throw new Error(`tftpboot: root filesystem type "${system.rootfsType}" is not supported yet (squashfs is)`);
+  const { tftp } = system.boot;
+  const missing = (["serverip", "ipaddr", "loadAddress"] as const).filter((k) => tftp[k] === undefined);
+  if (missing.length > 0) throw new Error(`tftpboot: set ${missing.map((k) => `boot.tftp.${k}`).join(" and ")} (the TFTP server's address, the device's address and where in RAM U-Boot loads the kernel)`);
+  for (const k of ["serverip", "ipaddr"] as const) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(tftp[k]!)) throw new Error(`tftpboot: boot.tftp.${k} "${tftp[k]}" is not an IPv4 address`);
+  }
+  const commandLine = ramBootCommandLine(system);
+  ensureCommands([["fdtput", "device-tree-compiler"], ["fdtget", "device-tree-compiler"]]);
+  if (!(cpus as readonly string[]).includes(system.device.cpu)) throw new Error(`tftpboot: no kernel for CPU "${system.device.cpu}"`);
+  const cpu = system.device.cpu as Cpu;
+
+  const { dts } = system.hardware;
+  const dtb = dts.src ? join(out, "dtb") : null;
+  if (dtb) {
+    progress("compiling the device tree");
+    await copyFile(await compileDtb({ cpu, src: dts.src!, includes: dts.includes, includePaths: dts.includePaths }), dtb);
+  }
+  progress(`building the kernel for ${cpu} (cached after the first build)`);
+  const kernel = await kernelForSystem(system, progress);
+  progress("making the root filesystem");
+  const rootImage = join(out, "rootfs");
+  await squashfs(root, rootImage);
+  const compressed = tftp.compressRoot ? await lzmaAlone(rootImage) : null;
+
+  const kernelPart = await kernelFile(system, kernel, dtb, out);
+  const layout = ramLayout(tftp.loadAddress!, kernelPart.footprint, (await stat(rootImage)).size, tftp.freeSpaceBytes, compressed ? (await stat(compressed)).size : null);
+  if (kernelPart.copiedTo !== undefined && kernelPart.copiedTo < layout.end && kernelPart.copiedTo + kernelPart.footprint > layout.kernel) {
+    throw new Error(`tftpboot: bootm copies the kernel to hardware.loadAddress ${hex(kernelPart.copiedTo)}, onto what boot.scr loads at ${hex(layout.kernel)}-${hex(layout.end)}: move boot.tftp.loadAddress`);
+  }
+  if (cpu !== "aarch64" && layout.end > 2 ** 32) throw new Error(`tftpboot: the images end at ${hex(layout.end)}, beyond the 32-bit address space: lower boot.tftp.loadAddress`);
+
+  const lines = [`setenv serverip ${tftp.serverip}`, `setenv ipaddr ${tftp.ipaddr}`, `tftpboot ${hex(layout.kernel)} kernel`];
+  if (compressed) lines.push(`tftpboot ${hex(layout.compressedRoot!)} rootfs.lzma`, `lzmadec ${hex(layout.compressedRoot!)} ${hex(layout.root)}`);
+  else lines.push(`tftpboot ${hex(layout.root)} rootfs`);
+  if (dtb) {
+    // known at build time: the compiled tree is patched now, unless U-Boot never sees it (appended)
+    const existing = await fdtget(dtb, "/reserved-memory", "#address-cells");
+    const cells = Number((await fdtget(dtb, "/", "#address-cells")) ?? "1");
+    if (cells !== 1 && cells !== 2) throw new Error(`tftpboot: the device tree's root #address-cells is ${cells}; 1 or 2 are handled`);
+    if (existing !== null && Number(existing) !== cells) throw new Error(`tftpboot: the device tree's /reserved-memory has #address-cells ${existing}, its root ${cells}: make them agree`);
+    await applyEdits(dtb, ramBootEdits(layout, cells, system.boot.commandLineDtbNode, commandLine, existing === null));
+    if (tftp.appendDTB) lines.push(`${kernelPart.boot} ${hex(layout.kernel)}`);
+    else lines.push(`tftpboot ${hex(layout.dtb)} dtb`, `${kernelPart.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
+  } else {
+    // the board's own tree (QEMU's), copied out of U-Boot's memory with room for the edits
+    lines.push(`fdt move \${fdtcontroladdr} ${hex(layout.dtb)} ${hex(dtbSpace)}`);
+    lines.push(...fdtCommands(ramBootEdits(layout, wordCells(cpu), system.boot.commandLineDtbNode, commandLine, true)));
+    // U-Boot would otherwise write its own bootargs variable over the tree's
+    lines.push("setenv bootargs", `${kernelPart.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
+  }
+  await writeUbootScript(out, "boot", cpu, lines);
+}
