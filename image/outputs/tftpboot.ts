@@ -212,7 +212,7 @@ export async function tftpboot(system: SystemDescription, root: TreeEntry[], out
     else lines.push(`tftpboot ${hex(layout.dtb)} dtb`, `${kernelPart.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
   } else {
     // the board's own tree (QEMU's), copied out of U-Boot's memory with room for the edits
-    lines.push(`fdt move \${fdtcontroladdr} ${hex(layout.dtb)} ${hex(dtbSpace)}`);
+    lines.push("fdt addr ${fdtcontroladdr}", `fdt move \${fdtcontroladdr} ${hex(layout.dtb)} ${hex(dtbSpace)}`);
     lines.push(...fdtCommands(ramBootEdits(layout, wordCells(cpu), system.boot.commandLineDtbNode, commandLine, true)));
     // U-Boot would otherwise write its own bootargs variable over the tree's
     lines.push("setenv bootargs", `${kernelPart.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);

@@ -25,7 +25,9 @@ export function lineProblem(line: string): string | null {
   const bad = /[^\t\x20-\x7e]/.exec(line);
   if (bad) return `holds the character ${JSON.stringify(bad[0])} at column ${bad.index + 1} (only printable ASCII and tab reach U-Boot intact)`;
   if (line.trimStart().startsWith("#")) return "is a comment, which U-Boot's simple (non-hush) parser runs as a command";
-  // quotes and ${...} as hush reads them: a backslash escapes outside single quotes
+  // quotes, comments and ${...} as U-Boot's hush reads them (checked against it under QEMU): a
+  // backslash escapes outside single quotes, and a ' inside double quotes opens a nested
+  // single-quoted part, unlike in a POSIX shell
   let quote: "'" | '"' | null = null;
   let braces = 0;
   for (let i = 0; i < line.length; i++) {
@@ -42,8 +44,11 @@ export function lineProblem(line: string): string | null {
       braces--;
     } else if (c === '"') {
       quote = quote === '"' ? null : '"';
-    } else if (c === "'" && quote === null) {
+    } else if (c === "'") {
+      if (quote === '"') return `has a ' inside double quotes at column ${i + 1}, which U-Boot's hush takes as the start of a single-quoted part`;
       quote = "'";
+    } else if (c === "#" && quote === null && /\s/.test(line[i - 1] ?? " ")) {
+      return `has a # starting a word at column ${i + 1}: hush ignores the rest of the line as a comment (quote it)`;
     }
   }
   if (quote) return `has an unterminated ${quote === "'" ? "single" : "double"} quote`;

@@ -14,8 +14,13 @@ export class Vm {
 
   constructor(private readonly result: string, private readonly args: string[] = []) {}
 
+  /** Starts QEMU in the background: console socket at `dir`/console, its PID in `dir`/qemu.pid. */
+  protected launch(dir: string): void {
+    execFileSync(join(this.result, "run.sh"), ["--background", dir, ...this.args], { stdio: "pipe" });
+  }
+
   async start(): Promise<void> {
-    execFileSync(join(this.result, "run.sh"), ["--background", this.dir, ...this.args], { stdio: "pipe" });
+    this.launch(this.dir);
     const path = join(this.dir, "console");
     for (let i = 0; !existsSync(path); i++) {
       if (i > 100) throw new Error(`QEMU made no console socket at ${path}`);
