@@ -92,7 +92,7 @@ export function fdtCommands(edits: DtEdit[]): string[] {
 }
 
 /** Applies the edits to a .dtb file with fdtput. */
-async function applyEdits(dtb: string, edits: DtEdit[]): Promise<void> {
+export async function applyEdits(dtb: string, edits: DtEdit[]): Promise<void> {
   for (const e of edits) {
     if (!("property" in e)) await run(["fdtput", "-c", dtb, e.node]);
     else if ("cells" in e.value) await run(["fdtput", "-t", "u", dtb, e.node, e.property, ...e.value.cells.map(String)]);
