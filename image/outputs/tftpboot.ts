@@ -199,7 +199,9 @@ export async function tftpboot(system: SystemDescription, root: TreeEntry[], out
   if (cpu !== "aarch64" && layout.end > 2 ** 32) throw new Error(`tftpboot: the images end at ${hex(layout.end)}, beyond the 32-bit address space: lower boot.tftp.loadAddress`);
 
   const lines = [`setenv serverip ${tftp.serverip}`, `setenv ipaddr ${tftp.ipaddr}`, `tftpboot ${hex(layout.kernel)} kernel`];
-  if (compressed) lines.push(`tftpboot ${hex(layout.compressedRoot!)} rootfs.lzma`, `lzmadec ${hex(layout.compressedRoot!)} ${hex(layout.root)}`);
+  // lzmadec is given the region's size: without it, U-Boot 2023.01 does not finish on an image
+  // whose header records its size (seen under QEMU)
+  if (compressed) lines.push(`tftpboot ${hex(layout.compressedRoot!)} rootfs.lzma`, `lzmadec ${hex(layout.compressedRoot!)} ${hex(layout.root)} ${hex(layout.rootSize)}`);
   else lines.push(`tftpboot ${hex(layout.root)} rootfs`);
   if (dtb) {
     // known at build time: the compiled tree is patched now, unless U-Boot never sees it (appended)

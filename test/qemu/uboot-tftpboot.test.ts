@@ -17,14 +17,24 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
+const devices = Object.keys(ubootBoards) as (keyof typeof ubootBoards)[];
+const cases = devices.flatMap((device) => [
+  { device, root: "rootfs", compressRoot: false },
+  { device, root: "rootfs.lzma", compressRoot: true },
+]);
+
 // the first run builds the device's kernel from source
-describe.each(Object.keys(ubootBoards) as (keyof typeof ubootBoards)[])("%s booted by U-Boot over TFTP", { timeout: 3_600_000 }, (device) => {
+describe.each(cases)("$device booted by U-Boot over TFTP, root image $root", { timeout: 3_600_000 }, ({ device, root, compressRoot }) => {
   it("runs boot.scr, boots from RAM to a login and brings up every default service", async () => {
-    const result = join(out, device);
+    const result = join(out, `${device}-${root}`);
+    process.env.LIMEN_TEST_COMPRESS_ROOT = compressRoot ? "1" : "0";
     const { system } = await buildImage({ device, config: "test/qemu/fixtures/tftp-router.ts", output: "tftpboot", out: result, progress: () => {} });
+    delete process.env.LIMEN_TEST_COMPRESS_ROOT;
+    expect(system.boot.tftp.compressRoot).toBe(compressRoot);
     const script = readFileSync(join(result, "boot.txt"), "utf8");
     expect(script).toMatch(/^tftpboot 0x[0-9a-f]+ kernel$/m);
-    expect(script).toMatch(/^tftpboot 0x[0-9a-f]+ rootfs$/m);
+    expect(script).toMatch(new RegExp(`^tftpboot 0x[0-9a-f]+ ${root.replace(".", "\\.")}$`, "m"));
+    expect(/^lzmadec /m.test(script)).toBe(compressRoot);
 
     vm = new UbootVm(ubootBoards[device], result);
     await vm.start();
