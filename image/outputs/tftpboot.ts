@@ -12,7 +12,7 @@ import type { SystemDescription } from "../config/compile.ts";
 import { cpus, type Cpu } from "../config/module.ts";
 import { compileDtb, kernelForSystem, type Kernel } from "../kernel/index.ts";
 import { parseConfig } from "../kernel/kconfig.ts";
-import { lzmaAlone, uimage } from "../kernel/uimage.ts";
+import { lzmaAlone, uimage, uimageHeaderSize } from "../kernel/uimage.ts";
 import { run } from "../lib/run.ts";
 import { squashfs } from "../rootfs/squashfs.ts";
 import type { TreeEntry } from "../rootfs/tree.ts";
@@ -122,45 +122,48 @@ export function ramBootCommandLine(system: SystemDescription): string {
   return line;
 }
 
-interface KernelFile {
-  file: string;
-  /** RAM the kernel takes at its load address before it runs (arm64: the Image header's image_size). */
-  footprint: number;
+interface KernelPlan {
+  /** The kernel binary: arm64 Image, arm zImage, MIPS vmlinux.bin. */
+  payload: string;
+  format: "uimage" | "raw";
   boot: "booti" | "bootz" | "bootm";
+  /** RAM the kernel file takes where boot.scr loads it (arm64: the Image header's image_size, bss included). */
+  footprint: number;
   /** Where bootm copies a uImage's kernel before it starts it. */
   copiedTo?: number;
 }
 
-/** The kernel file boot.scr loads, as boot.tftp.kernelFormat asks. */
-async function kernelFile(system: SystemDescription, kernel: Kernel, dtb: string | null, out: string): Promise<KernelFile> {
+/** How boot.scr loads and starts the kernel, as boot.tftp.kernelFormat asks; nothing is written yet. */
+async function kernelPlan(system: SystemDescription, cpu: Cpu, kernel: Kernel, hasDtb: boolean): Promise<KernelPlan> {
   const { tftp } = system.boot;
-  const cpu = system.device.cpu as Cpu;
-  const file = join(out, "kernel");
   if (tftp.appendDTB) {
-    if (!dtb) throw new Error(`tftpboot: boot.tftp.appendDTB needs the device's own device tree (hardware.dts.src), and ${system.device.name} has none`);
+    if (!hasDtb) throw new Error(`tftpboot: boot.tftp.appendDTB needs the device's own device tree (hardware.dts.src), and ${system.device.name} has none`);
     const option = { aarch64: null, armv7: "ARM_APPENDED_DTB", mipsel: "MIPS_RAW_APPENDED_DTB", mips: "MIPS_RAW_APPENDED_DTB" }[cpu];
     if (!option) throw new Error("tftpboot: boot.tftp.appendDTB: arm64 kernels do not read a device tree appended to them");
     if (parseConfig(await readFile(kernel.config, "utf8")).get(option) !== "y") throw new Error(`tftpboot: boot.tftp.appendDTB needs CONFIG_${option}=y in kernel.config`);
   }
-  const payload = cpu === "mipsel" || cpu === "mips" ? kernel.targets["vmlinux.bin"] : kernel.image;
+  const mips = cpu === "mipsel" || cpu === "mips";
+  const payload = mips ? kernel.targets["vmlinux.bin"] : kernel.image;
   if (!payload) throw new Error(`tftpboot: a MIPS kernel is loaded as its raw binary: add "vmlinux.bin" to kernel.makeTargets of ${system.device.name}`);
-  const parts = tftp.appendDTB ? [payload, dtb!] : [payload];
+  const size = (await stat(payload)).size;
   if (tftp.kernelFormat === "uimage") {
-    const { loadAddress, entryPoint } = system.hardware;
-    if (loadAddress === undefined || entryPoint === undefined) throw new Error(`tftpboot: a uImage kernel needs hardware.loadAddress and hardware.entryPoint, which ${system.device.name} does not set`);
-    await uimage({ arch: ubootArch[cpu] as "mips" | "arm" | "arm64", compression: "none", loadAddress, entryPoint, name: `limen ${system.device.name}`.slice(0, 31), payload: parts, out: file });
-    const size = (await stat(file)).size;
-    return { file, footprint: size, boot: "bootm", copiedTo: loadAddress };
+    const { loadAddress } = system.hardware;
+    if (loadAddress === undefined || system.hardware.entryPoint === undefined) throw new Error(`tftpboot: a uImage kernel needs hardware.loadAddress and hardware.entryPoint, which ${system.device.name} does not set`);
+    return { payload, format: "uimage", boot: "bootm", footprint: uimageHeaderSize + size, copiedTo: loadAddress };
   }
-  if (cpu === "mipsel" || cpu === "mips") throw new Error(`tftpboot: MIPS kernels boot from U-Boot as a uImage: set boot.tftp.kernelFormat to "uimage" for ${system.device.name}`);
-  await writeFile(file, Buffer.concat(await Promise.all(parts.map((p) => readFile(p)))));
-  const size = (await stat(file)).size;
-  if (cpu === "armv7") return { file, footprint: size, boot: "bootz" };
-  // arm64 Image header: image_size (little-endian, offset 16) covers the kernel's bss too
+  if (mips) throw new Error(`tftpboot: MIPS kernels boot from U-Boot as a uImage: set boot.tftp.kernelFormat to "uimage" for ${system.device.name}`);
+  if (cpu === "armv7") return { payload, format: "raw", boot: "bootz", footprint: size };
   const header = Buffer.alloc(24);
-  const f = await open(file);
+  const f = await open(payload);
   await f.read(header, 0, 24, 0).finally(() => f.close());
-  return { file, footprint: Math.max(size, Number(header.readBigUInt64LE(16))), boot: "booti" };
+  return { payload, format: "raw", boot: "booti", footprint: Math.max(size, Number(header.readBigUInt64LE(16))) };
+}
+
+/** Writes the kernel file of `plan` with the files in `parts` (the payload, and an appended tree). */
+async function writeKernel(system: SystemDescription, cpu: Cpu, plan: KernelPlan, parts: string[], file: string): Promise<void> {
+  if (plan.format === "raw") return writeFile(file, Buffer.concat(await Promise.all(parts.map((p) => readFile(p)))));
+  const { loadAddress, entryPoint } = system.hardware;
+  await uimage({ arch: ubootArch[cpu], compression: "none", loadAddress: loadAddress!, entryPoint: entryPoint!, name: `limen ${system.device.name}`.slice(0, 31), payload: parts, out: file });
 }
 
 /** Writes the tftpboot output of `system` with root tree `root` into `out`. */
@@ -191,10 +194,12 @@ export async function tftpboot(system: SystemDescription, root: TreeEntry[], out
   await squashfs(root, rootImage);
   const compressed = tftp.compressRoot ? await lzmaAlone(rootImage) : null;
 
-  const kernelPart = await kernelFile(system, kernel, dtb, out);
-  const layout = ramLayout(tftp.loadAddress!, kernelPart.footprint, (await stat(rootImage)).size, tftp.freeSpaceBytes, compressed ? (await stat(compressed)).size : null);
-  if (kernelPart.copiedTo !== undefined && kernelPart.copiedTo < layout.end && kernelPart.copiedTo + kernelPart.footprint > layout.kernel) {
-    throw new Error(`tftpboot: bootm copies the kernel to hardware.loadAddress ${hex(kernelPart.copiedTo)}, onto what boot.scr loads at ${hex(layout.kernel)}-${hex(layout.end)}: move boot.tftp.loadAddress`);
+  const plan = await kernelPlan(system, cpu, kernel, dtb !== null);
+  // an appended tree goes after the kernel and grows by the edits: room for it is kept
+  const footprint = plan.footprint + (tftp.appendDTB ? dtbSpace : 0);
+  const layout = ramLayout(tftp.loadAddress!, footprint, (await stat(rootImage)).size, tftp.freeSpaceBytes, compressed ? (await stat(compressed)).size : null);
+  if (plan.copiedTo !== undefined && plan.copiedTo < layout.end && plan.copiedTo + plan.footprint > layout.kernel) {
+    throw new Error(`tftpboot: bootm copies the kernel to hardware.loadAddress ${hex(plan.copiedTo)}, onto what boot.scr loads at ${hex(layout.kernel)}-${hex(layout.end)}: move boot.tftp.loadAddress`);
   }
   if (cpu !== "aarch64" && layout.end > 2 ** 32) throw new Error(`tftpboot: the images end at ${hex(layout.end)}, beyond the 32-bit address space: lower boot.tftp.loadAddress`);
 
@@ -210,14 +215,19 @@ export async function tftpboot(system: SystemDescription, root: TreeEntry[], out
     if (cells !== 1 && cells !== 2) throw new Error(`tftpboot: the device tree's root #address-cells is ${cells}; 1 or 2 are handled`);
     if (existing !== null && Number(existing) !== cells) throw new Error(`tftpboot: the device tree's /reserved-memory has #address-cells ${existing}, its root ${cells}: make them agree`);
     await applyEdits(dtb, ramBootEdits(layout, cells, system.boot.commandLineDtbNode, commandLine, existing === null));
-    if (tftp.appendDTB) lines.push(`${kernelPart.boot} ${hex(layout.kernel)}`);
-    else lines.push(`tftpboot ${hex(layout.dtb)} dtb`, `${kernelPart.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
+    if (tftp.appendDTB) lines.push(`${plan.boot} ${hex(layout.kernel)}`);
+    else lines.push(`tftpboot ${hex(layout.dtb)} dtb`, `${plan.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
   } else {
     // the board's own tree (QEMU's), copied out of U-Boot's memory with room for the edits
     lines.push("fdt addr ${fdtcontroladdr}", `fdt move \${fdtcontroladdr} ${hex(layout.dtb)} ${hex(dtbSpace)}`);
     lines.push(...fdtCommands(ramBootEdits(layout, wordCells(cpu), system.boot.commandLineDtbNode, commandLine, true)));
     // U-Boot would otherwise write its own bootargs variable over the tree's
-    lines.push("setenv bootargs", `${kernelPart.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
+    lines.push("setenv bootargs", `${plan.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
   }
+  // written once the tree is patched: an appended tree is the patched one
+  const kernelOut = join(out, "kernel");
+  await writeKernel(system, cpu, plan, tftp.appendDTB ? [plan.payload, dtb!] : [plan.payload], kernelOut);
+  const written = (await stat(kernelOut)).size;
+  if (written > footprint) throw new Error(`tftpboot: the kernel file is ${written} bytes, more than the ${footprint} bytes kept for it before the root image`);
   await writeUbootScript(out, "boot", cpu, lines);
 }

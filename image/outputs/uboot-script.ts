@@ -5,10 +5,11 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureCommands } from "../../runtime/build/host-tools.ts";
 import type { Cpu } from "../config/module.ts";
+import type { UImageArch } from "../kernel/uimage.ts";
 import { run } from "../lib/run.ts";
 
 /** mkimage's -A name of each CPU (both MIPS byte orders are "mips"). */
-export const ubootArch: Record<Cpu, string> = { aarch64: "arm64", armv7: "arm", mipsel: "mips", mips: "mips" };
+export const ubootArch: Record<Cpu, UImageArch> = { aarch64: "arm64", armv7: "arm", mipsel: "mips", mips: "mips" };
 
 /**
  * The longest line: CONFIG_SYS_CBSIZE's default, the console buffer of most U-Boot builds and
