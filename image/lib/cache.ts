@@ -2,8 +2,8 @@
 // is built in a temporary folder and renamed into place, so an interrupted build leaves nothing half-made.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 
 export const projectRoot = resolve(import.meta.dirname, "../..");
 
@@ -37,7 +37,8 @@ export async function hashFiles(paths: string[], base: string): Promise<string> 
 
 /**
  * Returns the folder `<cache>/<kind>/<key>`, calling `produce` to fill it first when it does not exist.
- * Concurrent callers for one key within this process share a single production.
+ * Concurrent callers for one key share a single production: within this process by its promise,
+ * across processes (test files run in parallel) by a lock folder beside it.
  */
 const inFlight = new Map<string, Promise<string>>();
 export function cachedDir(kind: string, key: string, produce: (dir: string) => Promise<void>): Promise<string> {
@@ -46,24 +47,62 @@ export function cachedDir(kind: string, key: string, produce: (dir: string) => P
   if (pending) return pending;
   const p = (async () => {
     if (existsSync(dir)) return dir;
-    const tmp = `${dir}.tmp-${process.pid}`;
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
-    try {
-      await produce(tmp);
-    } catch (e) {
+    return locked(dir, async () => {
+      // made by the process that held the lock before
+      if (existsSync(dir)) return dir;
+      const tmp = `${dir}.tmp-${process.pid}`;
       await rm(tmp, { recursive: true, force: true });
-      throw e;
-    }
-    try {
-      await rename(tmp, dir);
-    } catch (e) {
-      // another build process produced the same key first: its result is equivalent
-      await rm(tmp, { recursive: true, force: true });
-      if (!existsSync(dir)) throw e;
-    }
-    return dir;
+      await mkdir(tmp, { recursive: true });
+      try {
+        await produce(tmp);
+      } catch (e) {
+        await rm(tmp, { recursive: true, force: true });
+        throw e;
+      }
+      try {
+        await rename(tmp, dir);
+      } catch (e) {
+        // a process that took over a lock it judged stale produced the same key first: equivalent
+        await rm(tmp, { recursive: true, force: true });
+        if (!existsSync(dir)) throw e;
+      }
+      return dir;
+    });
   })();
   inFlight.set(dir, p);
   return p;
+}
+
+/** Runs `work` holding `<dir>.lock` (a folder naming its owner's PID); a dead owner's lock is taken over. */
+async function locked<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${dir}.lock`;
+  await mkdir(dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    if (await stale(lock)) await rm(lock, { recursive: true, force: true });
+    else await new Promise((r) => setTimeout(r, 1000));
+  }
+  try {
+    await writeFile(join(lock, "pid"), String(process.pid));
+    return await work();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function stale(lock: string): Promise<boolean> {
+  const pid = Number(await readFile(join(lock, "pid"), "utf8").catch(() => ""));
+  // no PID yet: its owner is between making the folder and writing the file, unless that was long ago
+  if (!pid) return Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => Date.now())) > 60_000;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
 }
