@@ -191,7 +191,11 @@ export async function tftpboot(system: SystemDescription, root: TreeEntry[], out
   const kernel = await kernelForSystem(system, progress);
   progress("making the root filesystem");
   const rootImage = join(out, "rootfs");
-  await squashfs(root, rootImage);
+  // compressed as this kernel can read it: the kernel, not the host, mounts it
+  const kconfig = parseConfig(await readFile(kernel.config, "utf8"));
+  const compression = kconfig.get("SQUASHFS_XZ") === "y" ? "xz" : kconfig.get("SQUASHFS_ZLIB") === "y" ? "gzip" : null;
+  if (!compression) throw new Error(`tftpboot: the kernel of ${system.device.name} reads neither xz nor gzip squashfs: set SQUASHFS_XZ or SQUASHFS_ZLIB in kernel.config`);
+  await squashfs(root, rootImage, { compression, blockSize: 262144 });
   const compressed = tftp.compressRoot ? await lzmaAlone(rootImage) : null;
 
   const plan = await kernelPlan(system, cpu, kernel, dtb !== null);
