@@ -52,8 +52,8 @@ describe.each(cases)("$device booted by U-Boot over TFTP, root image $root", { t
     const up = await vm.servicesUp(system.defaultServices);
     expect(up).toEqual(expect.arrayContaining(system.defaultServices));
     // the root is the image boot.scr left in RAM: phram's MTD device "rootfs", mounted through mtdblock
-    expect(await vm.run("cat /proc/mtd")).toMatch(/^mtd0: [0-9a-f]+ [0-9a-f]+ "rootfs"$/m);
-    expect(await vm.run("grep ' / ' /proc/mounts")).toMatch(/^\/dev\/(root|mtdblock0) \/ squashfs ro/m);
+    expect(String(await vm.run("cat /proc/mtd"))).toMatch(/^mtd0: [0-9a-f]+ [0-9a-f]+ "rootfs"$/m);
+    expect(String(await vm.run("grep ' / ' /proc/mounts"))).toMatch(/^\/dev\/(root|mtdblock0) \/ squashfs ro/m);
     expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");
   });
 });
