@@ -22,7 +22,12 @@ async function main(): Promise<void> {
   const started = Date.now();
   const progress = (step: string) => console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${step}`);
   const { output, out } = await buildImage({ ...args.data, progress });
-  progress(output === "vmroot" ? `vmroot is in ${out}: start it with ${out}/run.sh` : `the compiled system description is ${out}/system.json`);
+  const done: Record<typeof output, string> = {
+    vmroot: `vmroot is in ${out}: start it with ${out}/run.sh`,
+    ubimage: `ubimage is in ${out}: serve it over TFTP and run flash.scr (or the commands of flash.txt) at the U-Boot prompt`,
+    manifest: `the compiled system description is ${out}/system.json`,
+  };
+  progress(done[output]);
 }
 
 main().catch((e: unknown) => {
