@@ -109,6 +109,17 @@ export function flashCommands(system: SystemDescription, facts: UbimageFacts): s
   ];
 }
 
+/** Throws, with the sizes, when a UBIFS image of `size` bytes does not fit the volume. */
+export function checkVolumeFits(size: number, facts: UbimageFacts): void {
+  const capacity = facts.capacityLebs * facts.geometry.logicalEraseBlockSize;
+  if (size <= capacity) return;
+  throw new Error(
+    `ubimage: the root filesystem is ${size} bytes (${mib(size)}, ${Math.ceil(size / facts.geometry.logicalEraseBlockSize)} LEBs of ${facts.geometry.logicalEraseBlockSize}) ` +
+      `but the volume ${facts.ubiDevice}:${facts.volume} can hold at most ${capacity} bytes (${mib(capacity)}, ${facts.capacityLebs} LEBs: ${facts.capacityReason}); ` +
+      `${size - capacity} bytes too many: leave out packages or services`,
+  );
+}
+
 /** Writes the ubimage output of `system` with root tree `root` into `out`: rootfs, fit, flash.scr, flash.txt. */
 export async function ubimage(system: SystemDescription, root: TreeEntry[], out: string, progress: (step: string) => void = () => {}): Promise<void> {
   // everything that can be checked is checked before any work is done
@@ -136,14 +147,6 @@ export async function ubimage(system: SystemDescription, root: TreeEntry[], out:
   progress("making the UBIFS root filesystem");
   const rootfs = join(out, "rootfs");
   await ubifs([...root, { type: "file", path: "/boot/fit", mode: 0o644, uid: 0, gid: 0, content: { hostPath: fit } }], rootfs, facts.geometry);
-  const size = (await stat(rootfs)).size;
-  const capacity = facts.capacityLebs * facts.geometry.logicalEraseBlockSize;
-  if (size > capacity) {
-    throw new Error(
-      `ubimage: the root filesystem is ${size} bytes (${mib(size)}, ${Math.ceil(size / facts.geometry.logicalEraseBlockSize)} LEBs of ${facts.geometry.logicalEraseBlockSize}) ` +
-        `but the volume ${facts.ubiDevice}:${facts.volume} can hold at most ${capacity} bytes (${mib(capacity)}, ${facts.capacityLebs} LEBs: ${facts.capacityReason}); ` +
-        `${size - capacity} bytes too many: leave out packages or services`,
-    );
-  }
+  checkVolumeFits((await stat(rootfs)).size, facts);
   await writeUbootScript(out, "flash", cpu, lines);
 }

@@ -4,7 +4,7 @@
 // commands the output derives from the device's options, including every refusal.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ import { evaluate } from "../../image/config/evaluate.ts";
 import { loadConfig, loadDevice } from "../../image/config/load.ts";
 import { compileDtb } from "../../image/kernel/dtb.ts";
 import { fitImage } from "../../image/kernel/fit.ts";
-import { flashCommands, ubiCommandLine, ubimageFacts } from "../../image/outputs/ubimage.ts";
+import { checkVolumeFits, flashCommands, ubiCommandLine, ubimageFacts } from "../../image/outputs/ubimage.ts";
 import { scriptText } from "../../image/outputs/uboot-script.ts";
 import { debianKernel } from "../../image/qemu/kernel.ts";
 import { emulatorOf } from "../../image/qemu/emulator.ts";
@@ -154,6 +154,20 @@ describe("ubimage facts of belkin-rt3200", () => {
     expect(() => scriptText("flash", lines)).not.toThrow();
     // without addresses, U-Boot's environment keeps its own
     expect(flashCommands(system, ubimageFacts(system))[0]).toBe("setenv loadaddr 0x4007ff28");
+  });
+
+  it("fails with the sizes when the root filesystem does not fit the UBI partition", async () => {
+    const system = await belkinSystem();
+    // a 2 MiB partition: 16 erase blocks, 11 usable after UBI's 4 and one for bad blocks
+    const small = ubimageFacts({ ...system, hardware: { ...system.hardware, flash: { ...system.hardware.flash, size: 0x200000 } } });
+    expect(small.capacityLebs).toBe(11);
+    const image = join(dir, "full.ubifs");
+    await ubifs([{ type: "file", path: "/boot/fit", mode: 0o644, uid: 0, gid: 0, content: randomBytes(2_000_000) }], image, belkin);
+    const size = statSync(image).size;
+    expect(() => checkVolumeFits(size, small)).toThrow(
+      new RegExp(`root filesystem is ${size} bytes \\([\\d.]+ MiB, ${size / 126976} LEBs of 126976\\) but the volume ubi0:liminix can hold at most ${11 * 126976} bytes \\(1\\.3 MiB, 11 LEBs: the UBI partition \\(hardware\\.flash\\.size 2\\.0 MiB\\) has 16 erase blocks, 11 of them usable`),
+    );
+    expect(() => checkVolumeFits(size, ubimageFacts(system))).not.toThrow();
   });
 
   it("names every option that keeps a device from having a ubimage", async () => {
