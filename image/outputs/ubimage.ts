@@ -120,7 +120,11 @@ export function checkVolumeFits(size: number, facts: UbimageFacts): void {
   );
 }
 
-/** Writes the ubimage output of `system` with root tree `root` into `out`: rootfs, fit, flash.scr, flash.txt. */
+/**
+ * Writes the ubimage output of `system` with root tree `root` into `out`: rootfs (the UBIFS image),
+ * flash.scr and flash.txt, and beside them the FIT and the device tree it holds (board.dtb), for a
+ * look or for booting from RAM by hand (tftpboot; bootm).
+ */
 export async function ubimage(system: SystemDescription, root: TreeEntry[], out: string, progress: (step: string) => void = () => {}): Promise<void> {
   // everything that can be checked is checked before any work is done
   const facts = ubimageFacts(system);
