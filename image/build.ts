@@ -11,12 +11,13 @@ import type { Lock } from "./packages/collect.ts";
 import { emulatorOf } from "./qemu/emulator.ts";
 import { manifest, manifestText } from "./outputs/manifest.ts";
 import { tftpboot } from "./outputs/tftpboot.ts";
+import { ubimage } from "./outputs/ubimage.ts";
 import { vmroot } from "./outputs/vmroot.ts";
 import { rootTree } from "./rootfs/system.ts";
 import { build as buildRuntime } from "../runtime/build/main.ts";
 import type { Target } from "../runtime/build/targets.ts";
 
-export const outputs = ["vmroot", "tftpboot", "manifest"] as const;
+export const outputs = ["vmroot", "tftpboot", "ubimage", "manifest"] as const;
 export type OutputName = (typeof outputs)[number];
 
 export interface ImageRequest {
@@ -64,6 +65,8 @@ export async function buildImage(r: ImageRequest): Promise<{ system: SystemDescr
     await writeFile(join(tmp, "manifest"), manifestText(await manifest(entries)));
     if (output === "tftpboot") {
       await tftpboot(system, entries, tmp, r.progress);
+    } else if (output === "ubimage") {
+      await ubimage(system, entries, tmp, r.progress);
     } else {
       r.progress("making the root filesystem, initramfs and run.sh");
       await vmroot(system, await emulatorOf(r.device), entries, runtime!.path, tmp);

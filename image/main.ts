@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const done: Record<typeof output, string> = {
     vmroot: `vmroot is in ${out}: start it with ${out}/run.sh`,
     tftpboot: `tftpboot is in ${out}: serve it over TFTP and run boot.scr (or the commands of boot.txt) at the U-Boot prompt`,
+    ubimage: `ubimage is in ${out}: serve it over TFTP and run flash.scr (or the commands of flash.txt) at the U-Boot prompt`,
     manifest: `the compiled system description is ${out}/system.json`,
   };
   progress(done[output]);

@@ -1,4 +1,5 @@
 // QEMU "virt" board with a 64-bit ARM CPU.
+import { limenKernelConfig } from "../lib/kernel.ts";
 import { qemuDevice } from "../lib/qemu.ts";
 
 const qemu = qemuDevice({
@@ -8,14 +9,7 @@ const qemu = qemuDevice({
   console: "ttyAMA0",
   kernelConfig: {
     ARCH_VEXPRESS: "y", SERIAL_AMBA_PL011: "y", SERIAL_AMBA_PL011_CONSOLE: "y",
-    // What a kernel built from source on tinyconfig needs to boot here and run Limen: the console
-    // and kernel messages, ELF and script executables, a gzip initramfs, devtmpfs, proc and sys,
-    // the system calls busybox, s6 and the runtime use, unix and inet sockets, modules.
-    PRINTK: "y", TTY: "y", BINFMT_ELF: "y", BINFMT_SCRIPT: "y", BLK_DEV_INITRD: "y", RD_GZIP: "y",
-    DEVTMPFS: "y", DEVTMPFS_MOUNT: "y", PROC_FS: "y", SYSFS: "y", SHMEM: "y", MULTIUSER: "y",
-    FUTEX: "y", EPOLL: "y", SIGNALFD: "y", TIMERFD: "y", EVENTFD: "y", FILE_LOCKING: "y", POSIX_TIMERS: "y", INOTIFY_USER: "y",
-    NET: "y", UNIX: "y", INET: "y", PACKET: "y", NETDEVICES: "y", WIRELESS: "y",
-    BLOCK: "y", BLK_DEV: "y", MISC_FILESYSTEMS: "y", MODULES: "y", MODULE_UNLOAD: "y",
+    ...limenKernelConfig,
     // virt's PCIe host bridge, the virtio menu and the random number generator framework
     PCI_HOST_GENERIC: "y", VIRTIO_MENU: "y", HW_RANDOM: "y",
     // RAM boot (the tftpboot output): the root image U-Boot loaded into reserved memory becomes an
