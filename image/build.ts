@@ -10,12 +10,13 @@ import { loadConfig, loadDevice } from "./config/load.ts";
 import type { Lock } from "./packages/collect.ts";
 import { emulatorOf } from "./qemu/emulator.ts";
 import { manifest, manifestText } from "./outputs/manifest.ts";
+import { mtdimage } from "./outputs/mtdimage.ts";
 import { vmroot } from "./outputs/vmroot.ts";
 import { rootTree } from "./rootfs/system.ts";
 import { build as buildRuntime } from "../runtime/build/main.ts";
 import type { Target } from "../runtime/build/targets.ts";
 
-export const outputs = ["vmroot", "manifest"] as const;
+export const outputs = ["vmroot", "mtdimage", "manifest"] as const;
 export type OutputName = (typeof outputs)[number];
 
 export interface ImageRequest {
@@ -61,8 +62,12 @@ export async function buildImage(r: ImageRequest): Promise<{ system: SystemDescr
 
   const out = await replaceDir(r.out, async (tmp) => {
     await writeFile(join(tmp, "manifest"), manifestText(await manifest(entries)));
-    r.progress("making the root filesystem, initramfs and run.sh");
-    await vmroot(system, await emulatorOf(r.device), entries, runtime!.path, tmp);
+    if (output === "mtdimage") {
+      await mtdimage(system, entries, tmp, r.progress);
+    } else {
+      r.progress("making the root filesystem, initramfs and run.sh");
+      await vmroot(system, await emulatorOf(r.device), entries, runtime!.path, tmp);
+    }
   });
   // written whole and renamed: builds running at once never read a half-written lock
   const tmpLock = `${lockFile}.tmp-${process.pid}`;
