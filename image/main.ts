@@ -22,7 +22,12 @@ async function main(): Promise<void> {
   const started = Date.now();
   const progress = (step: string) => console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${step}`);
   const { output, out } = await buildImage({ ...args.data, progress });
-  progress(output === "vmroot" ? `vmroot is in ${out}: start it with ${out}/run.sh` : `the compiled system description is ${out}/system.json`);
+  const done: Record<typeof output, string> = {
+    vmroot: `vmroot is in ${out}: start it with ${out}/run.sh`,
+    mtdimage: `${out}/firmware.bin is the flash image; ${out}/flash.txt the U-Boot commands that write it (flash.scr for source)`,
+    manifest: `the compiled system description is ${out}/system.json`,
+  };
+  progress(done[output]);
 }
 
 main().catch((e: unknown) => {
