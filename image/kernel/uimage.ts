@@ -23,7 +23,6 @@ export interface UImageRequest {
   out: string;
 }
 
-export const uimageHeaderSize = 64;
 const maxNameBytes = 31;
 
 /** Writes `r.out`: the uImage of the concatenated payload. */
