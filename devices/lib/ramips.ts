@@ -65,10 +65,10 @@ export function ramipsDevice(b: RamipsBoard) {
     config: {
       hardware: {
         defaultOutput: "mtdimage",
-        // the kernel is linked at 0x80000000 (arch/mips/ralink/Platform) and, built with BOOT_RAW,
-        // starts with a jump to its entry: U-Boot loads and enters it there
+        // the kernel is linked at 0x80000000 (arch/mips/ralink/Platform); after the 1 KiB kept for
+        // exception vectors, BOOT_RAW puts a jump to its entry (__kernel_entry): U-Boot enters there
         loadAddress: 0x80000000,
-        entryPoint: 0x80000000,
+        entryPoint: 0x80000400,
         flash: { address: flashWindow + firmwareOffset, size: b.firmwareSize, eraseBlockSize },
         rootDevice: `/dev/mtdblock${rootMtdIndex}`,
         radios: b.radios,

@@ -51,7 +51,7 @@ describe(`mtdimage for ${device}`, { timeout: buildTimeout }, () => {
 
   it("starts with an lzma uImage at the load address and entry point whose payload is the kernel with the board's DTB appended", () => {
     const h = parseUImage(image);
-    expect(h).toMatchObject({ loadAddress: 0x80000000, entryPoint: 0x80000000, os: ih.osLinux, arch: ih.archMips, type: ih.typeKernel, compression: ih.compLzma, headerCrcOk: true, dataCrcOk: true });
+    expect(h).toMatchObject({ loadAddress: 0x80000000, entryPoint: 0x80000400, os: ih.osLinux, arch: ih.archMips, type: ih.typeKernel, compression: ih.compLzma, headerCrcOk: true, dataCrcOk: true });
     expect(uimageHeaderSize + h.dataSize).toBe(layout.kernel.size);
     expect(isErased(image.subarray(layout.kernel.size, layout.kernel.padded))).toBe(true);
 
