@@ -32,10 +32,13 @@ export default defineConfig(({ interfaces }) => {
     wpa_passphrase: outputRef(secrets, "wifi/passphrase"),
   };
   const wlan = hostapd.svc.hostapd.build({ interface: interfaces.wlan!, params: { ...wifi, ssid: "rotuer", hw_mode: "g", channel: 1, ieee80211n: 1 } });
-  const wlan5 = hostapd.svc.hostapd.build({
-    interface: interfaces.wlan5!,
-    params: { ...wifi, ssid: "rotuer5", hw_mode: "a", channel: 36, ieee80211ac: 1, ieee80211n: 1, ht_capab: "[HT40+]", vht_oper_chwidth: 1, vht_oper_centr_freq_seg0_idx: 42 },
-  });
+  // the 5GHz access point where the device has a second radio
+  const wlan5 = interfaces.wlan5
+    ? [hostapd.svc.hostapd.build({
+        interface: interfaces.wlan5,
+        params: { ...wifi, ssid: "rotuer5", hw_mode: "a", channel: 36, ieee80211ac: 1, ieee80211n: 1, ht_capab: "[HT40+]", vht_oper_chwidth: 1, vht_oper_centr_freq_seg0_idx: 42 },
+      })]
+    : [];
   const int = bridge.svc.primary.build({ ifname: "int" });
   const intAddress = network.svc.address.build({ interface: int, family: "inet", address: "10.8.0.1", prefixLength: 16 });
   const wan = ppp.svc.pppoe.build({
@@ -57,7 +60,7 @@ export default defineConfig(({ interfaces }) => {
     },
     services: {
       secrets,
-      members: bridge.svc.members.build({ primary: int, members: [interfaces.lan!, wlan, wlan5] }),
+      members: bridge.svc.members.build({ primary: int, members: [interfaces.lan!, wlan, ...wlan5] }),
       intAddress,
       wan,
       dhcp6,

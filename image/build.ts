@@ -10,6 +10,7 @@ import { loadConfig, loadDevice } from "./config/load.ts";
 import type { Lock } from "./packages/collect.ts";
 import { emulatorOf } from "./qemu/emulator.ts";
 import { manifest, manifestText } from "./outputs/manifest.ts";
+import { mtdimage } from "./outputs/mtdimage.ts";
 import { tftpboot } from "./outputs/tftpboot.ts";
 import { ubimage } from "./outputs/ubimage.ts";
 import { vmroot } from "./outputs/vmroot.ts";
@@ -17,8 +18,11 @@ import { rootTree } from "./rootfs/system.ts";
 import { build as buildRuntime } from "../runtime/build/main.ts";
 import type { Target } from "../runtime/build/targets.ts";
 
-export const outputs = ["vmroot", "tftpboot", "ubimage", "manifest"] as const;
+export const outputs = ["vmroot", "mtdimage", "tftpboot", "ubimage", "manifest"] as const;
 export type OutputName = (typeof outputs)[number];
+
+/** Outputs for a bootloader: made from the root tree alone (the runtime is already in it). */
+const flashOutputs = { mtdimage, tftpboot, ubimage };
 
 export interface ImageRequest {
   device: string;
@@ -63,13 +67,11 @@ export async function buildImage(r: ImageRequest): Promise<{ system: SystemDescr
 
   const out = await replaceDir(r.out, async (tmp) => {
     await writeFile(join(tmp, "manifest"), manifestText(await manifest(entries)));
-    if (output === "tftpboot") {
-      await tftpboot(system, entries, tmp, r.progress);
-    } else if (output === "ubimage") {
-      await ubimage(system, entries, tmp, r.progress);
-    } else {
+    if (output === "vmroot") {
       r.progress("making the root filesystem, initramfs and run.sh");
       await vmroot(system, await emulatorOf(r.device), entries, runtime!.path, tmp);
+    } else {
+      await flashOutputs[output](system, entries, tmp, r.progress);
     }
   });
   // written whole and renamed: builds running at once never read a half-written lock

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     vmroot: `vmroot is in ${out}: start it with ${out}/run.sh`,
     tftpboot: `tftpboot is in ${out}: serve it over TFTP and run boot.scr (or the commands of boot.txt) at the U-Boot prompt`,
     ubimage: `ubimage is in ${out}: serve it over TFTP and run flash.scr (or the commands of flash.txt) at the U-Boot prompt`,
+    mtdimage: `${out}/firmware.bin is the flash image; ${out}/flash.txt the U-Boot commands that write it (flash.scr for source)`,
     manifest: `the compiled system description is ${out}/system.json`,
   };
   progress(done[output]);

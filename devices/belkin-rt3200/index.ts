@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { defineDevice } from "../../image/config/index.ts";
 import network from "../../services/network/index.ts";
-import { limenKernelConfig } from "../lib/kernel.ts";
+import { roomyKernelConfig } from "../lib/kernel.ts";
 
 // ARCH_MEDIATEK turns on the clock and pin drivers of every MediaTek SoC: only the MT7622's are kept
 const otherSocs = ["MT2712", "MT6765", "MT6779", "MT6795", "MT6797", "MT7986", "MT8167", "MT8173", "MT8183", "MT8186", "MT8192", "MT8195", "MT8365", "MT8516"];
@@ -53,7 +53,7 @@ export default defineDevice({
     },
     kernel: {
       config: {
-        ...limenKernelConfig,
+        ...roomyKernelConfig,
         ARCH_MEDIATEK: "y", ...otherSocDrivers, PINCTRL_MT8188: "n", MTK_MMSYS: "n",
         // the SoC's clocks, pins, power domains and timers
         COMMON_CLK_MT7622: "y", COMMON_CLK_MT7622_ETHSYS: "y", COMMON_CLK_MT7622_HIFSYS: "y", PINCTRL_MT7622: "y", MTK_SCPSYS: "y", MTK_INFRACFG: "y",

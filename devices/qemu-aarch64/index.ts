@@ -1,5 +1,5 @@
 // QEMU "virt" board with a 64-bit ARM CPU.
-import { limenKernelConfig } from "../lib/kernel.ts";
+import { roomyKernelConfig } from "../lib/kernel.ts";
 import { qemuDevice } from "../lib/qemu.ts";
 
 const qemu = qemuDevice({
@@ -9,7 +9,7 @@ const qemu = qemuDevice({
   console: "ttyAMA0",
   kernelConfig: {
     ARCH_VEXPRESS: "y", SERIAL_AMBA_PL011: "y", SERIAL_AMBA_PL011_CONSOLE: "y",
-    ...limenKernelConfig,
+    ...roomyKernelConfig,
     // virt's PCIe host bridge, the virtio menu and the random number generator framework
     PCI_HOST_GENERIC: "y", VIRTIO_MENU: "y", HW_RANDOM: "y",
     // RAM boot (the tftpboot output): the root image U-Boot loaded into reserved memory becomes an

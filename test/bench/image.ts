@@ -1,12 +1,16 @@
 // Image benchmark: hello-from-qemu for qemu-aarch64 — a rebuild with nothing changed (target
-// ≤ 10 s), boot under TCG until every default service is up, and what the image weighs.
+// ≤ 10 s), boot under TCG until every default service is up, and what the image weighs; and
+// examples/rotuer.ts for the gl-mt300n-v2 — firmware.bin against its 16 MB NOR flash (target:
+// at least 3 MiB of the firmware partition left free).
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildImage } from "../../image/build.ts";
+import type { MtdLayout } from "../../image/outputs/mtdimage.ts";
 import { Vm } from "../lib/vm.ts";
 
 const warmRebuildLimitSeconds = 10;
+const norFreeGoalBytes = 3 * 2 ** 20;
 const device = "qemu-aarch64";
 const config = "examples/hello-from-qemu.ts";
 
@@ -49,4 +53,32 @@ async function main(): Promise<void> {
   }
 }
 
+/** rotuer (with the squashfs root NOR flash takes) as firmware.bin for the gl-mt300n-v2. */
+async function nor(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "limen-bench-nor-"));
+  const out = join(dir, "result");
+  try {
+    const started = Date.now();
+    await buildImage({ device: "gl-mt300n-v2", config: "test/bench/fixtures/rotuer-nor.ts", output: "mtdimage", out, progress: () => {} });
+    const seconds = (Date.now() - started) / 1000;
+    const l = JSON.parse(readFileSync(join(out, "layout.json"), "utf8")) as MtdLayout;
+    const mib = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
+    const flash = l.partitions.reduce((end, p) => Math.max(end, p.offset + p.size), 0);
+    console.log(`\nNOR image benchmark: examples/rotuer.ts (squashfs root) for gl-mt300n-v2, built in ${seconds.toFixed(1)} s\n`);
+    console.log(`flash ${mib(flash)}: boot loader, its environment and factory data ${mib(l.firmware.offset)}, firmware partition ${mib(l.firmware.size)}`);
+    console.log(`kernel (lzma uImage, DTB appended) ${mib(l.kernel.size)}, ${mib(l.kernel.padded)} in erase blocks`);
+    console.log(`root squashfs                      ${mib(l.rootfs.size)}, ${mib(l.rootfs.padded)} in erase blocks`);
+    console.log(`firmware.bin                       ${mib(l.imageSize)} of ${mib(l.firmware.size)}: ${mib(l.free)} free (goal >= ${mib(norFreeGoalBytes)}: ${l.free >= norFreeGoalBytes ? "ok" : "MISSED"})`);
+    const manifest = readFileSync(join(out, "manifest"), "utf8").trim().split("\n");
+    console.log(`root filesystem: ${manifest[0]!.replace(/^# /, "")}; the five largest files:`);
+    for (const line of manifest.slice(1, 6)) {
+      const [bytes, path, pkg] = line.split("\t");
+      console.log(`  ${(Number(bytes) / 1e3).toFixed(0).padStart(6)} kB  ${path!.padEnd(52)} ${pkg}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 await main();
+await nor();
