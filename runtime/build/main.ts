@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import type { OutputOptions, RollupOptions } from "rollup";
 import { z } from "zod";
 import { cachedDir, hashFiles, hashOf, projectRoot } from "../../image/lib/cache.ts";
+import { bearsslInclude, bearsslLibrary } from "./bearssl.ts";
 import { bytecodeFor } from "./bytecode.ts";
 import { engineObjects, engineSource } from "./engine.ts";
 import { ensureHostTools } from "./host-tools.ts";
@@ -27,6 +28,8 @@ const Args = z.object({
 export const distDir = join(projectRoot, "dist");
 export const testProgramDir = join(projectRoot, "build", "test");
 const nativeDir = join(projectRoot, "runtime", "native");
+/** The runner and the C files of limen:native. */
+const nativeFiles = ["runner.c", "native.c", "crypto.c"];
 
 export interface BuiltBinary {
   cpu: Target["cpu"];
@@ -72,17 +75,17 @@ async function bundle(p: Program): Promise<string> {
 }
 
 async function buildTarget(t: Target, bundleDir: string, path: string): Promise<BuiltBinary> {
-  const [{ dir: engineDir }, tc] = await Promise.all([engineSource(), toolchain(t)]);
+  const [{ dir: engineDir }, tc, bearssl] = await Promise.all([engineSource(), toolchain(t), bearsslInclude()]);
   const ours = ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror", `-DLIMEN_CPU="${t.cpu}"`];
-  const [engine, native, runner, bytecode] = await Promise.all([
+  const [engine, natives, bytecode, tls] = await Promise.all([
     engineObjects(t),
-    compile(tc, join(nativeDir, "native.c"), [nativeDir, engineDir], ours),
-    compile(tc, join(nativeDir, "runner.c"), [nativeDir, engineDir], ours),
+    Promise.all(nativeFiles.map((f) => compile(tc, join(nativeDir, f), [nativeDir, engineDir, bearssl], ours))),
     bytecodeFor(t, bundleDir),
+    bearsslLibrary(t),
   ]);
   const modules = await compile(tc, bytecode.source, [nativeDir, engineDir], []);
-  const objects = [runner, native, modules, ...engine];
-  const linked = await cachedDir(`bin/${t.cpu}`, hashOf(objects), (dir) => linkStatic(tc, objects, join(dir, "limen")));
+  const objects = [...natives, modules, ...engine];
+  const linked = await cachedDir(`bin/${t.cpu}`, hashOf(objects, tls), (dir) => linkStatic(tc, objects, join(dir, "limen"), [tls]));
   const tmp = `${path}.tmp-${process.pid}`;
   await copyFile(join(linked, "limen"), tmp);
   await rename(tmp, path);

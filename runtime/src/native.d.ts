@@ -66,6 +66,16 @@ declare module "limen:native" {
   /** Replaces this program (PATH searched when argv[0] has no slash); returns only by throwing. */
   export function exec(argv: string[], env: string[]): never;
 
+  // Crypto (runtime/native/crypto.c, BearSSL). Byte strings are ArrayBuffers; points are uncompressed (0x04 ‖ X ‖ Y).
+  export type Curve = "P-256" | "P-384" | "P-521";
+  export function sha256(data: ArrayBuffer): ArrayBuffer;
+  /** x·a + y·b (b null: the curve's generator); x, y unsigned big-endian in 1..order-1. Throws on an invalid point or an infinite result. */
+  export function ecMulAdd(curve: Curve, a: ArrayBuffer, b: ArrayBuffer | null, x: ArrayBuffer, y: ArrayBuffer): ArrayBuffer;
+  /** The plaintext, or null when the tag does not authenticate ciphertext and aad. */
+  export function aesGcmDecrypt(key: ArrayBuffer, iv: ArrayBuffer, aad: ArrayBuffer, ciphertext: ArrayBuffer, tag: ArrayBuffer): ArrayBuffer | null;
+  /** n (≤ 1024) bytes from the kernel's random pool. */
+  export function randomBytes(n: number): ArrayBuffer;
+
   export const MS_RDONLY: number;
   export const MS_NOSUID: number;
   export const MS_NODEV: number;
