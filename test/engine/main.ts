@@ -4,11 +4,12 @@ import * as std from "qjs:std";
 import type { Suite } from "./assert";
 import { crypto } from "./crypto";
 import { engine } from "./engine";
+import { jwe } from "./jwe";
 import { nativeCalls } from "./native";
 import { processes } from "./process";
 import { utf8 } from "./utf8";
 
-const suites: Record<string, Suite> = { engine, utf8, processes, nativeCalls, crypto };
+const suites: Record<string, Suite> = { engine, utf8, processes, nativeCalls, crypto, jwe };
 
 let failed = 0;
 for (const [suite, cases] of Object.entries(suites)) {
