@@ -1,6 +1,6 @@
 // BearSSL, the TLS and crypto library of limen:native: Debian's source package, compiled per CPU
 // into a static archive, so the link takes only the objects the native code reaches.
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { bookworm } from "../../image/lib/debian.ts";
 import { cachedDir, hashOf } from "../../image/lib/cache.ts";
@@ -39,4 +39,28 @@ export async function bearsslLibrary(t: Target): Promise<string> {
   const objects = await Promise.all(files.map((f) => compile(tc, f, [inc, join(src, "src")], ["-w"])));
   const dir = await cachedDir(`bearssl/${t.cpu}`, hashOf(objects), (out) => archive(tc, objects, join(out, "libbearssl.a")));
   return join(dir, "libbearssl.a");
+}
+
+/**
+ * Bytes a link took from `library`, by its linker map: the input sections kept after
+ * --gc-sections that occupy the file (.bss and the like only take memory).
+ */
+export async function linkedBytes(mapFile: string, library: string): Promise<number> {
+  const map = await readFile(mapFile, "utf8");
+  const start = map.indexOf("\nLinker script and memory map");
+  if (start < 0) throw new Error(`${mapFile} is not a GNU ld map (no memory map section)`);
+  const name = library.split("/").pop()!;
+  let total = 0;
+  let section = "";
+  for (const line of map.slice(start).split("\n")) {
+    // an input section: " .name  0xADDRESS  0xSIZE  file", the name alone on the line before when long
+    const m = /^ (\.\S+|COMMON)?\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+(\S+)$/.exec(line);
+    if (!m) {
+      section = /^ (\.\S+|COMMON)$/.exec(line)?.[1] ?? "";
+      continue;
+    }
+    const sec = m[1] ?? section;
+    if (m[3]!.includes(`${name}(`) && !/^(\.s?bss|\.tbss|COMMON)/.test(sec)) total += parseInt(m[2]!, 16);
+  }
+  return total;
 }

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import type { OutputOptions, RollupOptions } from "rollup";
 import { z } from "zod";
 import { cachedDir, hashFiles, hashOf, projectRoot } from "../../image/lib/cache.ts";
-import { bearsslInclude, bearsslLibrary } from "./bearssl.ts";
+import { bearsslInclude, bearsslLibrary, linkedBytes } from "./bearssl.ts";
 import { bytecodeFor } from "./bytecode.ts";
 import { engineObjects, engineSource } from "./engine.ts";
 import { ensureHostTools } from "./host-tools.ts";
@@ -29,13 +29,15 @@ export const distDir = join(projectRoot, "dist");
 export const testProgramDir = join(projectRoot, "build", "test");
 const nativeDir = join(projectRoot, "runtime", "native");
 /** The runner and the C files of limen:native. */
-const nativeFiles = ["runner.c", "native.c", "crypto.c"];
+const nativeFiles = ["runner.c", "native.c", "crypto.c", "tcp.c", "tls.c"];
 
 export interface BuiltBinary {
   cpu: Target["cpu"];
   path: string;
   size: number;
   bytecode: number;
+  /** Bytes of the executable that come from BearSSL. */
+  bearssl: number;
 }
 
 type BundleConfig = RollupOptions & { output: OutputOptions & { dir: string } };
@@ -85,11 +87,12 @@ async function buildTarget(t: Target, bundleDir: string, path: string): Promise<
   ]);
   const modules = await compile(tc, bytecode.source, [nativeDir, engineDir], []);
   const objects = [...natives, modules, ...engine];
-  const linked = await cachedDir(`bin/${t.cpu}`, hashOf(objects, tls), (dir) => linkStatic(tc, objects, join(dir, "limen"), [tls]));
+  // the key names what the folder holds: the executable and its linker map
+  const linked = await cachedDir(`bin/${t.cpu}`, hashOf(objects, tls, ["limen", "limen.map"]), (dir) => linkStatic(tc, objects, join(dir, "limen"), [tls]));
   const tmp = `${path}.tmp-${process.pid}`;
   await copyFile(join(linked, "limen"), tmp);
   await rename(tmp, path);
-  return { cpu: t.cpu, path, size: (await stat(path)).size, bytecode: bytecode.size };
+  return { cpu: t.cpu, path, size: (await stat(path)).size, bytecode: bytecode.size, bearssl: await linkedBytes(join(linked, "limen.map"), tls) };
 }
 
 async function buildProgram(program: Program, cpus: Target["cpu"][]): Promise<BuiltBinary[]> {
@@ -132,7 +135,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const built = await build(parsed.data.cpu, parsed.data.tests);
     if (!parsed.data.quiet) {
-      for (const b of built) console.log(`${b.path.replace(projectRoot + "/", "").padEnd(20)} ${(b.size / 1024).toFixed(0).padStart(5)} KiB (bytecode ${(b.bytecode / 1024).toFixed(1)} KiB)`);
+      for (const b of built) console.log(`${b.path.replace(projectRoot + "/", "").padEnd(20)} ${(b.size / 1024).toFixed(0).padStart(5)} KiB (bytecode ${(b.bytecode / 1024).toFixed(1)} KiB, BearSSL ${(b.bearssl / 1024).toFixed(1)} KiB)`);
       console.log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
   } catch (e) {

@@ -46,15 +46,14 @@ static const char *errno_name(int e)
     return "EUNKNOWN";
 }
 
-JSValue limen_throw_errno(JSContext *ctx, int err, const char *syscall_name, const char *arg)
+JSValue limen_throw(JSContext *ctx, const char *code, int err, const char *syscall_name, const char *arg, const char *text)
 {
     char msg[512];
     JSValue e = JS_NewError(ctx);
-    const char *code = errno_name(err);
     if (arg)
-        snprintf(msg, sizeof msg, "%s: %s %s: %s", code, syscall_name, arg, strerror(err));
+        snprintf(msg, sizeof msg, "%s: %s %s: %s", code, syscall_name, arg, text);
     else
-        snprintf(msg, sizeof msg, "%s: %s: %s", code, syscall_name, strerror(err));
+        snprintf(msg, sizeof msg, "%s: %s: %s", code, syscall_name, text);
     JS_DefinePropertyValueStr(ctx, e, "message", JS_NewString(ctx, msg),
                               JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);
     JS_SetPropertyStr(ctx, e, "code", JS_NewString(ctx, code));
@@ -63,6 +62,11 @@ JSValue limen_throw_errno(JSContext *ctx, int err, const char *syscall_name, con
     if (arg)
         JS_SetPropertyStr(ctx, e, "path", JS_NewString(ctx, arg));
     return JS_Throw(ctx, e);
+}
+
+JSValue limen_throw_errno(JSContext *ctx, int err, const char *syscall_name, const char *arg)
+{
+    return limen_throw(ctx, errno_name(err), err, syscall_name, arg, strerror(err));
 }
 
 /* Result of a call returning -1 on failure: undefined, or the error naming `arg`. */
@@ -747,6 +751,23 @@ done:
     return ret;
 }
 
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+/* renameExchange(a, b): swaps two existing paths (directories too) in one step (Linux >= 3.15). */
+static JSValue n_rename_exchange(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    const char *a = JS_ToCString(ctx, argv[0]);
+    const char *b = a ? JS_ToCString(ctx, argv[1]) : NULL;
+    JSValue ret = JS_EXCEPTION;
+    if (b)
+        ret = check(ctx, (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE), "renameat2", b);
+    JS_FreeCString(ctx, a);
+    JS_FreeCString(ctx, b);
+    return ret;
+}
+
 static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("mount", 5, n_mount),
     JS_CFUNC_DEF("umount", 2, n_umount),
@@ -773,6 +794,7 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("pidfdOpen", 1, n_pidfd_open),
     JS_CFUNC_DEF("exec", 2, n_exec),
     JS_CFUNC_DEF("loadModule", 2, n_load_module),
+    JS_CFUNC_DEF("renameExchange", 2, n_rename_exchange),
     JS_PROP_STRING_DEF("cpu", LIMEN_CPU, 0),
     JS_PROP_INT32_DEF("MS_RDONLY", MS_RDONLY, 0),
     JS_PROP_INT32_DEF("MS_NOSUID", MS_NOSUID, 0),
@@ -809,16 +831,20 @@ static const JSCFunctionListEntry native_funcs[] = {
 static int native_init(JSContext *ctx, JSModuleDef *m)
 {
     if (JS_SetModuleExportList(ctx, m, native_funcs, (int)(sizeof native_funcs / sizeof native_funcs[0])) ||
-        JS_SetModuleExportList(ctx, m, limen_crypto_funcs, limen_crypto_count))
+        JS_SetModuleExportList(ctx, m, limen_crypto_funcs, limen_crypto_count) ||
+        JS_SetModuleExportList(ctx, m, limen_tcp_funcs, limen_tcp_count) ||
+        JS_SetModuleExportList(ctx, m, limen_tls_funcs, limen_tls_count))
         return -1;
     return JS_SetModuleExport(ctx, m, "engineVersion", JS_NewString(ctx, JS_GetVersion()));
 }
 
 JSModuleDef *limen_init_native(JSContext *ctx, const char *name)
 {
-    JSModuleDef *m = JS_NewCModule(ctx, name, native_init);
+    JSModuleDef *m = limen_tls_init(ctx) ? NULL : JS_NewCModule(ctx, name, native_init);
     if (!m || JS_AddModuleExportList(ctx, m, native_funcs, (int)(sizeof native_funcs / sizeof native_funcs[0])) ||
         JS_AddModuleExportList(ctx, m, limen_crypto_funcs, limen_crypto_count) ||
+        JS_AddModuleExportList(ctx, m, limen_tcp_funcs, limen_tcp_count) ||
+        JS_AddModuleExportList(ctx, m, limen_tls_funcs, limen_tls_count) ||
         JS_AddModuleExport(ctx, m, "engineVersion"))
         return NULL;
     return m;

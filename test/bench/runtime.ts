@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const timer = await hostTool("spawn-timer");
 
   console.log(`limen runtime benchmark: ${runs} runs each, median start-up of \`limen --version\`\n`);
-  const header = ["cpu", "binary", "bytecode", "start", "empty C", "ratio", "max RSS", "empty C", "ratio", "targets"];
+  const header = ["cpu", "binary", "bytecode", "BearSSL", "start", "empty C", "ratio", "max RSS", "empty C", "ratio", "targets"];
   const rows: string[][] = [];
   for (const t of targets) {
     const b = built.find((x) => x.cpu === t.cpu)!;
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     else checks.push(`start<=${nativeStartLimitMs}ms ${verdict(limen.medianMs <= nativeStartLimitMs)}`);
     rows.push([
       t.qemu ? `${t.cpu} (qemu)` : `${t.cpu} (native)`,
-      kib(size), kib(b.bytecode),
+      kib(size), kib(b.bytecode), kib(b.bearssl),
       `${limen.medianMs.toFixed(2)} ms`, `${base.medianMs.toFixed(2)} ms`, `${ratio.toFixed(2)}x`,
       `${limen.maxRssKiB} KiB`, `${base.maxRssKiB} KiB`, `${(limen.maxRssKiB / base.maxRssKiB).toFixed(2)}x`,
       checks.join(", "),
