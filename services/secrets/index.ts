@@ -3,8 +3,9 @@
 // rendered at their start into private files (`secrets` of longrun and oneshot).
 import { defineModule } from "../../image/config/index.ts";
 import { subscriber } from "./subscriber.ts";
+import { tang } from "./tang.ts";
 
 export default defineModule({
   name: "secrets",
-  svc: { subscriber },
+  svc: { subscriber, tang },
 });

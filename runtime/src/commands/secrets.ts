@@ -11,6 +11,9 @@ const usage = `usage: secrets COMMAND
   subscribe [--signal SIG] WATCHED SERVICE...
                      follow WATCHED's outputs; when one that SERVICE reads changes, restart
                      SERVICE (or send it SIG: hup, int, quit, term, usr1, usr2, alrm); runs until killed
+  tang [OPTIONS] SERVICE FILE
+                     decrypt a Clevis/Tang JWE file with its Tang server and publish the JSON
+                     inside as SERVICE's outputs, every interval (secrets tang --help)
 exit: 0 ok, 1 an output is missing or a template or subscription is bad, 100 usage`;
 
 class Usage extends Error {}
@@ -38,11 +41,13 @@ function run(args: string[]): number | Promise<number> {
     });
     return new Promise<number>(() => {}); // runs until killed: the inotify handler keeps the event loop alive
   }
+  // loaded only here: the other commands need no HTTP or crypto
+  if (command === "tang") return import("../secrets/tang").then((m) => m.main(rest));
   throw new Usage(command === undefined ? "no command given" : `unknown command "${command}"`);
 }
 
 export async function main(args: string[]): Promise<number> {
-  if (args.includes("--help")) {
+  if (args.includes("--help") && args[0] !== "tang") {
     std.out.puts(`${usage}\n`);
     return 0;
   }

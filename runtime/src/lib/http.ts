@@ -1,7 +1,8 @@
-// A small HTTP/1.1 client for the device: GET over TCP or TLS, optional Basic authentication,
+// A small HTTP/1.1 client for the device: GET (and POST) over TCP or TLS, optional Basic authentication,
 // bodies framed by Content-Length, chunked transfer coding or the end of the connection. One
 // deadline bounds the whole exchange; sizes are capped so a wrong server cannot exhaust memory.
 import type { TlsOptions } from "limen:native";
+import { base64Encode } from "./base64";
 import { decode, encode } from "./utf8";
 import { connect, type Connection } from "./tls";
 
@@ -23,17 +24,6 @@ export function parseUrl(url: string): Url {
   return { scheme, host: m[2]!.replace(/^\[|\]$/g, ""), port, target: m[4] ?? "/" };
 }
 
-const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-export function base64(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + (i + 1 < bytes.length ? alphabet[(n >> 6) & 63]! : "=") + (i + 2 < bytes.length ? alphabet[n & 63]! : "=");
-  }
-  return out;
-}
-
 export interface GetOptions {
   /** For https:// URLs: the CA bundle, and a client certificate if the server asks for one. */
   tls?: TlsOptions;
@@ -42,6 +32,13 @@ export interface GetOptions {
   timeoutMs: number;
   /** Largest body accepted. */
   maxBytes: number;
+}
+
+export interface RequestOptions extends GetOptions {
+  /** Sent with its Content-Type and Content-Length. */
+  body?: { bytes: Uint8Array; type: string };
+  /** The media type asked for (application/json unless said). */
+  accept?: string;
 }
 
 export interface Response {
@@ -130,15 +127,22 @@ function chunked(r: Reader, max: number): Uint8Array {
 
 /** GET a URL. Throws an Error naming the URL and what failed (connection, TLS, timeout, framing). */
 export function get(url: string, options: GetOptions): Response {
+  return request("GET", url, options);
+}
+
+/** One HTTP exchange; errors name the method, the URL and what failed. */
+export function request(method: "GET" | "POST", url: string, options: RequestOptions): Response {
   const deadline = Date.now() + options.timeoutMs;
   try {
     const u = parseUrl(url);
     if (u.scheme === "https" && !options.tls) throw new Error("https needs a CA bundle");
-    const headers = [`GET ${u.target} HTTP/1.1`, `Host: ${u.host.includes(":") ? `[${u.host}]` : u.host}${u.port === (u.scheme === "https" ? 443 : 80) ? "" : `:${u.port}`}`, "Connection: close", "Accept: application/json"];
-    if (options.username != null) headers.push(`Authorization: Basic ${base64(encode(`${options.username}:${options.password ?? ""}`))}`);
+    const headers = [`${method} ${u.target} HTTP/1.1`, `Host: ${u.host.includes(":") ? `[${u.host}]` : u.host}${u.port === (u.scheme === "https" ? 443 : 80) ? "" : `:${u.port}`}`, "Connection: close", `Accept: ${options.accept ?? "application/json"}`];
+    if (options.username != null) headers.push(`Authorization: Basic ${base64Encode(encode(`${options.username}:${options.password ?? ""}`))}`);
+    if (options.body) headers.push(`Content-Type: ${options.body.type}`, `Content-Length: ${options.body.bytes.length}`);
     const conn = connect(u.host, u.port, options.timeoutMs, u.scheme === "https" ? options.tls : undefined);
     try {
-      conn.write(encode(headers.join("\r\n") + "\r\n\r\n"), Math.max(1, deadline - Date.now()));
+      const head = encode(headers.join("\r\n") + "\r\n\r\n");
+      conn.write(options.body ? concat([head, options.body.bytes]) : head, Math.max(1, deadline - Date.now()));
       const r = new Reader(conn, deadline);
       const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(r.line(maxHeader) ?? "");
       if (!status) throw new Error("the server's answer is not HTTP/1.x");
@@ -162,6 +166,6 @@ export function get(url: string, options: GetOptions): Response {
       conn.close();
     }
   } catch (e) {
-    throw new Error(`GET ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${method} ${url}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

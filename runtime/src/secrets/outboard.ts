@@ -3,13 +3,13 @@
 // certificate refused, malformed JSON) logs one line and leaves the last good secrets in place;
 // the next try comes sooner (doubling from retryMs up to the interval). The service reports
 // ready once the first document is published. Lines name the URL, never credentials or values.
-import * as os from "qjs:os";
 import * as std from "qjs:std";
 import type { TlsOptions } from "limen:native";
 import { get, parseUrl } from "../lib/http";
 import { readBytes } from "../lib/fs";
 import { decode } from "../lib/utf8";
 import { checkSecrets, publishSecrets } from "./publish";
+import { refreshForever } from "./refresh";
 
 /** The instance's configuration file, written by the template (services/secrets/outboard.ts). */
 export interface OutboardConfig {
@@ -62,11 +62,6 @@ export function checkConfig(raw: unknown, source: string): OutboardConfig {
   return config;
 }
 
-function log(line: string): void {
-  std.out.puts(`${line}\n`);
-  std.out.flush();
-}
-
 function readText(path: string, what: string): string {
   const bytes = readBytes(path);
   if (bytes === null) throw new Error(`${what} ${path} does not exist`);
@@ -98,10 +93,6 @@ export function fetchOnce(c: OutboardConfig): string {
   return publishSecrets(c.service, secrets) ? `published ${n} secrets from ${c.url}` : `unchanged: ${n} secrets from ${c.url}`;
 }
 
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
-
 export async function main(args: string[]): Promise<number> {
   if (args.length !== 1 || args[0]!.startsWith("-")) {
     std.err.puts("usage: outboard CONFIG.json\n  fetch a secrets document and publish it as outputs, every interval (services/secrets/outboard.ts)\n");
@@ -121,22 +112,8 @@ export async function main(args: string[]): Promise<number> {
     std.err.puts(`outboard: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
-  let failures = 0;
-  for (;;) {
-    let wait = c.intervalMs;
-    try {
-      const line = fetchOnce(c);
-      if (line.startsWith("published")) log(line);
-      failures = 0;
-      if (c.readyFd !== null) {
-        os.write(c.readyFd, new Uint8Array([10]).buffer, 0, 1);
-        os.close(c.readyFd);
-        c.readyFd = null;
-      }
-    } catch (e) {
-      wait = Math.min(c.intervalMs, c.retryMs * 2 ** Math.min(failures++, 20));
-      log(`${e instanceof Error ? e.message : String(e)}; keeping the last good secrets, next try in ${seconds(wait)}`);
-    }
-    await os.sleepAsync(wait);
-  }
+  return refreshForever(() => {
+    const line = fetchOnce(c);
+    return line.startsWith("published") ? line : null;
+  }, c);
 }
