@@ -1,21 +1,37 @@
 // Debian's Tang server on 127.0.0.1 for tests: tangd answers one HTTP exchange on its standard
-// input and output (systemd's socket activation), so a small listener here starts one per
-// connection. Keys are made by tangd-keygen; files are encrypted by Debian's clevis.
-import { execFileSync, spawn } from "node:child_process";
+// input and output (systemd's socket activation), so a small listener starts one per connection.
+// The listener is a child process: the tests block their own event loop in spawnSync (svc).
+// Keys are made by tangd-keygen; files are encrypted by Debian's clevis.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { ensureCommands } from "../../runtime/build/host-tools.ts";
 
 const tangd = "/usr/libexec/tangd";
 const keygen = "/usr/libexec/tangd-keygen";
 
+// argv: tangd, keys directory, port (0: any); prints the port once listening
+const listener = `
+const { createServer } = require("node:net");
+const { spawn } = require("node:child_process");
+const [tangd, keys, port] = process.argv.slice(1);
+const server = createServer((conn) => {
+  const child = spawn(tangd, [keys], { stdio: ["pipe", "pipe", "ignore"] });
+  conn.pipe(child.stdin);
+  child.stdout.pipe(conn);
+  child.on("exit", () => conn.end());
+  conn.on("error", () => child.kill());
+  child.stdin.on("error", () => {});
+});
+server.listen(Number(port), "127.0.0.1", () => console.log(server.address().port));
+`;
+
 export class TangServer {
   readonly dir = mkdtempSync(join(tmpdir(), "limen-tang-"));
-  /** The keys directory tangd serves (swap it to rotate keys). */
-  keys = join(this.dir, "keys");
-  private server: Server | null = null;
+  readonly keys = join(this.dir, "keys");
+  private child: ChildProcess | null = null;
   port = 0;
 
   constructor() {
@@ -25,7 +41,7 @@ export class TangServer {
 
   /** Replaces the server's keys with new ones (files made with the old ones no longer decrypt). */
   newKeys(): void {
-    this.keys = join(this.dir, `keys-${Date.now()}`);
+    rmSync(this.keys, { recursive: true, force: true });
     mkdirSync(this.keys);
     execFileSync(keygen, [this.keys]);
   }
@@ -35,29 +51,21 @@ export class TangServer {
   }
 
   /** Listens (again on the same port after a stop). */
-  start(): Promise<void> {
-    const server = createServer((conn) => {
-      const child = spawn(tangd, [this.keys], { stdio: ["pipe", "pipe", "ignore"] });
-      conn.pipe(child.stdin);
-      child.stdout.pipe(conn);
-      child.on("exit", () => conn.end());
-      conn.on("error", () => child.kill());
-      child.stdin.on("error", () => {});
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", () => {
-        this.port = (server.address() as { port: number }).port;
-        resolve();
-      });
-    });
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, ["-e", listener, tangd, this.keys, String(this.port)], { stdio: ["ignore", "pipe", "inherit"] });
+    this.child = child;
+    const line = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
+    if (line.done) throw new Error("the Tang listener ended before listening");
+    this.port = Number(line.value);
   }
 
-  stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return;
+    const gone = new Promise((r) => child.on("exit", r));
+    child.kill();
+    await gone;
   }
 
   /** `clevis encrypt tang` of `text` for this server, trusting its advertisement. */
