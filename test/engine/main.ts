@@ -5,10 +5,11 @@ import type { Suite } from "./assert";
 import { crypto } from "./crypto";
 import { engine } from "./engine";
 import { nativeCalls } from "./native";
+import { net } from "./net";
 import { processes } from "./process";
 import { utf8 } from "./utf8";
 
-const suites: Record<string, Suite> = { engine, utf8, processes, nativeCalls, crypto };
+const suites: Record<string, Suite> = { engine, utf8, processes, nativeCalls, crypto, net };
 
 let failed = 0;
 for (const [suite, cases] of Object.entries(suites)) {

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,6 +123,7 @@ afterAll(async () => {
 
 interface Config {
   url?: string;
+  timeoutMs?: number;
   username?: string | null;
   password?: string | null;
   certFile?: string | null;
@@ -341,6 +342,32 @@ describe("secrets.outboard", () => {
       expect(readdirSync(join(o.root, "run/services/outputs")).filter((f) => f.startsWith("."))).toEqual([]);
     } finally {
       o.stop();
+    }
+  });
+
+  it("gives up on a server that accepts and then says nothing, within the timeout, over TCP and TLS", async () => {
+    const held: Socket[] = [];
+    const silent = createTcpServer((s) => held.push(s));
+    const at = await listen(silent as unknown as HttpServer, 0);
+    const cases: [string, RegExp][] = [
+      [`http://localhost:${at}/s.json`, /^GET http:\/\/localhost:\d+\/s\.json: ETIMEDOUT: read socket: .*; keeping the last good secrets/],
+      [`https://localhost:${at}/s.json`, /^GET https:\/\/localhost:\d+\/s\.json: ETIMEDOUT: tls localhost: .*; keeping the last good secrets/],
+    ];
+    try {
+      for (const [url, re] of cases) {
+        const o = new Outboard(configFile("silent", { url, timeoutMs: 400, caFile: url.startsWith("https") ? file("ca.pem") : null }));
+        try {
+          const started = Date.now();
+          await o.line(re);
+          expect(Date.now() - started).toBeLessThan(5000);
+          expect(o.published()).toEqual({});
+        } finally {
+          o.stop();
+        }
+      }
+    } finally {
+      for (const s of held) s.destroy();
+      silent.close();
     }
   });
 
