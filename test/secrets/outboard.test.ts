@@ -239,7 +239,7 @@ describe("secrets.outboard", () => {
       const failures: [Partial<Behaviour>, RegExp][] = [
         [{ auth: "vault:other" }, /^GET https:\/\/localhost:\d+\/secrets\.json: HTTP 401 \(the server wants other credentials\)/],
         [{ status: 404 }, /: HTTP 404 \(no such document on the server\)/],
-        [{ body: '{"ppp": {"username": "bob", ' }, /: the body is not JSON \(/],
+        [{ body: '{"ppp": {"username": "bob", ' }, /: the body \(28 bytes\) is not JSON; keeping/],
         [{ body: '{"ppp": {"username": null}}' }, /^https:\/\/localhost:\d+\/secrets\.json: ppp\.username is null: secrets are strings/],
         [{ body: "[1, 2]" }, /: the document is a list, not a JSON object/],
       ];
@@ -253,7 +253,7 @@ describe("secrets.outboard", () => {
       }
       // nothing but one line per failure or publication: no traces, no secrets in the log
       expect(o.lines.filter((l) => !keep.test(l) && !/^published /.test(l))).toEqual([]);
-      expect(o.lines.join("\n")).not.toMatch(/open sesame|s3cret|alice|AAAA/);
+      expect(o.lines.join("\n")).not.toMatch(/open sesame|s3cret|alice|bob|AAAA/);
     } finally {
       o.stop();
     }
@@ -337,6 +337,7 @@ describe("secrets.outboard", () => {
         await settle(1);
       }
       clearInterval(flip);
+      await settle(1000); // the last version published, later fetches find nothing to change
       expect(snapshots).toBeGreaterThan(20);
       expect(o.lines.filter((l) => /^published 40 secrets/.test(l)).length).toBeGreaterThan(5);
       expect(readdirSync(join(o.root, "run/services/outputs")).filter((f) => f.startsWith("."))).toEqual([]);
