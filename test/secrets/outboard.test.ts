@@ -110,6 +110,7 @@ beforeAll(async () => {
   issue("elsewhere", "ca", "subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
   issue("impostor", "rogue-ca", "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n", true);
   issue("router", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n", true);
+  issue("router-rsa", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
   port = await startHttps(0);
   http = createHttpServer(answer);
   await listen(http, 0);
@@ -268,13 +269,16 @@ describe("secrets.outboard", () => {
     } finally {
       without.stop();
     }
-    const o = new Outboard(configFile("cert", { certFile: file("router.pem"), keyFile: file("router.key") }));
-    try {
-      await o.line(/^published 1 secrets/);
-      expect(o.published()).toEqual({ "wifi/psk": "from-cert" });
-      expect(seen.at(-1)!.clientCn).toBe("router");
-    } finally {
-      o.stop();
+    // an EC key and an RSA key
+    for (const name of ["router", "router-rsa"]) {
+      const o = new Outboard(configFile(`cert-${name}`, { certFile: file(`${name}.pem`), keyFile: file(`${name}.key`) }));
+      try {
+        await o.line(/^published 1 secrets/);
+        expect(o.published()).toEqual({ "wifi/psk": "from-cert" });
+        expect(seen.at(-1)!.clientCn).toBe(name);
+      } finally {
+        o.stop();
+      }
     }
   });
 
@@ -343,6 +347,20 @@ describe("secrets.outboard", () => {
       expect(readdirSync(join(o.root, "run/services/outputs")).filter((f) => f.startsWith("."))).toEqual([]);
     } finally {
       o.stop();
+    }
+  });
+
+  it("reaches a server by an IPv6 address", async () => {
+    behaviour = { ...initial, body: JSON.stringify({ v6: "yes" }) };
+    const v6 = createHttpServer(answer);
+    await new Promise<void>((r) => v6.listen(0, "::1", r));
+    const o = new Outboard(configFile("v6", { url: `http://[::1]:${(v6.address() as AddressInfo).port}/s.json`, caFile: null }));
+    try {
+      await o.line(/^published 1 secrets from http:\/\/\[::1\]:\d+\/s\.json$/);
+      expect(o.published()).toEqual({ v6: "yes" });
+    } finally {
+      o.stop();
+      v6.close();
     }
   });
 
