@@ -40,24 +40,26 @@ int limen_wait_fd(int fd, short events, int64_t deadline)
     }
 }
 
-/* Non-blocking connect bounded by the deadline; 0, or -1 with errno. */
+/*
+ * Non-blocking connect bounded by the deadline: the fd, or -1 with errno. The outcome is read with
+ * a peeking recv rather than SO_ERROR, whose raw value qemu-user passes on untranslated.
+ */
 static int connect_one(const struct addrinfo *ai, int64_t deadline)
 {
+    char c;
     int err;
-    socklen_t len = sizeof err;
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
         return fd;
-    if (errno != EINPROGRESS || limen_wait_fd(fd, POLLOUT, deadline) < 0 ||
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || (err && (errno = err))) {
-        err = errno;
-        close(fd);
-        errno = err;
-        return -1;
-    }
-    return fd;
+    if (errno == EINPROGRESS && limen_wait_fd(fd, POLLOUT, deadline) == 0 &&
+        (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno == EAGAIN))
+        return fd;
+    err = errno;
+    close(fd);
+    errno = err;
+    return -1;
 }
 
 /*

@@ -185,7 +185,7 @@ static int add_anchor(struct tls_session *s, const struct blob *cert)
         ta->pkey.key.ec.qlen = pk->key.ec.qlen;
     }
     s->nanchors++;
-    return ta->pkey.key.rsa.n || ta->pkey.key.ec.q ? 0 : -1;
+    return (pk->key_type == BR_KEYTYPE_RSA ? ta->pkey.key.rsa.n != NULL : ta->pkey.key.ec.q != NULL) ? 0 : -1;
 }
 
 static int sock_read(void *ctx, unsigned char *buf, size_t len)

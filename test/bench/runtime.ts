@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { cachedDir, hashOf, projectRoot } from "../../image/lib/cache.ts";
 import { run } from "../../image/lib/run.ts";
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
   table(header, rows);
   console.log(`\nrebuild with nothing changed: ${rebuildSeconds.toFixed(1)} s`);
   await svcBench(built, timer);
+  await outboardBench(built.find((b) => b.cpu === "x86_64")!.path);
 }
 
 function table(header: string[], rows: string[][]): void {
@@ -157,6 +160,42 @@ async function svcBench(built: Awaited<ReturnType<typeof build>>, timer: string)
     table(["cpu", "svc list", "--version", "ratio", "max RSS", "watcher RSS", "targets"], rows);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Peak resident set of `limen outboard` after ten HTTPS fetches (TLS handshake with an RSA-2048
+ * server, JSON, publication) from a Node server on 127.0.0.1, and the CPU time they took.
+ */
+async function outboardBench(binary: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "limen-bench-outboard-"));
+  const server = createServer();
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], { cwd: dir, stdio: "ignore" });
+    server.setSecureContext({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "ca.pem")) });
+    let fetches = 0;
+    server.on("request", (_req, res) => {
+      fetches++;
+      res.end(JSON.stringify({ ssh: { authorizedKeys: { root: ["ssh-ed25519 AAAA root"] } }, wifi: { psk: String(fetches) } }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `https://localhost:${(server.address() as AddressInfo).port}/secrets.json`;
+    const config = { service: "secrets", url, intervalMs: 100, retryMs: 100, timeoutMs: 5000, maxBytes: 65536, username: null, password: null, caFile: join(dir, "ca.pem"), certFile: null, keyFile: null, readyFd: null };
+    await writeFile(join(dir, "outboard.json"), JSON.stringify(config));
+    const child = spawn(binary, ["outboard", join(dir, "outboard.json")], { env: { ...process.env, LIMEN_ROOT: dir }, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      for (let published = 0; published < 10; published++) await lines.next();
+      const rss = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]);
+      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      const cpuMs = ((Number(stat[11]) + Number(stat[12])) * 1000) / 100;
+      console.log(`\nsecrets.outboard (native): peak RSS ${rss} KiB after 10 HTTPS fetches, CPU ${cpuMs.toFixed(0)} ms in all; rss<=${watcherRssLimitKiB} KiB ${verdict(rss <= watcherRssLimitKiB)}`);
+    } finally {
+      child.kill();
+    }
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -110,6 +110,7 @@ beforeAll(async () => {
   issue("elsewhere", "ca", "subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
   issue("impostor", "rogue-ca", "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n", true);
   issue("router", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n", true);
+  issue("router-rsa", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
   port = await startHttps(0);
   http = createHttpServer(answer);
   await listen(http, 0);
@@ -123,6 +124,7 @@ afterAll(async () => {
 
 interface Config {
   url?: string;
+  timeoutMs?: number;
   username?: string | null;
   password?: string | null;
   certFile?: string | null;
@@ -238,7 +240,7 @@ describe("secrets.outboard", () => {
       const failures: [Partial<Behaviour>, RegExp][] = [
         [{ auth: "vault:other" }, /^GET https:\/\/localhost:\d+\/secrets\.json: HTTP 401 \(the server wants other credentials\)/],
         [{ status: 404 }, /: HTTP 404 \(no such document on the server\)/],
-        [{ body: '{"ppp": {"username": "bob", ' }, /: the body is not JSON \(/],
+        [{ body: '{"ppp": {"username": "bob", ' }, /: the body \(28 bytes\) is not JSON; keeping/],
         [{ body: '{"ppp": {"username": null}}' }, /^https:\/\/localhost:\d+\/secrets\.json: ppp\.username is null: secrets are strings/],
         [{ body: "[1, 2]" }, /: the document is a list, not a JSON object/],
       ];
@@ -252,7 +254,7 @@ describe("secrets.outboard", () => {
       }
       // nothing but one line per failure or publication: no traces, no secrets in the log
       expect(o.lines.filter((l) => !keep.test(l) && !/^published /.test(l))).toEqual([]);
-      expect(o.lines.join("\n")).not.toMatch(/open sesame|s3cret|alice|AAAA/);
+      expect(o.lines.join("\n")).not.toMatch(/open sesame|s3cret|alice|bob|AAAA/);
     } finally {
       o.stop();
     }
@@ -267,13 +269,16 @@ describe("secrets.outboard", () => {
     } finally {
       without.stop();
     }
-    const o = new Outboard(configFile("cert", { certFile: file("router.pem"), keyFile: file("router.key") }));
-    try {
-      await o.line(/^published 1 secrets/);
-      expect(o.published()).toEqual({ "wifi/psk": "from-cert" });
-      expect(seen.at(-1)!.clientCn).toBe("router");
-    } finally {
-      o.stop();
+    // an EC key and an RSA key
+    for (const name of ["router", "router-rsa"]) {
+      const o = new Outboard(configFile(`cert-${name}`, { certFile: file(`${name}.pem`), keyFile: file(`${name}.key`) }));
+      try {
+        await o.line(/^published 1 secrets/);
+        expect(o.published()).toEqual({ "wifi/psk": "from-cert" });
+        expect(seen.at(-1)!.clientCn).toBe(name);
+      } finally {
+        o.stop();
+      }
     }
   });
 
@@ -336,11 +341,52 @@ describe("secrets.outboard", () => {
         await settle(1);
       }
       clearInterval(flip);
+      await settle(1000); // the last version published, later fetches find nothing to change
       expect(snapshots).toBeGreaterThan(20);
       expect(o.lines.filter((l) => /^published 40 secrets/.test(l)).length).toBeGreaterThan(5);
       expect(readdirSync(join(o.root, "run/services/outputs")).filter((f) => f.startsWith("."))).toEqual([]);
     } finally {
       o.stop();
+    }
+  });
+
+  it("reaches a server by an IPv6 address", async () => {
+    behaviour = { ...initial, body: JSON.stringify({ v6: "yes" }) };
+    const v6 = createHttpServer(answer);
+    await new Promise<void>((r) => v6.listen(0, "::1", r));
+    const o = new Outboard(configFile("v6", { url: `http://[::1]:${(v6.address() as AddressInfo).port}/s.json`, caFile: null }));
+    try {
+      await o.line(/^published 1 secrets from http:\/\/\[::1\]:\d+\/s\.json$/);
+      expect(o.published()).toEqual({ v6: "yes" });
+    } finally {
+      o.stop();
+      v6.close();
+    }
+  });
+
+  it("gives up on a server that accepts and then says nothing, within the timeout, over TCP and TLS", async () => {
+    const held: Socket[] = [];
+    const silent = createTcpServer((s) => held.push(s));
+    const at = await listen(silent as unknown as HttpServer, 0);
+    const cases: [string, RegExp][] = [
+      [`http://localhost:${at}/s.json`, /^GET http:\/\/localhost:\d+\/s\.json: ETIMEDOUT: read socket: .*; keeping the last good secrets/],
+      [`https://localhost:${at}/s.json`, /^GET https:\/\/localhost:\d+\/s\.json: ETIMEDOUT: tls localhost: .*; keeping the last good secrets/],
+    ];
+    try {
+      for (const [url, re] of cases) {
+        const o = new Outboard(configFile("silent", { url, timeoutMs: 400, caFile: url.startsWith("https") ? file("ca.pem") : null }));
+        try {
+          const started = Date.now();
+          await o.line(re);
+          expect(Date.now() - started).toBeLessThan(5000);
+          expect(o.published()).toEqual({});
+        } finally {
+          o.stop();
+        }
+      }
+    } finally {
+      for (const s of held) s.destroy();
+      silent.close();
     }
   });
 

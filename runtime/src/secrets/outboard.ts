@@ -85,8 +85,9 @@ export function fetchOnce(c: OutboardConfig): string {
   let doc: unknown;
   try {
     doc = JSON.parse(decode(res.body));
-  } catch (e) {
-    throw new Error(`GET ${c.url}: the body is not JSON (${e instanceof Error ? e.message : String(e)})`);
+  } catch {
+    // the parser's message may quote the document: it is not logged
+    throw new Error(`GET ${c.url}: the body (${res.body.length} bytes) is not JSON`);
   }
   const secrets = checkSecrets(doc, c.url);
   const n = Object.keys(secrets).length;

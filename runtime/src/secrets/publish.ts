@@ -60,8 +60,9 @@ function sameSecrets(a: Secrets, b: Secrets): boolean {
 export function publishSecrets(service: string, secrets: Secrets): boolean {
   const dir = outputDir(service);
   if (isDir(dir) && sameSecrets(readOutputs(service), secrets)) return false;
-  // hidden beside the live folder (same filesystem): output readers skip dot names
-  const staging = `${paths.outputs}/.${service}.new${os.getpid()}`;
+  // hidden beside the live folder (same filesystem): output readers skip dot names. One
+  // publisher a service: whatever is left there is from one that was killed midway.
+  const staging = `${paths.outputs}/.${service}.new`;
   removeTree(staging);
   mkdirs(staging, 0o700);
   for (const [key, value] of Object.entries(secrets)) {
