@@ -14,7 +14,7 @@ export function runScript(device: string, e: Emulator, commandLine: string): str
 # --background DIR  fork into the background; console on DIR/console, monitor on DIR/monitor,
 #                   QEMU's pid in DIR/qemu.pid
 # --ssh-port PORT   forward 127.0.0.1:PORT to the router's port 22 (a third NIC, user-mode)
-# --host-port PORT  with --ssh-port: the router reaches the host's 127.0.0.1:PORT at 10.0.2.2:PORT
+# --host-port PORT  with --ssh-port: the router reaches the host's 127.0.0.1:PORT at 10.0.2.100:PORT
 #                   (socat relays each connection; the NIC reaches nothing else)
 # --access, --lan   multicast groups of the two networks (default 230.0.0.1:1234 and :1235)
 set -eu
@@ -45,7 +45,7 @@ set -- ${qemu} \\
 [ -z "$host_port" ] || [ -n "$ssh_port" ] || usage
 if [ -n "$ssh_port" ]; then
   # restrict=on keeps the guest from the host and the world but for the forwards set here
-  fwd=\${host_port:+,guestfwd=tcp:10.0.2.2:$host_port-cmd:socat - TCP:127.0.0.1:$host_port}
+  fwd=\${host_port:+,guestfwd=tcp:10.0.2.100:$host_port-cmd:socat - TCP:127.0.0.1:$host_port}
   set -- "$@" -netdev user,id=ssh,restrict=on,hostfwd=tcp:127.0.0.1:"$ssh_port"-:22"$fwd" -device virtio-net-pci,netdev=ssh,romfile=
 fi
 if [ -n "$background" ]; then
