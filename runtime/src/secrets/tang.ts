@@ -70,6 +70,10 @@ function count(v: string | undefined, name: string, min: number): number {
 export async function main(args: string[]): Promise<number> {
   const o = { intervalMs: 3_600_000, retryMs: 10_000, timeoutMs: 10_000, readyFd: null as number | null };
   const names: string[] = [];
+  if (args.includes("--help")) {
+    std.out.puts(`${usage}\n`);
+    return 0;
+  }
   try {
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
