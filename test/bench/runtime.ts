@@ -13,6 +13,7 @@ import { run } from "../../image/lib/run.ts";
 import { build } from "../../runtime/build/main.ts";
 import { targets, type Target } from "../../runtime/build/targets.ts";
 import { compile, linkStatic, toolchain } from "../../runtime/build/toolchain.ts";
+import { TangServer } from "../secrets/tang-server.ts";
 
 const runs = Number(process.env.BENCH_RUNS ?? 21);
 const here = join(projectRoot, "test", "bench");
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
   console.log(`\nrebuild with nothing changed: ${rebuildSeconds.toFixed(1)} s`);
   await svcBench(built, timer);
   await outboardBench(built.find((b) => b.cpu === "x86_64")!.path);
+  await secretsBench(built.find((b) => b.cpu === "x86_64")!.path);
 }
 
 function table(header: string[], rows: string[][]): void {
@@ -195,6 +197,62 @@ async function outboardBench(binary: string): Promise<void> {
     }
   } finally {
     server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Peak RSS and CPU of a process, from /proc. */
+function usage(pid: number): { rssKiB: number; cpuMs: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return { rssKiB: Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]), cpuMs: ((Number(stat[11]) + Number(stat[12])) * 1000) / 100 };
+}
+
+/**
+ * `limen secrets tang`: time to the first publication (start, one P-521 recovery with Debian's
+ * tangd on 127.0.0.1, publication) and peak RSS after decrypting every 0.1 s for 3 s;
+ * `limen secrets subscribe`: peak RSS after ten changes of the outputs it follows, and its CPU
+ * time while nothing changes (inotify: none expected).
+ */
+async function secretsBench(binary: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "limen-bench-secrets-"));
+  const tang = new TangServer();
+  const env = { ...process.env, LIMEN_ROOT: dir };
+  try {
+    await tang.start();
+    await writeFile(join(dir, "s.jwe"), tang.encrypt(JSON.stringify({ ssh: { authorized_keys: ["ssh-ed25519 AAAA root"] }, wifi: { psk: "x" } })));
+    const started = performance.now();
+    const child = spawn(binary, ["secrets", "tang", "--interval-ms", "100", "vault", join(dir, "s.jwe")], { env, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
+      const firstMs = performance.now() - started;
+      await new Promise((r) => setTimeout(r, 3000));
+      const u = usage(child.pid!);
+      console.log(`\nsecrets.tang (native): first secrets in ${firstMs.toFixed(0)} ms; peak RSS ${u.rssKiB} KiB after 3 s of decrypting every 0.1 s, CPU ${u.cpuMs.toFixed(0)} ms; rss<=${watcherRssLimitKiB} KiB ${verdict(u.rssKiB <= watcherRssLimitKiB)}`);
+    } finally {
+      child.kill();
+    }
+    const entry = { dependencies: [], controlled: false, timeoutUp: 1000, timeoutDown: 1000, notificationFd: null, outputs: [], outputRefs: [] };
+    await mkdir(join(dir, "etc/limen"), { recursive: true });
+    await writeFile(join(dir, "etc/limen/services.json"), JSON.stringify({ version: 1, services: { vault: { ...entry, type: "oneshot" }, app: { ...entry, type: "longrun", outputRefs: [{ service: "vault", path: "k" }] } } }));
+    const set = (v: string) => execFileSync(binary, ["output", "--set", "vault", "k", v], { env });
+    set("0");
+    const sub = spawn(binary, ["secrets", "subscribe", "vault", "app"], { env, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const lines = createInterface({ input: sub.stdout })[Symbol.asyncIterator]();
+      await new Promise((r) => setTimeout(r, 300));
+      for (let i = 1; i <= 10; i++) {
+        set(String(i));
+        await lines.next();
+      }
+      const before = usage(sub.pid!);
+      await new Promise((r) => setTimeout(r, 5000));
+      const after = usage(sub.pid!);
+      console.log(`secrets.subscriber (native): peak RSS ${after.rssKiB} KiB after 10 changes; CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms in 5 s idle; rss<=${watcherRssLimitKiB} KiB ${verdict(after.rssKiB <= watcherRssLimitKiB)}, idle CPU 0 ${verdict(after.cpuMs === before.cpuMs)}`);
+    } finally {
+      sub.kill();
+    }
+  } finally {
+    await tang.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
