@@ -4,6 +4,11 @@
 // missing, damaged or made for other keys, the last good secrets stay and each try logs one line.
 import { renameSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compile } from "../../image/config/compile.ts";
+import { evaluate } from "../../image/config/evaluate.ts";
+import { defineConfig, oneshot } from "../../image/config/index.ts";
+import secrets from "../../services/secrets/index.ts";
+import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
 import { TangServer } from "./tang-server.ts";
 
@@ -101,5 +106,22 @@ describe("secrets tang", () => {
     expect(outputs()).toEqual({ "ssh/authorized_keys": "ssh-ed25519 AAAA three\n", "wifi/psk": "psk of three" });
     expect(bed.events()).toHaveLength(3);
     expect(vaultLog()).not.toMatch(/psk of|AAAA/);
+  });
+});
+
+describe("secrets.tang template", () => {
+  it("runs `limen secrets tang` on the file after what it depends on, ready when the first secrets are out", () => {
+    const stick = oneshot({ name: "mount-stick", up: "mount /dev/sda1 /srv" });
+    const vault = secrets.svc.tang.build({ name: "vault", file: "/srv/secrets.jwe", interval: 10, retry: 5, dependencies: [stick] });
+    const sys = compile(evaluate(defineConfig({ imports: [secrets], services: { vault } }), testDevice));
+    expect(sys.database.services["vault"]).toMatchObject({ dependencies: ["mount-stick"], notificationFd: 3 });
+    expect(sys.files.find((f) => f.path === "/etc/limen/s6/vault/run")).toMatchObject({
+      content: expect.stringContaining("exec limen secrets tang --interval-ms 600000 --retry-ms 5000 --timeout-ms 10000 --ready-fd 3 vault /srv/secrets.jwe\n"),
+    });
+  });
+
+  it("refuses a file path that is not absolute", () => {
+    const vault = secrets.svc.tang.build({ file: "secrets.jwe" });
+    expect(() => evaluate(defineConfig({ imports: [secrets], services: { vault } }), testDevice)).toThrow(/services\.vault\.file: must be an absolute path/);
   });
 });
