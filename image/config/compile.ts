@@ -7,7 +7,9 @@ import { databaseSchema } from "./database-schema.ts";
 import { ConfigError, formatPath } from "./errors.ts";
 import type { FileEntry } from "./files.ts";
 import type { Evaluated, Options, ServiceNode } from "./evaluate.ts";
+import { secretsDirectory, secretTemplates } from "./secrets.ts";
 import { shellQuote } from "./shell.ts";
+import { secretsVersion, type SecretsSpec } from "../../runtime/src/secrets/template.ts";
 
 export const databasePath = "/etc/limen/services.json";
 export const s6Directory = "/etc/limen/s6";
@@ -82,25 +84,51 @@ function preamble(name: string, outputs: boolean): string[] {
   return lines;
 }
 
-function serviceFiles(tree: Tree, node: ServiceNode): void {
+/**
+ * The template of a service's secret files, its owners resolved to ids: values stay outputs
+ * until the device renders them (`secrets render`), so none is in the image.
+ */
+function secretsSpec(node: ServiceNode, o: Options): SecretsSpec | null {
+  const entries = Object.entries(node.spec.secrets);
+  if (entries.length === 0) return null;
+  const files: SecretsSpec["files"] = {};
+  for (const [name, f] of entries) {
+    const where = formatPath([...node.path, "secrets", name]);
+    const user = o.users[f.owner];
+    if (!user) throw new ConfigError(where, node.service.origin, `owner "${f.owner}" is not a user of the system`);
+    const group = o.groups[f.group];
+    if (!group) throw new ConfigError(where, node.service.origin, `group "${f.group}" is not a group of the system`);
+    files[name] = { uid: user.uid, gid: group.gid, mode: f.mode, parts: f.content.map((p) => (typeof p === "string" ? p : { service: p.service.name, path: p.path })) };
+  }
+  return { version: secretsVersion, files };
+}
+
+function serviceFiles(tree: Tree, node: ServiceNode, o: Options): void {
   const s = node.spec;
   const from = formatPath(node.path);
   const file = node.service.origin;
   const declares = s.outputs.length > 0;
+  const secrets = secretsSpec(node, o);
+  if (secrets) tree.text(`${secretTemplates}/${s.name}.json`, JSON.stringify(secrets, null, 1) + "\n", from, file);
+  const clearSecrets = secrets ? [`rm -rf ${shellQuote(`${secretsDirectory}/${s.name}`)}`] : [];
   if (s.type === "longrun") {
     const dir = `${s6Directory}/${s.name}`;
+    // A missing output fails the start: s6 tries again (once a second at most).
+    const render = secrets ? [`limen secrets render "$SERVICE" || exit 1`] : [];
     // stderr joins stdout so everything the daemon says reaches its logger.
-    tree.script(`${dir}/run`, ["#!/bin/sh", "exec 2>&1", ...preamble(s.name, declares), s.run!], from, file);
-    // s6 runs finish after every exit of run: the outputs of a process that is gone are stale.
-    tree.script(`${dir}/finish`, ["#!/bin/sh", `rm -rf ${shellQuote(`${outputsDirectory}/${s.name}`)}`], from, file);
+    tree.script(`${dir}/run`, ["#!/bin/sh", "exec 2>&1", ...preamble(s.name, declares), ...render, s.run!], from, file);
+    // s6 runs finish after every exit of run: the outputs of a process that is gone are stale,
+    // and its secrets are no longer needed.
+    tree.script(`${dir}/finish`, ["#!/bin/sh", `rm -rf ${shellQuote(`${outputsDirectory}/${s.name}`)}`, ...clearSecrets], from, file);
     if (s.notificationFd !== null) tree.text(`${dir}/notification-fd`, `${s.notificationFd}\n`, from, file);
     // Each line gets the service name and goes on to the catch-all logger, which collates and rotates.
     tree.script(`${dir}/log/run`, ["#!/bin/sh", `exec s6-log -- ${shellQuote(`p${s.name}:`)} 1`], from, file);
   } else if (s.type === "oneshot") {
     const dir = `${oneshotDirectory}/${s.name}`;
-    tree.script(`${dir}/up`, ["#!/bin/sh", "set -e", ...preamble(s.name, declares), s.up!], from, file);
-    if (s.down !== null || declares) {
-      const clear = declares ? [`rm -rf "$OUTPUTS"`] : [];
+    const render = secrets ? [`limen secrets render "$SERVICE"`] : [];
+    tree.script(`${dir}/up`, ["#!/bin/sh", "set -e", ...preamble(s.name, declares), ...render, s.up!], from, file);
+    if (s.down !== null || declares || secrets) {
+      const clear = [...(declares ? [`rm -rf "$OUTPUTS"`] : []), ...clearSecrets];
       tree.script(`${dir}/down`, ["#!/bin/sh", "set -e", ...preamble(s.name, false), ...(s.down !== null ? [s.down] : []), ...clear], from, file);
     }
   }
@@ -153,7 +181,7 @@ export function compile(ev: Evaluated): SystemDescription {
   for (const [path, f] of Object.entries(o.filesystem)) tree.add(path, f, formatPath(["filesystem", path]), source);
   tree.text("/etc/hostname", `${o.hostname}\n`, "hostname", source);
   accounts(tree, o, source);
-  for (const node of ev.services) serviceFiles(tree, node);
+  for (const node of ev.services) serviceFiles(tree, node, o);
   tree.text(databasePath, JSON.stringify(database, null, 1) + "\n", "services", source);
   tree.checkOwners(new Set(Object.keys(o.users)), new Set(Object.keys(o.groups)));
 

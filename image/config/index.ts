@@ -7,6 +7,8 @@ export { defineConfig, defineDevice, defineModule } from "./module.ts";
 export { bundle, longrun, oneshot, outputRef, port, replaceable, Service, serviceName, serviceRef, template, OutputRef } from "./service.ts";
 export type { ServiceRef } from "./service.ts";
 export { sh, shellQuote } from "./shell.ts";
+export { secretPath, secretText } from "./secrets.ts";
+export { absolutePath } from "./files.ts";
 
 /** A template parameter that must be a service itself (not a lazy reference): its outputs are read. */
 export const service = z.instanceof(Service, { message: "expected a service" });

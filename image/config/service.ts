@@ -4,6 +4,10 @@
 import { z } from "zod";
 import { ConfigError, callerLocation, formatPath, zodError, type PathSegment } from "./errors.ts";
 import { fileTree, type FileTree } from "./files.ts";
+import { OutputRef } from "./output-ref.ts";
+import { secretFiles, type SecretFile } from "./secrets.ts";
+
+export { OutputRef };
 
 export const defaultTimeoutUp = 20_000;
 export const defaultTimeoutDown = 10_000;
@@ -33,6 +37,8 @@ export interface ServiceSpec {
   down: string | null;
   /** Files the service needs (its configuration files, say). */
   files: FileTree;
+  /** Files rendered from outputs when the service starts (see secrets.ts). */
+  secrets: Record<string, SecretFile>;
   /** Templates that built it, outermost first: each one's module must be imported. */
   templates: AnyTemplate[];
 }
@@ -85,13 +91,6 @@ export class Service {
   }
 }
 
-/** A value another service writes to its outputs, read on the device when the using service starts. */
-export class OutputRef {
-  constructor(
-    readonly service: Service,
-    readonly path: string,
-  ) {}
-}
 
 const outputPath = z
   .string()
@@ -138,6 +137,7 @@ const common = {
   timeoutDown: millis.default(defaultTimeoutDown),
   outputs: z.array(outputPath).default([]),
   files: fileTree.default({}),
+  secrets: secretFiles.default({}),
 };
 
 const longrunParams = z.strictObject({
@@ -155,7 +155,7 @@ function spec(type: ServiceType, p: Common, parts: Pick<ServiceSpec, "run" | "up
   return {
     name: p.name, type, dependencies: p.dependencies, controls: p.controls, controlled: p.controlled,
     timeoutUp: p.timeoutUp, timeoutDown: p.timeoutDown, outputs: p.outputs, outputRefs: findOutputRefs(raw),
-    files: p.files, templates: [], ...parts,
+    files: p.files, secrets: p.secrets, templates: [], ...parts,
   };
 }
 
@@ -184,7 +184,7 @@ export function bundle(params: z.input<typeof bundleParams>): Service {
     const p = checked(bundleParams, params, path, origin);
     return {
       name: p.name, type: "bundle", dependencies: p.contents, controls: [], controlled: p.controlled, timeoutUp: 0, timeoutDown: 0,
-      notificationFd: null, outputs: [], outputRefs: [], run: null, up: null, down: null, files: {}, templates: [],
+      notificationFd: null, outputs: [], outputRefs: [], run: null, up: null, down: null, files: {}, secrets: {}, templates: [],
     };
   });
 }

@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import type { OutputOptions, RollupOptions } from "rollup";
 import { z } from "zod";
 import { cachedDir, hashFiles, hashOf, projectRoot } from "../../image/lib/cache.ts";
+import { bearsslInclude, bearsslLibrary, linkedBytes } from "./bearssl.ts";
 import { bytecodeFor } from "./bytecode.ts";
 import { engineObjects, engineSource } from "./engine.ts";
 import { ensureHostTools } from "./host-tools.ts";
@@ -27,12 +28,16 @@ const Args = z.object({
 export const distDir = join(projectRoot, "dist");
 export const testProgramDir = join(projectRoot, "build", "test");
 const nativeDir = join(projectRoot, "runtime", "native");
+/** The runner and the C files of limen:native. */
+const nativeFiles = ["runner.c", "native.c", "crypto.c", "tcp.c", "tls.c"];
 
 export interface BuiltBinary {
   cpu: Target["cpu"];
   path: string;
   size: number;
   bytecode: number;
+  /** Bytes of the executable that come from BearSSL. */
+  bearssl: number;
 }
 
 type BundleConfig = RollupOptions & { output: OutputOptions & { dir: string } };
@@ -72,21 +77,22 @@ async function bundle(p: Program): Promise<string> {
 }
 
 async function buildTarget(t: Target, bundleDir: string, path: string): Promise<BuiltBinary> {
-  const [{ dir: engineDir }, tc] = await Promise.all([engineSource(), toolchain(t)]);
+  const [{ dir: engineDir }, tc, bearssl] = await Promise.all([engineSource(), toolchain(t), bearsslInclude()]);
   const ours = ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror", `-DLIMEN_CPU="${t.cpu}"`];
-  const [engine, native, runner, bytecode] = await Promise.all([
+  const [engine, natives, bytecode, tls] = await Promise.all([
     engineObjects(t),
-    compile(tc, join(nativeDir, "native.c"), [nativeDir, engineDir], ours),
-    compile(tc, join(nativeDir, "runner.c"), [nativeDir, engineDir], ours),
+    Promise.all(nativeFiles.map((f) => compile(tc, join(nativeDir, f), [nativeDir, engineDir, bearssl], ours))),
     bytecodeFor(t, bundleDir),
+    bearsslLibrary(t),
   ]);
   const modules = await compile(tc, bytecode.source, [nativeDir, engineDir], []);
-  const objects = [runner, native, modules, ...engine];
-  const linked = await cachedDir(`bin/${t.cpu}`, hashOf(objects), (dir) => linkStatic(tc, objects, join(dir, "limen")));
+  const objects = [...natives, modules, ...engine];
+  // the key names what the folder holds: the executable and its linker map
+  const linked = await cachedDir(`bin/${t.cpu}`, hashOf(objects, tls, ["limen", "limen.map"]), (dir) => linkStatic(tc, objects, join(dir, "limen"), [tls]));
   const tmp = `${path}.tmp-${process.pid}`;
   await copyFile(join(linked, "limen"), tmp);
   await rename(tmp, path);
-  return { cpu: t.cpu, path, size: (await stat(path)).size, bytecode: bytecode.size };
+  return { cpu: t.cpu, path, size: (await stat(path)).size, bytecode: bytecode.size, bearssl: await linkedBytes(join(linked, "limen.map"), tls) };
 }
 
 async function buildProgram(program: Program, cpus: Target["cpu"][]): Promise<BuiltBinary[]> {
@@ -129,7 +135,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const built = await build(parsed.data.cpu, parsed.data.tests);
     if (!parsed.data.quiet) {
-      for (const b of built) console.log(`${b.path.replace(projectRoot + "/", "").padEnd(20)} ${(b.size / 1024).toFixed(0).padStart(5)} KiB (bytecode ${(b.bytecode / 1024).toFixed(1)} KiB)`);
+      for (const b of built) console.log(`${b.path.replace(projectRoot + "/", "").padEnd(20)} ${(b.size / 1024).toFixed(0).padStart(5)} KiB (bytecode ${(b.bytecode / 1024).toFixed(1)} KiB, BearSSL ${(b.bearssl / 1024).toFixed(1)} KiB)`);
       console.log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
   } catch (e) {

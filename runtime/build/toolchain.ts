@@ -13,6 +13,7 @@ export interface Toolchain {
   target: Target;
   cc: string;
   strip: string;
+  ar: string;
   sysroot: Sysroot;
   /** Identifies the compiler exactly, for cache keys. */
   id: string;
@@ -36,6 +37,7 @@ export function toolchain(t: Target): Promise<Toolchain> {
         target: t,
         cc,
         strip: t.cpu === "x86_64" ? "strip" : `${t.gnu}-strip`,
+        ar: t.cpu === "x86_64" ? "ar" : `${t.gnu}-ar`,
         sysroot: sys,
         id: `${cc} ${version.stdout.trim()} ${machine.stdout.trim()} ${sys.lib}`,
         gccFile(name: string) {
@@ -89,8 +91,16 @@ export async function compile(tc: Toolchain, source: string, includeDirs: string
   return join(dir, obj);
 }
 
-/** Links a static executable and strips it. */
-export async function linkStatic(tc: Toolchain, objects: string[], output: string): Promise<void> {
+/** A static library of objects; a link takes from it only the members something refers to. */
+export async function archive(tc: Toolchain, objects: string[], output: string): Promise<void> {
+  await run([tc.ar, "rcsD", output, ...objects]);
+}
+
+/**
+ * Links a static executable and strips it; `libraries` are archives searched after the objects.
+ * The linker's map is kept beside it (`<output>.map`): what each input adds to the program.
+ */
+export async function linkStatic(tc: Toolchain, objects: string[], output: string, libraries: string[] = []): Promise<void> {
   const lib = tc.sysroot.lib;
   const [crtbegin, crtend, libgcc, libgccEh, libatomic] = await Promise.all(
     ["crtbeginT.o", "crtend.o", "libgcc.a", "libgcc_eh.a", "libatomic.a"].map((f) => tc.gccFile(f)),
@@ -99,8 +109,11 @@ export async function linkStatic(tc: Toolchain, objects: string[], output: strin
     run([
       tc.cc, "-static", "-nostdlib", "-nostartfiles", ...tc.target.cflags,
       join(lib, "crt1.o"), join(lib, "crti.o"), crtbegin!,
-      ...objects,
-      "-Wl,--gc-sections", "-Wl,--build-id=none", "-Wl,-z,noexecstack",
+      ...objects, ...libraries,
+      "-Wl,--gc-sections", "-Wl,--build-id=none", "-Wl,-z,noexecstack", `-Wl,-Map=${output}.map`,
+      // musl's static start-up never write-protects a RELRO segment, and aligning its end to
+      // aarch64's 64 KiB pages costs up to 64 KiB of padding in the file
+      "-Wl,-z,norelro",
       "-Wl,--start-group", join(lib, "libc.a"), libgcc!, libgccEh!, libatomic!, "-Wl,--end-group",
       crtend!, join(lib, "crtn.o"),
       "-o", output,

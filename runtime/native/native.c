@@ -46,15 +46,14 @@ static const char *errno_name(int e)
     return "EUNKNOWN";
 }
 
-static JSValue throw_errno(JSContext *ctx, int err, const char *syscall_name, const char *arg)
+JSValue limen_throw(JSContext *ctx, const char *code, int err, const char *syscall_name, const char *arg, const char *text)
 {
     char msg[512];
     JSValue e = JS_NewError(ctx);
-    const char *code = errno_name(err);
     if (arg)
-        snprintf(msg, sizeof msg, "%s: %s %s: %s", code, syscall_name, arg, strerror(err));
+        snprintf(msg, sizeof msg, "%s: %s %s: %s", code, syscall_name, arg, text);
     else
-        snprintf(msg, sizeof msg, "%s: %s: %s", code, syscall_name, strerror(err));
+        snprintf(msg, sizeof msg, "%s: %s: %s", code, syscall_name, text);
     JS_DefinePropertyValueStr(ctx, e, "message", JS_NewString(ctx, msg),
                               JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);
     JS_SetPropertyStr(ctx, e, "code", JS_NewString(ctx, code));
@@ -65,15 +64,20 @@ static JSValue throw_errno(JSContext *ctx, int err, const char *syscall_name, co
     return JS_Throw(ctx, e);
 }
 
+JSValue limen_throw_errno(JSContext *ctx, int err, const char *syscall_name, const char *arg)
+{
+    return limen_throw(ctx, errno_name(err), err, syscall_name, arg, strerror(err));
+}
+
 /* Result of a call returning -1 on failure: undefined, or the error naming `arg`. */
 static JSValue check(JSContext *ctx, int r, const char *syscall_name, const char *arg)
 {
-    return r < 0 ? throw_errno(ctx, errno, syscall_name, arg) : JS_UNDEFINED;
+    return r < 0 ? limen_throw_errno(ctx, errno, syscall_name, arg) : JS_UNDEFINED;
 }
 
 static JSValue check_fd(JSContext *ctx, int r, const char *syscall_name, const char *arg)
 {
-    return r < 0 ? throw_errno(ctx, errno, syscall_name, arg) : JS_NewInt32(ctx, r);
+    return r < 0 ? limen_throw_errno(ctx, errno, syscall_name, arg) : JS_NewInt32(ctx, r);
 }
 
 /* Optional string argument: NULL when absent, undefined or null. */
@@ -459,12 +463,12 @@ static JSValue n_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
     r.cwd = cwd;
 
     if (pipe2(pipefd, O_CLOEXEC) < 0) {
-        ret = throw_errno(ctx, errno, "pipe2", NULL);
+        ret = limen_throw_errno(ctx, errno, "pipe2", NULL);
         goto done;
     }
     pid = fork();
     if (pid < 0) {
-        ret = throw_errno(ctx, errno, "fork", r.file);
+        ret = limen_throw_errno(ctx, errno, "fork", r.file);
         goto done;
     }
     if (pid == 0) {
@@ -485,7 +489,7 @@ static JSValue n_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
                 ;
             f.stage[sizeof f.stage - 1] = 0;
             snprintf(what, sizeof what, "spawn(%s)", f.stage);
-            ret = throw_errno(ctx, f.err, what, r.file);
+            ret = limen_throw_errno(ctx, f.err, what, r.file);
         } else {
             ret = JS_NewInt32(ctx, pid);
         }
@@ -509,7 +513,7 @@ static int unix_address(JSContext *ctx, const char *path, struct sockaddr_un *sa
     memset(sa, 0, sizeof *sa);
     sa->sun_family = AF_UNIX;
     if (strlen(path) >= sizeof sa->sun_path) {
-        throw_errno(ctx, ENAMETOOLONG, "socket", path);
+        limen_throw_errno(ctx, ENAMETOOLONG, "socket", path);
         return -1;
     }
     strcpy(sa->sun_path, path);
@@ -524,14 +528,14 @@ static int unix_socket(JSContext *ctx, const char *path, bool dgram, int flags, 
         return -1;
     fd = socket(AF_UNIX, (dgram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | flags, 0);
     if (fd < 0)
-        throw_errno(ctx, errno, "socket", path);
+        limen_throw_errno(ctx, errno, "socket", path);
     return fd;
 }
 
 /* Closes fd and throws the error of the failed call. */
 static JSValue fail_socket(JSContext *ctx, int fd, const char *call, const char *path)
 {
-    JSValue e = throw_errno(ctx, errno, call, path);
+    JSValue e = limen_throw_errno(ctx, errno, call, path);
     close(fd);
     return e;
 }
@@ -595,14 +599,14 @@ static JSValue n_netlink_open(JSContext *ctx, JSValueConst this_val, int argc, J
     sa.nl_groups = groups;
     fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
     if (fd < 0)
-        return throw_errno(ctx, errno, "socket", "netlink");
+        return limen_throw_errno(ctx, errno, "socket", "netlink");
     /* uevents arrive in bursts at coldplug: a large buffer avoids ENOBUFS (best effort) */
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
         int e = errno;
         close(fd);
-        return throw_errno(ctx, e, "bind", "netlink");
+        return limen_throw_errno(ctx, e, "bind", "netlink");
     }
     return JS_NewInt32(ctx, fd);
 }
@@ -647,7 +651,7 @@ static JSValue n_inotify_read(JSContext *ctx, JSValueConst this_val, int argc, J
         return JS_EXCEPTION;
     n = read(fd, buf, sizeof buf);
     if (n < 0 && errno != EAGAIN)
-        return throw_errno(ctx, errno, "read", "inotify");
+        return limen_throw_errno(ctx, errno, "read", "inotify");
     list = JS_NewArray(ctx);
     for (char *p = buf; n > 0 && p < buf + n;) {
         const struct inotify_event *ev = (const struct inotify_event *)p;
@@ -675,7 +679,7 @@ static JSValue n_lock_file(JSContext *ctx, JSValueConst this_val, int argc, JSVa
         return JS_EXCEPTION;
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        ret = throw_errno(ctx, errno, "open", path);
+        ret = limen_throw_errno(ctx, errno, "open", path);
     } else {
         do
             r = flock(fd, LOCK_EX);
@@ -683,7 +687,7 @@ static JSValue n_lock_file(JSContext *ctx, JSValueConst this_val, int argc, JSVa
         if (r < 0) {
             int e = errno;
             close(fd);
-            ret = throw_errno(ctx, e, "flock", path);
+            ret = limen_throw_errno(ctx, e, "flock", path);
         } else {
             ret = JS_NewInt32(ctx, fd);
         }
@@ -714,7 +718,7 @@ static JSValue n_exec(JSContext *ctx, JSValueConst this_val, int argc, JSValueCo
             ret = JS_ThrowTypeError(ctx, "exec: argv is empty");
         } else {
             execvpe(args[0], args, envp);
-            ret = throw_errno(ctx, errno, "exec", args[0]);
+            ret = limen_throw_errno(ctx, errno, "exec", args[0]);
         }
     }
     free_string_array(ctx, args);
@@ -733,17 +737,34 @@ static JSValue n_load_module(JSContext *ctx, JSValueConst this_val, int argc, JS
         goto done;
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        ret = throw_errno(ctx, errno, "open", path);
+        ret = limen_throw_errno(ctx, errno, "open", path);
         goto done;
     }
     if (syscall(SYS_finit_module, fd, params ? params : "", 0) == 0)
         ret = JS_TRUE;
     else
-        ret = errno == EEXIST ? JS_FALSE : throw_errno(ctx, errno, "finit_module", path);
+        ret = errno == EEXIST ? JS_FALSE : limen_throw_errno(ctx, errno, "finit_module", path);
     close(fd);
 done:
     JS_FreeCString(ctx, path);
     JS_FreeCString(ctx, params);
+    return ret;
+}
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+/* renameExchange(a, b): swaps two existing paths (directories too) in one step (Linux >= 3.15). */
+static JSValue n_rename_exchange(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    const char *a = JS_ToCString(ctx, argv[0]);
+    const char *b = a ? JS_ToCString(ctx, argv[1]) : NULL;
+    JSValue ret = JS_EXCEPTION;
+    if (b)
+        ret = check(ctx, (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE), "renameat2", b);
+    JS_FreeCString(ctx, a);
+    JS_FreeCString(ctx, b);
     return ret;
 }
 
@@ -773,6 +794,7 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("pidfdOpen", 1, n_pidfd_open),
     JS_CFUNC_DEF("exec", 2, n_exec),
     JS_CFUNC_DEF("loadModule", 2, n_load_module),
+    JS_CFUNC_DEF("renameExchange", 2, n_rename_exchange),
     JS_PROP_STRING_DEF("cpu", LIMEN_CPU, 0),
     JS_PROP_INT32_DEF("MS_RDONLY", MS_RDONLY, 0),
     JS_PROP_INT32_DEF("MS_NOSUID", MS_NOSUID, 0),
@@ -808,15 +830,21 @@ static const JSCFunctionListEntry native_funcs[] = {
 
 static int native_init(JSContext *ctx, JSModuleDef *m)
 {
-    if (JS_SetModuleExportList(ctx, m, native_funcs, (int)(sizeof native_funcs / sizeof native_funcs[0])))
+    if (JS_SetModuleExportList(ctx, m, native_funcs, (int)(sizeof native_funcs / sizeof native_funcs[0])) ||
+        JS_SetModuleExportList(ctx, m, limen_crypto_funcs, limen_crypto_count) ||
+        JS_SetModuleExportList(ctx, m, limen_tcp_funcs, limen_tcp_count) ||
+        JS_SetModuleExportList(ctx, m, limen_tls_funcs, limen_tls_count))
         return -1;
     return JS_SetModuleExport(ctx, m, "engineVersion", JS_NewString(ctx, JS_GetVersion()));
 }
 
 JSModuleDef *limen_init_native(JSContext *ctx, const char *name)
 {
-    JSModuleDef *m = JS_NewCModule(ctx, name, native_init);
+    JSModuleDef *m = limen_tls_init(ctx) ? NULL : JS_NewCModule(ctx, name, native_init);
     if (!m || JS_AddModuleExportList(ctx, m, native_funcs, (int)(sizeof native_funcs / sizeof native_funcs[0])) ||
+        JS_AddModuleExportList(ctx, m, limen_crypto_funcs, limen_crypto_count) ||
+        JS_AddModuleExportList(ctx, m, limen_tcp_funcs, limen_tcp_count) ||
+        JS_AddModuleExportList(ctx, m, limen_tls_funcs, limen_tls_count) ||
         JS_AddModuleExport(ctx, m, "engineVersion"))
         return NULL;
     return m;

@@ -15,6 +15,8 @@ const commands: Record<string, Command> = {
   init: { summary: "process 1: mount, hostname, scan directory, then s6-svscan", load: () => import("./commands/init") },
   shutdown: { summary: "stop every service, then s6-svscan (restart|halt|poweroff)", load: () => import("./commands/shutdown") },
   finish: { summary: "s6-svscan's finish: end what is left, restart or power off", load: () => import("./commands/shutdown").then((m) => ({ main: m.finish })) },
+  secrets: { summary: "runtime secrets: render a service's secret files, clear them (secrets --help)", load: () => import("./commands/secrets") },
+  outboard: { summary: "secrets.outboard: fetch a JSON secrets document over HTTP(S) and publish it as outputs", load: () => import("./secrets/outboard") },
   output: { summary: "print a service output (output SERVICE KEY), or set one (output --set SERVICE KEY [VALUE])", load: () => import("./commands/output") },
 };
 

@@ -63,8 +63,47 @@ declare module "limen:native" {
   export function lockFile(path: string): number;
   /** An fd that becomes readable when child `pid` has ended (then reap it with waitpid). */
   export function pidfdOpen(pid: number): number;
+  /** Swaps two existing paths, directories too, in one step: readers see one or the other, never a mix. */
+  export function renameExchange(a: string, b: string): void;
   /** Replaces this program (PATH searched when argv[0] has no slash); returns only by throwing. */
   export function exec(argv: string[], env: string[]): never;
+
+  // Crypto (runtime/native/crypto.c, BearSSL). Byte strings are ArrayBuffers; points are uncompressed (0x04 ‖ X ‖ Y).
+  export type Curve = "P-256" | "P-384" | "P-521";
+  export function sha256(data: ArrayBuffer): ArrayBuffer;
+  /** x·a + y·b (b null: the curve's generator); x, y unsigned big-endian in 1..order-1. Throws on an invalid point or an infinite result. */
+  export function ecMulAdd(curve: Curve, a: ArrayBuffer, b: ArrayBuffer | null, x: ArrayBuffer, y: ArrayBuffer): ArrayBuffer;
+  /** The plaintext, or null when the tag does not authenticate ciphertext and aad. */
+  export function aesGcmDecrypt(key: ArrayBuffer, iv: ArrayBuffer, aad: ArrayBuffer, ciphertext: ArrayBuffer, tag: ArrayBuffer): ArrayBuffer | null;
+  /** n (≤ 1024) bytes from the kernel's random pool. */
+  export function randomBytes(n: number): ArrayBuffer;
+
+  // TCP and TLS clients (runtime/native/tcp.c, tls.c). Calls block, each bounded by timeoutMs;
+  // a timeout throws ETIMEDOUT, an unknown host ENOTFOUND, a TLS failure ETLS naming the reason.
+  /** A connected, non-blocking, close-on-exec socket to the first of host's addresses that accepts. */
+  export function tcpConnect(host: string, port: number, timeoutMs: number): number;
+  /** Up to max (≤ 16384) bytes; empty at the end of the stream. */
+  export function sockRead(fd: number, max: number, timeoutMs: number): ArrayBuffer;
+  export function sockWrite(fd: number, data: ArrayBuffer, timeoutMs: number): void;
+
+  export interface TlsOptions {
+    /** PEM CA bundle: the server's chain must lead to one of these. */
+    ca: string;
+    /** PEM client certificate chain and its private key (RSA or EC), for servers that ask. */
+    cert?: string;
+    key?: string;
+  }
+  /** An open TLS session; it owns its socket. */
+  export interface TlsSession {
+    readonly __tlsSession: unique symbol;
+  }
+  /** TLS 1.2 handshake on a tcpConnect socket, checking the server's certificate for host; takes the fd over (closes it on failure). */
+  export function tlsConnect(fd: number, host: string, options: TlsOptions, timeoutMs: number): TlsSession;
+  export function tlsWrite(session: TlsSession, data: ArrayBuffer, timeoutMs: number): void;
+  /** Up to max (≤ 16384) bytes; empty when the server closed the session. */
+  export function tlsRead(session: TlsSession, max: number, timeoutMs: number): ArrayBuffer;
+  /** Ends the session and closes its socket; calling it again does nothing. */
+  export function tlsClose(session: TlsSession): void;
 
   export const MS_RDONLY: number;
   export const MS_NOSUID: number;

@@ -1,6 +1,14 @@
 // SSH service using Dropbear. Host keys are made on first start in /run/dropbear (the root
-// filesystem may be read-only), which /etc/dropbear points to.
-import { defineModule, longrun, port, sh, template, z } from "../../image/config/index.ts";
+// filesystem may be read-only), which /etc/dropbear points to. Authorized keys given here (a
+// list, or an outputRef to a secrets service's text, one key a line) are rendered at each start
+// as a secret file, which the user's ~/.ssh/authorized_keys links to.
+import { absolutePath, defineModule, longrun, OutputRef, port, secretPath, sh, template, z } from "../../image/config/index.ts";
+
+const authorized = z.strictObject({
+  /** The user's home directory, as in `users` (dropbear looks there). */
+  home: absolutePath,
+  keys: z.union([z.array(z.string().min(1)).min(1), z.instanceof(OutputRef)]),
+});
 
 const ssh = template(
   "ssh",
@@ -15,6 +23,8 @@ const ssh = template(
     allowRemotePortForward: z.boolean().default(false),
     allowRemoteConnectionToForwardedPorts: z.boolean().default(false),
     extraArgs: z.array(z.string()).default([]),
+    /** Per user name. */
+    authorizedKeys: z.record(z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name"), authorized).default({}),
   }),
   (p) => {
     const flags = [
@@ -26,9 +36,21 @@ const ssh = template(
       ...(p.allowRemoteConnectionToForwardedPorts ? ["-a"] : []),
     ];
     const listen = p.address === null ? String(p.port) : `${p.address.includes(":") ? `[${p.address}]` : p.address}:${p.port}`;
+    const users = Object.entries(p.authorizedKeys);
+    const secrets = Object.fromEntries(
+      users.map(([user, a]) => [`authorized_keys.${user}`, { content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : a.keys, owner: user }]),
+    );
+    const files = Object.fromEntries(
+      users.flatMap(([user, a]) => [
+        [`${a.home}/.ssh`, { type: "directory" as const, mode: 0o700, owner: user }],
+        [`${a.home}/.ssh/authorized_keys`, { type: "symlink" as const, target: secretPath(p.name, `authorized_keys.${user}`) }],
+      ]),
+    );
     return longrun({
       name: p.name,
       run: ["mkdir -p /run/dropbear", sh`exec dropbear -F -E -R -p ${listen} ${[...flags, ...p.extraArgs]}`].join("\n"),
+      secrets,
+      files,
     });
   },
 );

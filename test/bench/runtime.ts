@@ -5,12 +5,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { cachedDir, hashOf, projectRoot } from "../../image/lib/cache.ts";
 import { run } from "../../image/lib/run.ts";
 import { build } from "../../runtime/build/main.ts";
 import { targets, type Target } from "../../runtime/build/targets.ts";
 import { compile, linkStatic, toolchain } from "../../runtime/build/toolchain.ts";
+import { TangServer } from "../secrets/tang-server.ts";
 
 const runs = Number(process.env.BENCH_RUNS ?? 21);
 const here = join(projectRoot, "test", "bench");
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
   const timer = await hostTool("spawn-timer");
 
   console.log(`limen runtime benchmark: ${runs} runs each, median start-up of \`limen --version\`\n`);
-  const header = ["cpu", "binary", "bytecode", "start", "empty C", "ratio", "max RSS", "empty C", "ratio", "targets"];
+  const header = ["cpu", "binary", "bytecode", "BearSSL", "start", "empty C", "ratio", "max RSS", "empty C", "ratio", "targets"];
   const rows: string[][] = [];
   for (const t of targets) {
     const b = built.find((x) => x.cpu === t.cpu)!;
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
     else checks.push(`start<=${nativeStartLimitMs}ms ${verdict(limen.medianMs <= nativeStartLimitMs)}`);
     rows.push([
       t.qemu ? `${t.cpu} (qemu)` : `${t.cpu} (native)`,
-      kib(size), kib(b.bytecode),
+      kib(size), kib(b.bytecode), kib(b.bearssl),
       `${limen.medianMs.toFixed(2)} ms`, `${base.medianMs.toFixed(2)} ms`, `${ratio.toFixed(2)}x`,
       `${limen.maxRssKiB} KiB`, `${base.maxRssKiB} KiB`, `${(limen.maxRssKiB / base.maxRssKiB).toFixed(2)}x`,
       checks.join(", "),
@@ -100,6 +103,8 @@ async function main(): Promise<void> {
   table(header, rows);
   console.log(`\nrebuild with nothing changed: ${rebuildSeconds.toFixed(1)} s`);
   await svcBench(built, timer);
+  await outboardBench(built.find((b) => b.cpu === "x86_64")!.path);
+  await secretsBench(built.find((b) => b.cpu === "x86_64")!.path);
 }
 
 function table(header: string[], rows: string[][]): void {
@@ -157,6 +162,98 @@ async function svcBench(built: Awaited<ReturnType<typeof build>>, timer: string)
     table(["cpu", "svc list", "--version", "ratio", "max RSS", "watcher RSS", "targets"], rows);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Peak resident set of `limen outboard` after ten HTTPS fetches (TLS handshake with an RSA-2048
+ * server, JSON, publication) from a Node server on 127.0.0.1, and the CPU time they took.
+ */
+async function outboardBench(binary: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "limen-bench-outboard-"));
+  const server = createServer();
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], { cwd: dir, stdio: "ignore" });
+    server.setSecureContext({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "ca.pem")) });
+    let fetches = 0;
+    server.on("request", (_req, res) => {
+      fetches++;
+      res.end(JSON.stringify({ ssh: { authorizedKeys: { root: ["ssh-ed25519 AAAA root"] } }, wifi: { psk: String(fetches) } }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `https://localhost:${(server.address() as AddressInfo).port}/secrets.json`;
+    const config = { service: "secrets", url, intervalMs: 100, retryMs: 100, timeoutMs: 5000, maxBytes: 65536, username: null, password: null, caFile: join(dir, "ca.pem"), certFile: null, keyFile: null, readyFd: null };
+    await writeFile(join(dir, "outboard.json"), JSON.stringify(config));
+    const child = spawn(binary, ["outboard", join(dir, "outboard.json")], { env: { ...process.env, LIMEN_ROOT: dir }, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      for (let published = 0; published < 10; published++) await lines.next();
+      const rss = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]);
+      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      const cpuMs = ((Number(stat[11]) + Number(stat[12])) * 1000) / 100;
+      console.log(`\nsecrets.outboard (native): peak RSS ${rss} KiB after 10 HTTPS fetches, CPU ${cpuMs.toFixed(0)} ms in all; rss<=${watcherRssLimitKiB} KiB ${verdict(rss <= watcherRssLimitKiB)}`);
+    } finally {
+      child.kill();
+    }
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Peak RSS and CPU of a process, from /proc. */
+function usage(pid: number): { rssKiB: number; cpuMs: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return { rssKiB: Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]), cpuMs: ((Number(stat[11]) + Number(stat[12])) * 1000) / 100 };
+}
+
+/**
+ * `limen secrets tang`: time to the first publication (start, one P-521 recovery with Debian's
+ * tangd on 127.0.0.1, publication) and peak RSS after decrypting every 0.1 s for 3 s;
+ * `limen secrets subscribe`: peak RSS after ten changes of the outputs it follows, and its CPU
+ * time while nothing changes (inotify: none expected).
+ */
+async function secretsBench(binary: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "limen-bench-secrets-"));
+  const tang = new TangServer();
+  const env = { ...process.env, LIMEN_ROOT: dir };
+  try {
+    await tang.start();
+    await writeFile(join(dir, "s.jwe"), tang.encrypt(JSON.stringify({ ssh: { authorized_keys: ["ssh-ed25519 AAAA root"] }, wifi: { psk: "x" } })));
+    const started = performance.now();
+    const child = spawn(binary, ["secrets", "tang", "--interval-ms", "100", "vault", join(dir, "s.jwe")], { env, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
+      const firstMs = performance.now() - started;
+      await new Promise((r) => setTimeout(r, 3000));
+      const u = usage(child.pid!);
+      console.log(`\nsecrets.tang (native): first secrets in ${firstMs.toFixed(0)} ms; peak RSS ${u.rssKiB} KiB after 3 s of decrypting every 0.1 s, CPU ${u.cpuMs.toFixed(0)} ms; rss<=${watcherRssLimitKiB} KiB ${verdict(u.rssKiB <= watcherRssLimitKiB)}`);
+    } finally {
+      child.kill();
+    }
+    const entry = { dependencies: [], controlled: false, timeoutUp: 1000, timeoutDown: 1000, notificationFd: null, outputs: [], outputRefs: [] };
+    await mkdir(join(dir, "etc/limen"), { recursive: true });
+    await writeFile(join(dir, "etc/limen/services.json"), JSON.stringify({ version: 1, services: { vault: { ...entry, type: "oneshot" }, app: { ...entry, type: "longrun", outputRefs: [{ service: "vault", path: "k" }] } } }));
+    const set = (v: string) => execFileSync(binary, ["output", "--set", "vault", "k", v], { env });
+    set("0");
+    const sub = spawn(binary, ["secrets", "subscribe", "vault", "app"], { env, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const lines = createInterface({ input: sub.stdout })[Symbol.asyncIterator]();
+      await new Promise((r) => setTimeout(r, 300));
+      for (let i = 1; i <= 10; i++) {
+        set(String(i));
+        await lines.next();
+      }
+      const before = usage(sub.pid!);
+      await new Promise((r) => setTimeout(r, 5000));
+      const after = usage(sub.pid!);
+      console.log(`secrets.subscriber (native): peak RSS ${after.rssKiB} KiB after 10 changes; CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms in 5 s idle; rss<=${watcherRssLimitKiB} KiB ${verdict(after.rssKiB <= watcherRssLimitKiB)}, idle CPU 0 ${verdict(after.cpuMs === before.cpuMs)}`);
+    } finally {
+      sub.kill();
+    }
+  } finally {
+    await tang.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -2,12 +2,15 @@
 // and driven by test/runtime/engine.test.ts on every CPU.
 import * as std from "qjs:std";
 import type { Suite } from "./assert";
+import { crypto } from "./crypto";
 import { engine } from "./engine";
+import { jwe } from "./jwe";
 import { nativeCalls } from "./native";
+import { net } from "./net";
 import { processes } from "./process";
 import { utf8 } from "./utf8";
 
-const suites: Record<string, Suite> = { engine, utf8, processes, nativeCalls };
+const suites: Record<string, Suite> = { engine, utf8, processes, nativeCalls, crypto, net, jwe };
 
 let failed = 0;
 for (const [suite, cases] of Object.entries(suites)) {

@@ -1,6 +1,7 @@
 // Small file helpers over qjs:os: errors name the call and the path.
 import * as os from "qjs:os";
 import * as std from "qjs:std";
+import { chmod, chown } from "limen:native";
 import { readAll, writeAll } from "./process";
 
 const ENOENT = -2;
@@ -61,9 +62,10 @@ export function removeTree(path: string): void {
 
 /**
  * Replaces a file's contents at once: readers see the old file or the new one, never a part.
- * The temporary file is hidden (a dot name) so that directory readers can skip it.
+ * The temporary file is hidden (a dot name) so that directory readers can skip it. With `owner`,
+ * the file has its owner and exact mode before it appears under its name.
  */
-export function writeAtomic(path: string, data: string, mode = 0o644): void {
+export function writeAtomic(path: string, data: string, mode = 0o644, owner?: { uid: number; gid: number }): void {
   const slash = path.lastIndexOf("/");
   const tmp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.tmp${os.getpid()}`;
   const fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode);
@@ -72,6 +74,15 @@ export function writeAtomic(path: string, data: string, mode = 0o644): void {
     writeAll(fd, data);
   } finally {
     os.close(fd);
+  }
+  if (owner) {
+    try {
+      chown(tmp, owner.uid, owner.gid);
+      chmod(tmp, mode);
+    } catch (e) {
+      os.remove(tmp);
+      throw e;
+    }
   }
   const r = os.rename(tmp, path);
   if (r < 0) {

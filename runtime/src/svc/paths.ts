@@ -15,6 +15,9 @@ export const paths = {
   /** s6-svscan's scan directory. */
   scan: `${root}/run/service`,
   outputs: `${root}/run/services/outputs`,
+  /** Secret file templates of services (the image's), and where they are rendered. */
+  secretSpecs: `${root}/etc/limen/secrets`,
+  secrets: `${root}/run/secrets`,
   /** One file per oneshot that is up, the lock, and the shutdown action. */
   state: `${root}/run/services/state`,
   /** FIFO read by the catch-all logger; s6-svscan's output goes there too. */

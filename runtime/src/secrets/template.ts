@@ -1,0 +1,61 @@
+// Secret file templates: configuration file text with holes filled from other services' outputs
+// when the service starts. The image holds only the template (text and references, never a
+// value): /etc/limen/secrets/<service>.json, written by the host's compiler (image/config/) and
+// checked here by hand (the device cannot afford zod). Rendered files go to
+// /run/secrets/<service>/<name>.
+
+export const secretsVersion = 1;
+
+export interface OutputHole {
+  service: string;
+  path: string;
+}
+
+export interface SecretFileSpec {
+  uid: number;
+  gid: number;
+  /** No access for group or others: 0o400 or 0o600. */
+  mode: number;
+  /** Text and holes, concatenated in order. */
+  parts: (string | OutputHole)[];
+}
+
+export interface SecretsSpec {
+  version: typeof secretsVersion;
+  files: Record<string, SecretFileSpec>;
+}
+
+/** A rendered file's name: one plain path component. */
+export const secretFileName = /^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*$/;
+
+function fail(where: string, what: string): never {
+  throw new Error(`${where}: ${what}`);
+}
+
+function id(v: unknown, where: string): void {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 65535) fail(where, "must be a user or group id");
+}
+
+export function checkSecretsSpec(raw: unknown, source: string): SecretsSpec {
+  if (typeof raw !== "object" || raw === null) fail(source, "is not a JSON object");
+  const spec = raw as { version?: unknown; files?: unknown };
+  if (spec.version !== secretsVersion) fail(source, `version ${JSON.stringify(spec.version)} is not ${secretsVersion}`);
+  if (typeof spec.files !== "object" || spec.files === null) fail(source, "has no files object");
+  for (const [name, f] of Object.entries(spec.files as Record<string, Record<string, unknown>>)) {
+    const where = `${source}: files.${name}`;
+    if (!secretFileName.test(name)) fail(where, "name must be one path component of letters, digits and _ . @ -");
+    if (typeof f !== "object" || f === null) fail(where, "is not an object");
+    id(f.uid, `${where}.uid`);
+    id(f.gid, `${where}.gid`);
+    if (typeof f.mode !== "number" || !Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o700 || (f.mode & 0o077) !== 0) {
+      fail(`${where}.mode`, "must give no access to group or others");
+    }
+    if (!Array.isArray(f.parts)) fail(`${where}.parts`, "must be a list");
+    for (const p of f.parts as unknown[]) {
+      if (typeof p === "string") continue;
+      const hole = p as Partial<OutputHole> | null;
+      if (typeof hole?.service !== "string" || typeof hole.path !== "string") fail(`${where}.parts`, "must hold strings and {service, path} references");
+    }
+  }
+  return raw as SecretsSpec;
+}

@@ -1,0 +1,55 @@
+// secrets.outboard: fetches a JSON document of secrets over HTTPS (or HTTP) every `interval`
+// minutes and publishes it as this service's outputs, for `outputRef(secrets, "ppp/password")`
+// and the like (runtime/src/secrets/outboard.ts). The service is ready once the first document
+// is published. Username and password are build-time values: they are in the image (in a file
+// only root reads), as the manual warns; they keep the URL from being enough on its own.
+import { absolutePath } from "../../image/config/files.ts";
+import { longrun, serviceName, serviceRef, sh, template, z } from "../../image/config/index.ts";
+
+const pem = z.string().regex(/-----BEGIN CERTIFICATE-----/, "must be PEM text holding at least one CERTIFICATE");
+
+export const outboard = template(
+  "secrets.outboard",
+  z
+    .strictObject({
+      name: serviceName.default("secrets"),
+      url: z.string().regex(/^https?:\/\/.+/, "must be an http:// or https:// URL"),
+      username: z.string().min(1).nullable().default(null),
+      password: z.string().nullable().default(null),
+      /** How often to fetch, in minutes. */
+      interval: z.number().int().min(1).default(30),
+      /** CA certificates (PEM) the server's certificate must chain to, placed in the image... */
+      ca: pem.nullable().default(null),
+      /** ...or a CA bundle already on the device. */
+      caFile: absolutePath.nullable().default(null),
+      /** A client certificate (PEM chain) and its key, as files on the device, for servers that ask for one. */
+      clientCertificateFile: absolutePath.nullable().default(null),
+      clientKeyFile: absolutePath.nullable().default(null),
+      /** Seconds one fetch may take, connection and TLS handshake included. */
+      timeout: z.number().int().min(1).max(600).default(30),
+      dependencies: z.array(serviceRef).default([]),
+    })
+    .refine((p) => !p.url.startsWith("https:") || (p.ca === null) !== (p.caFile === null), { message: "an https URL needs exactly one of ca and caFile", path: ["ca"] })
+    .refine((p) => p.url.startsWith("https:") || (p.ca === null && p.caFile === null && p.clientCertificateFile === null), { message: "CA and client certificate are for https URLs only", path: ["url"] })
+    .refine((p) => (p.clientCertificateFile === null) === (p.clientKeyFile === null), { message: "clientCertificateFile and clientKeyFile go together", path: ["clientKeyFile"] })
+    .refine((p) => p.password === null || p.username !== null, { message: "a password needs a username", path: ["password"] }),
+  (p) => {
+    const dir = "/etc/limen/outboard";
+    const caFile = p.ca !== null ? `${dir}/${p.name}-ca.pem` : p.caFile;
+    const config = `${dir}/${p.name}.json`;
+    const settings = {
+      service: p.name, url: p.url, intervalMs: p.interval * 60_000, retryMs: 10_000, timeoutMs: p.timeout * 1000, maxBytes: 262_144,
+      username: p.username, password: p.password, caFile, certFile: p.clientCertificateFile, keyFile: p.clientKeyFile, readyFd: 3,
+    };
+    return longrun({
+      name: p.name,
+      dependencies: p.dependencies,
+      notificationFd: 3,
+      files: {
+        [config]: { type: "file", content: JSON.stringify(settings, null, 1) + "\n", mode: 0o600 },
+        ...(p.ca !== null ? { [`${dir}/${p.name}-ca.pem`]: { type: "file" as const, content: p.ca.endsWith("\n") ? p.ca : `${p.ca}\n` } } : {}),
+      },
+      run: sh`exec limen outboard ${config}`,
+    });
+  },
+);

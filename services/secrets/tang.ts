@@ -1,0 +1,31 @@
+// secrets.tang: decrypts a Clevis/Tang JWE file (made with `clevis encrypt tang`, holding a JSON
+// document) with the help of the Tang server named in it, and publishes the document as the
+// service's outputs, like secrets.outboard (runtime/src/secrets/tang.ts). Ready once the first
+// secrets are published.
+import { absolutePath, longrun, serviceRef, sh, template, z } from "../../image/config/index.ts";
+
+export const tang = template(
+  "secrets.tang",
+  z.strictObject({
+    name: z.string().default("secrets-tang"),
+    /** The JWE file on the device (a USB stick's mount, say). */
+    file: absolutePath,
+    /** Minutes between decryptions (a changed file is picked up then). */
+    interval: z.number().positive().default(60),
+    /** Seconds before the first retry after a failure (doubling up to the interval). */
+    retry: z.number().positive().default(10),
+    /** Seconds the Tang server has to answer. */
+    timeout: z.number().positive().default(10),
+    /** What must be up first: the mount holding the file, the network to the server. */
+    dependencies: z.array(serviceRef).default([]),
+  }),
+  (p) => {
+    const ms = (x: number) => String(Math.round(x));
+    return longrun({
+      name: p.name,
+      dependencies: p.dependencies,
+      notificationFd: 3,
+      run: sh`exec limen secrets tang --interval-ms ${ms(p.interval * 60_000)} --retry-ms ${ms(p.retry * 1000)} --timeout-ms ${ms(p.timeout * 1000)} --ready-fd 3 ${p.name} ${p.file}`,
+    });
+  },
+);

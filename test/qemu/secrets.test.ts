@@ -1,0 +1,128 @@
+// A router fetches its ssh authorized keys from an outboard secrets server (HTTPS, test CA) on
+// the host's loopback and renders them for dropbear at start; when the server's document
+// changes, the router picks it up at its next fetch and the subscriber restarts sshd: the new
+// key gets in and the old one is refused, without a reboot. Traffic stays on 127.0.0.1 and in QEMU.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpsServer, type Server } from "node:https";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { buildImage } from "../../image/build.ts";
+import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { Vm } from "../lib/vm.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "limen-secrets-vm-"));
+const file = (name: string) => join(dir, name);
+let vm: Vm | undefined;
+let server: Server | undefined;
+afterAll(async () => {
+  await vm?.stop();
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function openssl(...args: string[]): void {
+  const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
+}
+
+function keyPair(name: string): { path: string; pub: string } {
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", file(name)]);
+  return { path: file(name), pub: readFileSync(`${file(name)}.pub`, "utf8").trim() };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** ssh without blocking this process: the secrets server lives in it. */
+function ssh(key: string, port: number, command: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("ssh", [
+      "-i", key, "-p", String(port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+      "-o", "ConnectTimeout=10", "-o", "IdentitiesOnly=yes", "root@127.0.0.1", command,
+    ]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+describe("ssh keys from an outboard secrets server on qemu-aarch64", { timeout: 900_000 }, () => {
+  it("lets in the key the server gives, and after a rotation only the new one, without reboot", async () => {
+    ensureCommands([["socat", "socat"], ["openssl", "openssl"], ["ssh", "openssh-client"]]);
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key");
+    openssl("req", "-x509", "-new", "-key", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=limen test vault CA",
+      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "vault.key");
+    openssl("req", "-new", "-key", "vault.key", "-out", "vault.csr", "-subj", "/CN=vault.test");
+    writeFileSync(file("vault.ext"), "subjectAltName=DNS:vault.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
+    openssl("x509", "-req", "-in", "vault.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "vault.pem", "-days", "2", "-extfile", "vault.ext");
+
+    const first = keyPair("first");
+    const second = keyPair("second");
+    let keys = [first.pub];
+    const fetched: string[] = [];
+    server = createHttpsServer({ key: readFileSync(file("vault.key")), cert: readFileSync(file("vault.pem")) }, (req, res) => {
+      fetched.push(String(req.url));
+      if (req.url !== "/router.json") return void res.writeHead(404).end();
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ssh: { authorized_keys: keys } }));
+    });
+    const vaultPort = await new Promise<number>((r) => server!.listen(0, "127.0.0.1", () => r((server!.address() as AddressInfo).port)));
+    process.env.LIMEN_TEST_VAULT_PORT = String(vaultPort);
+    process.env.LIMEN_TEST_VAULT_CA = readFileSync(file("ca.pem"), "utf8");
+
+    const result = join(dir, "image");
+    const { system } = await buildImage({ device: "qemu-aarch64", config: "test/qemu/fixtures/secrets-router.ts", out: result, progress: () => {} });
+    // the image holds the template of the keys file and no key
+    const image = JSON.stringify(system.files);
+    expect(image).not.toContain(first.pub.split(" ")[1]);
+    expect(system.files.find((f) => f.path === "/etc/limen/secrets/sshd.json")).toBeDefined();
+
+    const sshPort = await freePort();
+    vm = new Vm(result, ["--ssh-port", String(sshPort), "--host-port", String(vaultPort), "--access", "230.0.0.1:23421", "--lan", "230.0.0.1:23422"]);
+    await vm.start();
+    let r = await ssh(first.path, sshPort, "svc list");
+    for (const deadline = Date.now() + 300_000; Date.now() < deadline && r.status !== 0; ) {
+      await new Promise((res) => setTimeout(res, 3000));
+      r = await ssh(first.path, sshPort, "svc list");
+    }
+    expect(r.status).toBe(0);
+    expect(r.stdout.split("\n")).toEqual(expect.arrayContaining(["vault", "sshd", "rotate"]));
+    expect(fetched).toContain("/router.json");
+    // the rendered file is root's alone; the log names no key
+    expect((await ssh(first.path, sshPort, "stat -L -c '%a %u' /home/root/.ssh/authorized_keys")).stdout.trim()).toBe("400 0");
+    expect((await ssh(first.path, sshPort, "svc log")).stdout).not.toContain(first.pub.split(" ")[1]);
+    expect((await ssh(second.path, sshPort, "true")).status).toBe(255);
+
+    const pid = (await ssh(first.path, sshPort, "svc --json status sshd")).stdout;
+    keys = [second.pub];
+    // the router fetches every minute; then the subscriber restarts sshd
+    let rotated = await ssh(second.path, sshPort, "svc log rotate");
+    for (const deadline = Date.now() + 240_000; Date.now() < deadline && rotated.status !== 0; ) {
+      await new Promise((res) => setTimeout(res, 5000));
+      rotated = await ssh(second.path, sshPort, "svc log rotate");
+    }
+    expect(rotated.status).toBe(0);
+    expect(rotated.stdout).toContain("vault changed ssh/authorized_keys: restarting sshd");
+    const refused = await ssh(first.path, sshPort, "true");
+    expect(refused.status).toBe(255);
+    expect(refused.stderr).toContain("Permission denied");
+    // the same boot: sshd restarted, the system did not
+    expect((await ssh(second.path, sshPort, "svc --json status sshd")).stdout).not.toBe(pid);
+    expect(vm.console).not.toMatch(/reboot: Restarting system/);
+  });
+});
