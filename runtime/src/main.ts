@@ -15,6 +15,9 @@ const commands: Record<string, Command> = {
   init: { summary: "process 1: mount, hostname, scan directory, then s6-svscan", load: () => import("./commands/init") },
   shutdown: { summary: "stop every service, then s6-svscan (restart|halt|poweroff)", load: () => import("./commands/shutdown") },
   finish: { summary: "s6-svscan's finish: end what is left, restart or power off", load: () => import("./commands/shutdown").then((m) => ({ main: m.finish })) },
+  "health-check": { summary: "controller: start a longrun, check it every interval, restart it after repeated failures", load: () => import("./controllers/health-check") },
+  "round-robin": { summary: "controller: keep one of several longruns up, failing over in turn; a proxy shows its outputs", load: () => import("./controllers/round-robin") },
+  watchdog: { summary: "controller: feed /dev/watchdog while the watched services are up", load: () => import("./controllers/watchdog") },
   output: { summary: "print a service output (output SERVICE KEY), or set one (output --set SERVICE KEY [VALUE])", load: () => import("./commands/output") },
 };
 
@@ -22,7 +25,7 @@ const commands: Record<string, Command> = {
 const usageError = 100;
 
 function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
   return ["usage: limen <command> [args...]", "       limen --version", "commands:", ...lines].join("\n");
 }
 
