@@ -18,7 +18,7 @@ export interface ServiceSpec {
   name: string;
   type: ServiceType;
   dependencies: ServiceRef[];
-  /** Services this one starts and stops (a controller); they join the system without being dependencies. */
+  /** Services this one starts and stops (a controller): they join the system as controlled services, not as dependencies. */
   controls: ServiceRef[];
   controlled: boolean;
   timeoutUp: number;
