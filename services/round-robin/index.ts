@@ -3,7 +3,7 @@
 // depends on the proxy goes down and up again with each change of backend
 // (runtime/src/controllers/round-robin.ts). Backends need no outputs.
 import { ConfigError } from "../../image/config/errors.ts";
-import { defineModule, longrun, oneshot, service, sh, template, z, type Service } from "../../image/config/index.ts";
+import { defineModule, longrun, oneshot, service, sh, template, z } from "../../image/config/index.ts";
 
 const seconds = z.number().positive().max(86_400);
 
@@ -28,20 +28,19 @@ const roundRobin = template(
     if (new Set(backends.map((b) => b.name)).size !== backends.length) throw new ConfigError("round-robin.services", p.services[0]!.origin, "a service is listed twice");
     const ms = (s: number): number => Math.round(s * 1000);
     const names = backends.map((b) => b.name);
-    const controller: Service = longrun({
+    const controller = longrun({
       name: `${p.name}.controller`,
-      controls: [...p.services, () => proxy],
+      controls: p.services,
       run: sh`exec limen round-robin ${p.name} ${ms(p.minDelay)} ${ms(p.maxDelay)} ${names}`,
     });
     // Nothing to do on its own: the controller writes its outputs and brings it up and down.
-    const proxy = oneshot({
+    return oneshot({
       name: p.name,
       controlled: true,
       dependencies: [controller],
       outputs: [...new Set(backends.flatMap((b) => b.outputs))].sort(),
       up: `echo "${p.name}: following the active backend of ${p.name}.controller"`,
     });
-    return proxy;
   },
 );
 

@@ -13,7 +13,7 @@ import type { Graph } from "../svc/graph";
 import { outputDir, readOutputs, watchOutputs, writeOutput } from "../svc/outputs";
 import { readStatus } from "../svc/s6";
 import { isUp, upTree } from "../svc/state";
-import { graphWith, logger, millisArg, runController, running, sleep, statusWhen, transition, UsageError } from "../svc/controller";
+import { clock, graphWith, logger, millisArg, runController, running, sleep, statusWhen, transition, UsageError } from "../svc/controller";
 
 const usage = "round-robin PROXY MIN-DELAY-MS MAX-DELAY-MS BACKEND BACKEND...";
 const log = logger("round-robin");
@@ -56,9 +56,9 @@ async function control(proxy: string, minDelay: number, maxDelay: number, backen
   if (others.length > 0) await transition(graph, "down", others);
   let delay = minDelay;
   for (let i = first; ; i = (i + 1) % backends.length) {
-    const began = os.now();
+    const began = clock();
     await serve(graph, proxy, backends[i]!);
-    if (os.now() - began >= maxDelay) delay = minDelay;
+    if (clock() - began >= maxDelay) delay = minDelay;
     const next = backends[(i + 1) % backends.length]!;
     log(`starting ${next} in ${delay} ms`);
     await sleep(delay);

@@ -12,7 +12,7 @@ import { writeAll } from "../lib/process";
 import type { Graph } from "../svc/graph";
 import { readStatus } from "../svc/s6";
 import { isUp } from "../svc/state";
-import { graphWith, logger, millisArg, runController, sleep, UsageError } from "../svc/controller";
+import { clock, graphWith, logger, millisArg, runController, sleep, UsageError } from "../svc/controller";
 
 const usage = "watchdog DEVICE HEAD-START-MS INTERVAL-MS SERVICE...";
 const log = logger("watchdog");
@@ -25,11 +25,11 @@ async function feed(device: string, headStart: number, interval: number, service
   const graph = graphWith(services, ["longrun", "oneshot", "bundle"]);
   const fd = os.open(device, os.O_WRONLY);
   if (fd < 0) throw new Error(`cannot open ${device}: ${std.strerror(-fd)} (is the watchdog driver loaded?)`);
-  const start = os.now();
+  const start = clock();
   log(`feeding ${device} every ${interval} ms; watching ${services.join(", ")} after a head start of ${headStart} ms`);
   let missing = "";
   for (;;) {
-    const gone = os.now() - start < headStart ? [] : down(graph, services);
+    const gone = clock() - start < headStart ? [] : down(graph, services);
     const now = gone.join(", ");
     if (now !== missing) log(now === "" ? "every watched service is up: feeding again" : `not feeding: ${now} down`);
     missing = now;

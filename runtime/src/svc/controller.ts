@@ -83,6 +83,9 @@ export function statusWhen(name: string, done: (s: SuperviseStatus | null) => bo
 
 export const sleep = (ms: number): Promise<void> => os.sleepAsync(ms);
 
+/** Milliseconds on a clock that does not jump with the time of day (os.now counts microseconds). */
+export const clock = (): number => Math.floor(os.now() / 1000);
+
 /** A whole number of milliseconds from a command-line word, or a usage error naming it. */
 export function millisArg(value: string | undefined, what: string): number {
   const n = Number(value);
