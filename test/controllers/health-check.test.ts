@@ -47,6 +47,8 @@ async function checked(threshold: number, fails: number): Promise<Bed> {
   bed = new Bed({
     web: { type: "longrun", controlled: true, notificationFd: 3, run: `echo "run" >> events; sleep 0.6; echo "ready" >> events; echo >&3; exec sleep 1000` },
     "web.health": { type: "longrun", run: `exec limen health-check web 300 ${threshold} 2000 'sh check.sh'` },
+    // needs the controlled service: up when the controller brought that up
+    site: { type: "oneshot", dependencies: ["web"], up: "true" },
   });
   writeFileSync(bed.path("fails"), `${fails}\n`);
   writeFileSync(bed.path("check.sh"), `n=$(cat fails)\nif [ "$n" -gt 0 ]; then echo $((n-1)) > fails; echo "check fail" >> events; exit 1; fi\necho "check ok" >> events\n`);
@@ -61,11 +63,11 @@ async function events(b: Bed, count: number): Promise<string[]> {
 }
 
 describe("health-check controller", () => {
-  it("starts the service, checks only once it is ready, and tolerates exactly `threshold` failures", async () => {
+  it("starts the service and what needs it, checks only once it is ready, and tolerates exactly `threshold` failures", async () => {
     const b = await checked(2, 2);
     const ev = await events(b, 7);
     expect(ev.slice(0, 7)).toEqual(["run", "ready", "check fail", "check fail", "check ok", "check ok", "check ok"]);
-    expect(b.svc("list").stdout).toBe("web\nweb.health\n");
+    expect(b.svc("list").stdout).toBe("site\nweb\nweb.health\n");
   });
 
   it("restarts the service through s6 after threshold + 1 failures in a row, waits for it to be ready, and counts again", async () => {

@@ -1,7 +1,7 @@
 // `limen health-check SERVICE INTERVAL THRESHOLD TIMEOUT COMMAND`: a controller (the
-// health-check template's longrun). Starts the longrun SERVICE with what it needs, waits until it
-// is up (and ready, when it notifies readiness), then every INTERVAL ms runs COMMAND with sh -c,
-// allowed TIMEOUT ms. When more than THRESHOLD checks in a row fail (non-zero exit, or out of
+// health-check template's longrun). Starts the longrun SERVICE with what it needs and what needs
+// it (as `svc up-tree`), waits until it is up (and ready, when it notifies readiness), then every
+// INTERVAL ms runs COMMAND with sh -c, allowed TIMEOUT ms. When more than THRESHOLD checks in a row fail (non-zero exit, or out of
 // time), it restarts SERVICE through s6 (s6-svc -r: what depends on it stays up, as when s6
 // restarts a process that died), waits for it to be up again and counts afresh. While someone
 // keeps SERVICE down (`svc stop`), it waits instead of fighting them. Idle between checks.
@@ -10,6 +10,7 @@ import { O_NONBLOCK } from "limen:native";
 import { environ, spawnAsync } from "../lib/process";
 import type { Graph } from "../svc/graph";
 import { readStatus, serviceDir } from "../svc/s6";
+import { upTree } from "../svc/state";
 import { graphWith, logger, millisArg, runController, running, sleep, statusWhen, transition, UsageError } from "../svc/controller";
 
 const usage = "health-check SERVICE INTERVAL-MS THRESHOLD TIMEOUT-MS COMMAND";
@@ -48,6 +49,9 @@ async function control(service: string, interval: number, threshold: number, tim
     log(`${service} did not come up (svc exit ${code}); trying again in ${interval} ms`);
     await sleep(interval);
   }
+  // what needs the service is controlled along with it: bring that up too, as `svc up-tree` does
+  const rest = await transition(graph, "up", upTree(graph, service));
+  if (rest !== 0) log(`what needs ${service} did not all come up (svc exit ${rest})`);
   let pid = await upAgain(graph, service);
   log(`${service} is up (pid ${pid}): checking every ${interval} ms, restarting after more than ${threshold} failures in a row`);
   let failures = 0;
