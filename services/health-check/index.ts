@@ -1,7 +1,8 @@
 // Health checks: a controller that starts a longrun (with what it needs and what needs it), runs
 // a check command every `interval` seconds once the longrun is up, and after more than
 // `threshold` failed checks in a row restarts it through s6 and counts again
-// (runtime/src/controllers/health-check.ts). Only longruns: a restart is s6's.
+// (runtime/src/controllers/health-check.ts). Only longruns: a restart is s6's. Stopping the
+// controller stops the checks only: the service stays as it is (a new controller takes it on).
 import { ConfigError } from "../../image/config/errors.ts";
 import { defineModule, longrun, service, sh, template, z } from "../../image/config/index.ts";
 

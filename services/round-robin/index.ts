@@ -1,7 +1,9 @@
 // Failover: a controller keeps exactly one of `services` (longruns) up, trying them in turn, and a
 // proxy service stands for whichever is active: its outputs are the active backend's, and what
 // depends on the proxy goes down and up again with each change of backend
-// (runtime/src/controllers/round-robin.ts). Backends need no outputs.
+// (runtime/src/controllers/round-robin.ts). Backends need no outputs. Stopping the controller
+// takes the proxy and its dependents down (they depend on it) and leaves the active backend
+// running: a new controller carries on with it.
 import { ConfigError } from "../../image/config/errors.ts";
 import { defineModule, longrun, oneshot, service, sh, template, z } from "../../image/config/index.ts";
 
