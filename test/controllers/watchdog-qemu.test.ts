@@ -38,7 +38,9 @@ describe("watchdog on qemu-aarch64 with softdog", { timeout: 1_200_000 }, () => 
     const from = vm.console.length;
     // give the feeder one interval to notice, then read what it logged
     await new Promise((r) => setTimeout(r, 5000));
-    expect(String(await vm.run("svc log watchdog"))).toContain("not feeding: pulse down");
+    const log = String(await vm.run("svc log watchdog"));
+    expect(log).toContain(`feeding /dev/watchdog (timeout ${margin * 1000} ms) every 2000 ms`);
+    expect(log).toContain("not feeding: pulse down");
     await vm.waitFor(/softdog: Initiating system reboot/, (margin + 60) * 1000, from);
     const waited = (Date.now() - stoppedAt) / 1000;
     expect(waited).toBeGreaterThan(margin - 15);

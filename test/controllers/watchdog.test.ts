@@ -2,7 +2,7 @@
 // reads, to see each feed and when feeding stops; test/qemu/watchdog.test.ts proves the same
 // against the kernel's real watchdog (softdog), which reboots the router.
 import { spawnSync } from "node:child_process";
-import { createReadStream, type ReadStream } from "node:fs";
+import { createReadStream, mkdirSync, writeFileSync, type ReadStream } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
@@ -85,6 +85,28 @@ describe("watchdog feeder", () => {
     expect(during).toBeLessThanOrEqual(8);
     await settle(800);
     expect(feeds().length).toBe(during);
+  });
+
+  it("feeds at least twice within the driver's timeout that sysfs tells, whatever the interval", async () => {
+    const b = new Bed({
+      web: { type: "longrun", run: "exec sleep 1000" },
+      watchdog: { type: "longrun", run: "exec limen watchdog dev/watchdog 0 5000 web" },
+    });
+    bed = b;
+    mkdirSync(b.path("dev"));
+    mkdirSync(b.path("sys/class/watchdog/watchdog0"), { recursive: true });
+    writeFileSync(b.path("sys/class/watchdog/watchdog0/timeout"), "1\n");
+    expect(spawnSync("mkfifo", [b.path("dev/watchdog")]).status).toBe(0);
+    let received = "";
+    reader = createReadStream(b.path("dev/watchdog"), { encoding: "utf8" });
+    reader.on("data", (d) => (received += d));
+    await b.start();
+    expect(b.svc("boot").code).toBe(0);
+    await settle(2000);
+    expect(received.length).toBeGreaterThanOrEqual(3);
+    const log = b.svc("log", "watchdog").stdout;
+    expect(log).toContain("an interval of 5000 ms is not well below the watchdog's timeout of 1000 ms: feeding every 500 ms instead");
+    expect(log).toContain("feeding dev/watchdog (timeout 1000 ms) every 500 ms; watching web after a head start of 0 ms");
   });
 
   it("fails clearly when the device is missing or a service is unknown", async () => {
