@@ -1,4 +1,4 @@
-// `npm run bench`: the controllers (health-check, round-robin, watchdog) natively on this
+// `npm run bench` (controllers over s6): health-check, round-robin and watchdog natively on this
 // machine under real s6: their memory once settled, and what they cost while idle — CPU time and
 // wake-ups (context switches) over an idle period, against the wake-ups their own interval asks for.
 import { readFileSync } from "node:fs";
