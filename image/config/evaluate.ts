@@ -83,6 +83,10 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
       const where = [...path, "controls", i];
       visit(resolve(ref, where, service), where).controlled = true;
     });
+    spec.watches.forEach((ref, i) => {
+      const where = [...path, "watches", i];
+      visit(resolve(ref, where, service), where);
+    });
     return node;
   };
 

@@ -26,6 +26,14 @@ describe("watchdog template", () => {
     expect(run && "content" in run ? run.content : "").toContain("exec limen watchdog /dev/watchdog 30000 10000 sshd lan");
   });
 
+  it("brings the services it watches into the system, as services of their own", () => {
+    const sshd = longrun({ name: "sshd", run: "exec dropbear -F" });
+    const dog = watchdog.svc.watchdog.build({ watched: [sshd] });
+    const sys = compile(evaluate(defineConfig({ imports: [watchdog], services: { dog } }), testDevice));
+    expect(sys.database.services["sshd"]).toMatchObject({ controlled: false, dependencies: [] });
+    expect(sys.defaultServices.sort()).toEqual(["sshd", "watchdog"]);
+  });
+
   it("takes an absolute device path only", () => {
     const sshd = longrun({ name: "sshd", run: "exec dropbear -F" });
     const dog = watchdog.svc.watchdog.build({ watched: [sshd], device: "watchdog0" });
