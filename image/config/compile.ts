@@ -27,7 +27,7 @@ export interface SystemDescription {
   files: CompiledFile[];
   /** Debian packages to install, sorted. */
   packages: string[];
-  kernel: { config: Record<string, string>; modular: boolean; version: string; makeTargets: string[] };
+  kernel: { config: Record<string, string>; modular: boolean; version: string; makeTargets: string[]; loadModules: string[] };
   busybox: { applets: string[]; options: Record<string, string> };
   boot: Options["boot"];
   rootfsType: Options["rootfsType"];
@@ -72,7 +72,7 @@ class Tree {
 function entry(node: ServiceNode): ServiceEntry {
   const s = node.spec;
   return {
-    type: s.type, dependencies: node.dependencies, controlled: s.controlled, timeoutUp: s.timeoutUp, timeoutDown: s.timeoutDown,
+    type: s.type, dependencies: node.dependencies, controlled: node.controlled, timeoutUp: s.timeoutUp, timeoutDown: s.timeoutDown,
     notificationFd: s.notificationFd, outputs: s.outputs, outputRefs: s.outputRefs.map((r) => ({ service: r.service.name, path: r.path })),
   };
 }
@@ -193,7 +193,7 @@ export function compile(ev: Evaluated): SystemDescription {
     defaultServices: ev.defaultServices,
     files: tree.files(),
     packages: sorted([...o.packages, ...o.defaultProfile.packages]),
-    kernel: { config: kernelConfig(o, source), modular: o.kernel.modular, version: o.kernel.version, makeTargets: o.kernel.makeTargets },
+    kernel: { config: kernelConfig(o, source), modular: o.kernel.modular, version: o.kernel.version, makeTargets: o.kernel.makeTargets, loadModules: sorted(o.kernel.loadModules) },
     busybox: { applets: sorted(o.programs.busybox.applets), options: o.programs.busybox.options },
     boot: o.boot,
     rootfsType: o.rootfsType,

@@ -18,6 +18,8 @@ export interface ServiceNode {
   path: readonly PathSegment[];
   /** Names of the services it needs up first, including those whose outputs it references. */
   dependencies: string[];
+  /** Started by a controller: declared so, or named in some service's `controls`. */
+  controlled: boolean;
 }
 
 export interface Evaluated {
@@ -67,7 +69,7 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
         throw new ConfigError(formatPath(path), service.origin, `template ${t.name} belongs to module ${t.owner.name} (${t.owner.file}), which is not imported`);
       }
     }
-    const node: ServiceNode = { name: spec.name, service, spec, path, dependencies: [] };
+    const node: ServiceNode = { name: spec.name, service, spec, path, dependencies: [], controlled: spec.controlled };
     const other = byName.get(spec.name);
     if (other) throw new ConfigError(formatPath(path), service.origin, `two services are named "${spec.name}": this one and ${place(other)}`);
     byService.set(service, node);
@@ -79,6 +81,10 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
     });
     spec.controls.forEach((ref, i) => {
       const where = [...path, "controls", i];
+      visit(resolve(ref, where, service), where).controlled = true;
+    });
+    spec.watches.forEach((ref, i) => {
+      const where = [...path, "watches", i];
       visit(resolve(ref, where, service), where);
     });
     return node;
@@ -124,7 +130,7 @@ function defaultSet(nodes: readonly ServiceNode[]): string[] {
   const controlled = (n: ServiceNode): boolean => {
     let c = memo.get(n.name);
     if (c === undefined) {
-      c = n.spec.controlled || n.dependencies.some((d) => controlled(byName.get(d)!));
+      c = n.controlled || n.dependencies.some((d) => controlled(byName.get(d)!));
       memo.set(n.name, c);
     }
     return c;

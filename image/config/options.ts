@@ -45,6 +45,8 @@ export const baseOptions = {
     conditionalConfig: z.record(kconfigName, kconfig).default({}),
     modular: z.boolean().default(true),
     makeTargets: z.array(z.string()).default([]),
+    /** Modules loaded at boot, before the root is mounted, where the kernel builds a driver as a module (Debian's, in the emulated devices). */
+    loadModules: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a kernel module name")).default([]),
     version: z.string().default("6.1"),
   },
   boot: {

@@ -22,8 +22,10 @@ export interface ServiceSpec {
   name: string;
   type: ServiceType;
   dependencies: ServiceRef[];
-  /** Services this one starts and stops (a controller); they join the system without being dependencies. */
+  /** Services this one starts and stops (a controller): they join the system as controlled services, not as dependencies. */
   controls: ServiceRef[];
+  /** Services this one watches while it runs (a watchdog's): they join the system, neither dependencies nor controlled. */
+  watches: ServiceRef[];
   controlled: boolean;
   timeoutUp: number;
   timeoutDown: number;
@@ -132,6 +134,7 @@ const common = {
   name: serviceName,
   dependencies: z.array(serviceRef).default([]),
   controls: z.array(serviceRef).default([]),
+  watches: z.array(serviceRef).default([]),
   controlled: z.boolean().default(false),
   timeoutUp: millis.default(defaultTimeoutUp),
   timeoutDown: millis.default(defaultTimeoutDown),
@@ -153,7 +156,7 @@ type Common = z.output<z.ZodObject<typeof common>>;
 
 function spec(type: ServiceType, p: Common, parts: Pick<ServiceSpec, "run" | "up" | "down" | "notificationFd">, raw: unknown): ServiceSpec {
   return {
-    name: p.name, type, dependencies: p.dependencies, controls: p.controls, controlled: p.controlled,
+    name: p.name, type, dependencies: p.dependencies, controls: p.controls, watches: p.watches, controlled: p.controlled,
     timeoutUp: p.timeoutUp, timeoutDown: p.timeoutDown, outputs: p.outputs, outputRefs: findOutputRefs(raw),
     files: p.files, secrets: p.secrets, templates: [], ...parts,
   };
@@ -183,7 +186,7 @@ export function bundle(params: z.input<typeof bundleParams>): Service {
   return new Service(origin, (path) => {
     const p = checked(bundleParams, params, path, origin);
     return {
-      name: p.name, type: "bundle", dependencies: p.contents, controls: [], controlled: p.controlled, timeoutUp: 0, timeoutDown: 0,
+      name: p.name, type: "bundle", dependencies: p.contents, controls: [], watches: [], controlled: p.controlled, timeoutUp: 0, timeoutDown: 0,
       notificationFd: null, outputs: [], outputRefs: [], run: null, up: null, down: null, files: {}, secrets: {}, templates: [],
     };
   });

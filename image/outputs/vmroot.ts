@@ -13,7 +13,7 @@ import { runScript } from "./run-script.ts";
 export async function vmroot(system: SystemDescription, emulator: Emulator, root: TreeEntry[], runtime: string, out: string): Promise<void> {
   // checked before any work is done: nothing else is written for a type vmroot cannot boot
   if (system.rootfsType !== "squashfs") throw new Error(`vmroot: root filesystem type "${system.rootfsType}" is not supported yet (squashfs is)`);
-  const kernel = await debianKernel(emulator, ["squashfs"]);
+  const kernel = await debianKernel(emulator, ["squashfs", ...system.kernel.loadModules]);
   const moduleDir = `/lib/modules/${kernel.release}`;
   const plan = { modules: kernel.modules.map((m) => `${moduleDir}/${m.relative}`), root: "/dev/vda", rootfstype: system.rootfsType, init: "/sbin/init" };
   const owner = { uid: 0, gid: 0 };

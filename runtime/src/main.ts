@@ -17,6 +17,9 @@ const commands: Record<string, Command> = {
   finish: { summary: "s6-svscan's finish: end what is left, restart or power off", load: () => import("./commands/shutdown").then((m) => ({ main: m.finish })) },
   secrets: { summary: "runtime secrets: render a service's secret files, clear them (secrets --help)", load: () => import("./commands/secrets") },
   outboard: { summary: "secrets.outboard: fetch a JSON secrets document over HTTP(S) and publish it as outputs", load: () => import("./secrets/outboard") },
+  "health-check": { summary: "controller: start a longrun, check it every interval, restart it after repeated failures", load: () => import("./controllers/health-check") },
+  "round-robin": { summary: "controller: keep one of several longruns up, failing over in turn; a proxy shows its outputs", load: () => import("./controllers/round-robin") },
+  watchdog: { summary: "controller: feed /dev/watchdog while the watched services are up", load: () => import("./controllers/watchdog") },
   output: { summary: "print a service output (output SERVICE KEY), or set one (output --set SERVICE KEY [VALUE])", load: () => import("./commands/output") },
 };
 
@@ -24,7 +27,7 @@ const commands: Record<string, Command> = {
 const usageError = 100;
 
 function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
   return ["usage: limen <command> [args...]", "       limen --version", "commands:", ...lines].join("\n");
 }
 

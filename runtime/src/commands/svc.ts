@@ -7,7 +7,7 @@ import { readLog } from "../svc/log";
 import { readOutput, readOutputs, watchOutputs } from "../svc/outputs";
 import { paths } from "../svc/paths";
 import { buildScanDir } from "../svc/s6";
-import { isUp, stateOf, type ServiceState } from "../svc/state";
+import { isUp, stateOf, upTree, type ServiceState } from "../svc/state";
 import { formatStamp } from "../svc/tai";
 import { change } from "../svc/transitions";
 
@@ -87,13 +87,6 @@ function expandBundles(graph: Graph, names: string[]): string[] {
   };
   names.forEach(add);
   return [...out];
-}
-
-/** `up-tree`: NAME and what needs it, leaving out what needs a controlled service that is down. */
-function upTree(graph: Graph, name: string): string[] {
-  const blocked = (n: string): boolean =>
-    [n, ...graph.closure(n, "deps")].some((m) => m !== name && graph.entry(m).controlled && !isUp(graph, m));
-  return [name, ...graph.closure(name, "rdeps").filter((n) => !blocked(n))];
 }
 
 async function watch(graph: Graph, name: string, json: boolean): Promise<number> {

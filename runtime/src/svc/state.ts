@@ -52,3 +52,10 @@ export function stateOf(graph: Graph, name: string): ServiceState {
   }
   return { name, type, up: isUp(graph, name) };
 }
+
+/** `up-tree`: NAME and what needs it, leaving out what needs a controlled service that is down. */
+export function upTree(graph: Graph, name: string): string[] {
+  const blocked = (n: string): boolean =>
+    [n, ...graph.closure(n, "deps")].some((m) => m !== name && graph.entry(m).controlled && !isUp(graph, m));
+  return [name, ...graph.closure(name, "rdeps").filter((n) => !blocked(n))];
+}
