@@ -15,6 +15,8 @@ const commands: Record<string, Command> = {
   init: { summary: "process 1: mount, hostname, scan directory, then s6-svscan", load: () => import("./commands/init") },
   shutdown: { summary: "stop every service, then s6-svscan (restart|halt|poweroff)", load: () => import("./commands/shutdown") },
   finish: { summary: "s6-svscan's finish: end what is left, restart or power off", load: () => import("./commands/shutdown").then((m) => ({ main: m.finish })) },
+  "uevent-rule": { summary: "controller: keep a service up while a matching device is present (uevent-rule --help)", load: () => import("./controllers/uevent-rule") },
+  ifwait: { summary: "controller: keep a service up while a network interface is up (ifwait --help)", load: () => import("./controllers/ifwait") },
   output: { summary: "print a service output (output SERVICE KEY), or set one (output --set SERVICE KEY [VALUE])", load: () => import("./commands/output") },
 };
 
