@@ -11,7 +11,7 @@ import { Controlled, say } from "./controlled";
 const usage = `usage: uevent-rule [--symlink PATH] [--attr NAME=VALUE]... SERVICE KEY=VALUE...
   Keeps SERVICE (and what needs it) up while a device is present whose uevent has every KEY=VALUE
   (keys as the kernel writes them, any case: subsystem=block devtype=partition partname=backup)
-  and whose sysfs attributes hold every --attr NAME=VALUE.
+  and whose sysfs attributes hold every --attr NAME=VALUE (NAME may be a path: loop/backing_file).
   --symlink PATH   a symlink at PATH to /dev/DEVNAME of the matching device while it is present`;
 
 export interface Rule {
@@ -44,7 +44,7 @@ export function parseRule(args: string[]): Rule {
         rule.symlink = v;
       } else {
         const [k, val] = pair(v, "--attr");
-        if (k.includes("/") || k.startsWith(".")) throw new UsageError(`--attr "${k}" is not an attribute name`);
+        if (k.split("/").some((part) => part === "" || part.startsWith("."))) throw new UsageError(`--attr "${k}" is not an attribute path (names under the device's sysfs directory)`);
         rule.attributes[k] = val;
       }
     } else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
