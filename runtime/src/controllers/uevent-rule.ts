@@ -4,6 +4,7 @@
 // publishes that device as the controller's outputs (devpath, devname).
 import * as os from "qjs:os";
 import * as std from "qjs:std";
+import { mkdirs } from "../lib/fs";
 import { coldplug, listen, openUevents, parseUevent, sysfs, type Uevent } from "../lib/netlink";
 import { removeOutputs, writeOutput } from "../svc/outputs";
 import { Controlled, say } from "./controlled";
@@ -73,8 +74,9 @@ export function matches(rule: Rule, event: Uevent): boolean {
   );
 }
 
-/** Points `path` at `target` at once (a new link renamed over the old one). */
+/** Points `path` at `target` at once (a new link renamed over the old one), making its directory. */
 function replaceSymlink(target: string, path: string): void {
+  mkdirs(path.slice(0, path.lastIndexOf("/")));
   const tmp = `${path}.tmp${os.getpid()}`;
   os.remove(tmp);
   let r = os.symlink(target, tmp);
