@@ -6,7 +6,7 @@ import * as os from "qjs:os";
 import * as std from "qjs:std";
 import { mkdirs } from "../lib/fs";
 import { coldplug, listen, openUevents, parseUevent, sysfs, type Uevent } from "../lib/netlink";
-import { removeOutputs, writeOutput } from "../svc/outputs";
+import { outputDir, removeOutputs, writeOutput } from "../svc/outputs";
 import { Controlled, say } from "./controlled";
 
 const usage = `usage: uevent-rule [--symlink PATH] [--attr NAME=VALUE]... SERVICE KEY=VALUE...
@@ -119,6 +119,7 @@ export async function main(args: string[]): Promise<number> {
     if (outputs) {
       writeOutput(self, "devpath", device.devpath);
       if (devname !== undefined) writeOutput(self, "devname", devname);
+      else os.remove(`${outputDir(self)}/devname`); // the previous device's
     }
     if (rule.symlink === null) return;
     if (devname === undefined) say(self, `${device.devpath} has no device node: no symlink at ${rule.symlink}`);
