@@ -46,7 +46,7 @@ function stick(path: string, label: string, hello: string): void {
   run(["dd", `if=${part}`, `of=${path}`, "bs=512", "seek=2048", "conv=notrunc", "status=none"]);
 }
 
-/** Sends one command to QEMU's human monitor and waits for its next prompt. */
+/** Sends one command to QEMU's human monitor and waits (up to 60 s) for its next prompt. */
 async function monitor(socket: string, command: string): Promise<string> {
   for (let i = 0; !existsSync(socket); i++) {
     if (i > 100) throw new Error(`QEMU made no monitor socket at ${socket}`);
@@ -55,12 +55,18 @@ async function monitor(socket: string, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = "";
     const s = connect(socket);
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`QEMU's monitor did not finish "${command}" within 60 s; it said: ${JSON.stringify(text)}`));
+    }, 60_000);
     s.on("error", reject);
     s.on("data", (b: Buffer) => {
       text += b.toString();
       // the greeting's prompt, then the command's answer and the next prompt
-      if (text.split("(qemu) ").length === 2 && !text.includes(command)) s.write(`${command}\n`);
-      if (text.split("(qemu) ").length === 3) {
+      const prompts = text.split("(qemu) ").length - 1;
+      if (prompts === 1 && !text.includes(command)) s.write(`${command}\n`);
+      if (prompts === 2) {
+        clearTimeout(timer);
         s.end();
         resolve(text);
       }
@@ -68,7 +74,7 @@ async function monitor(socket: string, command: string): Promise<string> {
   });
 }
 
-describe("a USB stick on qemu-aarch64", { timeout: 900_000 }, () => {
+describe("a USB stick on qemu-aarch64", { timeout: 600_000 }, () => {
   it("mounts /srv from the partition labelled limen-srv when it is plugged in, and unmounts it when it is pulled", async () => {
     const emulator = await emulatorOf("qemu-aarch64");
     const system = compile(evaluate(await loadConfig("test/qemu/fixtures/usb-stick.ts"), await loadDevice("qemu-aarch64")));
