@@ -75,7 +75,7 @@ async function monitor(socket: string, command: string): Promise<string> {
 }
 
 describe("a USB stick on qemu-aarch64", { timeout: 600_000 }, () => {
-  it("mounts /srv from the partition labelled limen-srv when it is plugged in, and unmounts it when it is pulled", async () => {
+  it("mounts /srv from the partition labelled limen-srv when it is plugged in, unmounts it when it is pulled, and mounts it again", async () => {
     const emulator = await emulatorOf("qemu-aarch64");
     const system = compile(evaluate(await loadConfig("test/qemu/fixtures/usb-stick.ts"), await loadDevice("qemu-aarch64")));
     const [runtime] = await buildRuntime(["aarch64"]);
@@ -108,5 +108,11 @@ describe("a USB stick on qemu-aarch64", { timeout: 600_000 }, () => {
     await monitor(socket, "device_del stick");
     const down = await guest.waitFor(/SRV-(UNMOUNTED|STILL-MOUNTED)/, 300_000);
     expect(down[1]).toBe("UNMOUNTED");
+
+    // plugged in again, it is mounted again
+    await monitor(socket, `drive_add 0 if=none,id=again,format=raw,file=${image}`);
+    await monitor(socket, "device_add usb-storage,bus=xhci.0,drive=again,id=again");
+    const again = await guest.waitFor(/SRV-UNMOUNTED[\s\S]*SRV-UP (.*) via (\S+)\r?\n/, 180_000);
+    expect(again[1]).toBe("hello from the stick");
   });
 });
