@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Bed, type Fixture } from "../svc/bed.ts";
 import { Netns } from "../lib/netns.ts";
-import { binaryPath } from "../lib/runtime.ts";
+import { binaryPath, targets } from "../lib/runtime.ts";
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -18,11 +18,14 @@ afterEach(async () => {
   ns = null;
 });
 
-/** A controller `ctl` running `ifwait ARGS` in the namespace, a controlled `target` and `after` that needs it. */
-async function start(args: string): Promise<{ bed: Bed; ns: Netns }> {
+/**
+ * A controller `ctl` running `ifwait ARGS` in the namespace (with `limen`, or another command
+ * for it), a controlled `target` and `after` that needs it.
+ */
+async function start(args: string, limen = "limen"): Promise<{ bed: Bed; ns: Netns }> {
   ns = new Netns();
   const services: Record<string, Fixture> = {
-    ctl: { type: "longrun", run: `export SERVICE=ctl; exec ${ns.exec(`limen ifwait ${args} 2>> ctl.log`)}` },
+    ctl: { type: "longrun", run: `export SERVICE=ctl; exec ${ns.exec(`${limen} ifwait ${args} 2>> ctl.log`)}` },
     target: { type: "longrun", controlled: true, run: `echo "run target" >> events; exec sleep 1000` },
     after: { type: "oneshot", dependencies: ["target"], up: `echo "up after" >> events`, down: `echo "down after" >> events` },
   };
@@ -104,6 +107,20 @@ describe("ifwait", () => {
     // the controller was away when the interface went: back, it stops the service
     expect(b.svc("start", "ctl").code).toBe(0);
     await until(b, false);
+  });
+
+  it("reads the kernel's messages in the CPU's byte order: big-endian MIPS under qemu-user", async () => {
+    const mips = targets.find((t) => t.cpu === "mips")!;
+    const { bed: b, ns: n } = await start("--state up lmv0 target", `${mips.qemu} ${binaryPath("mips")}`);
+    n.ip("link", "add", "lmv0", "type", "veth", "peer", "name", "lmv1");
+    expect(b.svc("start", "ctl").code).toBe(0);
+    await settle(1000);
+    expect(isUp(b, "target")).toBe(false);
+    n.ip("link", "set", "lmv0", "up");
+    await until(b, true);
+    n.ip("link", "del", "lmv0");
+    await until(b, false);
+    expect(log(b).split("\n")).toEqual(["ctl: lmv0 down: stopping target", "ctl: lmv0 up: starting target", "ctl: lmv0 down: stopping target", ""]);
   });
 
   it("refuses a bad state or interface name with a usage error", () => {
