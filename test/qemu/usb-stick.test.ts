@@ -46,7 +46,7 @@ function stick(path: string, label: string, hello: string): void {
   run(["dd", `if=${part}`, `of=${path}`, "bs=512", "seek=2048", "conv=notrunc", "status=none"]);
 }
 
-/** Sends one command to QEMU's human monitor and waits (up to 60 s) for its next prompt. */
+/** Sends one command to QEMU's human monitor and waits (up to 60 s) for its next prompt; an error answer throws. */
 async function monitor(socket: string, command: string): Promise<string> {
   for (let i = 0; !existsSync(socket); i++) {
     if (i > 100) throw new Error(`QEMU made no monitor socket at ${socket}`);
@@ -54,6 +54,8 @@ async function monitor(socket: string, command: string): Promise<string> {
   }
   return new Promise((resolve, reject) => {
     let text = "";
+    /** Where the answer starts: the command is sent once, after the greeting's prompt. */
+    let sentAt = -1;
     const s = connect(socket);
     const timer = setTimeout(() => {
       s.destroy();
@@ -62,13 +64,15 @@ async function monitor(socket: string, command: string): Promise<string> {
     s.on("error", reject);
     s.on("data", (b: Buffer) => {
       text += b.toString();
-      // the greeting's prompt, then the command's answer and the next prompt
-      const prompts = text.split("(qemu) ").length - 1;
-      if (prompts === 1 && !text.includes(command)) s.write(`${command}\n`);
-      if (prompts === 2) {
+      if (sentAt < 0 && text.includes("(qemu) ")) {
+        sentAt = text.length;
+        s.write(`${command}\n`);
+      } else if (sentAt >= 0 && text.slice(sentAt).includes("(qemu) ")) {
         clearTimeout(timer);
         s.end();
-        resolve(text);
+        const answer = text.slice(sentAt);
+        if (/Error/i.test(answer)) reject(new Error(`QEMU's monitor refused "${command}": ${answer}`));
+        else resolve(answer);
       }
     });
   });
