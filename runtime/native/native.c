@@ -611,6 +611,36 @@ static JSValue n_netlink_open(JSContext *ctx, JSValueConst this_val, int argc, J
     return JS_NewInt32(ctx, fd);
 }
 
+/*
+ * netlinkReceive(fd, buffer) -> [length, senderPortId], or null when nothing is waiting. The
+ * sender's port id is what read() cannot tell: 0 is the kernel; anything else is a process
+ * (a uevent sent by another program must not be taken for the kernel's).
+ */
+static JSValue n_netlink_receive(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    struct sockaddr_nl sa;
+    socklen_t salen = sizeof sa;
+    int32_t fd;
+    size_t size;
+    uint8_t *buf;
+    ssize_t n;
+    JSValue pair;
+    if (JS_ToInt32(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    buf = JS_GetArrayBuffer(ctx, &size, argv[1]);
+    if (!buf)
+        return JS_EXCEPTION;
+    do
+        n = recvfrom(fd, buf, size, 0, (struct sockaddr *)&sa, &salen);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == EAGAIN ? JS_NULL : throw_errno(ctx, errno, "recvfrom", "netlink");
+    pair = JS_NewArray(ctx);
+    JS_SetPropertyUint32(ctx, pair, 0, JS_NewInt64(ctx, n));
+    JS_SetPropertyUint32(ctx, pair, 1, JS_NewUint32(ctx, sa.nl_pid));
+    return pair;
+}
+
 /* ---- inotify ---- */
 
 static JSValue n_inotify_init(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
@@ -786,6 +816,7 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("unixConnect", 2, n_unix_connect),
     JS_CFUNC_DEF("accept", 1, n_accept),
     JS_CFUNC_DEF("netlinkOpen", 2, n_netlink_open),
+    JS_CFUNC_DEF("netlinkReceive", 2, n_netlink_receive),
     JS_CFUNC_DEF("inotifyInit", 0, n_inotify_init),
     JS_CFUNC_DEF("inotifyAddWatch", 3, n_inotify_add_watch),
     JS_CFUNC_DEF("inotifyRmWatch", 2, n_inotify_rm_watch),

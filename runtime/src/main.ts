@@ -20,6 +20,8 @@ const commands: Record<string, Command> = {
   "health-check": { summary: "controller: start a longrun, check it every interval, restart it after repeated failures", load: () => import("./controllers/health-check") },
   "round-robin": { summary: "controller: keep one of several longruns up, failing over in turn; a proxy shows its outputs", load: () => import("./controllers/round-robin") },
   watchdog: { summary: "controller: feed /dev/watchdog while the watched services are up", load: () => import("./controllers/watchdog") },
+  "uevent-rule": { summary: "controller: keep a service up while a matching device is present (uevent-rule --help)", load: () => import("./controllers/uevent-rule") },
+  ifwait: { summary: "controller: keep a service up while a network interface is up (ifwait --help)", load: () => import("./controllers/ifwait") },
   output: { summary: "print a service output (output SERVICE KEY), or set one (output --set SERVICE KEY [VALUE])", load: () => import("./commands/output") },
 };
 

@@ -44,6 +44,8 @@ declare module "limen:native" {
   export function unixConnect(path: string, datagram?: boolean): number;
   export function accept(fd: number): number | null;
   export function netlinkOpen(protocol: number, groups: number): number;
+  /** One message into `buffer`: [its length, the sender's port id (0: the kernel)]; null when none is waiting. */
+  export function netlinkReceive(fd: number, buffer: ArrayBuffer): [number, number] | null;
 
   export interface InotifyEvent {
     wd: number;

@@ -1,0 +1,25 @@
+// A controller that keeps a controlled service up while a network interface is in a state: the
+// runtime's `ifwait` follows the kernel's rtnetlink link messages. `running` (the default) is up
+// with a carrier, `up` administratively up, `present` merely there.
+import { defineModule, longrun, outputRef, service, sh, template, z } from "../../image/config/index.ts";
+import { controlledService } from "../uevent-rule/index.ts";
+
+const ifwait = template(
+  "ifwait",
+  z.strictObject({
+    name: z.string().optional(),
+    /** The interface's service: its output "ifname" names the interface. */
+    interface: service,
+    service: controlledService,
+    state: z.enum(["present", "up", "running"]).default("running"),
+  }),
+  (p) =>
+    longrun({
+      name: p.name ?? `${p.service.name}.ifwait`,
+      dependencies: [p.interface],
+      controls: [p.service],
+      run: sh`exec limen ifwait --state ${p.state} ${outputRef(p.interface, "ifname")} ${p.service.name}`,
+    }),
+);
+
+export default defineModule({ name: "ifwait", svc: { ifwait } });
