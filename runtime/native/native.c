@@ -634,7 +634,7 @@ static JSValue n_netlink_receive(JSContext *ctx, JSValueConst this_val, int argc
         n = recvfrom(fd, buf, size, 0, (struct sockaddr *)&sa, &salen);
     while (n < 0 && errno == EINTR);
     if (n < 0)
-        return errno == EAGAIN ? JS_NULL : throw_errno(ctx, errno, "recvfrom", "netlink");
+        return errno == EAGAIN ? JS_NULL : limen_throw_errno(ctx, errno, "recvfrom", "netlink");
     pair = JS_NewArray(ctx);
     JS_SetPropertyUint32(ctx, pair, 0, JS_NewInt64(ctx, n));
     JS_SetPropertyUint32(ctx, pair, 1, JS_NewUint32(ctx, sa.nl_pid));
