@@ -31,6 +31,8 @@ describe.each(devices)("$device boots and runs the runtime", { timeout: 600_000 
       "echo LIMEN-MODULES=$(cut -d' ' -f1 /proc/modules | sort | tr '\\n' ,)",
       "/bin/limen --version",
       "/bin/limen selftest; echo LIMEN-SELFTEST-EXIT=$?",
+      // the engine's network cases connect to 127.0.0.1, which needs loopback up
+      "ip link set lo up",
       "/bin/limen-test; echo LIMEN-ENGINE-EXIT=$?",
     ], [
       { type: "file", path: "/bin/limen", mode: 0o755, uid: 0, gid: 0, content: { hostPath: binaryPath(cpu) } },
