@@ -24,7 +24,7 @@ export interface ServiceSpec {
   dependencies: ServiceRef[];
   /** Services this one starts and stops (a controller): they join the system as controlled services, not as dependencies. */
   controls: ServiceRef[];
-  /** Services this one watches while it runs (a watchdog's): they join the system, neither dependencies nor controlled. */
+  /** Services this one watches while it runs (a watchdog's, a secrets subscriber's): they join the system, neither dependencies nor controlled. */
   watches: ServiceRef[];
   controlled: boolean;
   timeoutUp: number;

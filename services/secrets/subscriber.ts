@@ -28,7 +28,8 @@ export const subscriber = template(
     const signal = p.action === "restart" ? [] : ["--signal", p.action];
     return longrun({
       name: p.name,
-      controls: p.services,
+      // in the system beside it, started at boot as usual: it acts on them, it does not start them
+      watches: p.services,
       run: sh`exec limen secrets subscribe ${signal} ${p.watch.name} ${p.services.map((s) => s.name)}`,
     });
   },

@@ -101,6 +101,8 @@ describe("secrets.subscriber template", () => {
     const sub = secrets.svc.subscriber.build({ watch: vault, services: [reader], action: "hup" });
     const sys = compile(evaluate(defineConfig({ imports: [secrets], services: { vault, reader, sub } }), testDevice));
     expect(sys.database.services["secrets-subscriber"]!.dependencies).toEqual([]);
+    // it acts on its readers but does not start them: boot does, as for any service
+    expect(evaluate(defineConfig({ imports: [secrets], services: { vault, reader, sub } }), testDevice).defaultServices).toEqual(expect.arrayContaining(["vault", "reader", "secrets-subscriber"]));
     expect(sys.files.find((f) => f.path === "/etc/limen/s6/secrets-subscriber/run")).toMatchObject({ content: expect.stringContaining("exec limen secrets subscribe --signal hup vault reader\n") });
   });
 
