@@ -77,18 +77,21 @@ async function pollFixedLibc(src: string): Promise<string> {
   return join(dir, "quickjs-libc.c");
 }
 
-/** The engine's objects for one CPU. */
-export async function engineObjects(t: Target): Promise<string[]> {
+/**
+ * The engine's objects for one CPU. The device runs only precompiled bytecode, so its engine is
+ * built without the JavaScript parser (eval, Function and source modules throw there); qjsc keeps it.
+ */
+export async function engineObjects(t: Target, parser = false): Promise<string[]> {
   const [{ dir }, tc] = await Promise.all([engineSource(), toolchain(t)]);
   const sources = await Promise.all(
     engineFiles.map((f) => (f === "quickjs.c" && t.bigEndian ? bigEndianQuickjs(dir) : f === "quickjs-libc.c" ? pollFixedLibc(dir) : join(dir, f))),
   );
-  return Promise.all(sources.map((s) => compile(tc, s, [dir], ["-w"])));
+  return Promise.all(sources.map((s) => compile(tc, s, [dir], parser ? ["-w"] : ["-w", "-DQJS_DISABLE_PARSER"])));
 }
 
 /** qjsc for a CPU, statically linked: x86_64 compiles little-endian bytecode, mips big-endian. */
 export async function qjsc(t: Target): Promise<string> {
-  const [{ dir }, tc, engine] = await Promise.all([engineSource(), toolchain(t), engineObjects(t)]);
+  const [{ dir }, tc, engine] = await Promise.all([engineSource(), toolchain(t), engineObjects(t, true)]);
   const main = await compile(tc, join(dir, "qjsc.c"), [dir], ["-w"]);
   const out = await cachedDir(`qjsc/${t.cpu}`, hashOf([...engine, main]), async (d) => {
     await linkStatic(tc, [...engine, main], join(d, "qjsc"));
