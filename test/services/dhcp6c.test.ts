@@ -4,13 +4,14 @@
 // over the host's /etc, /usr and /var in a private mount namespace, with a fresh /run, and its
 // scripts run there with the host's dhcpcd (Debian's, as on the device) and the real `output`.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile, type SystemDescription } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig } from "../../image/config/index.ts";
+import { PackageCollector } from "../../image/packages/collect.ts";
 import { ensureCommands } from "../../runtime/build/host-tools.ts";
 import dhcp6c from "../../services/dhcp6c/index.ts";
 import network from "../../services/network/index.ts";
@@ -203,5 +204,48 @@ describe("dhcp6c with dhcpcd against Kea", { timeout: 120_000 }, () => {
     const address = dhcp6c.svc.address.build({ client, interface: wan });
     expect(() => evaluate(defineConfig({ imports: [network, dhcp6c], services: { address } }), testDevice))
       .toThrow(/is the interface wan0\.link\.dhcp6c runs on: give another one/);
+  });
+});
+
+// The hook as the device runs it: Debian's busybox sh for mipsel under qemu-user, with a lease of
+// two addresses (Kea above hands out one) and then the end of the lease.
+describe("the dhcpcd hook under the device's busybox", { timeout: 120_000 }, () => {
+  it("lists every address and prefix, signals readiness, and removes the outputs when the lease ends", async () => {
+    ensureCommands([["qemu-mipsel-static", "qemu-user-static"]]);
+    const dir = mkdtempSync(join(tmpdir(), "limen-dhcp6c-hook-"));
+    try {
+      const root = join(dir, "root");
+      for (const f of await new PackageCollector("mipsel").collect([{ package: "busybox", files: ["/bin/busybox"] }])) {
+        mkdirSync(dirname(join(root, f.path)), { recursive: true });
+        if (f.link !== undefined) symlinkSync(f.link, join(root, f.path));
+        else copyFileSync(f.source!, join(root, f.path));
+      }
+      const hook = system().files.find((f) => f.path === "/etc/limen/dhcpcd/dhcp6-hook");
+      if (hook?.type !== "file") throw new Error("the module has no hook script");
+      writeFileSync(join(dir, "hook"), hook.content);
+      const outputs = join(dir, "outputs");
+      mkdirSync(outputs);
+      const run = (lease: Record<string, string>) =>
+        spawnSync("qemu-mipsel-static", ["-L", root, join(root, "bin/busybox"), "sh", join(dir, "hook")], {
+          env: { PATH: "/usr/bin:/bin", OUTPUTS: outputs, ...lease }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe", "pipe"],
+        });
+      const bound = run({
+        reason: "BOUND6", interface: "ppp0",
+        new_dhcp6_ia_na1_ia_addr1: "2001:db8::100", new_dhcp6_ia_na1_ia_addr2: "2001:db8::101",
+        new_dhcp6_ia_pd1_prefix1: "2001:db8:1::", new_dhcp6_ia_pd1_prefix1_length: "48",
+        new_dhcp6_ia_pd1_prefix2: "2001:db8:2:100::", new_dhcp6_ia_pd1_prefix2_length: "56",
+        new_dhcp6_name_servers: "2001:db8::53",
+      });
+      expect({ status: bound.status, stderr: bound.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(bound.output[3]).toBe("\n");
+      const read = (k: string) => readFileSync(join(outputs, k), "utf8");
+      expect([read("addresses"), read("prefixes"), read("rdnss")]).toEqual(["2001:db8::100/128 2001:db8::101/128\n", "2001:db8:1::/48 2001:db8:2:100::/56\n", "2001:db8::53\n"]);
+      // no search list in this lease: no output rather than an empty one
+      expect(readdirSync(outputs).sort()).toEqual(["addresses", "prefixes", "rdnss"]);
+      expect(run({ reason: "STOP6", interface: "ppp0" }).status).toBe(0);
+      expect(readdirSync(outputs)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
