@@ -47,6 +47,7 @@ export default defineConfig(({ interfaces }) => {
     password: outputRef(secrets, "ppp/password"),
     lcpEcho: { interval: 5, failure: 4 },
   });
+  // dhcpcd puts the upstream's address on wan itself; the LAN gets ::1 of the delegated prefix
   const dhcp6 = dhcp6c.svc.client.build({ interface: wan });
   return {
     imports: [network, bridge, hostapd, dnsmasq, ppp, dhcp6c, firewall, ntp, ssh],
@@ -65,7 +66,6 @@ export default defineConfig(({ interfaces }) => {
       wan,
       dhcp6,
       prefix: dhcp6c.svc.prefix.build({ client: dhcp6, interface: int }),
-      address6: dhcp6c.svc.address.build({ client: dhcp6, interface: wan }),
       dns: dnsmasq.svc.dnsmasq.build({
         interface: intAddress,
         ranges: ["10.8.0.10,10.8.0.240", "::,constructor:int,ra-stateless"],

@@ -85,7 +85,7 @@ describe("examples/demo.ts", () => {
     expect(db["firewall"]!.dependencies.sort()).toEqual(["int.bridge", "wan.link.pppoe"]);
     expect(sys.defaultServices).toHaveLength(Object.keys(db).length);
     expect(sys.rootfsType).toBe("jffs2");
-    expect(sys.packages).toEqual(["chrony", "dnsmasq-base", "dropbear-bin", "hostapd", "iproute2", "nftables", "odhcp6c", "ppp", "s6", "tcpdump"]);
+    expect(sys.packages).toEqual(["chrony", "dhcpcd-base", "dnsmasq-base", "dropbear-bin", "hostapd", "iproute2", "nftables", "ppp", "s6", "tcpdump"]);
     expect(sys.kernel.config).toMatchObject({ BRIDGE: "y", PPPOE: "y", NF_TABLES: "y", MAC80211: "y", VIRTIO_NET: "y" });
     expect(content(sys, "/etc/limen/s6/wlan.link.hostapd/run")).toContain("printf '%s=%s\\n' wpa_passphrase 'not a real wifi password'");
     expect(content(sys, "/etc/limen/chrony/ntp.conf")).toBe("pool pool.ntp.org iburst\nmakestep 1 3\nallow 10.8.0.0/16\ndumpdir /run/chrony\n");
