@@ -52,7 +52,6 @@ export default defineConfig(({ interfaces }) => {
   return {
     imports: [network, bridge, hostapd, dnsmasq, ppp, dhcp6c, firewall, ntp, ssh],
     hostname: "rotuer",
-    rootfsType: "ubifs",
     users: {
       root: {
         passwd: "!!",

@@ -42,6 +42,9 @@ export default defineDevice({
         lan3: link("lan3"),
         lan4: link("lan4"),
         wan: link("wan"),
+        // the MT7622's own 2.4 GHz radio, then the MT7915's 5 GHz one
+        wlan: link("wlan0"),
+        wlan5: link("wlan1"),
       },
     },
     rootfsType: "ubifs",

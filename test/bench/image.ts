@@ -59,7 +59,7 @@ async function nor(): Promise<void> {
   const out = join(dir, "result");
   try {
     const started = Date.now();
-    await buildImage({ device: "gl-mt300n-v2", config: "test/bench/fixtures/rotuer-nor.ts", output: "mtdimage", out, progress: () => {} });
+    await buildImage({ device: "gl-mt300n-v2", config: "examples/rotuer.ts", output: "mtdimage", out, progress: () => {} });
     const seconds = (Date.now() - started) / 1000;
     const l = JSON.parse(readFileSync(join(out, "layout.json"), "utf8")) as MtdLayout;
     const mib = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
