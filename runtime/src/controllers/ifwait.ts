@@ -3,6 +3,7 @@
 // kernel's rtnetlink link messages; a dump of all links gives the state at start.
 import * as std from "qjs:std";
 import { IFF_RUNNING, IFF_UP, listen, openLinks, parseLinks, requestLinks, type LinkMessage } from "../lib/netlink";
+import { UsageError } from "../svc/controller";
 import { Controlled } from "./controlled";
 
 const states = ["present", "up", "running"] as const;
@@ -47,7 +48,14 @@ export async function main(args: string[]): Promise<number> {
     return 100;
   }
   const { state, ifname, service } = parsed;
-  const controlled = new Controlled(std.getenv("SERVICE") ?? "ifwait", service);
+  let controlled: Controlled;
+  try {
+    controlled = new Controlled(std.getenv("SERVICE") ?? "ifwait", service);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    std.err.puts(`ifwait: ${e.message}\n${usage}\n`);
+    return 100;
+  }
   /** The interface's index while it exists under our name (an index renamed away is gone). */
   let index: number | null = null;
   let dumping = false;

@@ -7,7 +7,8 @@ import * as std from "qjs:std";
 import { mkdirs } from "../lib/fs";
 import { coldplug, listen, openUevents, parseUevent, sysfs, type Uevent } from "../lib/netlink";
 import { outputDir, removeOutputs, writeOutput } from "../svc/outputs";
-import { Controlled, say } from "./controlled";
+import { logger, UsageError } from "../svc/controller";
+import { Controlled } from "./controlled";
 
 const usage = `usage: uevent-rule [--symlink PATH] [--attr NAME=VALUE]... SERVICE KEY=VALUE...
   Keeps SERVICE (and what needs it) up while a device is present whose uevent has every KEY=VALUE
@@ -23,8 +24,6 @@ export interface Rule {
   attributes: Record<string, string>;
   symlink: string | null;
 }
-
-class UsageError extends Error {}
 
 function pair(arg: string, what: string): [string, string] {
   const eq = arg.indexOf("=");
@@ -89,16 +88,18 @@ export async function main(args: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
+  const self = std.getenv("SERVICE") ?? "uevent-rule";
+  const log = logger(self);
   let rule: Rule;
+  let controlled: Controlled;
   try {
     rule = parseRule(args);
+    controlled = new Controlled(self, rule.service);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     std.err.puts(`uevent-rule: ${e.message}\n${usage}\n`);
     return 100;
   }
-  const self = std.getenv("SERVICE") ?? "uevent-rule";
-  const controlled = new Controlled(self, rule.service);
   /** Matching devices present, in the order they came: the first is the one published. */
   const present = new Map<string, Uevent>();
   let published: string | null = null;
@@ -122,7 +123,7 @@ export async function main(args: string[]): Promise<number> {
       else os.remove(`${outputDir(self)}/devname`); // the previous device's
     }
     if (rule.symlink === null) return;
-    if (devname === undefined) say(self, `${device.devpath} has no device node: no symlink at ${rule.symlink}`);
+    if (devname === undefined) log(`${device.devpath} has no device node: no symlink at ${rule.symlink}`);
     else replaceSymlink(`/dev/${devname}`, rule.symlink);
   };
 
@@ -133,7 +134,7 @@ export async function main(args: string[]): Promise<number> {
     if (action === "remove") present.delete(devpath);
     else if (action === "add" || action === "change" || action === "move" || action === "bind") {
       if (matches(rule, event)) {
-        if (!present.has(devpath)) say(self, `${devpath} (${action}) matches`);
+        if (!present.has(devpath)) log(`${devpath} (${action}) matches`);
         present.set(devpath, event);
       } else present.delete(devpath);
     }
