@@ -5,6 +5,7 @@ import type { TlsOptions } from "limen:native";
 import { base64Encode } from "./base64";
 import { decode, encode } from "./utf8";
 import { connect, type Connection } from "./tls";
+import { concat } from "./bytes";
 
 export interface Url {
   scheme: "http" | "https";
@@ -49,16 +50,6 @@ export interface Response {
 }
 
 const maxHeader = 16384;
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Buffered reading from a connection against one deadline. */
 class Reader {

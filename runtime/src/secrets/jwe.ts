@@ -6,6 +6,7 @@
 import { aesGcmDecrypt, ecMulAdd, randomBytes, sha256, type Curve } from "limen:native";
 import { base64Decode, base64Encode } from "../lib/base64";
 import { decode, encode } from "../lib/utf8";
+import { concat } from "../lib/bytes";
 
 /** The order of each curve's group, and its field size in bytes. */
 const curves: Record<Curve, { order: bigint; size: number }> = {
@@ -161,23 +162,13 @@ function be32(n: number): Uint8Array {
   return new Uint8Array([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** The plaintext, given the ECDH secret Z (x coordinate). */
 function decryptWith(jwe: TangJwe, z: Uint8Array): Uint8Array {
   const bits = keyBits[jwe.enc]!;
   const alg = encode(jwe.enc);
   // Concat KDF, one SHA-256 round (keys are at most 256 bits); PartyUInfo and PartyVInfo empty
-  const otherInfo = concat(be32(alg.length), alg, be32(0), be32(0), be32(bits));
-  const key = new Uint8Array(sha256(buf(concat(be32(1), z, otherInfo)))).subarray(0, bits / 8);
+  const otherInfo = concat([be32(alg.length), alg, be32(0), be32(0), be32(bits)]);
+  const key = new Uint8Array(sha256(buf(concat([be32(1), z, otherInfo])))).subarray(0, bits / 8);
   const plain = aesGcmDecrypt(buf(key), buf(jwe.iv), buf(encode(jwe.protectedText)), buf(jwe.ciphertext), buf(jwe.tag));
   if (plain === null) throw new JweError("does not decrypt: the tag does not match (a damaged file, or a server with other keys)");
   return new Uint8Array(plain);
