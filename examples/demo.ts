@@ -66,6 +66,6 @@ export default defineConfig(({ interfaces }) => {
       ntp: ntp.svc.ntp.build({ pools: { "pool.ntp.org": ["iburst"] }, makestep: { threshold: 1.0, limit: 3 }, allow: ["10.8.0.0/16"] }),
       sshd: ssh.svc.ssh.build({ allowPasswordLoginForRoot: false }),
     },
-    defaultProfile: { packages: ["iproute2", "tcpdump"] },
+    defaultProfile: { packages: [{ name: "iproute2", files: ["/bin/ip", "/bin/ss", "/sbin/bridge", "/sbin/tc"] }, "tcpdump"] },
   };
 });

@@ -22,6 +22,6 @@ export default defineConfig(({ interfaces }) => {
       sshd: ssh.svc.ssh.build({ allowPasswordLogin: false }),
       console: console.svc.getty.build({}),
     },
-    defaultProfile: { packages: ["iproute2"] },
+    defaultProfile: { packages: [{ name: "iproute2", files: ["/bin/ip"] }] },
   };
 });

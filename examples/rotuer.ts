@@ -85,6 +85,7 @@ export default defineConfig(({ interfaces }) => {
     },
     logging: { persistent: { enable: true } },
     programs: { busybox: { applets: ["cp", "umount"] } },
-    defaultProfile: { packages: ["iproute2", "tcpdump", "ethtool"] },
+    // of iproute2 what a person at the router's shell uses: arpd alone would bring Berkeley DB
+    defaultProfile: { packages: [{ name: "iproute2", files: ["/bin/ip", "/bin/ss", "/sbin/bridge", "/sbin/tc"] }, "tcpdump", "ethtool"] },
   };
 });

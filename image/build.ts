@@ -60,7 +60,8 @@ export async function buildImage(r: ImageRequest): Promise<{ system: SystemDescr
   r.progress(`building the runtime for ${system.device.cpu}`);
   const [runtime] = await buildRuntime([system.device.cpu as Target["cpu"]]);
 
-  r.progress(`collecting Debian packages for ${system.device.debianArch}: busybox ${system.packages.join(" ")}`);
+  const asked = system.packages.map((p) => (p.files === "executables" ? p.package : `${p.package} (${p.files.length} of its files)`));
+  r.progress(`collecting Debian packages for ${system.device.debianArch}: busybox ${asked.join(" ")}`);
   const lockFile = lockFileOf(r.config);
   const locks = await readLock(lockFile);
   const { entries, lock } = await rootTree(system, runtime!.path, locks[system.device.debianArch] ?? {});

@@ -10,6 +10,8 @@ import type { Evaluated, Options, ServiceNode } from "./evaluate.ts";
 import { secretsDirectory, secretTemplates } from "./secrets.ts";
 import { shellQuote } from "./shell.ts";
 import { secretsVersion, type SecretsSpec } from "../../runtime/src/secrets/template.ts";
+import type { PackageRequest } from "../packages/collect.ts";
+import type { PackageEntry } from "./options.ts";
 
 export const databasePath = "/etc/limen/services.json";
 export const s6Directory = "/etc/limen/s6";
@@ -25,8 +27,8 @@ export interface SystemDescription {
   /** Services brought up at boot. */
   defaultServices: string[];
   files: CompiledFile[];
-  /** Debian packages to install, sorted. */
-  packages: string[];
+  /** What to ship of which Debian packages, one request a package, sorted by name. */
+  packages: PackageRequest[];
   kernel: { config: Record<string, string>; modular: boolean; version: string; makeTargets: string[]; loadModules: string[] };
   busybox: { applets: string[]; options: Record<string, string> };
   boot: Options["boot"];
@@ -167,6 +169,18 @@ function kernelConfig(o: Options, source: string): Record<string, string> {
 
 const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
 
+/** One request a package: asked for by name anywhere, all its executables; otherwise every file asked for. */
+function packageRequests(entries: PackageEntry[]): PackageRequest[] {
+  const wanted = new Map<string, Set<string> | "executables">();
+  for (const e of entries) {
+    const [name, files] = typeof e === "string" ? [e, "executables" as const] : [e.name, e.files];
+    const have = wanted.get(name);
+    if (have === "executables" || files === "executables") wanted.set(name, "executables");
+    else wanted.set(name, new Set([...(have ?? []), ...files]));
+  }
+  return [...wanted].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, files]) => ({ package: name, files: files === "executables" ? files : sorted(files) }));
+}
+
 export function compile(ev: Evaluated): SystemDescription {
   const o = ev.options;
   const source = ev.config.file;
@@ -192,7 +206,7 @@ export function compile(ev: Evaluated): SystemDescription {
     database,
     defaultServices: ev.defaultServices,
     files: tree.files(),
-    packages: sorted([...o.packages, ...o.defaultProfile.packages]),
+    packages: packageRequests([...o.packages, ...o.defaultProfile.packages]),
     kernel: { config: kernelConfig(o, source), modular: o.kernel.modular, version: o.kernel.version, makeTargets: o.kernel.makeTargets, loadModules: sorted(o.kernel.loadModules) },
     busybox: { applets: sorted(o.programs.busybox.applets), options: o.programs.busybox.options },
     boot: o.boot,

@@ -10,6 +10,9 @@ const account = z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user or group
 const id = z.number().int().min(0).max(65535);
 const unsigned = z.number().int().min(0);
 const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "must be a Debian package name");
+/** A package's name ships all its executables; `{ name, files }` only the files named (libraries come by themselves). */
+const packageEntry = z.union([packageName, z.strictObject({ name: packageName, files: z.array(absolutePath).min(1, "must name at least one file") })]);
+export type PackageEntry = z.output<typeof packageEntry>;
 
 const user = z.strictObject({
   uid: id,
@@ -27,8 +30,8 @@ const group = z.strictObject({ gid: id, usernames: z.array(account).default([]) 
 export const baseOptions = {
   hostname: z.string().min(1).regex(/^[A-Za-z0-9.-]+$/, "must be a host name").default("limen"),
   services: z.record(z.string().min(1), z.instanceof(Service, { message: "expected a service (built with longrun, oneshot, bundle or a template)" })).default({}),
-  packages: z.array(packageName).default([]),
-  defaultProfile: { packages: z.array(packageName).default([]) },
+  packages: z.array(packageEntry).default([]),
+  defaultProfile: { packages: z.array(packageEntry).default([]) },
   filesystem: fileTree.default({}),
   rootfsType: z.enum(["btrfs", "ext4", "jffs2", "squashfs", "ubifs"]).default("squashfs"),
   rootOptions: z.string().nullable().default(null),

@@ -81,7 +81,10 @@ export async function mtdimage(system: SystemDescription, root: TreeEntry[], out
 
   progress("mtdimage: making the squashfs root");
   const rootFile = join(out, "rootfs.squashfs");
-  await squashfs(root, rootFile);
+  // 1 MiB blocks, the largest squashfs has: xz finds more to share, about 4% off a router's
+  // root. The price is RAM, not flash: the kernel keeps a few blocks decompressed (its fragment
+  // cache, a data block and the xz dictionary, about 5 MiB instead of 1.25), fine with these boards' 128 MiB.
+  await squashfs(root, rootFile, { compression: "xz", blockSize: 1 << 20 });
   const rootSize = (await stat(rootFile)).size;
   // no kernel can make it fit if the root alone does not: fail before the long kernel build
   if (align(rootSize, d.eraseBlockSize) >= d.size) throw tooBig(d, null, rootSize);

@@ -53,7 +53,7 @@ export async function rootTree(system: SystemDescription, runtime: string, lock:
   const collector = new PackageCollector(system.device.debianArch as DebianArch, lock);
   const packaged = await collector.collect([
     { package: "busybox", files: ["/bin/busybox"] },
-    ...system.packages.map((p) => ({ package: p, files: "executables" as const })),
+    ...system.packages,
   ]);
   const taken = new Set(packaged.map((f) => f.path));
   const applets = [...new Set([...essentialApplets, ...system.busybox.applets])].sort();

@@ -2,23 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { compile } from "../../image/config/compile.ts";
-import { ConfigError } from "../../image/config/errors.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig, defineModule, longrun, outputRef, Service, template } from "../../image/config/index.ts";
 import ssh from "../../services/ssh/index.ts";
-import { testDevice } from "./fixtures.ts";
+import { failure, testDevice } from "./fixtures.ts";
 
 const here = /test\/config\/errors\.test\.ts:\d+/;
-
-function failure(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error("expected a ConfigError, but evaluation succeeded");
-}
 
 const evaluated = (c: ReturnType<typeof defineConfig>) => () => compile(evaluate(c, testDevice));
 

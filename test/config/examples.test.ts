@@ -44,7 +44,8 @@ describe("examples/hello-from-qemu.ts", () => {
     expect(Object.keys(sys.database.services).sort()).toEqual(["console", "dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
     expect(sys.database.services["dnsmasq"]!.dependencies).toEqual(["lan.link.a.10.3.0.1"]);
     expect(sys.defaultServices.sort()).toEqual(["console", "dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
-    expect(sys.packages).toEqual(["dnsmasq-base", "dropbear-bin", "iproute2", "s6"]);
+    expect(sys.packages.map((p) => p.package)).toEqual(["dnsmasq-base", "dropbear-bin", "iproute2", "s6"]);
+    expect(sys.packages.find((p) => p.package === "iproute2")!.files).toEqual(["/bin/ip"]);
     expect(sys.kernel.config["VIRTIO_NET"]).toBe("y");
     expect(sys.busybox.applets).toEqual(expect.arrayContaining(["ip", "sh"]));
     expect(sys.hostname).toBe("hello");
@@ -85,7 +86,7 @@ describe("examples/demo.ts", () => {
     expect(db["firewall"]!.dependencies.sort()).toEqual(["int.bridge", "wan.link.pppoe"]);
     expect(sys.defaultServices).toHaveLength(Object.keys(db).length);
     expect(sys.rootfsType).toBe("jffs2");
-    expect(sys.packages).toEqual(["chrony", "dhcpcd-base", "dnsmasq-base", "dropbear-bin", "hostapd", "iproute2", "nftables", "ppp", "s6", "tcpdump"]);
+    expect(sys.packages.map((p) => p.package)).toEqual(["chrony", "dhcpcd-base", "dnsmasq-base", "dropbear-bin", "hostapd", "iproute2", "nftables", "ppp", "s6", "tcpdump"]);
     expect(sys.kernel.config).toMatchObject({ BRIDGE: "y", PPPOE: "y", NF_TABLES: "y", MAC80211: "y", VIRTIO_NET: "y" });
     expect(content(sys, "/etc/limen/s6/wlan.link.hostapd/run")).toContain("printf '%s=%s\\n' wpa_passphrase 'not a real wifi password'");
     expect(content(sys, "/etc/limen/chrony/ntp.conf")).toBe("pool pool.ntp.org iburst\nmakestep 1 3\nallow 10.8.0.0/16\ndumpdir /run/chrony\n");
@@ -111,6 +112,7 @@ describe("examples/rotuer.ts", () => {
     expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ mode: 0o600, owner: "root", content: expect.stringMatching(/^ssh-ed25519 /) });
     expect(content(sys, "/etc/limen/s6/sshd/run")).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
     expect(sys.logging.persistent.enable).toBe(true);
+    expect(sys.packages.find((p) => p.package === "iproute2")!.files).toEqual(["/bin/ip", "/bin/ss", "/sbin/bridge", "/sbin/tc"]);
   });
 });
 

@@ -39,7 +39,7 @@ describe("merging definitions", () => {
     const ev = evaluate(defineConfig({ imports: [mod], extra: { level: 3, names: ["from-user"] }, packages: ["dropbear-bin"], kernel: { config: { TMPFS: "y" } } }), testDevice);
     const extra = ev.options["extra"] as { level: number; names: string[] };
     expect(extra).toEqual({ level: 3, names: ["from-module", "from-user"] });
-    expect(ev.options.packages).toEqual(["s6", "chrony", "dropbear-bin"]);
+    expect(ev.options.packages).toEqual([{ name: "s6", files: expect.arrayContaining(["/usr/bin/s6-svscan"]) }, "chrony", "dropbear-bin"]);
     expect(ev.options.kernel.config).toEqual({ BRIDGE: "y", TMPFS: "y" });
   });
 

@@ -79,6 +79,7 @@ describe(`mtdimage for ${device}`, { timeout: buildTimeout }, () => {
     writeFileSync(rootFile, root);
     const superblock = execFileSync("unsquashfs", ["-s", rootFile], { encoding: "utf8" });
     expect(superblock).toMatch(/Compression xz/);
+    expect(superblock).toMatch(/Block size 1048576/);
     // the filesystem's own size, within the file mksquashfs pads to 4 KiB
     const used = Number(/Filesystem size (\d+) bytes/.exec(superblock)![1]);
     expect(used).toBeLessThanOrEqual(layout.rootfs.size);

@@ -1,7 +1,14 @@
 // Programs from real Debian packages, shipped with exactly the libraries they load.
 import { describe, expect, it } from "vitest";
+import { compile } from "../../image/config/compile.ts";
+import { evaluate } from "../../image/config/evaluate.ts";
+import { defineConfig } from "../../image/config/module.ts";
+import type { PackageEntry } from "../../image/config/options.ts";
 import { elfNeeds } from "../../image/packages/elf.ts";
 import { PackageCollector, type ShippedFile } from "../../image/packages/collect.ts";
+import { rootTree } from "../../image/rootfs/system.ts";
+import { build as buildRuntime } from "../../runtime/build/main.ts";
+import { testDevice } from "../config/fixtures.ts";
 
 const triples = { arm64: "aarch64-linux-gnu", mipsel: "mipsel-linux-gnu" } as const;
 
@@ -58,5 +65,36 @@ describe("package errors", { timeout: 300_000 }, () => {
     const version = good.lock["busybox:arm64"]!.version;
     const tampered = new PackageCollector("arm64", { "busybox:arm64": { version, sha256: "0".repeat(64) } });
     await expect(tampered.collect([{ package: "busybox", files: ["/bin/busybox"] }])).rejects.toThrow(`busybox:arm64 ${version}: the archive's file has SHA256 ${good.lock["busybox:arm64"]!.sha256}, the lock file says ${"0".repeat(64)}`);
+  });
+});
+
+describe("the files a configuration asks for", { timeout: 300_000 }, () => {
+  const tree = async (packages: PackageEntry[]) => {
+    const [runtime] = await buildRuntime([testDevice.cpu]);
+    return rootTree(compile(evaluate(defineConfig({ packages }), testDevice)), runtime!.path, {});
+  };
+
+  it("ships only the files named, with the libraries they load, and all executables of a package named alone", async () => {
+    const { entries } = await tree([{ name: "iproute2", files: ["/sbin/tc", "/bin/ip"] }, "ethtool"]);
+    // what came from Debian packages, as the collector shipped it
+    const packaged = entries.flatMap((e): ShippedFile[] => {
+      if (e.type === "symlink" && e.package) return [{ path: e.path, source: undefined, link: e.target, package: e.package }];
+      if (e.type === "file" && e.package && e.package !== "limen" && !Buffer.isBuffer(e.content)) return [{ path: e.path, source: e.content.hostPath, package: e.package }];
+      return [];
+    });
+    const from = (pkg: string) => packaged.filter((f) => f.package === pkg).map((f) => f.path).sort();
+    expect(from("iproute2")).toEqual(["/bin/ip", "/sbin/tc"]);
+    expect(from("ethtool")).toEqual(["/sbin/ethtool"]);
+    // the base module's s6: the programs Limen runs and s6-svstat, not the other 60
+    expect(from("s6")).toEqual(["s6-ftrigrd", "s6-log", "s6-supervise", "s6-svc", "s6-svlisten1", "s6-svscan", "s6-svscanctl", "s6-svstat"].map((p) => `/usr/bin/${p}`));
+    const shipped = packaged.map((f) => f.path);
+    // ip and tc load libbpf and libmnl; arpd alone would have brought Berkeley DB
+    expect(shipped).toEqual(expect.arrayContaining(["/usr/lib/aarch64-linux-gnu/libbpf.so.1", "/usr/lib/aarch64-linux-gnu/libmnl.so.0"]));
+    expect(shipped.filter((p) => p.includes("libdb"))).toEqual([]);
+    expect(await unresolved(packaged, "aarch64-linux-gnu")).toEqual([]);
+  });
+
+  it("fails naming the package and the file it does not have", async () => {
+    await expect(tree([{ name: "iproute2", files: ["/bin/ip", "/sbin/arpd"] }])).rejects.toThrow(/^Debian package iproute2 \S+ \(arm64\) has no file \/sbin\/arpd$/);
   });
 });
