@@ -17,3 +17,11 @@ export const roomyKernelConfig: Record<string, string> = {
   ...limenKernelConfig,
   BLK_DEV_INITRD: "y", RD_GZIP: "y", WIRELESS: "y", BLK_DEV: "y", MODULES: "y", MODULE_UNLOAD: "y",
 };
+
+/**
+ * Every MIPS kernel: Debian's mipsel and mips userland is built for a hardware FPU, which the
+ * routers' 24K cores lack, so the kernel emulates its instructions (without it they are SIGILL);
+ * and, being 32-bit, it calls the system calls with 32-bit times (s6's ppoll among them, ENOSYS
+ * without COMPAT_32BIT_TIME).
+ */
+export const mipsKernelConfig: Record<string, string> = { MIPS_FP_SUPPORT: "y", COMPAT_32BIT_TIME: "y" };

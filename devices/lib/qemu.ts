@@ -13,10 +13,20 @@ type Board = Pick<Emulator, "system" | "machine" | "kernelPackage" | "extra">;
 interface Tftp {
   loadAddress: number;
   kernelFormat: "zimage" | "uimage";
+  /** Where bootm copies a uImage's kernel (hardware.loadAddress). */
+  kernelLoadAddress?: number;
 }
 
 /** The device description for the configuration, and the emulator facts for the image builder. */
-export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: DebianArch; console: string; kernelConfig: Record<string, string>; board: Board; tftp?: Tftp }) {
+export function qemuDevice(d: {
+  name: string; cpu: Cpu; debianArch: DebianArch; console: string; kernelConfig: Record<string, string>; board: Board; tftp?: Tftp;
+  /** Make targets beyond the kernel image (a MIPS kernel boots from U-Boot as vmlinux.bin). */
+  makeTargets?: string[];
+  /** The kernel ignores the device tree QEMU or U-Boot gives it (hardware.dts.builtIn). */
+  builtInDeviceTree?: boolean;
+  /** The RAM size is given on the command line (mem=): the board's U-Boot reports it in a unit the kernel misreads. */
+  memoryOnCommandLine?: boolean;
+}) {
   const emulator: Emulator = { ...d.board, memoryMiB: 256, console: d.console, debianArch: d.debianArch, kernelModules: virtioModules };
   const device = defineDevice({
     name: d.name,
@@ -29,7 +39,8 @@ export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: DebianArch; 
         rootDevice: "/dev/vda",
         radios: ["mac80211_hwsim"],
         // QEMU generates the device tree itself.
-        dts: { src: null },
+        dts: { src: null, builtIn: d.builtInDeviceTree ?? false },
+        ...(d.tftp?.kernelLoadAddress !== undefined ? { loadAddress: d.tftp.kernelLoadAddress } : {}),
         networkInterfaces: {
           // run.sh's first NIC is the "access" network (the manual's eth0), the second the LAN
           wan: network.svc.link.build({ name: "wan.link", ifname: "eth0" }),
@@ -39,8 +50,9 @@ export function qemuDevice(d: { name: string; cpu: Cpu; debianArch: DebianArch; 
           wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1" }),
         },
       },
-      boot: { commandLine: [`console=${d.console}`, "panic=10", "oops=panic"], ...(d.tftp ? { tftp: d.tftp } : {}) },
+      boot: { commandLine: [`console=${d.console}`, "panic=10", "oops=panic", ...(d.memoryOnCommandLine ? [`mem=${emulator.memoryMiB}M`] : [])], ...(d.tftp ? { tftp: { loadAddress: d.tftp.loadAddress, kernelFormat: d.tftp.kernelFormat } } : {}) },
       kernel: {
+        makeTargets: d.makeTargets ?? [],
         config: {
           VIRTIO: "y", VIRTIO_PCI: "y", VIRTIO_MMIO: "y", VIRTIO_NET: "y", VIRTIO_BLK: "y",
           VIRTIO_CONSOLE: "y", HW_RANDOM_VIRTIO: "y", PCI: "y", SQUASHFS: "y", TMPFS: "y",

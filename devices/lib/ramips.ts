@@ -5,7 +5,7 @@
 import { defineDevice } from "../../image/config/index.ts";
 import type { Service } from "../../image/config/service.ts";
 import network from "../../services/network/index.ts";
-import { limenKernelConfig } from "./kernel.ts";
+import { limenKernelConfig, mipsKernelConfig } from "./kernel.ts";
 
 /**
  * Where the root is: the mtdimage output adds "kernel" and "rootfs" partitions after the board's
@@ -31,7 +31,10 @@ export const ramipsKernelConfig: Record<string, string> = {
   SQUASHFS: "y", SQUASHFS_XZ: "y", TMPFS: "y",
   // GPIO LEDs (the MT7628's GPIO block; mainline has none for the MT7620's)
   GPIOLIB: "y", GPIO_MT7621: "y", NEW_LEDS: "y", LEDS_CLASS: "y", LEDS_GPIO: "y",
+  // RAM boot (the tftpboot output): the root image U-Boot left in RAM, as an MTD device
+  MTD_PHRAM: "y",
   ...limenKernelConfig,
+  ...mipsKernelConfig,
 };
 
 /** Flash facts of both boards (GL.iNet's U-Boot): the firmware partition starts 0x50000 into the flash. */

@@ -82,6 +82,8 @@ export const baseOptions = {
       src: z.string().nullable().default(null),
       includes: z.array(z.string()).default([]),
       includePaths: z.array(z.string()).default([]),
+      /** The kernel carries the board's tree itself and ignores the boot loader's (QEMU's Malta): RAM boot passes what it needs on the command line. */
+      builtIn: z.boolean().default(false),
     },
     entryPoint: unsigned.optional(),
     loadAddress: unsigned.optional(),

@@ -16,6 +16,7 @@ import type { SystemDescription } from "../config/compile.ts";
 import { cpus, type Cpu } from "../config/module.ts";
 import { compileDtb } from "../kernel/dtb.ts";
 import { kernelForSystem } from "../kernel/index.ts";
+import { entryPoints, readSystemMap } from "../kernel/symbols.ts";
 import { uimage } from "../kernel/uimage.ts";
 import { run } from "../lib/run.ts";
 import { squashfs } from "../rootfs/squashfs.ts";
@@ -168,17 +169,16 @@ function tooBig(d: Facts, kernel: { size: number; padded: number } | null, rootS
  * (__appended_dtb), and U-Boot must enter it at its entry code: both read from System.map.
  */
 async function checkRawKernel(d: Facts, raw: string, systemMap: string): Promise<void> {
-  // 64-bit MIPS builds print sign-extended addresses, beyond a double's precision: the low 32 bits are the address
-  const symbols = new Map((await readFile(systemMap, "utf8")).split("\n").map((l) => l.split(" ")).filter((f) => f.length === 3).map(([a, , n]) => [n!, parseInt(a!.slice(-8), 16)]));
+  const symbols = await readSystemMap(systemMap);
   const appended = symbols.get("__appended_dtb");
   const size = (await stat(raw)).size;
   if (appended === undefined) throw new MtdImageError(`mtdimage for ${d.name}: the kernel has no __appended_dtb (kernel option MIPS_RAW_APPENDED_DTB is needed)`);
   if (appended - d.loadAddress !== size) {
     throw new MtdImageError(`mtdimage for ${d.name}: vmlinux.bin is ${size} bytes but the kernel looks for its device tree ${appended - d.loadAddress} bytes after the load address ${hex(d.loadAddress)}`);
   }
-  const entries = ["__kernel_entry", "kernel_entry"].map((n) => symbols.get(n));
+  const entries = entryPoints(symbols);
   if (!entries.includes(d.entryPoint)) {
-    throw new MtdImageError(`mtdimage for ${d.name}: hardware.entryPoint ${hex(d.entryPoint)} is not the kernel's entry (${entries.filter((e) => e !== undefined).map((e) => hex(e!)).join(" or ")})`);
+    throw new MtdImageError(`mtdimage for ${d.name}: hardware.entryPoint ${hex(d.entryPoint)} is not the kernel's entry (${entries.map(hex).join(" or ")})`);
   }
 }
 

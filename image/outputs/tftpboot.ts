@@ -4,7 +4,8 @@
 // an MTD device of a reserved-memory node compatible with "phram"), mtdblock makes it a block
 // device, and the kernel mounts it as root. A device tree the builder compiles is patched here,
 // at build time; a board's own one (QEMU's, in U-Boot's memory) by boot.scr's `fdt` commands.
-// Both come from one list of edits.
+// Both come from one list of edits. A kernel that reads only the tree built into it (QEMU's Malta)
+// is told instead on its command line: memmap= reserves the region, phram.phram= names it.
 import { copyFile, open, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureCommands } from "../../runtime/build/host-tools.ts";
@@ -12,6 +13,7 @@ import type { SystemDescription } from "../config/compile.ts";
 import { cpus, type Cpu } from "../config/module.ts";
 import { compileDtb, kernelForSystem, type Kernel } from "../kernel/index.ts";
 import { parseConfig } from "../kernel/kconfig.ts";
+import { entryPoints, readSystemMap } from "../kernel/symbols.ts";
 import { lzmaAlone, uimage, uimageHeaderSize } from "../kernel/uimage.ts";
 import { run } from "../lib/run.ts";
 import { squashfs } from "../rootfs/squashfs.ts";
@@ -47,14 +49,35 @@ export function ramLayout(loadAddress: number, kernelFootprint: number, rootImag
   return { kernel: loadAddress, root, rootSize, dtb, compressedRoot, end };
 }
 
+/** The root image's RAM as the kernel addresses it. */
+export interface PhramRegion {
+  start: number;
+  size: number;
+}
+
+/**
+ * The phram region at a physical address: MIPS U-Boot works in kseg0/kseg1, the unmapped windows
+ * at 0x80000000 and 0xa0000000 onto the first 512 MiB; the kernel's memory map is physical.
+ */
+export function phramRegion(cpu: Cpu, layout: RamLayout): PhramRegion {
+  const mips = cpu === "mipsel" || cpu === "mips";
+  const start = mips && layout.root >= 0x80000000 && layout.root < 0xc0000000 ? layout.root & 0x1fffffff : layout.root;
+  return { start, size: layout.rootSize };
+}
+
+/** Kernel arguments that reserve the region and make it the MTD device "rootfs", for a kernel that ignores the boot loader's tree. */
+export function phramArguments(region: PhramRegion): string[] {
+  return [`memmap=${hex(region.size)}$${hex(region.start)}`, `phram.phram=rootfs,${hex(region.start)},${hex(region.size)}`];
+}
+
 export type DtValue = { cells: number[] } | { string: string } | { empty: true };
 /** A node to create, or a property to set. */
 export type DtEdit = { node: string } | { node: string; property: string; value: DtValue };
 
 /** The edits that reserve the root image's RAM for phram and set the kernel's command line. */
-export function ramBootEdits(layout: RamLayout, addressCells: 1 | 2, commandLineNode: string, commandLine: string, createReservedMemory: boolean): DtEdit[] {
+export function ramBootEdits(region: PhramRegion, addressCells: 1 | 2, commandLineNode: string, commandLine: string, createReservedMemory: boolean): DtEdit[] {
   const cells = (n: number) => (addressCells === 2 ? [Math.floor(n / 2 ** 32), n % 2 ** 32] : [n]);
-  const node = `/reserved-memory/phram-rootfs@${layout.root.toString(16)}`;
+  const node = `/reserved-memory/phram-rootfs@${region.start.toString(16)}`;
   return [
     ...(createReservedMemory
       ? [
@@ -68,7 +91,7 @@ export function ramBootEdits(layout: RamLayout, addressCells: 1 | 2, commandLine
     { node, property: "compatible", value: { string: "phram" } },
     // the MTD device's name
     { node, property: "label", value: { string: "rootfs" } },
-    { node, property: "reg", value: { cells: [...cells(layout.root), ...cells(layout.rootSize)] } },
+    { node, property: "reg", value: { cells: [...cells(region.start), ...cells(region.size)] } },
     { node: "/chosen", property: commandLineNode, value: { string: commandLine } },
   ];
 }
@@ -117,7 +140,7 @@ export function ramBootCommandLine(system: SystemDescription): string {
   // drivers/mtd/devices (phram) is linked before drivers/mtd/nand and drivers/spi, so phram takes
   // mtd0 ahead of the board's flash
   const line = [...system.boot.commandLine, "root=/dev/mtdblock0", `rootfstype=${system.rootfsType}`, "ro", "rootwait"].join(" ");
-  const bad = /["\\$]/.exec(line);
+  const bad = /["'\\$]/.exec(line);
   if (bad) throw new Error(`tftpboot: boot.commandLine holds ${bad[0]}, which boot.scr cannot pass inside a U-Boot string: ${line}`);
   return line;
 }
@@ -129,8 +152,26 @@ interface KernelPlan {
   boot: "booti" | "bootz" | "bootm";
   /** RAM the kernel file takes where boot.scr loads it (arm64: the Image header's image_size, bss included). */
   footprint: number;
-  /** Where bootm copies a uImage's kernel before it starts it. */
+  /** Where bootm copies a uImage's kernel before it starts it, and enters it. */
   copiedTo?: number;
+  entryPoint?: number;
+}
+
+/**
+ * Where U-Boot enters a MIPS kernel: hardware.entryPoint when the device fixes it (a raw-boot jump),
+ * checked against the built kernel; else the kernel's own entry, which moves from build to build.
+ */
+async function mipsEntry(system: SystemDescription, kernel: Kernel): Promise<number> {
+  const symbols = await readSystemMap(kernel.systemMap);
+  const entries = entryPoints(symbols);
+  const declared = system.hardware.entryPoint;
+  if (declared === undefined) {
+    const entry = symbols.get("kernel_entry");
+    if (entry === undefined) throw new Error(`tftpboot: the kernel of ${system.device.name} has no kernel_entry in its System.map`);
+    return entry;
+  }
+  if (!entries.includes(declared)) throw new Error(`tftpboot: hardware.entryPoint ${hex(declared)} of ${system.device.name} is not the kernel's entry (${entries.map(hex).join(" or ")})`);
+  return declared;
 }
 
 /** How boot.scr loads and starts the kernel, as boot.tftp.kernelFormat asks; nothing is written yet. */
@@ -148,8 +189,9 @@ async function kernelPlan(system: SystemDescription, cpu: Cpu, kernel: Kernel, h
   const size = (await stat(payload)).size;
   if (tftp.kernelFormat === "uimage") {
     const { loadAddress } = system.hardware;
-    if (loadAddress === undefined || system.hardware.entryPoint === undefined) throw new Error(`tftpboot: a uImage kernel needs hardware.loadAddress and hardware.entryPoint, which ${system.device.name} does not set`);
-    return { payload, format: "uimage", boot: "bootm", footprint: uimageHeaderSize + size, copiedTo: loadAddress };
+    const entryPoint = mips ? await mipsEntry(system, kernel) : system.hardware.entryPoint;
+    if (loadAddress === undefined || entryPoint === undefined) throw new Error(`tftpboot: a uImage kernel needs hardware.loadAddress and hardware.entryPoint, which ${system.device.name} does not set`);
+    return { payload, format: "uimage", boot: "bootm", footprint: uimageHeaderSize + size, copiedTo: loadAddress, entryPoint };
   }
   if (mips) throw new Error(`tftpboot: MIPS kernels boot from U-Boot as a uImage: set boot.tftp.kernelFormat to "uimage" for ${system.device.name}`);
   if (cpu === "armv7") return { payload, format: "raw", boot: "bootz", footprint: size };
@@ -162,8 +204,7 @@ async function kernelPlan(system: SystemDescription, cpu: Cpu, kernel: Kernel, h
 /** Writes the kernel file of `plan` with the files in `parts` (the payload, and an appended tree). */
 async function writeKernel(system: SystemDescription, cpu: Cpu, plan: KernelPlan, parts: string[], file: string): Promise<void> {
   if (plan.format === "raw") return writeFile(file, Buffer.concat(await Promise.all(parts.map((p) => readFile(p)))));
-  const { loadAddress, entryPoint } = system.hardware;
-  await uimage({ arch: ubootArch[cpu], compression: "none", loadAddress: loadAddress!, entryPoint: entryPoint!, name: `limen ${system.device.name}`.slice(0, 31), payload: parts, out: file });
+  await uimage({ arch: ubootArch[cpu], compression: "none", loadAddress: plan.copiedTo!, entryPoint: plan.entryPoint!, name: `limen ${system.device.name}`.slice(0, 31), payload: parts, out: file });
 }
 
 /** Writes the tftpboot output of `system` with root tree `root` into `out`. */
@@ -193,6 +234,8 @@ export async function tftpboot(system: SystemDescription, root: TreeEntry[], out
   const rootImage = join(out, "rootfs");
   // compressed as this kernel can read it: the kernel, not the host, mounts it
   const kconfig = parseConfig(await readFile(kernel.config, "utf8"));
+  const missingOptions = ["MTD", "MTD_PHRAM", "MTD_BLOCK"].filter((o) => kconfig.get(o) !== "y");
+  if (missingOptions.length > 0) throw new Error(`tftpboot: the kernel of ${system.device.name} mounts its root from RAM through phram and mtdblock: set ${missingOptions.map((o) => `${o}: "y"`).join(", ")} in kernel.config`);
   const compression = kconfig.get("SQUASHFS_XZ") === "y" ? "xz" : kconfig.get("SQUASHFS_ZLIB") === "y" ? "gzip" : null;
   if (!compression) throw new Error(`tftpboot: the kernel of ${system.device.name} reads neither xz nor gzip squashfs: set SQUASHFS_XZ or SQUASHFS_ZLIB in kernel.config`);
   await squashfs(root, rootImage, { compression, blockSize: 262144 });
@@ -205,6 +248,7 @@ export async function tftpboot(system: SystemDescription, root: TreeEntry[], out
   if (plan.copiedTo !== undefined && plan.copiedTo < layout.end && plan.copiedTo + plan.footprint > layout.kernel) {
     throw new Error(`tftpboot: bootm copies the kernel to hardware.loadAddress ${hex(plan.copiedTo)}, onto what boot.scr loads at ${hex(layout.kernel)}-${hex(layout.end)}: move boot.tftp.loadAddress`);
   }
+  const region = phramRegion(cpu, layout);
   if (cpu !== "aarch64" && layout.end > 2 ** 32) throw new Error(`tftpboot: the images end at ${hex(layout.end)}, beyond the 32-bit address space: lower boot.tftp.loadAddress`);
 
   const lines = [`setenv serverip ${tftp.serverip}`, `setenv ipaddr ${tftp.ipaddr}`, `tftpboot ${hex(layout.kernel)} kernel`];
@@ -218,13 +262,16 @@ export async function tftpboot(system: SystemDescription, root: TreeEntry[], out
     const cells = Number((await fdtget(dtb, "/", "#address-cells")) ?? "1");
     if (cells !== 1 && cells !== 2) throw new Error(`tftpboot: the device tree's root #address-cells is ${cells}; 1 or 2 are handled`);
     if (existing !== null && Number(existing) !== cells) throw new Error(`tftpboot: the device tree's /reserved-memory has #address-cells ${existing}, its root ${cells}: make them agree`);
-    await applyEdits(dtb, ramBootEdits(layout, cells, system.boot.commandLineDtbNode, commandLine, existing === null));
+    await applyEdits(dtb, ramBootEdits(region, cells, system.boot.commandLineDtbNode, commandLine, existing === null));
     if (tftp.appendDTB) lines.push(`${plan.boot} ${hex(layout.kernel)}`);
     else lines.push(`tftpboot ${hex(layout.dtb)} dtb`, `${plan.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
+  } else if (dts.builtIn) {
+    // single quotes: U-Boot expands no $ inside them
+    lines.push(`setenv bootargs '${[commandLine, ...phramArguments(region)].join(" ")}'`, `${plan.boot} ${hex(layout.kernel)}`);
   } else {
     // the board's own tree (QEMU's), copied out of U-Boot's memory with room for the edits
     lines.push("fdt addr ${fdtcontroladdr}", `fdt move \${fdtcontroladdr} ${hex(layout.dtb)} ${hex(dtbSpace)}`);
-    lines.push(...fdtCommands(ramBootEdits(layout, wordCells(cpu), system.boot.commandLineDtbNode, commandLine, true)));
+    lines.push(...fdtCommands(ramBootEdits(region, wordCells(cpu), system.boot.commandLineDtbNode, commandLine, true)));
     // U-Boot would otherwise write its own bootargs variable over the tree's
     lines.push("setenv bootargs", `${plan.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
   }

@@ -10,7 +10,7 @@ import { compile } from "../../image/config/compile.ts";
 import { defineConfig } from "../../image/config/index.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { loadDevice } from "../../image/config/load.ts";
-import { applyEdits, fdtCommands, ramBootEdits, ramLayout, tftpboot } from "../../image/outputs/tftpboot.ts";
+import { applyEdits, fdtCommands, phramArguments, phramRegion, ramBootEdits, ramLayout, tftpboot } from "../../image/outputs/tftpboot.ts";
 import { lineProblem } from "../../image/outputs/uboot-script.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-tftpboot-unit-"));
@@ -37,7 +37,7 @@ describe("device tree edits", () => {
   const line = "console=ttyAMA0 root=/dev/mtdblock0 rootfstype=squashfs ro rootwait";
 
   it("as U-Boot fdt commands, each one a line U-Boot's parser takes", () => {
-    const commands = fdtCommands(ramBootEdits(layout, 2, "bootargs", line, true));
+    const commands = fdtCommands(ramBootEdits(phramRegion("aarch64", layout), 2, "bootargs", line, true));
     expect(commands).toEqual([
       "fdt mknode / reserved-memory",
       'fdt set /reserved-memory "#address-cells" <0x2>',
@@ -54,19 +54,30 @@ describe("device tree edits", () => {
 
   it("applied to a compiled device tree: dtc reads back the phram region and the command line", async () => {
     const dts = join(dir, "board.dts");
-    writeFileSync(dts, '/dts-v1/;\n/ {\n #address-cells = <1>;\n #size-cells = <1>;\n chosen { };\n memory@80000000 { device_type = "memory"; reg = <0x80000000 0x4000000>; };\n};\n');
+    writeFileSync(dts, '/dts-v1/;\n/ {\n #address-cells = <1>;\n #size-cells = <1>;\n chosen { };\n memory@0 { device_type = "memory"; reg = <0x0 0x4000000>; };\n};\n');
     const dtb = join(dir, "board.dtb");
     execFileSync("dtc", ["-I", "dts", "-O", "dtb", "-o", dtb, dts]);
     const mips = ramLayout(0x80800000, 3 * MiB, 6 * MiB, 0, null);
-    await applyEdits(dtb, ramBootEdits(mips, 1, "bootargs-override", line, true));
+    await applyEdits(dtb, ramBootEdits(phramRegion("mipsel", mips), 1, "bootargs-override", line, true));
     const get = (node: string, prop: string, type = "s") => execFileSync("fdtget", ["-t", type, dtb, node, prop], { encoding: "utf8" }).trim();
     expect([get("/reserved-memory", "#address-cells", "u"), get("/reserved-memory", "#size-cells", "u"), get("/reserved-memory", "ranges", "bx")]).toEqual(["1", "1", ""]);
-    const node = "/reserved-memory/phram-rootfs@80b00000";
-    expect([get(node, "compatible"), get(node, "label"), get(node, "reg", "x")]).toEqual(["phram", "rootfs", "80b00000 600000"]);
+    // at its physical address: U-Boot's 0x80b00000 is kseg0's window onto RAM at 0xb00000
+    const node = "/reserved-memory/phram-rootfs@b00000";
+    expect([get(node, "compatible"), get(node, "label"), get(node, "reg", "x")]).toEqual(["phram", "rootfs", "b00000 600000"]);
     expect(get("/chosen", "bootargs-override")).toBe(line);
     // and dtc, the reference reader, takes the result without a warning
     const check = spawnSync("dtc", ["-I", "dtb", "-O", "dts", "-o", "/dev/null", dtb], { encoding: "utf8" });
     expect([check.status, check.stderr]).toEqual([0, ""]);
+  });
+});
+
+describe("kernel command line, for a kernel that reads only its own device tree", () => {
+  it("reserves the region at its physical address and names it rootfs", () => {
+    const region = phramRegion("mipsel", ramLayout(0x84000000, 6 * MiB, 5 * MiB, 0, null));
+    expect(region).toEqual({ start: 0x4600000, size: 5 * MiB });
+    expect(phramArguments(region)).toEqual(["memmap=0x500000$0x4600000", "phram.phram=rootfs,0x4600000,0x500000"]);
+    // ARM U-Boot addresses RAM physically: nothing to translate
+    expect(phramRegion("armv7", ramLayout(0x84000000, 6 * MiB, 5 * MiB, 0, null)).start).toBe(0x84600000);
   });
 });
 

@@ -18,9 +18,10 @@ afterEach(async () => {
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const devices = Object.keys(ubootBoards) as (keyof typeof ubootBoards)[];
+// a compressed root only where the board's U-Boot has lzmadec to unpack it
 const cases = devices.flatMap((device) => [
   { device, root: "rootfs", compressRoot: false },
-  { device, root: "rootfs.lzma", compressRoot: true },
+  ...(ubootBoards[device].lzmadec ? [{ device, root: "rootfs.lzma", compressRoot: true }] : []),
 ]);
 
 // the first run builds the device's kernel from source
@@ -36,13 +37,15 @@ describe.each(cases)("$device booted by U-Boot over TFTP, root image $root", { t
     expect(script).toMatch(new RegExp(`^tftpboot 0x[0-9a-f]+ ${root.replace(".", "\\.")}$`, "m"));
     expect(/^lzmadec /m.test(script)).toBe(compressRoot);
 
-    vm = new UbootVm(ubootBoards[device], result);
+    const board = ubootBoards[device];
+    vm = new UbootVm(board, result);
     await vm.start();
     await vm.prompt();
     const from = vm.console.length;
-    vm.send(`setenv serverip ${userNet.serverip}; setenv ipaddr ${userNet.ipaddr}; tftpboot \${scriptaddr} boot.scr; source \${scriptaddr}\n`);
-    await vm.waitFor(/Starting kernel/, 300_000, from);
-    const ran = vm.console.slice(from, vm.console.indexOf("Starting kernel", from));
+    vm.send(`setenv serverip ${userNet.serverip}; setenv ipaddr ${userNet.ipaddr}; tftpboot ${board.scriptAddress} boot.scr; source ${board.scriptAddress}\n`);
+    // U-Boot's last words before the kernel's: ARM's "Starting kernel", MIPS's "Loading Kernel Image"
+    const started = await vm.waitFor(/Starting kernel|Loading Kernel Image/, 300_000, from);
+    const ran = vm.console.slice(from, from + started.index!);
     expect(ran).toMatch(/## Executing script at/);
     expect(ran).toMatch(/Bytes transferred = \d+/);
     // no command of the script was refused
