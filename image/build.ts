@@ -11,6 +11,7 @@ import type { Lock } from "./packages/collect.ts";
 import { emulatorOf } from "./qemu/emulator.ts";
 import { manifest, manifestText } from "./outputs/manifest.ts";
 import { mtdimage } from "./outputs/mtdimage.ts";
+import { systemConfiguration } from "./outputs/system-configuration.ts";
 import { tftpboot } from "./outputs/tftpboot.ts";
 import { ubimage } from "./outputs/ubimage.ts";
 import { vmroot } from "./outputs/vmroot.ts";
@@ -18,11 +19,11 @@ import { rootTree } from "./rootfs/system.ts";
 import { build as buildRuntime } from "../runtime/build/main.ts";
 import type { Target } from "../runtime/build/targets.ts";
 
-export const outputs = ["vmroot", "mtdimage", "tftpboot", "ubimage", "manifest"] as const;
+export const outputs = ["vmroot", "mtdimage", "tftpboot", "ubimage", "systemConfiguration", "manifest"] as const;
 export type OutputName = (typeof outputs)[number];
 
 /** Outputs for a bootloader: made from the root tree alone (the runtime is already in it). */
-const flashOutputs = { mtdimage, tftpboot, ubimage };
+const flashOutputs = { mtdimage, tftpboot, ubimage, systemConfiguration };
 
 export interface ImageRequest {
   device: string;

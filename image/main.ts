@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     tftpboot: `tftpboot is in ${out}: serve it over TFTP and run boot.scr (or the commands of boot.txt) at the U-Boot prompt`,
     ubimage: `ubimage is in ${out}: serve it over TFTP and run flash.scr (or the commands of flash.txt) at the U-Boot prompt`,
     mtdimage: `${out}/firmware.bin is the flash image; ${out}/flash.txt the U-Boot commands that write it (flash.scr for source)`,
+    systemConfiguration: `the root tree is ${out}/root, its owners and modes listed in ${out}/owners`,
     manifest: `the compiled system description is ${out}/system.json`,
   };
   progress(done[output]);
