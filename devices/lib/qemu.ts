@@ -13,13 +13,13 @@ type Board = Pick<Emulator, "system" | "machine" | "kernelPackage" | "extra">;
 interface Tftp {
   loadAddress: number;
   kernelFormat: "zimage" | "uimage";
-  /** Where bootm copies a uImage's kernel (hardware.loadAddress). */
-  kernelLoadAddress?: number;
 }
 
 /** The device description for the configuration, and the emulator facts for the image builder. */
 export function qemuDevice(d: {
   name: string; cpu: Cpu; debianArch: DebianArch; console: string; kernelConfig: Record<string, string>; board: Board; tftp?: Tftp;
+  /** Where bootm copies a uImage's kernel (hardware.loadAddress). */
+  loadAddress?: number;
   /** Make targets beyond the kernel image (a MIPS kernel boots from U-Boot as vmlinux.bin). */
   makeTargets?: string[];
   /** The kernel ignores the device tree QEMU or U-Boot gives it (hardware.dts.builtIn). */
@@ -40,7 +40,7 @@ export function qemuDevice(d: {
         radios: ["mac80211_hwsim"],
         // QEMU generates the device tree itself.
         dts: { src: null, builtIn: d.builtInDeviceTree ?? false },
-        ...(d.tftp?.kernelLoadAddress !== undefined ? { loadAddress: d.tftp.kernelLoadAddress } : {}),
+        ...(d.loadAddress !== undefined ? { loadAddress: d.loadAddress } : {}),
         networkInterfaces: {
           // run.sh's first NIC is the "access" network (the manual's eth0), the second the LAN
           wan: network.svc.link.build({ name: "wan.link", ifname: "eth0" }),
@@ -50,7 +50,7 @@ export function qemuDevice(d: {
           wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1" }),
         },
       },
-      boot: { commandLine: [`console=${d.console}`, "panic=10", "oops=panic", ...(d.memoryOnCommandLine ? [`mem=${emulator.memoryMiB}M`] : [])], ...(d.tftp ? { tftp: { loadAddress: d.tftp.loadAddress, kernelFormat: d.tftp.kernelFormat } } : {}) },
+      boot: { commandLine: [`console=${d.console}`, "panic=10", "oops=panic", ...(d.memoryOnCommandLine ? [`mem=${emulator.memoryMiB}M`] : [])], ...(d.tftp ? { tftp: d.tftp } : {}) },
       kernel: {
         makeTargets: d.makeTargets ?? [],
         config: {

@@ -27,7 +27,8 @@ const qemu = qemuDevice({
   memoryOnCommandLine: true,
   // the kernel is linked to run at 0x80100000 (arch/mips/Makefile's Malta load address); boot.scr
   // fetches its uImage 64 MiB into RAM, well clear of where bootm unpacks it
-  tftp: { loadAddress: 0x84000000, kernelFormat: "uimage", kernelLoadAddress: 0x80100000 },
+  loadAddress: 0x80100000,
+  tftp: { loadAddress: 0x84000000, kernelFormat: "uimage" },
   board: { system: "qemu-system-mipsel", machine: ["-M", "malta", "-cpu", "24Kf"], kernelPackage: "linux-image-4kc-malta", extra: ["-vga", "none"] },
 });
 

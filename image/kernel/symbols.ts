@@ -8,7 +8,17 @@ export async function readSystemMap(path: string): Promise<Map<string, number>> 
   return new Map((await readFile(path, "utf8")).split("\n").map((l) => l.split(" ")).filter((f) => f.length === 3).map(([a, , n]) => [n!, parseInt(a!.slice(-8), 16)]));
 }
 
-/** The addresses a MIPS kernel can be entered at: the raw-boot jump (BOOT_RAW), then kernel_entry. */
-export function entryPoints(symbols: Map<string, number>): number[] {
-  return ["__kernel_entry", "kernel_entry"].map((n) => symbols.get(n)).filter((e): e is number => e !== undefined);
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/**
+ * Where U-Boot enters a MIPS kernel: `declared` (hardware.entryPoint) when the device fixes it,
+ * which must be the raw-boot jump (BOOT_RAW's __kernel_entry) or kernel_entry of this build;
+ * else kernel_entry, which moves from build to build. Throws saying which is wrong.
+ */
+export function kernelEntry(symbols: Map<string, number>, declared: number | undefined): number {
+  const entries = ["__kernel_entry", "kernel_entry"].map((n) => symbols.get(n)).filter((e): e is number => e !== undefined);
+  const entry = declared ?? symbols.get("kernel_entry");
+  if (entry === undefined) throw new Error("the kernel has no kernel_entry in its System.map");
+  if (!entries.includes(entry)) throw new Error(`hardware.entryPoint ${hex(entry)} is not the kernel's entry (${entries.map(hex).join(" or ")})`);
+  return entry;
 }

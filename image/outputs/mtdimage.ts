@@ -16,7 +16,7 @@ import type { SystemDescription } from "../config/compile.ts";
 import { cpus, type Cpu } from "../config/module.ts";
 import { compileDtb } from "../kernel/dtb.ts";
 import { kernelForSystem } from "../kernel/index.ts";
-import { entryPoints, readSystemMap } from "../kernel/symbols.ts";
+import { kernelEntry, readSystemMap } from "../kernel/symbols.ts";
 import { uimage } from "../kernel/uimage.ts";
 import { run } from "../lib/run.ts";
 import { squashfs } from "../rootfs/squashfs.ts";
@@ -176,9 +176,10 @@ async function checkRawKernel(d: Facts, raw: string, systemMap: string): Promise
   if (appended - d.loadAddress !== size) {
     throw new MtdImageError(`mtdimage for ${d.name}: vmlinux.bin is ${size} bytes but the kernel looks for its device tree ${appended - d.loadAddress} bytes after the load address ${hex(d.loadAddress)}`);
   }
-  const entries = entryPoints(symbols);
-  if (!entries.includes(d.entryPoint)) {
-    throw new MtdImageError(`mtdimage for ${d.name}: hardware.entryPoint ${hex(d.entryPoint)} is not the kernel's entry (${entries.map(hex).join(" or ")})`);
+  try {
+    kernelEntry(symbols, d.entryPoint);
+  } catch (e) {
+    throw new MtdImageError(`mtdimage for ${d.name}: ${(e as Error).message}`);
   }
 }
 

@@ -13,7 +13,7 @@ import type { SystemDescription } from "../config/compile.ts";
 import { cpus, type Cpu } from "../config/module.ts";
 import { compileDtb, kernelForSystem, type Kernel } from "../kernel/index.ts";
 import { parseConfig } from "../kernel/kconfig.ts";
-import { entryPoints, readSystemMap } from "../kernel/symbols.ts";
+import { kernelEntry, readSystemMap } from "../kernel/symbols.ts";
 import { lzmaAlone, uimage, uimageHeaderSize } from "../kernel/uimage.ts";
 import { run } from "../lib/run.ts";
 import { squashfs } from "../rootfs/squashfs.ts";
@@ -157,21 +157,13 @@ interface KernelPlan {
   entryPoint?: number;
 }
 
-/**
- * Where U-Boot enters a MIPS kernel: hardware.entryPoint when the device fixes it (a raw-boot jump),
- * checked against the built kernel; else the kernel's own entry, which moves from build to build.
- */
+/** Where U-Boot enters the MIPS kernel of `system` (see kernelEntry). */
 async function mipsEntry(system: SystemDescription, kernel: Kernel): Promise<number> {
-  const symbols = await readSystemMap(kernel.systemMap);
-  const entries = entryPoints(symbols);
-  const declared = system.hardware.entryPoint;
-  if (declared === undefined) {
-    const entry = symbols.get("kernel_entry");
-    if (entry === undefined) throw new Error(`tftpboot: the kernel of ${system.device.name} has no kernel_entry in its System.map`);
-    return entry;
+  try {
+    return kernelEntry(await readSystemMap(kernel.systemMap), system.hardware.entryPoint);
+  } catch (e) {
+    throw new Error(`tftpboot for ${system.device.name}: ${(e as Error).message}`);
   }
-  if (!entries.includes(declared)) throw new Error(`tftpboot: hardware.entryPoint ${hex(declared)} of ${system.device.name} is not the kernel's entry (${entries.map(hex).join(" or ")})`);
-  return declared;
 }
 
 /** How boot.scr loads and starts the kernel, as boot.tftp.kernelFormat asks; nothing is written yet. */
@@ -248,8 +240,8 @@ export async function tftpboot(system: SystemDescription, root: TreeEntry[], out
   if (plan.copiedTo !== undefined && plan.copiedTo < layout.end && plan.copiedTo + plan.footprint > layout.kernel) {
     throw new Error(`tftpboot: bootm copies the kernel to hardware.loadAddress ${hex(plan.copiedTo)}, onto what boot.scr loads at ${hex(layout.kernel)}-${hex(layout.end)}: move boot.tftp.loadAddress`);
   }
-  const region = phramRegion(cpu, layout);
   if (cpu !== "aarch64" && layout.end > 2 ** 32) throw new Error(`tftpboot: the images end at ${hex(layout.end)}, beyond the 32-bit address space: lower boot.tftp.loadAddress`);
+  const region = phramRegion(cpu, layout);
 
   const lines = [`setenv serverip ${tftp.serverip}`, `setenv ipaddr ${tftp.ipaddr}`, `tftpboot ${hex(layout.kernel)} kernel`];
   // lzmadec is given the region's size: without it, U-Boot 2023.01 does not finish on an image

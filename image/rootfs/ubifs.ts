@@ -8,7 +8,7 @@ import { ensureCommands } from "../../runtime/build/host-tools.ts";
 import { cachedDir, hashOf } from "../lib/cache.ts";
 import { CommandError, run } from "../lib/run.ts";
 import { stageTree } from "./stage.ts";
-import { normalizeTree, treeKey, type TreeEntry } from "./tree.ts";
+import { treeKey, type TreeEntry } from "./tree.ts";
 
 /** The flash geometry UBIFS is laid out for (the device's hardware.ubi options). */
 export interface UbiGeometry {
@@ -34,12 +34,12 @@ async function makeUbifs(entries: TreeEntry[], output: string, g: UbiGeometry): 
   const staging = await mkdtemp(join(tmpdir(), "limen-ubifs-"));
   const root = join(staging, "root");
   try {
-    const tree = normalizeTree(entries);
-    const bad = tree.find((e) => /\s/.test(e.path));
+    const bad = entries.find((e) => /\s/.test(e.path));
     if (bad) throw new Error(`root filesystem: "${bad.path}" holds white space, which a mkfs.ubifs device table cannot name`);
     // device table columns: name type mode uid gid major minor start inc count; symlinks are
     // beyond a device table, and stay owned by whoever builds
-    const table = (await stageTree(tree, root))
+    const rows = await stageTree(entries, root);
+    const table = rows
       .filter((r) => r.type !== "l")
       .map((r) => `${r.path} ${r.type} ${r.mode.toString(8)} ${r.uid} ${r.gid} ${r.device ? r.device.join(" ") : "- -"} - - -`);
     const tableFile = join(staging, "devtable");
@@ -53,9 +53,9 @@ async function makeUbifs(entries: TreeEntry[], output: string, g: UbiGeometry): 
       await run(command);
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
-      const bytes = (await Promise.all(tree.map((t) => (t.type === "file" ? lstat(join(root, t.path)).then((s) => s.size) : 0)))).reduce((a, b) => a + b, 0);
+      const bytes = (await Promise.all(rows.map((r) => (r.type === "f" ? lstat(join(root, r.path)).then((s) => s.size) : 0)))).reduce((a, b) => a + b, 0);
       throw new Error(
-        `UBIFS root filesystem: mkfs.ubifs could not lay out the tree (${bytes} bytes of files, ${tree.length} entries in all) in at most ${g.maxLEBcount} LEBs of ${g.logicalEraseBlockSize} bytes ` +
+        `UBIFS root filesystem: mkfs.ubifs could not lay out the tree (${bytes} bytes of files, ${rows.length} entries in all) in at most ${g.maxLEBcount} LEBs of ${g.logicalEraseBlockSize} bytes ` +
           `(hardware.ubi.maxLEBcount, ${g.maxLEBcount * g.logicalEraseBlockSize} bytes): ${e.output.trim()}`,
       );
     }
