@@ -14,7 +14,7 @@ import ssh from "../services/ssh/index.ts";
 
 export default defineConfig(({ interfaces }) => {
   const wlan = hostapd.svc.hostapd.build({
-    interface: interfaces.wlan!,
+    interface: interfaces.wlan,
     params: {
       ssid: "my-limen", // EDIT
       country_code: "GB", // EDIT
@@ -31,10 +31,15 @@ export default defineConfig(({ interfaces }) => {
     },
   });
   const int = bridge.svc.primary.build({ ifname: "int" });
-  const members = bridge.svc.members.build({ primary: int, members: [interfaces.lan!, wlan] });
-  const intAddress = network.svc.address.build({ interface: int, family: "inet", address: "10.8.0.1", prefixLength: 16 });
+  const members = bridge.svc.members.build({ primary: int, members: [interfaces.lan, wlan] });
+  const intAddress = network.svc.address.build({
+    interface: int,
+    family: "inet",
+    address: "10.8.0.1",
+    prefixLength: 16,
+  });
   const wan = ppp.svc.pppoe.build({
-    interface: interfaces.wan!,
+    interface: interfaces.wan,
     username: "db123@a.1", // EDIT
     password: "NotReallyTheSecret", // EDIT
   });
@@ -46,7 +51,10 @@ export default defineConfig(({ interfaces }) => {
     rootfsType: "jffs2",
     users: {
       // EDIT: a hash made with `mkpasswd -m sha512crypt`; this one is for "secret".
-      root: { passwd: "$6$6HG7WALLQQY1LQDE$428cnouMJ7wVmyK9.dF1uWs7t0z9ztgp3MHvN5bbeo0M4Kqg/u2ThjoSHIjCEJQlnVpDOaEKcOjXAlIClHWN21" },
+      root: {
+        passwd:
+          "$6$6HG7WALLQQY1LQDE$428cnouMJ7wVmyK9.dF1uWs7t0z9ztgp3MHvN5bbeo0M4Kqg/u2ThjoSHIjCEJQlnVpDOaEKcOjXAlIClHWN21",
+      },
     },
     services: {
       wlan,
@@ -63,9 +71,15 @@ export default defineConfig(({ interfaces }) => {
       }),
       firewall: firewall.svc.firewall.build({ zones: { lan: [int], wan: [wan] } }),
       forwarding: network.svc.forward.build({}),
-      ntp: ntp.svc.ntp.build({ pools: { "pool.ntp.org": ["iburst"] }, makestep: { threshold: 1.0, limit: 3 }, allow: ["10.8.0.0/16"] }),
+      ntp: ntp.svc.ntp.build({
+        pools: { "pool.ntp.org": ["iburst"] },
+        makestep: { threshold: 1.0, limit: 3 },
+        allow: ["10.8.0.0/16"],
+      }),
       sshd: ssh.svc.ssh.build({ allowPasswordLoginForRoot: false }),
     },
-    defaultProfile: { packages: [{ name: "iproute2", files: ["/bin/ip", "/bin/ss", "/sbin/bridge", "/sbin/tc"] }, "tcpdump"] },
+    defaultProfile: {
+      packages: [{ name: "iproute2", files: ["/bin/ip", "/bin/ss", "/sbin/bridge", "/sbin/tc"] }, "tcpdump"],
+    },
   };
 });

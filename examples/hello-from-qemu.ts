@@ -7,17 +7,29 @@ import network from "../services/network/index.ts";
 import ssh from "../services/ssh/index.ts";
 
 export default defineConfig(({ interfaces }) => {
-  const lanAddress = network.svc.address.build({ interface: interfaces.lan!, family: "inet", address: "10.3.0.1", prefixLength: 16 });
+  const lanAddress = network.svc.address.build({
+    interface: interfaces.lan,
+    family: "inet",
+    address: "10.3.0.1",
+    prefixLength: 16,
+  });
   return {
     imports: [console, network, dnsmasq, ssh],
     hostname: "hello",
     users: {
       // The console password is "secret" (ssh takes keys only): change it before others can reach the console.
-      root: { passwd: "$6$6HG7WALLQQY1LQDE$428cnouMJ7wVmyK9.dF1uWs7t0z9ztgp3MHvN5bbeo0M4Kqg/u2ThjoSHIjCEJQlnVpDOaEKcOjXAlIClHWN21" },
+      root: {
+        passwd:
+          "$6$6HG7WALLQQY1LQDE$428cnouMJ7wVmyK9.dF1uWs7t0z9ztgp3MHvN5bbeo0M4Kqg/u2ThjoSHIjCEJQlnVpDOaEKcOjXAlIClHWN21",
+      },
     },
     services: {
       lanAddress,
-      dns: dnsmasq.svc.dnsmasq.build({ interface: lanAddress, ranges: ["10.3.0.10,10.3.0.240"], domain: "example.org" }),
+      dns: dnsmasq.svc.dnsmasq.build({
+        interface: lanAddress,
+        ranges: ["10.3.0.10,10.3.0.240"],
+        domain: "example.org",
+      }),
       // keys only over the network: add yours to users.root.openssh.authorizedKeys.keys
       sshd: ssh.svc.ssh.build({ allowPasswordLogin: false }),
       console: console.svc.getty.build({}),

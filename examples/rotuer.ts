@@ -15,7 +15,11 @@ import ppp from "../services/ppp/index.ts";
 import ssh from "../services/ssh/index.ts";
 
 export default defineConfig(({ interfaces }) => {
-  const persist = oneshot({ name: "persist", up: "mkdir -p /srv\nmount -t ext4 -o ro /dev/vdb /srv", down: "umount /srv" });
+  const persist = oneshot({
+    name: "persist",
+    up: "mkdir -p /srv\nmount -t ext4 -o ro /dev/vdb /srv",
+    down: "umount /srv",
+  });
   const secrets = oneshot({
     name: "secrets",
     dependencies: [persist],
@@ -31,18 +35,38 @@ export default defineConfig(({ interfaces }) => {
     rsn_pairwise: "CCMP",
     wpa_passphrase: outputRef(secrets, "wifi/passphrase"),
   };
-  const wlan = hostapd.svc.hostapd.build({ interface: interfaces.wlan!, params: { ...wifi, ssid: "rotuer", hw_mode: "g", channel: 1, ieee80211n: 1 } });
+  const wlan = hostapd.svc.hostapd.build({
+    interface: interfaces.wlan,
+    params: { ...wifi, ssid: "rotuer", hw_mode: "g", channel: 1, ieee80211n: 1 },
+  });
   // the 5GHz access point where the device has a second radio
   const wlan5 = interfaces.wlan5
-    ? [hostapd.svc.hostapd.build({
-        interface: interfaces.wlan5,
-        params: { ...wifi, ssid: "rotuer5", hw_mode: "a", channel: 36, ieee80211ac: 1, ieee80211n: 1, ht_capab: "[HT40+]", vht_oper_chwidth: 1, vht_oper_centr_freq_seg0_idx: 42 },
-      })]
+    ? [
+        hostapd.svc.hostapd.build({
+          interface: interfaces.wlan5,
+          params: {
+            ...wifi,
+            ssid: "rotuer5",
+            hw_mode: "a",
+            channel: 36,
+            ieee80211ac: 1,
+            ieee80211n: 1,
+            ht_capab: "[HT40+]",
+            vht_oper_chwidth: 1,
+            vht_oper_centr_freq_seg0_idx: 42,
+          },
+        }),
+      ]
     : [];
   const int = bridge.svc.primary.build({ ifname: "int" });
-  const intAddress = network.svc.address.build({ interface: int, family: "inet", address: "10.8.0.1", prefixLength: 16 });
+  const intAddress = network.svc.address.build({
+    interface: int,
+    family: "inet",
+    address: "10.8.0.1",
+    prefixLength: 16,
+  });
   const wan = ppp.svc.pppoe.build({
-    interface: interfaces.wan!,
+    interface: interfaces.wan,
     username: outputRef(secrets, "ppp/username"),
     password: outputRef(secrets, "ppp/password"),
     lcpEcho: { interval: 5, failure: 4 },
@@ -55,12 +79,18 @@ export default defineConfig(({ interfaces }) => {
     users: {
       root: {
         passwd: "!!",
-        openssh: { authorizedKeys: { keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBCdgkGhDOfhGjh3mT0uGbqa7PQOaJ6hkT2Kd/W1ZvyM admin@example.org"] } },
+        openssh: {
+          authorizedKeys: {
+            keys: [
+              "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBCdgkGhDOfhGjh3mT0uGbqa7PQOaJ6hkT2Kd/W1ZvyM admin@example.org",
+            ],
+          },
+        },
       },
     },
     services: {
       secrets,
-      members: bridge.svc.members.build({ primary: int, members: [interfaces.lan!, wlan, ...wlan5] }),
+      members: bridge.svc.members.build({ primary: int, members: [interfaces.lan, wlan, ...wlan5] }),
       intAddress,
       wan,
       dhcp6,
@@ -77,15 +107,23 @@ export default defineConfig(({ interfaces }) => {
       }),
       firewall: firewall.svc.firewall.build({
         zones: { lan: [int], wan: [wan] },
-        extraRules: '  chain ssh-from-wan {\n    type filter hook input priority filter - 1;\n    iifname @wan tcp dport 22 accept\n  }',
+        extraRules:
+          "  chain ssh-from-wan {\n    type filter hook input priority filter - 1;\n    iifname @wan tcp dport 22 accept\n  }",
       }),
       forwarding: network.svc.forward.build({}),
-      ntp: ntp.svc.ntp.build({ pools: { "pool.ntp.org": ["iburst"] }, makestep: { threshold: 1.0, limit: 3 }, allow: ["10.8.0.0/16"], binddevice: "int" }),
+      ntp: ntp.svc.ntp.build({
+        pools: { "pool.ntp.org": ["iburst"] },
+        makestep: { threshold: 1.0, limit: 3 },
+        allow: ["10.8.0.0/16"],
+        binddevice: "int",
+      }),
       sshd: ssh.svc.ssh.build({ allowPasswordLogin: false, allowPasswordLoginForRoot: false }),
     },
     logging: { persistent: { enable: true } },
     programs: { busybox: { applets: ["cp", "umount"] } },
     // of iproute2 what a person at the router's shell uses: arpd alone would bring Berkeley DB
-    defaultProfile: { packages: [{ name: "iproute2", files: ["/bin/ip", "/bin/ss", "/sbin/bridge", "/sbin/tc"] }, "tcpdump", "ethtool"] },
+    defaultProfile: {
+      packages: [{ name: "iproute2", files: ["/bin/ip", "/bin/ss", "/sbin/bridge", "/sbin/tc"] }, "tcpdump", "ethtool"],
+    },
   };
 });

@@ -43,35 +43,48 @@ async function readLock(file: string): Promise<Record<string, Lock>> {
   try {
     return JSON.parse(await readFile(file, "utf8")) as Record<string, Lock>;
   } catch (e) {
-    throw new Error(`${file} is not a valid lock file (${(e as Error).message}): fix it or delete it to take the archive's current packages`);
+    throw new Error(
+      `${file} is not a valid lock file (${(e as Error).message}): fix it or delete it to take the archive's current packages`,
+    );
   }
 }
 
-export async function buildImage(r: ImageRequest): Promise<{ system: SystemDescription; output: OutputName; out: string }> {
+export async function buildImage(
+  r: ImageRequest,
+): Promise<{ system: SystemDescription; output: OutputName; out: string }> {
   r.progress(`evaluating ${r.config} for ${r.device}`);
   const system = compile(evaluate(await loadConfig(r.config), await loadDevice(r.device)));
   const output = r.output ?? (system.hardware.defaultOutput as OutputName);
-  if (!outputs.includes(output)) throw new Error(`device ${r.device}: output "${output}" is not one of ${outputs.join(", ")}`);
+  if (!outputs.includes(output))
+    throw new Error(`device ${r.device}: output "${output}" is not one of ${outputs.join(", ")}`);
 
   if (output === "manifest") {
     // the compiled description only: nothing is fetched or built
-    return { system, output, out: await replaceDir(r.out, (tmp) => writeFile(join(tmp, "system.json"), JSON.stringify(system, null, 1) + "\n")) };
+    return {
+      system,
+      output,
+      out: await replaceDir(r.out, (tmp) =>
+        writeFile(join(tmp, "system.json"), JSON.stringify(system, null, 1) + "\n"),
+      ),
+    };
   }
 
   r.progress(`building the runtime for ${system.device.cpu}`);
   const [runtime] = await buildRuntime([system.device.cpu as Target["cpu"]]);
 
-  const asked = system.packages.map((p) => (p.files === "executables" ? p.package : `${p.package} (${p.files.length} of its files)`));
+  const asked = system.packages.map((p) =>
+    p.files === "executables" ? p.package : `${p.package} (${p.files.length} of its files)`,
+  );
   r.progress(`collecting Debian packages for ${system.device.debianArch}: busybox ${asked.join(" ")}`);
   const lockFile = lockFileOf(r.config);
   const locks = await readLock(lockFile);
-  const { entries, lock } = await rootTree(system, runtime!.path, locks[system.device.debianArch] ?? {});
+  const { entries, lock } = await rootTree(system, runtime.path, locks[system.device.debianArch] ?? {});
 
   const out = await replaceDir(r.out, async (tmp) => {
     await writeFile(join(tmp, "manifest"), manifestText(await manifest(entries)));
     if (output === "vmroot") {
       r.progress("making the root filesystem, initramfs and run.sh");
-      await vmroot(system, await emulatorOf(r.device), entries, runtime!.path, tmp);
+      await vmroot(system, await emulatorOf(r.device), entries, runtime.path, tmp);
     } else {
       await flashOutputs[output](system, entries, tmp, r.progress);
     }

@@ -5,7 +5,10 @@ import { ConfigError } from "./config/errors.ts";
 import { buildImage, outputs } from "./build.ts";
 
 const Args = z.strictObject({
-  device: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be a device name as in devices/").default("qemu-aarch64"),
+  device: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, "must be a device name as in devices/")
+    .default("qemu-aarch64"),
   config: z.string().min(1).default("examples/hello-from-qemu.ts"),
   output: z.enum(outputs).optional(),
   out: z.string().min(1).default("result"),
@@ -13,14 +16,23 @@ const Args = z.strictObject({
 const usage = `usage: npm run image -- [--device NAME] [--config FILE] [--output ${outputs.join("|")}] [--out DIR]`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { device: { type: "string" }, config: { type: "string" }, output: { type: "string" }, out: { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      device: { type: "string" },
+      config: { type: "string" },
+      output: { type: "string" },
+      out: { type: "string" },
+    },
+    strict: true,
+  });
   const args = Args.safeParse(values);
   if (!args.success) {
-    const issue = args.error.issues[0]!;
+    const issue = args.error.issues[0];
     throw new Error(`--${issue.path.join(".")}: ${issue.message}\n${usage}`);
   }
   const started = Date.now();
-  const progress = (step: string) => console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${step}`);
+  const progress = (step: string) =>
+    console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${step}`);
   const { output, out } = await buildImage({ ...args.data, progress });
   const done: Record<typeof output, string> = {
     vmroot: `vmroot is in ${out}: start it with ${out}/run.sh`,
@@ -34,6 +46,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof ConfigError ? `configuration error: ${e.message}` : `npm run image: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(
+    e instanceof ConfigError
+      ? `configuration error: ${e.message}`
+      : `npm run image: ${e instanceof Error ? e.message : String(e)}`,
+  );
   process.exitCode = 1;
 });

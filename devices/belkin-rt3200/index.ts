@@ -9,8 +9,28 @@ import network from "../../services/network/index.ts";
 import { roomyKernelConfig } from "../lib/kernel.ts";
 
 // ARCH_MEDIATEK turns on the clock and pin drivers of every MediaTek SoC: only the MT7622's are kept
-const otherSocs = ["MT2712", "MT6765", "MT6779", "MT6795", "MT6797", "MT7986", "MT8167", "MT8173", "MT8183", "MT8186", "MT8192", "MT8195", "MT8365", "MT8516"];
-const otherSocDrivers = Object.fromEntries(otherSocs.flatMap((soc) => [[`COMMON_CLK_${soc}`, "n"], [`PINCTRL_${soc}`, "n"]]));
+const otherSocs = [
+  "MT2712",
+  "MT6765",
+  "MT6779",
+  "MT6795",
+  "MT6797",
+  "MT7986",
+  "MT8167",
+  "MT8173",
+  "MT8183",
+  "MT8186",
+  "MT8192",
+  "MT8195",
+  "MT8365",
+  "MT8516",
+];
+const otherSocDrivers = Object.fromEntries(
+  otherSocs.flatMap((soc) => [
+    [`COMMON_CLK_${soc}`, "n"],
+    [`PINCTRL_${soc}`, "n"],
+  ]),
+);
 
 const link = (ifname: string) => network.svc.link.build({ name: `${ifname}.link`, ifname });
 
@@ -32,7 +52,12 @@ export default defineDevice({
       flash: { address: 0x300000, size: 0x7d00000, eraseBlockSize: 0x20000 },
       rootDevice: "ubi0:liminix",
       // 2 KiB pages, 128 KiB erase blocks; a LEB loses two pages to UBI's headers
-      ubi: { minIOSize: "2048", physicalEraseBlockSize: "131072", logicalEraseBlockSize: "126976", maxLEBcount: "1024" },
+      ubi: {
+        minIOSize: "2048",
+        physicalEraseBlockSize: "131072",
+        logicalEraseBlockSize: "126976",
+        maxLEBcount: "1024",
+      },
       radios: ["mt7615e", "mt7915e"],
       networkInterfaces: {
         // the MAC whose frames the switch tags for its ports (DSA conduit)
@@ -57,18 +82,50 @@ export default defineDevice({
     kernel: {
       config: {
         ...roomyKernelConfig,
-        ARCH_MEDIATEK: "y", ...otherSocDrivers, PINCTRL_MT8188: "n", MTK_MMSYS: "n",
+        ARCH_MEDIATEK: "y",
+        ...otherSocDrivers,
+        PINCTRL_MT8188: "n",
+        MTK_MMSYS: "n",
         // the SoC's clocks, pins, power domains and timers
-        COMMON_CLK_MT7622: "y", COMMON_CLK_MT7622_ETHSYS: "y", COMMON_CLK_MT7622_HIFSYS: "y", PINCTRL_MT7622: "y", MTK_SCPSYS: "y", MTK_INFRACFG: "y",
+        COMMON_CLK_MT7622: "y",
+        COMMON_CLK_MT7622_ETHSYS: "y",
+        COMMON_CLK_MT7622_HIFSYS: "y",
+        PINCTRL_MT7622: "y",
+        MTK_SCPSYS: "y",
+        MTK_INFRACFG: "y",
         // the console: the 8250-compatible UART at 0x11002000
-        SERIAL_8250: "y", SERIAL_8250_CONSOLE: "y", SERIAL_OF_PLATFORM: "y", SERIAL_8250_MT6577: "y", SERIAL_EARLYCON: "y",
+        SERIAL_8250: "y",
+        SERIAL_8250_CONSOLE: "y",
+        SERIAL_OF_PLATFORM: "y",
+        SERIAL_8250_MT6577: "y",
+        SERIAL_EARLYCON: "y",
         // SPI-NAND on the flash interface with the SoC's ECC engine, its partitions, UBI and UBIFS
-        SPI: "y", SPI_MASTER: "y", SPI_MEM: "y", SPI_MTK_SNFI: "y", MTD: "y", MTD_NAND_ECC_MEDIATEK: "y", MTD_SPI_NAND: "y", MTD_OF_PARTS: "y",
-        MTD_UBI: "y", UBIFS_FS: "y", NVMEM: "y",
+        SPI: "y",
+        SPI_MASTER: "y",
+        SPI_MEM: "y",
+        SPI_MTK_SNFI: "y",
+        MTD: "y",
+        MTD_NAND_ECC_MEDIATEK: "y",
+        MTD_SPI_NAND: "y",
+        MTD_OF_PARTS: "y",
+        MTD_UBI: "y",
+        UBIFS_FS: "y",
+        NVMEM: "y",
         // the Ethernet MAC and the MT7531 switch behind it, one interface a port (DSA)
-        NET_VENDOR_MEDIATEK: "y", NET_MEDIATEK_SOC: "y", NET_DSA: "y", NET_DSA_MT7530: "y", BRIDGE: "y",
+        NET_VENDOR_MEDIATEK: "y",
+        NET_MEDIATEK_SOC: "y",
+        NET_DSA: "y",
+        NET_DSA_MT7530: "y",
+        BRIDGE: "y",
         // LEDs, the watchdog, the hardware random number generator
-        GPIOLIB: "y", NEW_LEDS: "y", LEDS_CLASS: "y", LEDS_GPIO: "y", WATCHDOG: "y", MEDIATEK_WATCHDOG: "y", HW_RANDOM: "y", HW_RANDOM_MTK: "y",
+        GPIOLIB: "y",
+        NEW_LEDS: "y",
+        LEDS_CLASS: "y",
+        LEDS_GPIO: "y",
+        WATCHDOG: "y",
+        MEDIATEK_WATCHDOG: "y",
+        HW_RANDOM: "y",
+        HW_RANDOM_MTK: "y",
       },
     },
   },

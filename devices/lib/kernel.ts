@@ -2,11 +2,31 @@
 // console and kernel messages, ELF and script executables, devtmpfs, proc and sys, the system calls
 // busybox, s6 and the runtime use, unix and inet sockets, block devices.
 export const limenKernelConfig: Record<string, string> = {
-  PRINTK: "y", TTY: "y", BINFMT_ELF: "y", BINFMT_SCRIPT: "y",
-  DEVTMPFS: "y", DEVTMPFS_MOUNT: "y", PROC_FS: "y", SYSFS: "y", SHMEM: "y", MULTIUSER: "y",
-  FUTEX: "y", EPOLL: "y", SIGNALFD: "y", TIMERFD: "y", EVENTFD: "y", FILE_LOCKING: "y", POSIX_TIMERS: "y", INOTIFY_USER: "y",
-  NET: "y", UNIX: "y", INET: "y", PACKET: "y", NETDEVICES: "y",
-  BLOCK: "y", MISC_FILESYSTEMS: "y",
+  PRINTK: "y",
+  TTY: "y",
+  BINFMT_ELF: "y",
+  BINFMT_SCRIPT: "y",
+  DEVTMPFS: "y",
+  DEVTMPFS_MOUNT: "y",
+  PROC_FS: "y",
+  SYSFS: "y",
+  SHMEM: "y",
+  MULTIUSER: "y",
+  FUTEX: "y",
+  EPOLL: "y",
+  SIGNALFD: "y",
+  TIMERFD: "y",
+  EVENTFD: "y",
+  FILE_LOCKING: "y",
+  POSIX_TIMERS: "y",
+  INOTIFY_USER: "y",
+  NET: "y",
+  UNIX: "y",
+  INET: "y",
+  PACKET: "y",
+  NETDEVICES: "y",
+  BLOCK: "y",
+  MISC_FILESYSTEMS: "y",
 };
 
 /**
@@ -15,7 +35,12 @@ export const limenKernelConfig: Record<string, string> = {
  */
 export const roomyKernelConfig: Record<string, string> = {
   ...limenKernelConfig,
-  BLK_DEV_INITRD: "y", RD_GZIP: "y", WIRELESS: "y", BLK_DEV: "y", MODULES: "y", MODULE_UNLOAD: "y",
+  BLK_DEV_INITRD: "y",
+  RD_GZIP: "y",
+  WIRELESS: "y",
+  BLK_DEV: "y",
+  MODULES: "y",
+  MODULE_UNLOAD: "y",
 };
 
 /**

@@ -17,7 +17,13 @@ interface Tftp {
 
 /** The device description for the configuration, and the emulator facts for the image builder. */
 export function qemuDevice(d: {
-  name: string; cpu: Cpu; debianArch: DebianArch; console: string; kernelConfig: Record<string, string>; board: Board; tftp?: Tftp;
+  name: string;
+  cpu: Cpu;
+  debianArch: DebianArch;
+  console: string;
+  kernelConfig: Record<string, string>;
+  board: Board;
+  tftp?: Tftp;
   /** Where bootm copies a uImage's kernel (hardware.loadAddress). */
   loadAddress?: number;
   /** Make targets beyond the kernel image (a MIPS kernel boots from U-Boot as vmlinux.bin). */
@@ -27,7 +33,13 @@ export function qemuDevice(d: {
   /** The RAM size is given on the command line (mem=): the board's U-Boot reports it in a unit the kernel misreads. */
   memoryOnCommandLine?: boolean;
 }) {
-  const emulator: Emulator = { ...d.board, memoryMiB: 256, console: d.console, debianArch: d.debianArch, kernelModules: virtioModules };
+  const emulator: Emulator = {
+    ...d.board,
+    memoryMiB: 256,
+    console: d.console,
+    debianArch: d.debianArch,
+    kernelModules: virtioModules,
+  };
   const device = defineDevice({
     name: d.name,
     cpu: d.cpu,
@@ -50,13 +62,32 @@ export function qemuDevice(d: {
           wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1" }),
         },
       },
-      boot: { commandLine: [`console=${d.console}`, "panic=10", "oops=panic", ...(d.memoryOnCommandLine ? [`mem=${emulator.memoryMiB}M`] : [])], ...(d.tftp ? { tftp: d.tftp } : {}) },
+      boot: {
+        commandLine: [
+          `console=${d.console}`,
+          "panic=10",
+          "oops=panic",
+          ...(d.memoryOnCommandLine ? [`mem=${emulator.memoryMiB}M`] : []),
+        ],
+        ...(d.tftp ? { tftp: d.tftp } : {}),
+      },
       kernel: {
         makeTargets: d.makeTargets ?? [],
         config: {
-          VIRTIO: "y", VIRTIO_PCI: "y", VIRTIO_MMIO: "y", VIRTIO_NET: "y", VIRTIO_BLK: "y",
-          VIRTIO_CONSOLE: "y", HW_RANDOM_VIRTIO: "y", PCI: "y", SQUASHFS: "y", TMPFS: "y",
-          WLAN: "y", CFG80211: "y", MAC80211: "y", MAC80211_HWSIM: "m",
+          VIRTIO: "y",
+          VIRTIO_PCI: "y",
+          VIRTIO_MMIO: "y",
+          VIRTIO_NET: "y",
+          VIRTIO_BLK: "y",
+          VIRTIO_CONSOLE: "y",
+          HW_RANDOM_VIRTIO: "y",
+          PCI: "y",
+          SQUASHFS: "y",
+          TMPFS: "y",
+          WLAN: "y",
+          CFG80211: "y",
+          MAC80211: "y",
+          MAC80211_HWSIM: "m",
           ...d.kernelConfig,
         },
       },

@@ -19,18 +19,39 @@ export const ramipsKernelConfig: Record<string, string> = {
   // the SoC family and CPU; no built-in board device tree: ours is appended to the raw kernel
   // (U-Boot's bootm knows nothing of device trees on these boards) and its bootargs are the
   // command line, not the vendor U-Boot's (which names the vendor firmware's root)
-  RALINK: "y", SOC_MT7620: "y", DTB_RT_NONE: "y", CPU_MIPS32_R2: "y", CPU_LITTLE_ENDIAN: "y",
-  MIPS_RAW_APPENDED_DTB: "y", MIPS_CMDLINE_FROM_DTB: "y",
+  RALINK: "y",
+  SOC_MT7620: "y",
+  DTB_RT_NONE: "y",
+  CPU_MIPS32_R2: "y",
+  CPU_LITTLE_ENDIAN: "y",
+  MIPS_RAW_APPENDED_DTB: "y",
+  MIPS_CMDLINE_FROM_DTB: "y",
   // the SoC's 16550-style UARTs
-  SERIAL_8250: "y", SERIAL_8250_CONSOLE: "y", SERIAL_OF_PLATFORM: "y",
+  SERIAL_8250: "y",
+  SERIAL_8250_CONSOLE: "y",
+  SERIAL_OF_PLATFORM: "y",
   // NOR flash: the MT7628's SPI controller (spi-mt7621) with spi-nor; the MT7620A's flash read
   // through its memory-mapped window (physmap "mtd-rom"); partitions from the device tree; the
   // root partition as a block device for squashfs
-  MTD: "y", MTD_OF_PARTS: "y", MTD_BLOCK: "y", SPI: "y", SPI_MASTER: "y", SPI_MT7621: "y", MTD_SPI_NOR: "y",
-  MTD_PHYSMAP: "y", MTD_PHYSMAP_OF: "y", MTD_ROM: "y",
-  SQUASHFS: "y", SQUASHFS_XZ: "y", TMPFS: "y",
+  MTD: "y",
+  MTD_OF_PARTS: "y",
+  MTD_BLOCK: "y",
+  SPI: "y",
+  SPI_MASTER: "y",
+  SPI_MT7621: "y",
+  MTD_SPI_NOR: "y",
+  MTD_PHYSMAP: "y",
+  MTD_PHYSMAP_OF: "y",
+  MTD_ROM: "y",
+  SQUASHFS: "y",
+  SQUASHFS_XZ: "y",
+  TMPFS: "y",
   // GPIO LEDs (the MT7628's GPIO block; mainline has none for the MT7620's)
-  GPIOLIB: "y", GPIO_MT7621: "y", NEW_LEDS: "y", LEDS_CLASS: "y", LEDS_GPIO: "y",
+  GPIOLIB: "y",
+  GPIO_MT7621: "y",
+  NEW_LEDS: "y",
+  LEDS_CLASS: "y",
+  LEDS_GPIO: "y",
   // RAM boot (the tftpboot output): the root image U-Boot left in RAM, as an MTD device
   MTD_PHRAM: "y",
   ...limenKernelConfig,
@@ -72,7 +93,10 @@ export function ramipsDevice(b: RamipsBoard) {
         radios: b.radios,
         dts: { src: b.dts, includes: [], includePaths: [] },
         networkInterfaces: Object.fromEntries(
-          Object.entries(b.interfaces).map(([role, ifname]): [string, Service] => [role, network.svc.link.build({ name: `${role}.link`, ifname })]),
+          Object.entries(b.interfaces).map(([role, ifname]): [string, Service] => [
+            role,
+            network.svc.link.build({ name: `${role}.link`, ifname }),
+          ]),
         ),
       },
       boot: {

@@ -8,7 +8,12 @@ const qemu = qemuDevice({
   console: "ttyAMA0",
   kernelConfig: { ARCH_VIRT: "y", VFP: "y", NEON: "y", SERIAL_AMBA_PL011: "y", SERIAL_AMBA_PL011_CONSOLE: "y" },
   // the LPAE kernel needs a Cortex-A15; highmem=off keeps RAM below 4 GiB addresses
-  board: { system: "qemu-system-arm", machine: ["-M", "virt,highmem=off", "-cpu", "cortex-a15"], kernelPackage: "linux-image-armmp-lpae", extra: [] },
+  board: {
+    system: "qemu-system-arm",
+    machine: ["-M", "virt,highmem=off", "-cpu", "cortex-a15"],
+    kernelPackage: "linux-image-armmp-lpae",
+    extra: [],
+  },
 });
 
 export default qemu.device;

@@ -9,15 +9,24 @@ const qemu = qemuDevice({
   debianArch: "mipsel",
   console: "ttyS0",
   kernelConfig: {
-    MIPS_MALTA: "y", CPU_MIPS32_R2: "y", CPU_LITTLE_ENDIAN: "y", SERIAL_8250: "y", SERIAL_8250_CONSOLE: "y",
-    ...roomyKernelConfig, ...mipsKernelConfig,
+    MIPS_MALTA: "y",
+    CPU_MIPS32_R2: "y",
+    CPU_LITTLE_ENDIAN: "y",
+    SERIAL_8250: "y",
+    SERIAL_8250_CONSOLE: "y",
+    ...roomyKernelConfig,
+    ...mipsKernelConfig,
     // the virtio menu and the random number generator framework
-    VIRTIO_MENU: "y", HW_RANDOM: "y",
+    VIRTIO_MENU: "y",
+    HW_RANDOM: "y",
     // the board's ethernet (an AMD PCnet, the NIC U-Boot has a driver for)
-    NET_VENDOR_AMD: "y", PCNET32: "y",
+    NET_VENDOR_AMD: "y",
+    PCNET32: "y",
     // RAM boot (the tftpboot output): the root image U-Boot loaded, reserved on the command line,
     // becomes an MTD device through phram and a block device (mtdblock) the kernel mounts as root
-    MTD: "y", MTD_PHRAM: "y", MTD_BLOCK: "y",
+    MTD: "y",
+    MTD_PHRAM: "y",
+    MTD_BLOCK: "y",
   },
   makeTargets: ["vmlinux.bin"],
   // Linux on the Malta uses the device tree built into it and takes its command line from the boot
@@ -29,7 +38,12 @@ const qemu = qemuDevice({
   // fetches its uImage 64 MiB into RAM, well clear of where bootm unpacks it
   loadAddress: 0x80100000,
   tftp: { loadAddress: 0x84000000, kernelFormat: "uimage" },
-  board: { system: "qemu-system-mipsel", machine: ["-M", "malta", "-cpu", "24Kf"], kernelPackage: "linux-image-4kc-malta", extra: ["-vga", "none"] },
+  board: {
+    system: "qemu-system-mipsel",
+    machine: ["-M", "malta", "-cpu", "24Kf"],
+    kernelPackage: "linux-image-4kc-malta",
+    extra: ["-vga", "none"],
+  },
 });
 
 export default qemu.device;

@@ -29,7 +29,13 @@ export interface SystemDescription {
   files: CompiledFile[];
   /** What to ship of which Debian packages, one request a package, sorted by name. */
   packages: PackageRequest[];
-  kernel: { config: Record<string, string>; modular: boolean; version: string; makeTargets: string[]; loadModules: string[] };
+  kernel: {
+    config: Record<string, string>;
+    modular: boolean;
+    version: string;
+    makeTargets: string[];
+    loadModules: string[];
+  };
   busybox: { applets: string[]; options: Record<string, string> };
   boot: Options["boot"];
   rootfsType: Options["rootfsType"];
@@ -45,13 +51,22 @@ class Tree {
   add(path: string, entry: FileEntry, from: string, file: string): void {
     const have = this.#files.get(path);
     if (have && JSON.stringify(have.entry) !== JSON.stringify(entry)) {
-      throw new ConfigError(from, file, `${path} is also written by ${have.from} (${have.file}) with different content`);
+      throw new ConfigError(
+        from,
+        file,
+        `${path} is also written by ${have.from} (${have.file}) with different content`,
+      );
     }
     this.#files.set(path, { entry, from, file });
   }
 
   script(path: string, lines: string[], from: string, file: string): void {
-    this.add(path, { type: "file", content: lines.join("\n") + "\n", mode: 0o755, owner: "root", group: "root" }, from, file);
+    this.add(
+      path,
+      { type: "file", content: lines.join("\n") + "\n", mode: 0o755, owner: "root", group: "root" },
+      from,
+      file,
+    );
   }
 
   text(path: string, content: string, from: string, file: string, mode = 0o644): void {
@@ -65,8 +80,10 @@ class Tree {
   checkOwners(users: Set<string>, groups: Set<string>): void {
     for (const [path, f] of this.#files) {
       if (f.entry.type === "symlink") continue;
-      if (!users.has(f.entry.owner)) throw new ConfigError(f.from, f.file, `${path} is owned by unknown user "${f.entry.owner}"`);
-      if (!groups.has(f.entry.group)) throw new ConfigError(f.from, f.file, `${path} has unknown group "${f.entry.group}"`);
+      if (!users.has(f.entry.owner))
+        throw new ConfigError(f.from, f.file, `${path} is owned by unknown user "${f.entry.owner}"`);
+      if (!groups.has(f.entry.group))
+        throw new ConfigError(f.from, f.file, `${path} has unknown group "${f.entry.group}"`);
     }
   }
 }
@@ -74,14 +91,24 @@ class Tree {
 function entry(node: ServiceNode): ServiceEntry {
   const s = node.spec;
   return {
-    type: s.type, dependencies: node.dependencies, controlled: node.controlled, timeoutUp: s.timeoutUp, timeoutDown: s.timeoutDown,
-    notificationFd: s.notificationFd, outputs: s.outputs, outputRefs: s.outputRefs.map((r) => ({ service: r.service.name, path: r.path })),
+    type: s.type,
+    dependencies: node.dependencies,
+    controlled: node.controlled,
+    timeoutUp: s.timeoutUp,
+    timeoutDown: s.timeoutDown,
+    notificationFd: s.notificationFd,
+    outputs: s.outputs,
+    outputRefs: s.outputRefs.map((r) => ({ service: r.service.name, path: r.path })),
   };
 }
 
 /** The preamble of every script of a service: who it is and where its outputs go. */
 function preamble(name: string, outputs: boolean): string[] {
-  const lines = [`SERVICE=${shellQuote(name)}`, `OUTPUTS=${shellQuote(`${outputsDirectory}/${name}`)}`, "export SERVICE OUTPUTS"];
+  const lines = [
+    `SERVICE=${shellQuote(name)}`,
+    `OUTPUTS=${shellQuote(`${outputsDirectory}/${name}`)}`,
+    "export SERVICE OUTPUTS",
+  ];
   if (outputs) lines.push(`mkdir -p "$OUTPUTS"`);
   return lines;
 }
@@ -100,7 +127,12 @@ function secretsSpec(node: ServiceNode, o: Options): SecretsSpec | null {
     if (!user) throw new ConfigError(where, node.service.origin, `owner "${f.owner}" is not a user of the system`);
     const group = o.groups[f.group];
     if (!group) throw new ConfigError(where, node.service.origin, `group "${f.group}" is not a group of the system`);
-    files[name] = { uid: user.uid, gid: group.gid, mode: f.mode, parts: f.content.map((p) => (typeof p === "string" ? p : { service: p.service.name, path: p.path })) };
+    files[name] = {
+      uid: user.uid,
+      gid: group.gid,
+      mode: f.mode,
+      parts: f.content.map((p) => (typeof p === "string" ? p : { service: p.service.name, path: p.path })),
+    };
   }
   return { version: secretsVersion, files };
 }
@@ -121,7 +153,12 @@ function serviceFiles(tree: Tree, node: ServiceNode, o: Options): void {
     tree.script(`${dir}/run`, ["#!/bin/sh", "exec 2>&1", ...preamble(s.name, declares), ...render, s.run!], from, file);
     // s6 runs finish after every exit of run: the outputs of a process that is gone are stale,
     // and its secrets are no longer needed.
-    tree.script(`${dir}/finish`, ["#!/bin/sh", `rm -rf ${shellQuote(`${outputsDirectory}/${s.name}`)}`, ...clearSecrets], from, file);
+    tree.script(
+      `${dir}/finish`,
+      ["#!/bin/sh", `rm -rf ${shellQuote(`${outputsDirectory}/${s.name}`)}`, ...clearSecrets],
+      from,
+      file,
+    );
     if (s.notificationFd !== null) tree.text(`${dir}/notification-fd`, `${s.notificationFd}\n`, from, file);
     // Each line gets the service name and goes on to the catch-all logger, which collates and rotates.
     tree.script(`${dir}/log/run`, ["#!/bin/sh", `exec s6-log -- ${shellQuote(`p${s.name}:`)} 1`], from, file);
@@ -131,7 +168,12 @@ function serviceFiles(tree: Tree, node: ServiceNode, o: Options): void {
     tree.script(`${dir}/up`, ["#!/bin/sh", "set -e", ...preamble(s.name, declares), ...render, s.up!], from, file);
     if (s.down !== null || declares || secrets) {
       const clear = [...(declares ? [`rm -rf "$OUTPUTS"`] : []), ...clearSecrets];
-      tree.script(`${dir}/down`, ["#!/bin/sh", "set -e", ...preamble(s.name, false), ...(s.down !== null ? [s.down] : []), ...clear], from, file);
+      tree.script(
+        `${dir}/down`,
+        ["#!/bin/sh", "set -e", ...preamble(s.name, false), ...(s.down !== null ? [s.down] : []), ...clear],
+        from,
+        file,
+      );
     }
   }
   for (const [path, f] of Object.entries(s.files)) tree.add(path, f, from, file);
@@ -140,16 +182,31 @@ function serviceFiles(tree: Tree, node: ServiceNode, o: Options): void {
 function accounts(tree: Tree, o: Options, source: string): void {
   const users = Object.entries(o.users).sort(([, a], [, b]) => a.uid - b.uid);
   const groups = Object.entries(o.groups).sort(([, a], [, b]) => a.gid - b.gid);
-  tree.text("/etc/passwd", users.map(([n, u]) => `${n}:x:${u.uid}:${u.gid}:${u.gecos}:${u.dir}:${u.shell}\n`).join(""), "users", source);
+  tree.text(
+    "/etc/passwd",
+    users.map(([n, u]) => `${n}:x:${u.uid}:${u.gid}:${u.gecos}:${u.dir}:${u.shell}\n`).join(""),
+    "users",
+    source,
+  );
   tree.text("/etc/shadow", users.map(([n, u]) => `${n}:${u.passwd}:1::::::\n`).join(""), "users", source, 0o600);
-  tree.text("/etc/group", groups.map(([n, g]) => `${n}:x:${g.gid}:${g.usernames.join(",")}\n`).join(""), "groups", source);
+  tree.text(
+    "/etc/group",
+    groups.map(([n, g]) => `${n}:x:${g.gid}:${g.usernames.join(",")}\n`).join(""),
+    "groups",
+    source,
+  );
   for (const [n, u] of users) {
     const keys = u.openssh.authorizedKeys.keys;
     if (keys.length === 0) continue;
     const group = groups.find(([, g]) => g.gid === u.gid)?.[0] ?? "root";
     const from = `users.${n}.openssh.authorizedKeys.keys`;
     tree.add(`${u.dir}/.ssh`, { type: "directory", mode: 0o700, owner: n, group }, from, source);
-    tree.add(`${u.dir}/.ssh/authorized_keys`, { type: "file", content: keys.map((k) => `${k}\n`).join(""), mode: 0o600, owner: n, group }, from, source);
+    tree.add(
+      `${u.dir}/.ssh/authorized_keys`,
+      { type: "file", content: keys.map((k) => `${k}\n`).join(""), mode: 0o600, owner: n, group },
+      from,
+      source,
+    );
   }
 }
 
@@ -159,7 +216,11 @@ function kernelConfig(o: Options, source: string): Record<string, string> {
     if (config[when] !== "y" && config[when] !== "m") continue;
     for (const [k, v] of Object.entries(extra)) {
       if (config[k] !== undefined && config[k] !== v) {
-        throw new ConfigError(`kernel.conditionalConfig.${when}.${k}`, source, `"${v}" conflicts with kernel.config.${k} = "${config[k]}"`);
+        throw new ConfigError(
+          `kernel.conditionalConfig.${when}.${k}`,
+          source,
+          `"${v}" conflicts with kernel.config.${k} = "${config[k]}"`,
+        );
       }
       config[k] = v;
     }
@@ -178,7 +239,9 @@ function packageRequests(entries: PackageEntry[]): PackageRequest[] {
     if (have === "executables" || files === "executables") wanted.set(name, "executables");
     else wanted.set(name, new Set([...(have ?? []), ...files]));
   }
-  return [...wanted].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, files]) => ({ package: name, files: files === "executables" ? files : sorted(files) }));
+  return [...wanted]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, files]) => ({ package: name, files: files === "executables" ? files : sorted(files) }));
 }
 
 export function compile(ev: Evaluated): SystemDescription {
@@ -186,10 +249,13 @@ export function compile(ev: Evaluated): SystemDescription {
   const source = ev.config.file;
   const database: Database = {
     version: databaseVersion,
-    services: Object.fromEntries([...ev.services].sort((a, b) => (a.name < b.name ? -1 : 1)).map((n) => [n.name, entry(n)])),
+    services: Object.fromEntries(
+      [...ev.services].sort((a, b) => (a.name < b.name ? -1 : 1)).map((n) => [n.name, entry(n)]),
+    ),
   };
   const checked = databaseSchema.safeParse(database);
-  if (!checked.success) throw new Error(`compiled service database is invalid (a compiler bug): ${checked.error.message}`);
+  if (!checked.success)
+    throw new Error(`compiled service database is invalid (a compiler bug): ${checked.error.message}`);
 
   const tree = new Tree();
   for (const [path, f] of Object.entries(o.filesystem)) tree.add(path, f, formatPath(["filesystem", path]), source);
@@ -207,7 +273,13 @@ export function compile(ev: Evaluated): SystemDescription {
     defaultServices: ev.defaultServices,
     files: tree.files(),
     packages: packageRequests([...o.packages, ...o.defaultProfile.packages]),
-    kernel: { config: kernelConfig(o, source), modular: o.kernel.modular, version: o.kernel.version, makeTargets: o.kernel.makeTargets, loadModules: sorted(o.kernel.loadModules) },
+    kernel: {
+      config: kernelConfig(o, source),
+      modular: o.kernel.modular,
+      version: o.kernel.version,
+      makeTargets: o.kernel.makeTargets,
+      loadModules: sorted(o.kernel.loadModules),
+    },
     busybox: { applets: sorted(o.programs.busybox.applets), options: o.programs.busybox.options },
     boot: o.boot,
     rootfsType: o.rootfsType,

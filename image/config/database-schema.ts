@@ -20,7 +20,12 @@ export const databaseSchema = z
   .superRefine((db, ctx) => {
     for (const [name, s] of Object.entries(db.services)) {
       s.dependencies.forEach((d, i) => {
-        if (!Object.hasOwn(db.services, d)) ctx.addIssue({ code: "custom", path: ["services", name, "dependencies", i], message: `names unknown service "${d}"` });
+        if (!Object.hasOwn(db.services, d))
+          ctx.addIssue({
+            code: "custom",
+            path: ["services", name, "dependencies", i],
+            message: `names unknown service "${d}"`,
+          });
       });
     }
   }) satisfies z.ZodType<Database>;

@@ -29,12 +29,16 @@ export class ConfigError extends Error {
 }
 
 /** The first zod issue as a ConfigError; unrecognized keys are reported at the key itself. */
-export function zodError(error: z.ZodError, base: readonly PathSegment[], fileOf: (path: readonly PathSegment[]) => string): ConfigError {
-  const issue = error.issues[0]!;
+export function zodError(
+  error: z.ZodError,
+  base: readonly PathSegment[],
+  fileOf: (path: readonly PathSegment[]) => string,
+): ConfigError {
+  const issue = error.issues[0];
   let path: PathSegment[] = [...base, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
   let problem = issue.message;
   if (issue.code === "unrecognized_keys") {
-    path = [...path, issue.keys[0]!];
+    path = [...path, issue.keys[0]];
     problem = "unknown option";
   }
   return new ConfigError(formatPath(path), fileOf(path), problem);
@@ -51,7 +55,7 @@ export function callerLocation(): string {
   for (const line of stack.split("\n").slice(1)) {
     const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):\d+\)?$/.exec(line.trim());
     if (!m) continue;
-    const file = m[1]!.startsWith("file://") ? fileURLToPath(m[1]!) : m[1]!;
+    const file = m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1];
     if (file.startsWith(here) || file.includes("/node_modules/")) continue;
     return `${relative(process.cwd(), file)}:${m[2]}`;
   }

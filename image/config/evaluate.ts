@@ -56,7 +56,12 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
 
   const resolve = (ref: ServiceRef, path: readonly PathSegment[], from: Service): Service => {
     const s = ref instanceof Service ? ref : ref();
-    if (!(s instanceof Service)) throw new ConfigError(formatPath(path), from.origin, `refers to a service that does not exist (the reference gave ${String(s)})`);
+    if (!(s instanceof Service))
+      throw new ConfigError(
+        formatPath(path),
+        from.origin,
+        `refers to a service that does not exist (the reference gave ${String(s)})`,
+      );
     return s;
   };
 
@@ -66,12 +71,21 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
     const spec = service.realize(path);
     for (const t of spec.templates) {
       if (t.owner && !imported.has(t.owner.file)) {
-        throw new ConfigError(formatPath(path), service.origin, `template ${t.name} belongs to module ${t.owner.name} (${t.owner.file}), which is not imported`);
+        throw new ConfigError(
+          formatPath(path),
+          service.origin,
+          `template ${t.name} belongs to module ${t.owner.name} (${t.owner.file}), which is not imported`,
+        );
       }
     }
     const node: ServiceNode = { name: spec.name, service, spec, path, dependencies: [], controlled: spec.controlled };
     const other = byName.get(spec.name);
-    if (other) throw new ConfigError(formatPath(path), service.origin, `two services are named "${spec.name}": this one and ${place(other)}`);
+    if (other)
+      throw new ConfigError(
+        formatPath(path),
+        service.origin,
+        `two services are named "${spec.name}": this one and ${place(other)}`,
+      );
     byService.set(service, node);
     byName.set(spec.name, node);
     spec.dependencies.forEach((ref, i) => {
@@ -97,7 +111,11 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
     for (const ref of node.spec.outputRefs) {
       const target = byService.get(ref.service);
       if (!target) {
-        throw new ConfigError(formatPath(node.path), node.service.origin, `outputRef(…, "${ref.path}") names a service (built at ${ref.service.origin}) that is not part of the system: add it to services`);
+        throw new ConfigError(
+          formatPath(node.path),
+          node.service.origin,
+          `outputRef(…, "${ref.path}") names a service (built at ${ref.service.origin}) that is not part of the system: add it to services`,
+        );
       }
       if (target !== node && !node.dependencies.includes(target.name)) node.dependencies.push(target.name);
     }
@@ -145,9 +163,14 @@ function deviceInterfaces(device: Device): Record<string, Service> {
 }
 
 export function evaluate(userConfig: UserConfig, device: Device): Evaluated {
-  const config = userConfig.body({ interfaces: deviceInterfaces(device), device: { name: device.name, cpu: device.cpu } });
+  const config = userConfig.body({
+    interfaces: deviceInterfaces(device),
+    device: { name: device.name, cpu: device.cpu },
+  });
   const modules = moduleClosure([...device.imports, ...config.imports]);
-  const schema = shapeSchema(mergeShapes(modules.map((m) => ({ shape: m.options, by: `module ${m.name} (${m.file})` }))));
+  const schema = shapeSchema(
+    mergeShapes(modules.map((m) => ({ shape: m.options, by: `module ${m.name} (${m.file})` }))),
+  );
   const merged = new Merged();
   for (const m of modules) merged.add({ value: m.config, source: m.file });
   merged.add({ value: device.config, source: device.file });

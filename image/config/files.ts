@@ -10,8 +10,19 @@ const mode = z.number().int().min(0).max(0o7777);
 const account = z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user or group name");
 
 export const fileEntry = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("file"), content: z.string(), mode: mode.default(0o644), owner: account.default("root"), group: account.default("root") }),
-  z.strictObject({ type: z.literal("directory"), mode: mode.default(0o755), owner: account.default("root"), group: account.default("root") }),
+  z.strictObject({
+    type: z.literal("file"),
+    content: z.string(),
+    mode: mode.default(0o644),
+    owner: account.default("root"),
+    group: account.default("root"),
+  }),
+  z.strictObject({
+    type: z.literal("directory"),
+    mode: mode.default(0o755),
+    owner: account.default("root"),
+    group: account.default("root"),
+  }),
   z.strictObject({ type: z.literal("symlink"), target: z.string().min(1) }),
 ]);
 

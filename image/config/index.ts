@@ -4,7 +4,19 @@ import { Service } from "./service.ts";
 
 export { z };
 export { defineConfig, defineDevice, defineModule } from "./module.ts";
-export { bundle, longrun, oneshot, outputRef, port, replaceable, Service, serviceName, serviceRef, template, OutputRef } from "./service.ts";
+export {
+  bundle,
+  longrun,
+  oneshot,
+  outputRef,
+  port,
+  replaceable,
+  Service,
+  serviceName,
+  serviceRef,
+  template,
+  OutputRef,
+} from "./service.ts";
 export type { ServiceRef } from "./service.ts";
 export { sh, shellQuote } from "./shell.ts";
 export { secretPath, secretText } from "./secrets.ts";

@@ -19,7 +19,11 @@ export async function loadConfig(file: string): Promise<UserConfig> {
     throw new ConfigError("default export", file, "must be defineConfig({...}) from image/config");
   }
   if (!isFromThisCopy(c as UserConfig)) {
-    throw new ConfigError("default export", file, 'was loaded as CommonJS, with its own copy of image/config: name it .mts, or put it below a package.json with "type": "module"');
+    throw new ConfigError(
+      "default export",
+      file,
+      'was loaded as CommonJS, with its own copy of image/config: name it .mts, or put it below a package.json with "type": "module"',
+    );
   }
   return c as UserConfig;
 }

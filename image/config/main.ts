@@ -15,19 +15,28 @@ const argsSchema = z.strictObject({
 });
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { config: { type: "string" }, device: { type: "string" }, out: { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: { config: { type: "string" }, device: { type: "string" }, out: { type: "string" } },
+    strict: true,
+  });
   const args = argsSchema.safeParse(values);
   if (!args.success) {
-    const issue = args.error.issues[0]!;
-    throw new Error(`--${issue.path.join(".")}: ${issue.message}\nusage: main.ts --config <file.ts> --device <name> --out <directory>`);
+    const issue = args.error.issues[0];
+    throw new Error(
+      `--${issue.path.join(".")}: ${issue.message}\nusage: main.ts --config <file.ts> --device <name> --out <directory>`,
+    );
   }
   const { config, device, out } = args.data;
   const system = compile(evaluate(await loadConfig(config), await loadDevice(device)));
   await writeSystem(system, out);
-  console.log(`${out}: ${Object.keys(system.database.services).length} services, ${system.files.length} files, ${system.packages.length} packages`);
+  console.log(
+    `${out}: ${Object.keys(system.database.services).length} services, ${system.files.length} files, ${system.packages.length} packages`,
+  );
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof ConfigError ? `configuration error: ${e.message}` : e instanceof Error ? e.message : String(e));
+  console.error(
+    e instanceof ConfigError ? `configuration error: ${e.message}` : e instanceof Error ? e.message : String(e),
+  );
   process.exitCode = 1;
 });

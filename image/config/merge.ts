@@ -18,13 +18,19 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Deep copy of plain objects and arrays (class instances such as services are shared). */
 function copy(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(copy);
-  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, copy(x)]));
+  if (isPlainObject(v))
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, copy(x)]),
+    );
   return v;
 }
 
 function show(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
-  if (v !== null && typeof v === "object") return Array.isArray(v) ? "a list" : isPlainObject(v) ? "a record" : `a ${v.constructor.name}`;
+  if (v !== null && typeof v === "object")
+    return Array.isArray(v) ? "a list" : isPlainObject(v) ? "a record" : `a ${v.constructor.name}`;
   return String(v);
 }
 
@@ -59,7 +65,11 @@ export class Merged {
         b.forEach((_x, i) => this.#sources.set(formatPath([...here, a.length + i]), source));
         a.push(...b.map(copy));
       } else if (!Object.is(a, b)) {
-        throw new ConfigError(formatPath(here), source, `conflicting values: ${show(b)} here, ${show(a)} in ${this.sourceOf(here)}`);
+        throw new ConfigError(
+          formatPath(here),
+          source,
+          `conflicting values: ${show(b)} here, ${show(a)} in ${this.sourceOf(here)}`,
+        );
       }
     }
   }

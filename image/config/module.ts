@@ -24,7 +24,9 @@ export type OutputOf<S> = { [K in keyof S]: S[K] extends z.ZodType ? z.output<S[
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 type ShapeOf<M> = M extends Module<infer O, Templates> ? O : never;
 /** The options declared by a list of modules (and what they import). */
-export type ShapesOf<M extends readonly AnyModule[]> = [M[number]] extends [never] ? {} : UnionToIntersection<ShapeOf<M[number]>>;
+export type ShapesOf<M extends readonly AnyModule[]> = [M[number]] extends [never]
+  ? {}
+  : UnionToIntersection<ShapeOf<M[number]>>;
 
 export type Templates = { readonly [key: string]: AnyTemplate | Templates };
 
@@ -49,12 +51,21 @@ function isTemplate(v: AnyTemplate | Templates): v is AnyTemplate {
 function claimTemplates(t: Templates, owner: { name: string; file: string }): void {
   for (const v of Object.values(t)) {
     if (!isTemplate(v)) claimTemplates(v, owner);
-    else if (v.owner) throw new ConfigError(`svc.${v.name}`, owner.file, `template already belongs to module ${v.owner.name} (${v.owner.file})`);
+    else if (v.owner)
+      throw new ConfigError(
+        `svc.${v.name}`,
+        owner.file,
+        `template already belongs to module ${v.owner.name} (${v.owner.file})`,
+      );
     else v.owner = owner;
   }
 }
 
-export function defineModule<const I extends readonly AnyModule[] = [], O extends OptionShape = {}, T extends Templates = {}>(m: {
+export function defineModule<
+  const I extends readonly AnyModule[] = [],
+  O extends OptionShape = {},
+  T extends Templates = {},
+>(m: {
   name: string;
   imports?: I;
   options?: O;
@@ -64,7 +75,15 @@ export function defineModule<const I extends readonly AnyModule[] = [], O extend
   const file = callerLocation();
   const svc = m.svc ?? ({} as T);
   claimTemplates(svc, { name: m.name, file });
-  return { kind: "module", name: m.name, file, imports: m.imports ?? [], options: m.options ?? {}, config: (m.config ?? {}) as Record<string, unknown>, svc };
+  return {
+    kind: "module",
+    name: m.name,
+    file,
+    imports: m.imports ?? [],
+    options: m.options ?? {},
+    config: m.config ?? {},
+    svc,
+  };
 }
 
 export const cpus = ["aarch64", "armv7", "mipsel", "mips"] as const;
@@ -89,7 +108,15 @@ export function defineDevice<const I extends readonly AnyModule[] = []>(d: {
   imports?: I;
   config: InputOf<BaseShape & ShapesOf<I>>;
 }): Device {
-  return { kind: "device", name: d.name, cpu: d.cpu, debianArch: d.debianArch, file: callerLocation(), imports: d.imports ?? [], config: d.config as Record<string, unknown> };
+  return {
+    kind: "device",
+    name: d.name,
+    cpu: d.cpu,
+    debianArch: d.debianArch,
+    file: callerLocation(),
+    imports: d.imports ?? [],
+    config: d.config,
+  };
 }
 
 /** What a configuration file can see of the device it is evaluated for. */
@@ -112,7 +139,9 @@ export interface UserConfig {
  * templates it uses; every other key sets options, typed by the base options and those modules.
  * A function form receives the device's interfaces.
  */
-export function defineConfig<const I extends readonly AnyModule[] = []>(c: ConfigBody<I> | ((env: ConfigEnv) => ConfigBody<I>)): UserConfig {
+export function defineConfig<const I extends readonly AnyModule[] = []>(
+  c: ConfigBody<I> | ((env: ConfigEnv) => ConfigBody<I>),
+): UserConfig {
   const config: UserConfig = {
     kind: "config",
     file: callerLocation(),
@@ -142,7 +171,12 @@ function isSchema(v: z.ZodType | OptionShape): v is z.ZodType {
 /** Merges option declarations; one option declared by two modules is an error naming both. */
 export function mergeShapes(declared: readonly { shape: OptionShape; by: string }[]): OptionShape {
   const owners = new Map<string, string>();
-  const into = (target: Record<string, z.ZodType | OptionShape>, shape: OptionShape, path: PathSegment[], by: string): Record<string, z.ZodType | OptionShape> => {
+  const into = (
+    target: Record<string, z.ZodType | OptionShape>,
+    shape: OptionShape,
+    path: PathSegment[],
+    by: string,
+  ): Record<string, z.ZodType | OptionShape> => {
     for (const [k, v] of Object.entries(shape)) {
       const here = [...path, k];
       const have = target[k];
@@ -150,9 +184,13 @@ export function mergeShapes(declared: readonly { shape: OptionShape; by: string 
         target[k] = isSchema(v) ? v : into({}, v, here, by);
         owners.set(formatPath(here), by);
       } else if (!isSchema(have) && !isSchema(v)) {
-        into(have as Record<string, z.ZodType | OptionShape>, v, here, by);
+        into(have, v, here, by);
       } else {
-        throw new ConfigError(formatPath(here), by, `option is already declared by ${owners.get(formatPath(here)) ?? "another module"}`);
+        throw new ConfigError(
+          formatPath(here),
+          by,
+          `option is already declared by ${owners.get(formatPath(here)) ?? "another module"}`,
+        );
       }
     }
     return target;

@@ -6,30 +6,52 @@ import { Service } from "./service.ts";
 
 const kconfigName = z.string().regex(/^[A-Z0-9_]+$/, "must be a Kconfig symbol without the CONFIG_ prefix");
 const kconfig = z.record(kconfigName, z.string().min(1));
-const account = z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user or group name (lower case letters, digits, _ and -)");
+const account = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_-]*$/, "must be a user or group name (lower case letters, digits, _ and -)");
 const id = z.number().int().min(0).max(65535);
 const unsigned = z.number().int().min(0);
 const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "must be a Debian package name");
 /** A package's name ships all its executables; `{ name, files }` only the files named (libraries come by themselves). */
-const packageEntry = z.union([packageName, z.strictObject({ name: packageName, files: z.array(absolutePath).min(1, "must name at least one file") })]);
+const packageEntry = z.union([
+  packageName,
+  z.strictObject({ name: packageName, files: z.array(absolutePath).min(1, "must name at least one file") }),
+]);
 export type PackageEntry = z.output<typeof packageEntry>;
 
 const user = z.strictObject({
   uid: id,
   gid: id,
   dir: z.string().default("/run"),
-  gecos: z.string().regex(/^[^:\n]*$/, "must not contain : or newlines").default(""),
+  gecos: z
+    .string()
+    .regex(/^[^:\n]*$/, "must not contain : or newlines")
+    .default(""),
   shell: z.string().default("/bin/sh"),
   /** Encrypted, as made by `mkpasswd -m sha512crypt`; "!!" locks password login. */
-  passwd: z.string().regex(/^[^:\n]*$/, "must not contain : or newlines").default("!!"),
-  openssh: z.strictObject({ authorizedKeys: z.strictObject({ keys: z.array(z.string().min(1)).default([]) }).prefault({}) }).prefault({}),
+  passwd: z
+    .string()
+    .regex(/^[^:\n]*$/, "must not contain : or newlines")
+    .default("!!"),
+  openssh: z
+    .strictObject({ authorizedKeys: z.strictObject({ keys: z.array(z.string().min(1)).default([]) }).prefault({}) })
+    .prefault({}),
 });
 
 const group = z.strictObject({ gid: id, usernames: z.array(account).default([]) });
 
 export const baseOptions = {
-  hostname: z.string().min(1).regex(/^[A-Za-z0-9.-]+$/, "must be a host name").default("limen"),
-  services: z.record(z.string().min(1), z.instanceof(Service, { message: "expected a service (built with longrun, oneshot, bundle or a template)" })).default({}),
+  hostname: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9.-]+$/, "must be a host name")
+    .default("limen"),
+  services: z
+    .record(
+      z.string().min(1),
+      z.instanceof(Service, { message: "expected a service (built with longrun, oneshot, bundle or a template)" }),
+    )
+    .default({}),
   packages: z.array(packageEntry).default([]),
   defaultProfile: { packages: z.array(packageEntry).default([]) },
   filesystem: fileTree.default({}),

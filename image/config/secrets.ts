@@ -25,7 +25,10 @@ export const secretFile = z.strictObject({
 });
 export type SecretFile = z.output<typeof secretFile>;
 
-export const secretFiles = z.record(z.string().regex(secretFileName, "a secret file name is one path component of letters, digits and _ . @ -"), secretFile);
+export const secretFiles = z.record(
+  z.string().regex(secretFileName, "a secret file name is one path component of letters, digits and _ . @ -"),
+  secretFile,
+);
 
 /** Where a service's secret file is found on the device once rendered. */
 export function secretPath(service: string, file: string): string {
@@ -34,5 +37,5 @@ export function secretPath(service: string, file: string): string {
 
 /** A tagged template for `content`: secretText`password=${outputRef(vault, "wifi/psk")}\n`. */
 export function secretText(strings: TemplateStringsArray, ...values: (string | OutputRef)[]): (string | OutputRef)[] {
-  return strings.flatMap((s, i) => (i < values.length ? [s, values[i]!] : [s])).filter((p) => p !== "");
+  return strings.flatMap((s, i) => (i < values.length ? [s, values[i]] : [s])).filter((p) => p !== "");
 }

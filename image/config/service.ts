@@ -74,7 +74,8 @@ export class Service {
   /** Checks the parameters and builds the spec (once); errors name `path` and this service's origin. */
   realize(path: readonly PathSegment[]): ServiceSpec {
     if (this.#spec) return this.#spec;
-    if (this.#building) throw new ConfigError(formatPath(path), this.origin, "service refers to its own outputs while being built");
+    if (this.#building)
+      throw new ConfigError(formatPath(path), this.origin, "service refers to its own outputs while being built");
     this.#building = true;
     const collected: OutputRef[] = [];
     rendered.push(collected);
@@ -93,16 +94,17 @@ export class Service {
   }
 }
 
-
 const outputPath = z
   .string()
   .regex(/^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/, "must be a relative path of letters, digits and _ . @ -")
   .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), "must not contain . or .. parts");
 
 export function outputRef(service: Service, path: string): OutputRef {
-  if (!(service instanceof Service)) throw new ConfigError("outputRef", callerLocation(), "first argument must be a service");
+  if (!(service instanceof Service))
+    throw new ConfigError("outputRef", callerLocation(), "first argument must be a service");
   const r = outputPath.safeParse(path);
-  if (!r.success) throw new ConfigError("outputRef", callerLocation(), `path ${JSON.stringify(path)} ${r.error.issues[0]!.message}`);
+  if (!r.success)
+    throw new ConfigError("outputRef", callerLocation(), `path ${JSON.stringify(path)} ${r.error.issues[0].message}`);
   return new OutputRef(service, path);
 }
 
@@ -111,8 +113,13 @@ export function replaceable<S extends z.ZodType>(schema: S) {
   return z.union([schema, z.instanceof(OutputRef)]);
 }
 
-export const serviceRef = z.custom<ServiceRef>((v) => v instanceof Service || typeof v === "function", "expected a service (or a function returning one)");
-export const serviceName = z.string().regex(/^[A-Za-z0-9_.@-]+$/, "a service name may only hold letters, digits and _ . @ -");
+export const serviceRef = z.custom<ServiceRef>(
+  (v) => v instanceof Service || typeof v === "function",
+  "expected a service (or a function returning one)",
+);
+export const serviceName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.@-]+$/, "a service name may only hold letters, digits and _ . @ -");
 export const port = z.number().int().min(0).max(65535);
 const millis = z.number().int().min(0);
 
@@ -120,11 +127,17 @@ const millis = z.number().int().min(0);
 function findOutputRefs(v: unknown, found: OutputRef[] = []): OutputRef[] {
   if (v instanceof OutputRef) found.push(v);
   else if (Array.isArray(v)) for (const x of v) findOutputRefs(x, found);
-  else if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) findOutputRefs(x, found);
+  else if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype)
+    for (const x of Object.values(v)) findOutputRefs(x, found);
   return found;
 }
 
-function checked<S extends z.ZodType>(schema: S, raw: unknown, path: readonly PathSegment[], origin: string): z.output<S> {
+function checked<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  path: readonly PathSegment[],
+  origin: string,
+): z.output<S> {
   const r = schema.safeParse(raw);
   if (!r.success) throw zodError(r.error, path, () => origin);
   return r.data;
@@ -149,16 +162,40 @@ const longrunParams = z.strictObject({
   /** The fd the daemon writes a line to when ready (s6 readiness notification). */
   notificationFd: z.number().int().min(3).nullable().default(null),
 });
-const oneshotParams = z.strictObject({ ...common, up: z.string().min(1), down: z.string().min(1).nullable().default(null) });
-const bundleParams = z.strictObject({ name: serviceName, contents: z.array(serviceRef).min(1), controlled: z.boolean().default(false) });
+const oneshotParams = z.strictObject({
+  ...common,
+  up: z.string().min(1),
+  down: z.string().min(1).nullable().default(null),
+});
+const bundleParams = z.strictObject({
+  name: serviceName,
+  contents: z.array(serviceRef).min(1),
+  controlled: z.boolean().default(false),
+});
 
 type Common = z.output<z.ZodObject<typeof common>>;
 
-function spec(type: ServiceType, p: Common, parts: Pick<ServiceSpec, "run" | "up" | "down" | "notificationFd">, raw: unknown): ServiceSpec {
+function spec(
+  type: ServiceType,
+  p: Common,
+  parts: Pick<ServiceSpec, "run" | "up" | "down" | "notificationFd">,
+  raw: unknown,
+): ServiceSpec {
   return {
-    name: p.name, type, dependencies: p.dependencies, controls: p.controls, watches: p.watches, controlled: p.controlled,
-    timeoutUp: p.timeoutUp, timeoutDown: p.timeoutDown, outputs: p.outputs, outputRefs: findOutputRefs(raw),
-    files: p.files, secrets: p.secrets, templates: [], ...parts,
+    name: p.name,
+    type,
+    dependencies: p.dependencies,
+    controls: p.controls,
+    watches: p.watches,
+    controlled: p.controlled,
+    timeoutUp: p.timeoutUp,
+    timeoutDown: p.timeoutDown,
+    outputs: p.outputs,
+    outputRefs: findOutputRefs(raw),
+    files: p.files,
+    secrets: p.secrets,
+    templates: [],
+    ...parts,
   };
 }
 
@@ -186,8 +223,23 @@ export function bundle(params: z.input<typeof bundleParams>): Service {
   return new Service(origin, (path) => {
     const p = checked(bundleParams, params, path, origin);
     return {
-      name: p.name, type: "bundle", dependencies: p.contents, controls: [], watches: [], controlled: p.controlled, timeoutUp: 0, timeoutDown: 0,
-      notificationFd: null, outputs: [], outputRefs: [], run: null, up: null, down: null, files: {}, secrets: {}, templates: [],
+      name: p.name,
+      type: "bundle",
+      dependencies: p.contents,
+      controls: [],
+      watches: [],
+      controlled: p.controlled,
+      timeoutUp: 0,
+      timeoutDown: 0,
+      notificationFd: null,
+      outputs: [],
+      outputRefs: [],
+      run: null,
+      up: null,
+      down: null,
+      files: {},
+      secrets: {},
+      templates: [],
     };
   });
 }
@@ -227,10 +279,15 @@ export function template<S extends z.ZodType>(name: string, params: S, make: (p:
           inner = built.realize(path);
         } catch (e) {
           // A value the template passed on unchanged (a name, say) came from the caller: point there.
-          if (e instanceof ConfigError && e.file === built.origin) throw new ConfigError(e.path, origin, `${e.problem} (checked by template ${name} at ${built.origin})`);
+          if (e instanceof ConfigError && e.file === built.origin)
+            throw new ConfigError(e.path, origin, `${e.problem} (checked by template ${name} at ${built.origin})`);
           throw e;
         }
-        return { ...inner, outputRefs: [...inner.outputRefs, ...findOutputRefs(p)], templates: [t as AnyTemplate, ...inner.templates] };
+        return {
+          ...inner,
+          outputRefs: [...inner.outputRefs, ...findOutputRefs(p)],
+          templates: [t, ...inner.templates],
+        };
       });
     },
   };

@@ -26,10 +26,10 @@ function word(v: string | number | boolean | OutputRef): string {
 
 /** A tagged template: `sh\`exec dropbear -p ${port}\`` quotes each interpolated value; lists become several words. */
 export function sh(strings: TemplateStringsArray, ...values: ShellValue[]): string {
-  let out = strings[0]!;
+  let out = strings[0];
   values.forEach((v, i) => {
     out += Array.isArray(v) ? v.map(word).join(" ") : word(v as string | number | boolean | OutputRef);
-    out += strings[i + 1]!;
+    out += strings[i + 1];
   });
   return out;
 }

@@ -15,11 +15,35 @@ export interface KernelArch {
 }
 
 export const kernelArches: Record<Cpu, KernelArch> = {
-  aarch64: { arch: "arm64", crossCompile: "aarch64-linux-gnu-", compilerPackage: "gcc-aarch64-linux-gnu", target: "Image", image: "arch/arm64/boot/Image" },
-  armv7: { arch: "arm", crossCompile: "arm-linux-gnueabihf-", compilerPackage: "gcc-arm-linux-gnueabihf", target: "zImage", image: "arch/arm/boot/zImage" },
+  aarch64: {
+    arch: "arm64",
+    crossCompile: "aarch64-linux-gnu-",
+    compilerPackage: "gcc-aarch64-linux-gnu",
+    target: "Image",
+    image: "arch/arm64/boot/Image",
+  },
+  armv7: {
+    arch: "arm",
+    crossCompile: "arm-linux-gnueabihf-",
+    compilerPackage: "gcc-arm-linux-gnueabihf",
+    target: "zImage",
+    image: "arch/arm/boot/zImage",
+  },
   // MIPS boot loaders take the ELF (QEMU's -kernel) or a uImage made from it by the image step.
-  mipsel: { arch: "mips", crossCompile: "mipsel-linux-gnu-", compilerPackage: "gcc-mipsel-linux-gnu", target: "vmlinux", image: "vmlinux" },
-  mips: { arch: "mips", crossCompile: "mips-linux-gnu-", compilerPackage: "gcc-mips-linux-gnu", target: "vmlinux", image: "vmlinux" },
+  mipsel: {
+    arch: "mips",
+    crossCompile: "mipsel-linux-gnu-",
+    compilerPackage: "gcc-mipsel-linux-gnu",
+    target: "vmlinux",
+    image: "vmlinux",
+  },
+  mips: {
+    arch: "mips",
+    crossCompile: "mips-linux-gnu-",
+    compilerPackage: "gcc-mips-linux-gnu",
+    target: "vmlinux",
+    image: "vmlinux",
+  },
 };
 
 // MIPS's compressed kernels are written at the top of the build folder, like vmlinux.

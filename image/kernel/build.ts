@@ -48,7 +48,15 @@ export interface Kernel {
   sourceVersion: string;
 }
 
-const hostCommands: [string, string][] = [["make", "make"], ["gcc", "gcc"], ["flex", "flex"], ["bison", "bison"], ["bc", "bc"], ["perl", "perl"], ["tar", "tar"]];
+const hostCommands: [string, string][] = [
+  ["make", "make"],
+  ["gcc", "gcc"],
+  ["flex", "flex"],
+  ["bison", "bison"],
+  ["bc", "bc"],
+  ["perl", "perl"],
+  ["tar", "tar"],
+];
 
 /** Builds (or takes from the cache) the kernel for `req`. */
 export async function buildKernel(req: KernelRequest): Promise<Kernel> {
@@ -82,7 +90,14 @@ export async function buildKernel(req: KernelRequest): Promise<Kernel> {
 }
 
 /** The final .config text for the request, from the cache when the same request was settled before. */
-async function finalConfig(src: KernelSource, a: KernelArch, cc: string, base: ConfigBase, options: Record<string, string>, say: (l: string) => void): Promise<string> {
+async function finalConfig(
+  src: KernelSource,
+  a: KernelArch,
+  cc: string,
+  base: ConfigBase,
+  options: Record<string, string>,
+  say: (l: string) => void,
+): Promise<string> {
   const key = hashOf("kernel-config", src.packageVersion, src.sha256, a.arch, cc, base, configFragment(options));
   const dir = await cachedDir("kernel-config", key, async (out) => {
     say(`kernel: configuring (${base} + ${Object.keys(options).length} requested options)`);
@@ -102,28 +117,52 @@ async function finalConfig(src: KernelSource, a: KernelArch, cc: string, base: C
 }
 
 /** Runs the build in `out/obj`, keeps the outputs in `out` and drops the objects. */
-async function make(src: KernelSource, a: KernelArch, config: string, targets: string[], modular: boolean, out: string, say: (l: string) => void): Promise<void> {
+async function make(
+  src: KernelSource,
+  a: KernelArch,
+  config: string,
+  targets: string[],
+  modular: boolean,
+  out: string,
+  say: (l: string) => void,
+): Promise<void> {
   const obj = join(out, "obj");
   await mkdir(obj, { recursive: true });
   await writeFile(join(obj, ".config"), config);
   const started = Date.now();
-  await runMake(makeCommand(src, a, obj, [...targets, ...(modular ? ["modules"] : [])], { jobs: availableParallelism(), verbose: true }), makeEnv(), (compiled) => {
-    say(`kernel: ${compiled} files compiled (${Math.round((Date.now() - started) / 1000)} s)`);
-  });
+  await runMake(
+    makeCommand(src, a, obj, [...targets, ...(modular ? ["modules"] : [])], {
+      jobs: availableParallelism(),
+      verbose: true,
+    }),
+    makeEnv(),
+    (compiled) => {
+      say(`kernel: ${compiled} files compiled (${Math.round((Date.now() - started) / 1000)} s)`);
+    },
+  );
   if (modular) {
-    await runMake(makeCommand(src, a, obj, ["modules_install", `INSTALL_MOD_PATH=${join(out, "modules")}`, "INSTALL_MOD_STRIP=1"]), makeEnv());
+    await runMake(
+      makeCommand(src, a, obj, ["modules_install", `INSTALL_MOD_PATH=${join(out, "modules")}`, "INSTALL_MOD_STRIP=1"]),
+      makeEnv(),
+    );
     // the links back into the build folder would dangle once it is gone
     for (const release of await readdir(join(out, "modules/lib/modules"))) {
-      for (const link of ["build", "source"]) await rm(join(out, "modules/lib/modules", release, link), { force: true });
+      for (const link of ["build", "source"])
+        await rm(join(out, "modules/lib/modules", release, link), { force: true });
     }
   }
-  if ((await readFile(join(obj, ".config"), "utf8")) !== config) throw new Error("make changed the kernel configuration during the build (a bug: the configuration step should have settled it)");
+  if ((await readFile(join(obj, ".config"), "utf8")) !== config)
+    throw new Error(
+      "make changed the kernel configuration during the build (a bug: the configuration step should have settled it)",
+    );
   await copyFile(join(obj, ".config"), join(out, "config"));
-  for (const f of ["vmlinux", "System.map", "include/config/kernel.release"]) await copyFile(join(obj, f), join(out, f.split("/").pop()!));
+  for (const f of ["vmlinux", "System.map", "include/config/kernel.release"])
+    await copyFile(join(obj, f), join(out, f.split("/").pop()!));
   for (const t of targets) {
     if (t === "vmlinux") continue;
     const file = targetFile(a, t);
-    if (!existsSync(join(obj, file))) throw new Error(`make ${t} (ARCH=${a.arch}) succeeded but left no ${file}: which file does this target make?`);
+    if (!existsSync(join(obj, file)))
+      throw new Error(`make ${t} (ARCH=${a.arch}) succeeded but left no ${file}: which file does this target make?`);
     await cp(join(obj, file), join(out, t), { recursive: true });
   }
   await rm(obj, { recursive: true, force: true });

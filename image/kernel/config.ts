@@ -29,14 +29,23 @@ export class KernelConfigError extends Error {
  * Writes `<objDir>/.config` for `options` on `base` and returns its text.
  * Throws KernelConfigError naming each requested option Kconfig did not keep.
  */
-export async function makeConfig(src: KernelSource, a: KernelArch, base: ConfigBase, options: Record<string, string>, objDir: string): Promise<string> {
+export async function makeConfig(
+  src: KernelSource,
+  a: KernelArch,
+  base: ConfigBase,
+  options: Record<string, string>,
+  objDir: string,
+): Promise<string> {
   await mkdir(objDir, { recursive: true });
   const make = (target: string) => run(makeCommand(src, a, objDir, [target]), { env: makeEnv() });
   await make(base);
   const fragment = join(objDir, "requested.config");
   await writeFile(fragment, configFragment(options));
   // -m: merge only (the olddefconfig below resolves), -O: write the result into the build folder
-  await run([join(src.dir, "scripts/kconfig/merge_config.sh"), "-m", "-O", objDir, join(objDir, ".config"), fragment], { cwd: objDir, env: makeEnv() });
+  await run([join(src.dir, "scripts/kconfig/merge_config.sh"), "-m", "-O", objDir, join(objDir, ".config"), fragment], {
+    cwd: objDir,
+    env: makeEnv(),
+  });
   await make("olddefconfig");
   const configFile = join(objDir, ".config");
   const text = await readFile(configFile, "utf8");
@@ -49,7 +58,20 @@ export async function makeConfig(src: KernelSource, a: KernelArch, base: ConfigB
 /** The environment of kernel make runs: the caller's, less anything that would change what make does. */
 export function makeEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: "C" };
-  for (const k of ["MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARCH", "CROSS_COMPILE", "O", "KBUILD_OUTPUT", "KCONFIG_CONFIG", "KCONFIG_ALLCONFIG", "LOCALVERSION", "INSTALL_MOD_PATH"]) delete env[k];
+  for (const k of [
+    "MAKEFLAGS",
+    "MFLAGS",
+    "MAKELEVEL",
+    "ARCH",
+    "CROSS_COMPILE",
+    "O",
+    "KBUILD_OUTPUT",
+    "KCONFIG_CONFIG",
+    "KCONFIG_ALLCONFIG",
+    "LOCALVERSION",
+    "INSTALL_MOD_PATH",
+  ])
+    delete env[k];
   // the same inputs make the same kernel: no build date, user or host in it
   Object.assign(env, { KBUILD_BUILD_TIMESTAMP: "1970-01-01", KBUILD_BUILD_USER: "limen", KBUILD_BUILD_HOST: "limen" });
   return env;

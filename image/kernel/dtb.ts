@@ -21,17 +21,34 @@ export interface DeviceTreeRequest {
   includePaths?: string[];
 }
 
-export const deviceTreeTools: [string, string][] = [["cpp", "cpp"], ["dtc", "device-tree-compiler"]];
+export const deviceTreeTools: [string, string][] = [
+  ["cpp", "cpp"],
+  ["dtc", "device-tree-compiler"],
+];
 
 // kbuild's own dtc warnings switched off for the kernel's dtsi files, which do not pass them either
-const dtcFlags = ["-I", "dts", "-O", "dtb", "-b", "0", "-Wno-unit_address_vs_reg", "-Wno-interrupt_provider", "-Wno-avoid_unnecessary_addr_size", "-Wno-graph_child_address"];
+const dtcFlags = [
+  "-I",
+  "dts",
+  "-O",
+  "dtb",
+  "-b",
+  "0",
+  "-Wno-unit_address_vs_reg",
+  "-Wno-interrupt_provider",
+  "-Wno-avoid_unnecessary_addr_size",
+  "-Wno-graph_child_address",
+];
 
 /** Compiles (or takes from the cache) the device tree blob of `req`; returns the .dtb path. */
 export async function compileDtb(req: DeviceTreeRequest): Promise<string> {
   ensureCommands(deviceTreeTools);
   const files = [req.src, ...(req.includes ?? [])].map((f) => resolve(f));
-  for (const f of files) if (!existsSync(f)) throw new Error(`device tree: ${f} does not exist (hardware.dts.${f === files[0] ? "src" : "includes"})`);
-  for (const d of req.includePaths ?? []) if (!existsSync(d)) throw new Error(`device tree: include folder ${d} does not exist (hardware.dts.includePaths)`);
+  for (const f of files)
+    if (!existsSync(f))
+      throw new Error(`device tree: ${f} does not exist (hardware.dts.${f === files[0] ? "src" : "includes"})`);
+  for (const d of req.includePaths ?? [])
+    if (!existsSync(d)) throw new Error(`device tree: include folder ${d} does not exist (hardware.dts.includePaths)`);
   const source = await preprocess(req, files);
   const dtc = (await run(["dtc", "--version"])).stdout.trim();
   const key = hashOf("dtb", dtc, dtcFlags, source);
@@ -40,7 +57,11 @@ export async function compileDtb(req: DeviceTreeRequest): Promise<string> {
     try {
       await run(["dtc", ...dtcFlags, "-o", join(out, "board.dtb"), join(out, "board.dts")]);
     } catch (e) {
-      throw e instanceof CommandError ? new Error(`device tree ${files[0]}: dtc rejected it (line numbers refer to the file named after each error):\n${e.output.trim()}`) : e;
+      throw e instanceof CommandError
+        ? new Error(
+            `device tree ${files[0]}: dtc rejected it (line numbers refer to the file named after each error):\n${e.output.trim()}`,
+          )
+        : e;
     }
   });
   return join(dir, "board.dtb");
@@ -51,12 +72,33 @@ async function preprocess(req: DeviceTreeRequest, files: string[]): Promise<stri
   const src = await kernelSource();
   const arch = kernelArches[req.cpu].arch;
   const wrapper = files.map((f) => `#include "${f}"\n`).join("");
-  const includeDirs = [dirname(files[0]!), ...(req.includePaths ?? []).map((d) => resolve(d)), join(src.dir, "arch", arch, "boot/dts"), join(src.dir, "include"), join(src.dir, "scripts/dtc/include-prefixes")];
-  const command = ["cpp", "-nostdinc", "-undef", "-D__DTS__", "-x", "assembler-with-cpp", ...includeDirs.flatMap((d) => ["-I", d]), "-o", "-", "-"];
+  const includeDirs = [
+    dirname(files[0]),
+    ...(req.includePaths ?? []).map((d) => resolve(d)),
+    join(src.dir, "arch", arch, "boot/dts"),
+    join(src.dir, "include"),
+    join(src.dir, "scripts/dtc/include-prefixes"),
+  ];
+  const command = [
+    "cpp",
+    "-nostdinc",
+    "-undef",
+    "-D__DTS__",
+    "-x",
+    "assembler-with-cpp",
+    ...includeDirs.flatMap((d) => ["-I", d]),
+    "-o",
+    "-",
+    "-",
+  ];
   try {
     const { stdout } = await run(command, { input: wrapper });
     return stdout;
   } catch (e) {
-    throw e instanceof CommandError ? new Error(`device tree ${files[0]}: the preprocessor failed (include folders: ${includeDirs.join(", ")}):\n${e.output.trim()}`) : e;
+    throw e instanceof CommandError
+      ? new Error(
+          `device tree ${files[0]}: the preprocessor failed (include folders: ${includeDirs.join(", ")}):\n${e.output.trim()}`,
+        )
+      : e;
   }
 }

@@ -27,7 +27,11 @@ export interface FitRequest {
   out: string;
 }
 
-export const fitTools: [string, string][] = [["mkimage", "u-boot-tools"], ["dtc", "device-tree-compiler"], ["xz", "xz-utils"]];
+export const fitTools: [string, string][] = [
+  ["mkimage", "u-boot-tools"],
+  ["dtc", "device-tree-compiler"],
+  ["xz", "xz-utils"],
+];
 
 /** Writes the FIT of `r` to r.out. */
 export async function fitImage(r: FitRequest): Promise<void> {
@@ -45,7 +49,9 @@ export async function fitImage(r: FitRequest): Promise<void> {
     const align = r.alignment ? ["-E", "-B", r.alignment.toString(16)] : [];
     try {
       // a fixed timestamp: the same inputs make the same file
-      await run(["mkimage", "-q", ...align, "-f", its, resolve(r.out)], { env: { ...process.env, SOURCE_DATE_EPOCH: "0" } });
+      await run(["mkimage", "-q", ...align, "-f", its, resolve(r.out)], {
+        env: { ...process.env, SOURCE_DATE_EPOCH: "0" },
+      });
     } catch (e) {
       throw e instanceof CommandError ? new Error(`FIT image ${r.out}: mkimage failed:\n${e.output.trim()}`) : e;
     }
@@ -56,13 +62,20 @@ export async function fitImage(r: FitRequest): Promise<void> {
 
 /** The .its text: one kernel, one flat_dt, one configuration pairing them; CRC32 hashes U-Boot checks before booting. */
 export function fitSource(r: Omit<FitRequest, "out" | "alignment">): string {
-  for (const [what, v] of [["load address", r.loadAddress], ["entry point", r.entryPoint]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`FIT image: the ${what} ${v} is not a 32-bit address`);
+  for (const [what, v] of [
+    ["load address", r.loadAddress],
+    ["entry point", r.entryPoint],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+      throw new Error(`FIT image: the ${what} ${v} is not a 32-bit address`);
   }
   const arch = kernelArches[r.cpu].arch;
   const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
   const text = (s: string) => {
-    if (!/^[ -~]*$/.test(s) || /["\\]/.test(s)) throw new Error(`FIT image: ${JSON.stringify(s)} cannot be written in an .its source (printable ASCII without quotes or backslashes)`);
+    if (!/^[ -~]*$/.test(s) || /["\\]/.test(s))
+      throw new Error(
+        `FIT image: ${JSON.stringify(s)} cannot be written in an .its source (printable ASCII without quotes or backslashes)`,
+      );
     return `"${s}"`;
   };
   return `/dts-v1/;

@@ -12,6 +12,12 @@ export { fitImage, type FitRequest, type FitCompression } from "./fit.ts";
 /** The kernel of a compiled system: its device's CPU, its kernel options (device's and modules'), its make targets. */
 export function kernelForSystem(system: SystemDescription, progress?: (line: string) => void): Promise<Kernel> {
   const cpu = system.device.cpu;
-  if (!(cpus as readonly string[]).includes(cpu)) throw new Error(`device ${system.device.name}: no kernel build for CPU "${cpu}" (known: ${cpus.join(", ")})`);
-  return buildKernel({ cpu: cpu as Cpu, config: system.kernel.config, makeTargets: system.kernel.makeTargets, ...(progress ? { progress } : {}) });
+  if (!(cpus as readonly string[]).includes(cpu))
+    throw new Error(`device ${system.device.name}: no kernel build for CPU "${cpu}" (known: ${cpus.join(", ")})`);
+  return buildKernel({
+    cpu: cpu as Cpu,
+    config: system.kernel.config,
+    makeTargets: system.kernel.makeTargets,
+    ...(progress ? { progress } : {}),
+  });
 }

@@ -19,10 +19,13 @@ const argsSchema = z.strictObject({
 });
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { config: { type: "string" }, device: { type: "string" }, out: { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: { config: { type: "string" }, device: { type: "string" }, out: { type: "string" } },
+    strict: true,
+  });
   const args = argsSchema.safeParse(values);
   if (!args.success) {
-    const issue = args.error.issues[0]!;
+    const issue = args.error.issues[0];
     throw new Error(`--${issue.path.join(".")}: ${issue.message}\n${usage}`);
   }
   const { config, device, out } = args.data;
@@ -45,10 +48,16 @@ async function main(): Promise<void> {
     throw e;
   }
   const size = (await stat(join(dest, basename(kernel.image)))).size;
-  console.log(`${out}: Linux ${kernel.release} (${kernel.sourceVersion}), ${basename(kernel.image)} ${(size / 1024).toFixed(0)} KiB${kernel.modules ? ", modules" : ""}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `${out}: Linux ${kernel.release} (${kernel.sourceVersion}), ${basename(kernel.image)} ${(size / 1024).toFixed(0)} KiB${kernel.modules ? ", modules" : ""}, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof ConfigError ? `configuration error: ${e.message}` : `kernel: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(
+    e instanceof ConfigError
+      ? `configuration error: ${e.message}`
+      : `kernel: ${e instanceof Error ? e.message : String(e)}`,
+  );
   process.exitCode = 1;
 });

@@ -5,8 +5,24 @@ import type { KernelArch } from "./arch.ts";
 import type { KernelSource } from "./source.ts";
 
 /** make in the source tree building into objDir; `verbose` keeps kbuild's "CC file" lines, counted for progress. */
-export function makeCommand(src: KernelSource, a: KernelArch, objDir: string, targets: string[], o: { jobs?: number; verbose?: boolean } = {}): string[] {
-  return ["make", ...(o.verbose ? [] : ["-s"]), "-C", src.dir, `O=${objDir}`, `ARCH=${a.arch}`, `CROSS_COMPILE=${a.crossCompile}`, `-j${o.jobs ?? 1}`, ...targets];
+export function makeCommand(
+  src: KernelSource,
+  a: KernelArch,
+  objDir: string,
+  targets: string[],
+  o: { jobs?: number; verbose?: boolean } = {},
+): string[] {
+  return [
+    "make",
+    ...(o.verbose ? [] : ["-s"]),
+    "-C",
+    src.dir,
+    `O=${objDir}`,
+    `ARCH=${a.arch}`,
+    `CROSS_COMPILE=${a.crossCompile}`,
+    `-j${o.jobs ?? 1}`,
+    ...targets,
+  ];
 }
 
 /**
@@ -16,11 +32,13 @@ export function makeCommand(src: KernelSource, a: KernelArch, objDir: string, ta
 export async function compilerId(a: KernelArch): Promise<string> {
   const gcc = `${a.crossCompile}gcc`;
   try {
-    const version = (await run([gcc, "--version"])).stdout.split("\n")[0]!;
+    const version = (await run([gcc, "--version"])).stdout.split("\n")[0];
     const machine = (await run([gcc, "-dumpmachine"])).stdout.trim();
     return `${machine} ${version}`;
   } catch (e) {
-    throw new Error(`the ${a.arch} kernel needs the cross compiler ${gcc}, which cannot be run (Debian's ${a.compilerPackage} provides it): ${(e as Error).message.split("\n")[0]}`);
+    throw new Error(
+      `the ${a.arch} kernel needs the cross compiler ${gcc}, which cannot be run (Debian's ${a.compilerPackage} provides it): ${(e as Error).message.split("\n")[0]}`,
+    );
   }
 }
 
@@ -30,9 +48,13 @@ const progressEveryMs = 15_000;
  * Runs make, calling `progress` with the number of files compiled so far every few seconds.
  * A failure's message holds make's error lines and the end of its output, not megabytes of log.
  */
-export function runMake(command: string[], env: NodeJS.ProcessEnv, progress?: (compiled: number) => void): Promise<void> {
+export function runMake(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  progress?: (compiled: number) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command[0], command.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
     const errors: string[] = [];
     const tail: string[] = [];
     let compiled = 0;

@@ -23,13 +23,18 @@ let pending: Promise<KernelSource> | undefined;
 export function kernelSource(): Promise<KernelSource> {
   pending ??= (async () => {
     const [pkg] = await bookworm.fetch([sourcePackage]);
-    const deb = pkg!;
+    const deb = pkg;
     const dir = await cachedDir("kernel-source", hashOf(deb.name, deb.version, deb.sha256), async (tmp) => {
       const unpacked = join(tmp, "deb");
       await extractDeb(deb.path, unpacked);
-      const tarballs = (await readdir(join(unpacked, "usr/src"))).filter((f) => /^linux-source-.*\.tar\.(xz|bz2|gz)$/.test(f));
-      if (tarballs.length !== 1) throw new Error(`${deb.path}: expected one linux-source tarball in /usr/src, found ${tarballs.join(", ") || "none"}`);
-      await run(["tar", "-xf", join(unpacked, "usr/src", tarballs[0]!), "-C", tmp, "--strip-components=1"]);
+      const tarballs = (await readdir(join(unpacked, "usr/src"))).filter((f) =>
+        /^linux-source-.*\.tar\.(xz|bz2|gz)$/.test(f),
+      );
+      if (tarballs.length !== 1)
+        throw new Error(
+          `${deb.path}: expected one linux-source tarball in /usr/src, found ${tarballs.join(", ") || "none"}`,
+        );
+      await run(["tar", "-xf", join(unpacked, "usr/src", tarballs[0]), "-C", tmp, "--strip-components=1"]);
       await run(["rm", "-rf", unpacked]);
     });
     return { dir, packageVersion: deb.version, sha256: deb.sha256 };

@@ -5,7 +5,13 @@ import { readFile } from "node:fs/promises";
 /** Symbol name → address. */
 export async function readSystemMap(path: string): Promise<Map<string, number>> {
   // 64-bit MIPS builds print sign-extended addresses, beyond a double's precision: the low 32 bits are the address
-  return new Map((await readFile(path, "utf8")).split("\n").map((l) => l.split(" ")).filter((f) => f.length === 3).map(([a, , n]) => [n!, parseInt(a!.slice(-8), 16)]));
+  return new Map(
+    (await readFile(path, "utf8"))
+      .split("\n")
+      .map((l) => l.split(" "))
+      .filter((f) => f.length === 3)
+      .map(([a, , n]) => [n, parseInt(a.slice(-8), 16)]),
+  );
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -16,9 +22,12 @@ const hex = (n: number) => `0x${n.toString(16)}`;
  * else kernel_entry, which moves from build to build. Throws saying which is wrong.
  */
 export function kernelEntry(symbols: Map<string, number>, declared: number | undefined): number {
-  const entries = ["__kernel_entry", "kernel_entry"].map((n) => symbols.get(n)).filter((e): e is number => e !== undefined);
+  const entries = ["__kernel_entry", "kernel_entry"]
+    .map((n) => symbols.get(n))
+    .filter((e): e is number => e !== undefined);
   const entry = declared ?? symbols.get("kernel_entry");
   if (entry === undefined) throw new Error("the kernel has no kernel_entry in its System.map");
-  if (!entries.includes(entry)) throw new Error(`hardware.entryPoint ${hex(entry)} is not the kernel's entry (${entries.map(hex).join(" or ")})`);
+  if (!entries.includes(entry))
+    throw new Error(`hardware.entryPoint ${hex(entry)} is not the kernel's entry (${entries.map(hex).join(" or ")})`);
   return entry;
 }

@@ -28,19 +28,48 @@ const maxNameBytes = 31;
 
 /** Writes `r.out`: the uImage of the concatenated payload. */
 export async function uimage(r: UImageRequest): Promise<void> {
-  ensureCommands([["mkimage", "u-boot-tools"], ["xz", "xz-utils"]]);
+  ensureCommands([
+    ["mkimage", "u-boot-tools"],
+    ["xz", "xz-utils"],
+  ]);
   if (r.payload.length === 0) throw new Error(`uImage ${r.out}: no payload files given`);
-  if (Buffer.byteLength(r.name) > maxNameBytes) throw new Error(`uImage name "${r.name}" is ${Buffer.byteLength(r.name)} bytes; the header holds at most ${maxNameBytes}`);
-  for (const [what, v] of [["load address", r.loadAddress], ["entry point", r.entryPoint]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`uImage ${r.out}: ${what} ${v} is not a 32-bit address`);
+  if (Buffer.byteLength(r.name) > maxNameBytes)
+    throw new Error(
+      `uImage name "${r.name}" is ${Buffer.byteLength(r.name)} bytes; the header holds at most ${maxNameBytes}`,
+    );
+  for (const [what, v] of [
+    ["load address", r.loadAddress],
+    ["entry point", r.entryPoint],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+      throw new Error(`uImage ${r.out}: ${what} ${v} is not a 32-bit address`);
   }
   const payloadFile = `${r.out}.payload`;
   await writeFile(payloadFile, Buffer.concat(await Promise.all(r.payload.map((f) => readFile(f)))));
   try {
-    await run([
-      "mkimage", "-A", r.arch, "-O", "linux", "-T", "kernel", "-C", r.compression,
-      "-a", hex(r.loadAddress), "-e", hex(r.entryPoint), "-n", r.name, "-d", r.compression === "lzma" ? await lzmaAlone(payloadFile) : payloadFile, r.out,
-    ], { env: { ...process.env, SOURCE_DATE_EPOCH: "0" } }); // the header's time stamp: same payload, same image
+    await run(
+      [
+        "mkimage",
+        "-A",
+        r.arch,
+        "-O",
+        "linux",
+        "-T",
+        "kernel",
+        "-C",
+        r.compression,
+        "-a",
+        hex(r.loadAddress),
+        "-e",
+        hex(r.entryPoint),
+        "-n",
+        r.name,
+        "-d",
+        r.compression === "lzma" ? await lzmaAlone(payloadFile) : payloadFile,
+        r.out,
+      ],
+      { env: { ...process.env, SOURCE_DATE_EPOCH: "0" } },
+    ); // the header's time stamp: same payload, same image
   } finally {
     await rm(payloadFile, { force: true });
     await rm(`${payloadFile}.lzma`, { force: true });
@@ -58,7 +87,15 @@ export async function uimage(r: UImageRequest): Promise<void> {
 export async function lzmaAlone(file: string): Promise<string> {
   ensureCommands([["xz", "xz-utils"]]);
   const size = (await stat(file)).size;
-  await run(["xz", "--format=lzma", "--lzma1=preset=9,dict=8MiB,lc=1,lp=2,pb=2", "--threads=1", "--keep", "--force", file]);
+  await run([
+    "xz",
+    "--format=lzma",
+    "--lzma1=preset=9,dict=8MiB,lc=1,lp=2,pb=2",
+    "--threads=1",
+    "--keep",
+    "--force",
+    file,
+  ]);
   const out = `${file}.lzma`;
   const f = await open(out, "r+");
   try {

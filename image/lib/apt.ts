@@ -40,26 +40,41 @@ export class AptRepo {
   private options(): string[] {
     const r = this.root;
     return [
-      `-o`, `Dir::Etc::SourceList=${join(r, "sources.list")}`,
-      `-o`, `Dir::Etc::SourceParts=/dev/null`,
-      `-o`, `Dir::Etc::Preferences=/dev/null`,
-      `-o`, `Dir::Etc::PreferencesParts=/dev/null`,
-      `-o`, `Dir::State=${join(r, "state")}`,
-      `-o`, `Dir::State::Lists=${join(r, "lists")}`,
-      `-o`, `Dir::State::status=${join(r, "state", "status")}`,
-      `-o`, `Dir::Cache=${join(r, "cache")}`,
-      `-o`, `Dir::Cache::archives=${this.debs}`,
-      `-o`, `APT::Architecture=amd64`,
-      `-o`, `APT::Architectures=${["amd64", ...this.spec.architectures].join(",")}`,
-      `-o`, `APT::Sandbox::User=root`,
-      `-o`, `Debug::NoLocking=1`,
-      `-o`, `Acquire::Languages=none`,
+      `-o`,
+      `Dir::Etc::SourceList=${join(r, "sources.list")}`,
+      `-o`,
+      `Dir::Etc::SourceParts=/dev/null`,
+      `-o`,
+      `Dir::Etc::Preferences=/dev/null`,
+      `-o`,
+      `Dir::Etc::PreferencesParts=/dev/null`,
+      `-o`,
+      `Dir::State=${join(r, "state")}`,
+      `-o`,
+      `Dir::State::Lists=${join(r, "lists")}`,
+      `-o`,
+      `Dir::State::status=${join(r, "state", "status")}`,
+      `-o`,
+      `Dir::Cache=${join(r, "cache")}`,
+      `-o`,
+      `Dir::Cache::archives=${this.debs}`,
+      `-o`,
+      `APT::Architecture=amd64`,
+      `-o`,
+      `APT::Architectures=${["amd64", ...this.spec.architectures].join(",")}`,
+      `-o`,
+      `APT::Sandbox::User=root`,
+      `-o`,
+      `Debug::NoLocking=1`,
+      `-o`,
+      `Acquire::Languages=none`,
     ];
   }
 
   private async prepare(): Promise<void> {
     const r = this.root;
-    for (const d of ["state", "lists/partial", "cache", "archives/partial", "sources"]) await mkdir(join(r, d), { recursive: true });
+    for (const d of ["state", "lists/partial", "cache", "archives/partial", "sources"])
+      await mkdir(join(r, d), { recursive: true });
     if (!existsSync(join(r, "state", "status"))) await writeFile(join(r, "state", "status"), "");
     if (!existsSync(keyring)) throw new Error(`${keyring} is missing: install the debian-archive-keyring package`);
     const archs = this.spec.architectures.join(",");
@@ -78,12 +93,17 @@ export class AptRepo {
       // the stamp records which sources the lists were made from
       const stamp = join(this.root, "lists", ".updated");
       const sources = await readFile(join(this.root, "sources.list"), "utf8");
-      const fresh = existsSync(stamp) && (await readFile(stamp, "utf8")) === sources && Date.now() - (await stat(stamp)).mtimeMs < listsMaxAgeMs;
+      const fresh =
+        existsSync(stamp) &&
+        (await readFile(stamp, "utf8")) === sources &&
+        Date.now() - (await stat(stamp)).mtimeMs < listsMaxAgeMs;
       if (fresh) return;
       try {
         await run(["apt-get", ...this.options(), "update"]);
       } catch (e) {
-        throw new Error(`cannot update the package lists of ${this.spec.suites.join(", ")} from ${mirror} (network down?)\n${(e as Error).message}`);
+        throw new Error(
+          `cannot update the package lists of ${this.spec.suites.join(", ")} from ${mirror} (network down?)\n${(e as Error).message}`,
+        );
       }
       await writeFile(stamp, sources);
     })();
@@ -113,13 +133,13 @@ export class AptRepo {
 
   private async fetchNow(specs: string[]): Promise<FetchedPackage[]> {
     const index = await this.resolvedIndex();
-    const missing = [...new Set(specs.filter((s) => !index[s]?.sha256 || !existsSync(index[s]!.path)))];
+    const missing = [...new Set(specs.filter((s) => !index[s]?.sha256 || !existsSync(index[s].path)))];
     if (missing.length > 0) {
       await this.ensureLists();
       Object.assign(index, await this.download(missing));
       await writeFile(join(this.root, "resolved.json"), JSON.stringify(index, null, 2) + "\n");
     }
-    return specs.map((s) => index[s]!);
+    return specs.map((s) => index[s]);
   }
 
   /** One apt call resolves every spec (apt loads its lists once per call, which takes seconds). */
@@ -134,19 +154,35 @@ export class AptRepo {
         for (const s of specs) await this.download([s]);
       }
       const out = e instanceof CommandError ? e.output : String(e);
-      throw new Error(`Debian package ${specs.join(" ")} is not in ${where}: ${out.split("\n").find((l) => l.startsWith("E:")) ?? out}`);
+      throw new Error(
+        `Debian package ${specs.join(" ")} is not in ${where}: ${out.split("\n").find((l) => l.startsWith("E:")) ?? out}`,
+      );
     }
     // a line a package: 'URI' name_version_arch.deb size SHA256:hash
-    const found = uris.trim().split("\n").filter(Boolean).map((line) => {
-      const [, file, , hash] = line.split(" ");
-      if (!file?.endsWith(".deb") || !hash?.startsWith("SHA256:")) throw new Error(`apt-get printed an unexpected line for ${specs.join(" ")}: ${line}`);
-      const [name, version, arch] = file.replace(/\.deb$/, "").split("_");
-      return { name: name!, version: decodeURIComponent(version!), architecture: arch!, path: join(this.debs, file), sha256: hash.slice(7) };
-    });
+    const found = uris
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [, file, , hash] = line.split(" ");
+        if (!file?.endsWith(".deb") || !hash?.startsWith("SHA256:"))
+          throw new Error(`apt-get printed an unexpected line for ${specs.join(" ")}: ${line}`);
+        const [name, version, arch] = file.replace(/\.deb$/, "").split("_");
+        return {
+          name: name,
+          version: decodeURIComponent(version),
+          architecture: arch,
+          path: join(this.debs, file),
+          sha256: hash.slice(7),
+        };
+      });
     const absent = found.filter((f) => !existsSync(f.path));
     if (absent.length > 0) {
       try {
-        await run(["apt-get", ...this.options(), "download", ...absent.map((f) => `${f.name}:${f.architecture}=${f.version}`)], { cwd: this.debs });
+        await run(
+          ["apt-get", ...this.options(), "download", ...absent.map((f) => `${f.name}:${f.architecture}=${f.version}`)],
+          { cwd: this.debs },
+        );
       } catch (e) {
         throw new Error(`Debian packages cannot be downloaded from ${where} (network down?): ${(e as Error).message}`);
       }
@@ -154,9 +190,17 @@ export class AptRepo {
     const result: Record<string, FetchedPackage> = {};
     for (const spec of specs) {
       const [nameArch, version] = spec.split("=");
-      const [name, arch] = nameArch!.split(":");
-      const f = found.find((p) => p.name === name && (!arch || p.architecture === arch || p.architecture === "all") && (!version || p.version === version));
-      if (!f) throw new Error(`apt-get did not resolve ${spec} (it printed: ${found.map((p) => p.path.split("/").pop()).join(", ")})`);
+      const [name, arch] = nameArch.split(":");
+      const f = found.find(
+        (p) =>
+          p.name === name &&
+          (!arch || p.architecture === arch || p.architecture === "all") &&
+          (!version || p.version === version),
+      );
+      if (!f)
+        throw new Error(
+          `apt-get did not resolve ${spec} (it printed: ${found.map((p) => p.path.split("/").pop()).join(", ")})`,
+        );
       result[spec] = f;
     }
     return result;
@@ -171,11 +215,22 @@ export class AptRepo {
       const file = join(this.root, "depends.json");
       const known: Record<string, string[]> = existsSync(file) ? JSON.parse(await readFile(file, "utf8")) : {};
       const pkgs = await this.fetchNow(specs);
-      const keyOf = (i: number) => `${specs[i]} ${pkgs[i]!.sha256}`;
+      const keyOf = (i: number) => `${specs[i]} ${pkgs[i].sha256}`;
       const unknown = specs.filter((_, i) => !known[keyOf(i)]);
       if (unknown.length > 0) {
         await this.ensureLists();
-        const { stdout } = await run(["apt-cache", ...this.options(), "depends", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", ...unknown]);
+        const { stdout } = await run([
+          "apt-cache",
+          ...this.options(),
+          "depends",
+          "--no-recommends",
+          "--no-suggests",
+          "--no-conflicts",
+          "--no-breaks",
+          "--no-replaces",
+          "--no-enhances",
+          ...unknown,
+        ]);
         // sections: a package's name on a line of its own, then its indented relations
         const sections = new Map<string, string[]>();
         let current: string[] | undefined;
@@ -185,13 +240,17 @@ export class AptRepo {
         }
         for (const spec of unknown) {
           const arch = spec.split(":")[1];
-          const lines = sections.get(spec) ?? sections.get(spec.split(":")[0]!) ?? [];
-          const names = lines.map((l) => /^\s*\|?(?:Pre)?Depends: ([^<\s]\S*)$/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
-          known[`${spec} ${pkgs[specs.indexOf(spec)]!.sha256}`] = [...new Set(names.filter((n) => arch && n.endsWith(`:${arch}`)))];
+          const lines = sections.get(spec) ?? sections.get(spec.split(":")[0]) ?? [];
+          const names = lines
+            .map((l) => /^\s*\|?(?:Pre)?Depends: ([^<\s]\S*)$/.exec(l)?.[1])
+            .filter((n): n is string => n !== undefined);
+          known[`${spec} ${pkgs[specs.indexOf(spec)].sha256}`] = [
+            ...new Set(names.filter((n) => arch && n.endsWith(`:${arch}`))),
+          ];
         }
         await writeFile(file, JSON.stringify(known, null, 1) + "\n");
       }
-      return Object.fromEntries(specs.map((s, i) => [s, known[keyOf(i)]!]));
+      return Object.fromEntries(specs.map((s, i) => [s, known[keyOf(i)]]));
     });
   }
 

@@ -32,7 +32,7 @@ export function hashOf(...inputs: Input[]): string {
 /** A key from files' paths (relative to `base`) and contents. */
 export async function hashFiles(paths: string[], base: string): Promise<string> {
   const contents = await Promise.all(paths.map((p) => readFile(join(base, p))));
-  return hashOf(paths.map((p, i) => [p, contents[i]!]));
+  return hashOf(paths.map((p, i) => [p, contents[i]]));
 }
 
 /**
@@ -98,7 +98,15 @@ async function locked<T>(dir: string, work: () => Promise<T>): Promise<T> {
 async function stale(lock: string): Promise<boolean> {
   const pid = Number(await readFile(join(lock, "pid"), "utf8").catch(() => ""));
   // no PID yet: its owner is between making the folder and writing the file, unless that was long ago
-  if (!pid) return Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => Date.now())) > 60_000;
+  if (!pid)
+    return (
+      Date.now() -
+        (await stat(lock).then(
+          (s) => s.mtimeMs,
+          () => Date.now(),
+        )) >
+      60_000
+    );
   try {
     process.kill(pid, 0);
     return false;

@@ -22,7 +22,11 @@ export function run(command: string[], options: RunOptions = {}): Promise<{ stdo
   if (!file) throw new Error("run: empty command");
   return new Promise((resolve, reject) => {
     const input = options.input;
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on("data", (b: Buffer) => out.push(b));

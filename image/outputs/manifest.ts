@@ -21,5 +21,10 @@ export async function manifest(entries: TreeEntry[]): Promise<ManifestRow[]> {
 
 export function manifestText(rows: ManifestRow[]): string {
   const total = rows.reduce((s, r) => s + r.size, 0);
-  return [`# ${rows.length} files, ${total} bytes: size, path, package`, ...rows.map((r) => `${r.size}\t${r.path}\t${r.package}`)].join("\n") + "\n";
+  return (
+    [
+      `# ${rows.length} files, ${total} bytes: size, path, package`,
+      ...rows.map((r) => `${r.size}\t${r.path}\t${r.package}`),
+    ].join("\n") + "\n"
+  );
 }

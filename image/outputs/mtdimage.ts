@@ -51,14 +51,22 @@ function deviceFacts(system: SystemDescription) {
   const h = system.hardware;
   const name = system.device.name;
   const need = <T>(v: T | undefined | null, option: string): T => {
-    if (v === undefined || v === null) throw new MtdImageError(`mtdimage for ${name}: hardware.${option} is not set (the device must say it)`);
+    if (v === undefined || v === null)
+      throw new MtdImageError(`mtdimage for ${name}: hardware.${option} is not set (the device must say it)`);
     return v;
   };
-  if (!(cpus as readonly string[]).includes(system.device.cpu)) throw new MtdImageError(`mtdimage for ${name}: unknown CPU "${system.device.cpu}"`);
+  if (!(cpus as readonly string[]).includes(system.device.cpu))
+    throw new MtdImageError(`mtdimage for ${name}: unknown CPU "${system.device.cpu}"`);
   const cpu = system.device.cpu as Cpu;
-  if (cpu !== "mipsel" && cpu !== "mips") throw new MtdImageError(`mtdimage for ${name}: packs MIPS kernels with an appended device tree; CPU "${cpu}" is not MIPS`);
+  if (cpu !== "mipsel" && cpu !== "mips")
+    throw new MtdImageError(
+      `mtdimage for ${name}: packs MIPS kernels with an appended device tree; CPU "${cpu}" is not MIPS`,
+    );
   const eraseBlockSize = need(h.flash.eraseBlockSize, "flash.eraseBlockSize");
-  if (eraseBlockSize <= 0 || (eraseBlockSize & (eraseBlockSize - 1)) !== 0) throw new MtdImageError(`mtdimage for ${name}: hardware.flash.eraseBlockSize ${eraseBlockSize} is not a power of two`);
+  if (eraseBlockSize <= 0 || (eraseBlockSize & (eraseBlockSize - 1)) !== 0)
+    throw new MtdImageError(
+      `mtdimage for ${name}: hardware.flash.eraseBlockSize ${eraseBlockSize} is not a power of two`,
+    );
   return {
     name,
     cpu,
@@ -76,9 +84,17 @@ const align = (n: number, to: number) => Math.ceil(n / to) * to;
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** Writes firmware.bin, board.dtb, flash.scr (with flash.txt) and layout.json into `out`. */
-export async function mtdimage(system: SystemDescription, root: TreeEntry[], out: string, progress: (step: string) => void = () => {}): Promise<MtdLayout> {
+export async function mtdimage(
+  system: SystemDescription,
+  root: TreeEntry[],
+  out: string,
+  progress: (step: string) => void = () => {},
+): Promise<MtdLayout> {
   const d = deviceFacts(system);
-  if (system.rootfsType !== "squashfs") throw new MtdImageError(`mtdimage for ${d.name}: root filesystem type "${system.rootfsType}" is not supported yet (squashfs is; set rootfsType: "squashfs")`);
+  if (system.rootfsType !== "squashfs")
+    throw new MtdImageError(
+      `mtdimage for ${d.name}: root filesystem type "${system.rootfsType}" is not supported yet (squashfs is; set rootfsType: "squashfs")`,
+    );
 
   progress("mtdimage: making the squashfs root");
   const rootFile = join(out, "rootfs.squashfs");
@@ -93,26 +109,49 @@ export async function mtdimage(system: SystemDescription, root: TreeEntry[], out
   progress("mtdimage: building the kernel");
   const kernel = await kernelForSystem(system, progress);
   const raw = kernel.targets["vmlinux.bin"];
-  if (!raw) throw new MtdImageError(`mtdimage for ${d.name}: the device's kernel.makeTargets must include "vmlinux.bin" (the raw kernel the uImage holds)`);
+  if (!raw)
+    throw new MtdImageError(
+      `mtdimage for ${d.name}: the device's kernel.makeTargets must include "vmlinux.bin" (the raw kernel the uImage holds)`,
+    );
   await checkRawKernel(d, raw, kernel.systemMap);
 
-  const commandLine = [...system.boot.commandLine, `root=${d.rootDevice}`, "rootfstype=squashfs", "ro", ...(system.rootOptions ? [`rootflags=${system.rootOptions}`] : [])].join(" ");
+  const commandLine = [
+    ...system.boot.commandLine,
+    `root=${d.rootDevice}`,
+    "rootfstype=squashfs",
+    "ro",
+    ...(system.rootOptions ? [`rootflags=${system.rootOptions}`] : []),
+  ].join(" ");
   const fragment = join(out, "mtdimage.dtsi");
   const kernelFile = join(out, "kernel.uimage");
   let firmware: Partition | undefined;
   let rootOffset = 0; // unknown until the board's firmware partition is read from its device tree
   let dtb = "";
   for (let attempt = 0; ; attempt++) {
-    if (attempt > 4) throw new MtdImageError(`mtdimage for ${d.name}: the kernel and rootfs offsets did not settle (a bug)`);
+    if (attempt > 4)
+      throw new MtdImageError(`mtdimage for ${d.name}: the kernel and rootfs offsets did not settle (a bug)`);
     await writeFile(fragment, deviceTreeAdditions(commandLine, firmware, rootOffset));
-    dtb = await compileDtb({ cpu: d.cpu, src: d.dts, includes: [...system.hardware.dts.includes, fragment], includePaths: system.hardware.dts.includePaths });
+    dtb = await compileDtb({
+      cpu: d.cpu,
+      src: d.dts,
+      includes: [...system.hardware.dts.includes, fragment],
+      includePaths: system.hardware.dts.includePaths,
+    });
     firmware ??= boardFirmware(d, await partitionsOf(dtb));
     if (rootOffset === 0) {
       rootOffset = firmware.offset + d.eraseBlockSize; // a first guess, corrected below
       continue;
     }
     progress(`mtdimage: packing the kernel (rootfs at ${hex(rootOffset)})`);
-    await uimage({ arch: "mips", compression: "lzma", loadAddress: d.loadAddress, entryPoint: d.entryPoint, name: `Limen ${d.name}`.slice(0, 31), payload: [raw, dtb], out: kernelFile });
+    await uimage({
+      arch: "mips",
+      compression: "lzma",
+      loadAddress: d.loadAddress,
+      entryPoint: d.entryPoint,
+      name: `Limen ${d.name}`.slice(0, 31),
+      payload: [raw, dtb],
+      out: kernelFile,
+    });
     const needed = firmware.offset + align((await stat(kernelFile)).size, d.eraseBlockSize);
     if (needed <= rootOffset) break;
     rootOffset = needed;
@@ -172,9 +211,14 @@ async function checkRawKernel(d: Facts, raw: string, systemMap: string): Promise
   const symbols = await readSystemMap(systemMap);
   const appended = symbols.get("__appended_dtb");
   const size = (await stat(raw)).size;
-  if (appended === undefined) throw new MtdImageError(`mtdimage for ${d.name}: the kernel has no __appended_dtb (kernel option MIPS_RAW_APPENDED_DTB is needed)`);
+  if (appended === undefined)
+    throw new MtdImageError(
+      `mtdimage for ${d.name}: the kernel has no __appended_dtb (kernel option MIPS_RAW_APPENDED_DTB is needed)`,
+    );
   if (appended - d.loadAddress !== size) {
-    throw new MtdImageError(`mtdimage for ${d.name}: vmlinux.bin is ${size} bytes but the kernel looks for its device tree ${appended - d.loadAddress} bytes after the load address ${hex(d.loadAddress)}`);
+    throw new MtdImageError(
+      `mtdimage for ${d.name}: vmlinux.bin is ${size} bytes but the kernel looks for its device tree ${appended - d.loadAddress} bytes after the load address ${hex(d.loadAddress)}`,
+    );
   }
   try {
     kernelEntry(symbols, d.entryPoint);
@@ -211,7 +255,10 @@ function deviceTreeAdditions(commandLine: string, firmware: Partition | undefine
 export async function partitionsOf(dtb: string): Promise<Partition[]> {
   const { stdout } = await run(["dtc", "-I", "dtb", "-O", "dts", "-q", dtb]);
   const start = stdout.indexOf('compatible = "fixed-partitions";');
-  if (start < 0) throw new MtdImageError(`${dtb}: no "fixed-partitions" node (the board's .dts must describe its flash partitions, labelled "partitions")`);
+  if (start < 0)
+    throw new MtdImageError(
+      `${dtb}: no "fixed-partitions" node (the board's .dts must describe its flash partitions, labelled "partitions")`,
+    );
   const partitions: Partition[] = [];
   let depth = 0;
   let current: { label?: string; reg?: [number, number] } | null = null;
@@ -224,7 +271,8 @@ export async function partitionsOf(dtb: string): Promise<Partition[]> {
     if (line.trim() === "};") {
       if (depth === 0) break;
       if (depth === 1 && current) {
-        if (current.label === undefined || current.reg === undefined) throw new MtdImageError(`${dtb}: a flash partition without label or reg`);
+        if (current.label === undefined || current.reg === undefined)
+          throw new MtdImageError(`${dtb}: a flash partition without label or reg`);
         partitions.push({ label: current.label, offset: current.reg[0], size: current.reg[1] });
         current = null;
       }
@@ -235,7 +283,7 @@ export async function partitionsOf(dtb: string): Promise<Partition[]> {
     const label = /^\s*label = "([^"]*)";/.exec(line);
     if (label) current.label = label[1]!;
     const reg = /^\s*reg = <(0x[0-9a-f]+) (0x[0-9a-f]+)>;/.exec(line);
-    if (reg) current.reg = [parseInt(reg[1]!, 16), parseInt(reg[2]!, 16)];
+    if (reg) current.reg = [parseInt(reg[1], 16), parseInt(reg[2], 16)];
   }
   return partitions;
 }
@@ -243,9 +291,18 @@ export async function partitionsOf(dtb: string): Promise<Partition[]> {
 /** The board's "firmware" partition, which must be the one hardware.flash.address/size describe. */
 function boardFirmware(d: Facts, partitions: Partition[]): Partition {
   const firmware = partitions.find((p) => p.label === "firmware");
-  if (!firmware) throw new MtdImageError(`mtdimage for ${d.name}: ${d.dts} has no partition labelled "firmware" (found: ${partitions.map((p) => p.label).join(", ") || "none"})`);
-  if (firmware.size !== d.size) throw new MtdImageError(`mtdimage for ${d.name}: hardware.flash.size ${hex(d.size)} differs from the "firmware" partition's size ${hex(firmware.size)} in ${d.dts}`);
-  if (firmware.offset % d.eraseBlockSize !== 0) throw new MtdImageError(`mtdimage for ${d.name}: the "firmware" partition at ${hex(firmware.offset)} does not start on an erase block`);
+  if (!firmware)
+    throw new MtdImageError(
+      `mtdimage for ${d.name}: ${d.dts} has no partition labelled "firmware" (found: ${partitions.map((p) => p.label).join(", ") || "none"})`,
+    );
+  if (firmware.size !== d.size)
+    throw new MtdImageError(
+      `mtdimage for ${d.name}: hardware.flash.size ${hex(d.size)} differs from the "firmware" partition's size ${hex(firmware.size)} in ${d.dts}`,
+    );
+  if (firmware.offset % d.eraseBlockSize !== 0)
+    throw new MtdImageError(
+      `mtdimage for ${d.name}: the "firmware" partition at ${hex(firmware.offset)} does not start on an erase block`,
+    );
   return firmware;
 }
 
@@ -253,7 +310,9 @@ function boardFirmware(d: Facts, partitions: Partition[]): Partition {
 function checkRootDevice(d: Facts, partitions: Partition[]): void {
   const index = partitions.findIndex((p) => p.label === "rootfs");
   if (`/dev/mtdblock${index}` !== d.rootDevice) {
-    throw new MtdImageError(`mtdimage for ${d.name}: the rootfs partition is MTD device ${index} (/dev/mtdblock${index}), but hardware.rootDevice is ${d.rootDevice}`);
+    throw new MtdImageError(
+      `mtdimage for ${d.name}: the rootfs partition is MTD device ${index} (/dev/mtdblock${index}), but hardware.rootDevice is ${d.rootDevice}`,
+    );
   }
 }
 
@@ -261,7 +320,10 @@ function checkRootDevice(d: Facts, partitions: Partition[]): void {
 function flashCommands(system: SystemDescription, address: number, size: number): string[] {
   const tftp = system.boot.tftp;
   const loadAddress = tftp.loadAddress;
-  if (loadAddress === undefined) throw new MtdImageError(`mtdimage for ${system.device.name}: boot.tftp.loadAddress (the RAM address U-Boot receives firmware.bin at) is not set`);
+  if (loadAddress === undefined)
+    throw new MtdImageError(
+      `mtdimage for ${system.device.name}: boot.tftp.loadAddress (the RAM address U-Boot receives firmware.bin at) is not set`,
+    );
   return [
     ...(tftp.serverip ? [`setenv serverip ${tftp.serverip}`] : []),
     ...(tftp.ipaddr ? [`setenv ipaddr ${tftp.ipaddr}`] : []),

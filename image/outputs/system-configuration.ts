@@ -8,7 +8,12 @@ import type { SystemDescription } from "../config/compile.ts";
 import { stageTree } from "../rootfs/stage.ts";
 import type { TreeEntry } from "../rootfs/tree.ts";
 
-export async function systemConfiguration(_system: SystemDescription, entries: TreeEntry[], out: string, progress: (step: string) => void = () => {}): Promise<void> {
+export async function systemConfiguration(
+  _system: SystemDescription,
+  entries: TreeEntry[],
+  out: string,
+  progress: (step: string) => void = () => {},
+): Promise<void> {
   progress("systemConfiguration: writing the root tree");
   const root = join(out, "root");
   const rows = await stageTree(entries, root);
@@ -20,5 +25,9 @@ export async function systemConfiguration(_system: SystemDescription, entries: T
       if (r.type !== "l") await chmod(path, r.mode & 0o7777);
     }
   }
-  await writeFile(join(out, "owners"), rows.map((r) => [r.path, r.type, r.mode.toString(8), r.uid, r.gid, ...(r.device ?? [])].join(" ")).join("\n") + "\n");
+  await writeFile(
+    join(out, "owners"),
+    rows.map((r) => [r.path, r.type, r.mode.toString(8), r.uid, r.gid, ...(r.device ?? [])].join(" ")).join("\n") +
+      "\n",
+  );
 }

@@ -37,12 +37,16 @@ export function ubimageFacts(system: SystemDescription): UbimageFacts {
   const name = system.device.name;
   const problems: string[] = [];
   if (system.rootfsType !== "ubifs") problems.push(`rootfsType is "${system.rootfsType}"; ubimage makes "ubifs"`);
-  if (boot.imageFormat !== "fit") problems.push(`boot.imageFormat is "${boot.imageFormat}"; ubimage puts a FIT image at boot/fit`);
+  if (boot.imageFormat !== "fit")
+    problems.push(`boot.imageFormat is "${boot.imageFormat}"; ubimage puts a FIT image at boot/fit`);
   if (!hw.dts.src) problems.push("hardware.dts.src is not set: the FIT image needs the board's device tree");
   if (hw.loadAddress === undefined) problems.push("hardware.loadAddress is not set");
   if (hw.entryPoint === undefined) problems.push("hardware.entryPoint is not set");
   const root = /^(ubi\d+):([A-Za-z0-9_.-]+)$/.exec(hw.rootDevice ?? "");
-  if (!root) problems.push(`hardware.rootDevice ${JSON.stringify(hw.rootDevice ?? null)} is not a UBI volume such as "ubi0:liminix"`);
+  if (!root)
+    problems.push(
+      `hardware.rootDevice ${JSON.stringify(hw.rootDevice ?? null)} is not a UBI volume such as "ubi0:liminix"`,
+    );
   const number = (key: keyof typeof hw.ubi): number => {
     const v = hw.ubi[key];
     if (v === undefined) {
@@ -59,10 +63,14 @@ export function ubimageFacts(system: SystemDescription): UbimageFacts {
     maxLEBcount: number("maxLEBcount"),
   };
   if (problems.length === 0 && geometry.logicalEraseBlockSize >= geometry.physicalEraseBlockSize) {
-    problems.push(`hardware.ubi.logicalEraseBlockSize ${geometry.logicalEraseBlockSize} must be less than physicalEraseBlockSize ${geometry.physicalEraseBlockSize} (UBI's headers take the difference)`);
+    problems.push(
+      `hardware.ubi.logicalEraseBlockSize ${geometry.logicalEraseBlockSize} must be less than physicalEraseBlockSize ${geometry.physicalEraseBlockSize} (UBI's headers take the difference)`,
+    );
   }
   if (problems.length === 0 && geometry.logicalEraseBlockSize % geometry.minIOSize !== 0) {
-    problems.push(`hardware.ubi.logicalEraseBlockSize ${geometry.logicalEraseBlockSize} is not a multiple of minIOSize ${geometry.minIOSize}`);
+    problems.push(
+      `hardware.ubi.logicalEraseBlockSize ${geometry.logicalEraseBlockSize} is not a multiple of minIOSize ${geometry.minIOSize}`,
+    );
   }
   if (problems.length > 0) throw new Error(`ubimage for ${name}:\n${problems.map((p) => `  ${p}`).join("\n")}`);
 
@@ -76,7 +84,16 @@ export function ubimageFacts(system: SystemDescription): UbimageFacts {
       capacityReason = `the UBI partition (hardware.flash.size ${mib(hw.flash.size)}) has ${pebs} erase blocks, ${usable} of them usable after UBI's own and the bad block reserve`;
     }
   }
-  return { geometry, ubiDevice: root![1]!, volume: root![2]!, capacityLebs, capacityReason, loadAddress: hw.loadAddress!, entryPoint: hw.entryPoint!, dts: hw.dts.src! };
+  return {
+    geometry,
+    ubiDevice: root![1],
+    volume: root![2],
+    capacityLebs,
+    capacityReason,
+    loadAddress: hw.loadAddress!,
+    entryPoint: hw.entryPoint!,
+    dts: hw.dts.src!,
+  };
 }
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
@@ -84,18 +101,30 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** The kernel's command line: the device's, then the UBIFS root. */
 export function ubiCommandLine(system: SystemDescription): string {
-  const line = [...system.boot.commandLine, `root=${system.hardware.rootDevice}`, "rootfstype=ubifs", ...(system.rootOptions ? [`rootflags=${system.rootOptions}`] : [])].join(" ");
-  if (/[^\x20-\x7e]/.test(line)) throw new Error(`ubimage: the kernel command line holds characters a device tree string cannot: ${JSON.stringify(line)}`);
+  const line = [
+    ...system.boot.commandLine,
+    `root=${system.hardware.rootDevice}`,
+    "rootfstype=ubifs",
+    ...(system.rootOptions ? [`rootflags=${system.rootOptions}`] : []),
+  ].join(" ");
+  if (/[^\x20-\x7e]/.test(line))
+    throw new Error(
+      `ubimage: the kernel command line holds characters a device tree string cannot: ${JSON.stringify(line)}`,
+    );
   return line;
 }
 
 /** The U-Boot commands that fetch `rootfs` over TFTP and write it into the volume (the manual's step 3). */
 export function flashCommands(system: SystemDescription, facts: UbimageFacts): string[] {
   const { tftp } = system.boot;
-  if (tftp.loadAddress === undefined) throw new Error(`ubimage: set boot.tftp.loadAddress for ${system.device.name} (where U-Boot receives the image in RAM)`);
+  if (tftp.loadAddress === undefined)
+    throw new Error(
+      `ubimage: set boot.tftp.loadAddress for ${system.device.name} (where U-Boot receives the image in RAM)`,
+    );
   for (const k of ["serverip", "ipaddr"] as const) {
     const v = tftp[k];
-    if (v !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(v)) throw new Error(`ubimage: boot.tftp.${k} "${v}" is not an IPv4 address`);
+    if (v !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(v))
+      throw new Error(`ubimage: boot.tftp.${k} "${v}" is not an IPv4 address`);
   }
   return [
     // addresses not given stay whatever U-Boot's environment says
@@ -125,32 +154,52 @@ export function checkVolumeFits(size: number, facts: UbimageFacts): void {
  * flash.scr and flash.txt, and beside them the FIT and the device tree it holds (board.dtb), for a
  * look or for booting from RAM by hand (tftpboot; bootm).
  */
-export async function ubimage(system: SystemDescription, root: TreeEntry[], out: string, progress: (step: string) => void = () => {}): Promise<void> {
+export async function ubimage(
+  system: SystemDescription,
+  root: TreeEntry[],
+  out: string,
+  progress: (step: string) => void = () => {},
+): Promise<void> {
   // everything that can be checked is checked before any work is done
   const facts = ubimageFacts(system);
   const commandLine = ubiCommandLine(system);
   const lines = flashCommands(system, facts);
-  if (!(cpus as readonly string[]).includes(system.device.cpu)) throw new Error(`ubimage: no kernel for CPU "${system.device.cpu}"`);
+  if (!(cpus as readonly string[]).includes(system.device.cpu))
+    throw new Error(`ubimage: no kernel for CPU "${system.device.cpu}"`);
   const cpu = system.device.cpu as Cpu;
   ensureCommands([["fdtput", "device-tree-compiler"]]);
 
   progress("compiling the device tree");
   const { dts } = system.hardware;
   const dtb = join(out, "board.dtb");
-  await copyFile(await compileDtb({ cpu, src: facts.dts, includes: dts.includes, includePaths: dts.includePaths }), dtb);
+  await copyFile(
+    await compileDtb({ cpu, src: facts.dts, includes: dts.includes, includePaths: dts.includePaths }),
+    dtb,
+  );
   await run(["fdtput", "-t", "s", dtb, "/chosen", system.boot.commandLineDtbNode, commandLine]);
 
   progress(`building the kernel for ${cpu} (cached after the first build)`);
   const kernel = await kernelForSystem(system, progress);
   const fit = join(out, "fit");
   await fitImage({
-    cpu, kernel: kernel.image, compression: "lzma", dtb, loadAddress: facts.loadAddress, entryPoint: facts.entryPoint,
-    description: `Limen ${system.hostname} for ${system.device.name}`, alignment: system.hardware.alignment, out: fit,
+    cpu,
+    kernel: kernel.image,
+    compression: "lzma",
+    dtb,
+    loadAddress: facts.loadAddress,
+    entryPoint: facts.entryPoint,
+    description: `Limen ${system.hostname} for ${system.device.name}`,
+    alignment: system.hardware.alignment,
+    out: fit,
   });
 
   progress("making the UBIFS root filesystem");
   const rootfs = join(out, "rootfs");
-  await ubifs([...root, { type: "file", path: "/boot/fit", mode: 0o644, uid: 0, gid: 0, content: { hostPath: fit } }], rootfs, facts.geometry);
+  await ubifs(
+    [...root, { type: "file", path: "/boot/fit", mode: 0o644, uid: 0, gid: 0, content: { hostPath: fit } }],
+    rootfs,
+    facts.geometry,
+  );
   checkVolumeFits((await stat(rootfs)).size, facts);
   await writeUbootScript(out, "flash", cpu, lines);
 }

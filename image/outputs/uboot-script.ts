@@ -22,17 +22,20 @@ export class UbootScriptError extends Error {}
 /** Why U-Boot cannot take `line` as one command line, or null when it can. */
 export function lineProblem(line: string): string | null {
   if (line.trim() === "") return "is empty (an empty line at the U-Boot prompt repeats the previous command)";
-  if (line.length > maxLineLength) return `is ${line.length} characters long; U-Boot's console buffer takes ${maxLineLength}`;
+  if (line.length > maxLineLength)
+    return `is ${line.length} characters long; U-Boot's console buffer takes ${maxLineLength}`;
   const bad = /[^\t\x20-\x7e]/.exec(line);
-  if (bad) return `holds the character ${JSON.stringify(bad[0])} at column ${bad.index + 1} (only printable ASCII and tab reach U-Boot intact)`;
-  if (line.trimStart().startsWith("#")) return "is a comment, which U-Boot's simple (non-hush) parser runs as a command";
+  if (bad)
+    return `holds the character ${JSON.stringify(bad[0])} at column ${bad.index + 1} (only printable ASCII and tab reach U-Boot intact)`;
+  if (line.trimStart().startsWith("#"))
+    return "is a comment, which U-Boot's simple (non-hush) parser runs as a command";
   // quotes, comments and ${...} as U-Boot's hush reads them (checked against it under QEMU): a
   // backslash escapes outside single quotes, and a ' inside double quotes opens a nested
   // single-quoted part, unlike in a POSIX shell
   let quote: "'" | '"' | null = null;
   let braces = 0;
   for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
+    const c = line[i];
     if (quote === "'") {
       if (c === "'") quote = null;
     } else if (c === "\\") {
@@ -46,7 +49,8 @@ export function lineProblem(line: string): string | null {
     } else if (c === '"') {
       quote = quote === '"' ? null : '"';
     } else if (c === "'") {
-      if (quote === '"') return `has a ' inside double quotes at column ${i + 1}, which U-Boot's hush takes as the start of a single-quoted part`;
+      if (quote === '"')
+        return `has a ' inside double quotes at column ${i + 1}, which U-Boot's hush takes as the start of a single-quoted part`;
       quote = "'";
     } else if (c === "#" && quote === null && /\s/.test(line[i - 1] ?? " ")) {
       return `has a # starting a word at column ${i + 1}: hush ignores the rest of the line as a comment (quote it)`;
@@ -61,11 +65,13 @@ export function lineProblem(line: string): string | null {
 export function scriptText(name: string, lines: string[]): string {
   if (lines.length === 0) throw new UbootScriptError(`U-Boot script ${name}: no commands`);
   const problems = lines.flatMap((l, i) => {
-    if (/[\r\n]/.test(l)) return [`line ${i + 1} (${JSON.stringify(l)}) holds a line break: give each command as its own line`];
+    if (/[\r\n]/.test(l))
+      return [`line ${i + 1} (${JSON.stringify(l)}) holds a line break: give each command as its own line`];
     const p = lineProblem(l);
     return p ? [`line ${i + 1} (${JSON.stringify(l)}) ${p}`] : [];
   });
-  if (problems.length > 0) throw new UbootScriptError(`U-Boot script ${name}:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  if (problems.length > 0)
+    throw new UbootScriptError(`U-Boot script ${name}:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   return lines.join("\n") + "\n";
 }
 
@@ -77,15 +83,39 @@ export interface UbootScriptFiles {
 }
 
 /** Writes `<name>.scr` and `<name>.txt` into `dir`. */
-export async function writeUbootScript(dir: string, name: string, cpu: Cpu, lines: string[]): Promise<UbootScriptFiles> {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new UbootScriptError(`U-Boot script name "${name}" must be lower-case letters, digits and -`);
+export async function writeUbootScript(
+  dir: string,
+  name: string,
+  cpu: Cpu,
+  lines: string[],
+): Promise<UbootScriptFiles> {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+    throw new UbootScriptError(`U-Boot script name "${name}" must be lower-case letters, digits and -`);
   const text = scriptText(name, lines);
   ensureCommands([["mkimage", "u-boot-tools"]]);
   const files = { script: join(dir, `${name}.scr`), text: join(dir, `${name}.txt`) };
   await writeFile(files.text, text);
   // SOURCE_DATE_EPOCH fixes the header's time stamp: the same commands make the same file
-  await run(["mkimage", "-A", ubootArch[cpu], "-O", "linux", "-T", "script", "-C", "none", "-n", name, "-d", files.text, files.script], {
-    env: { ...process.env, SOURCE_DATE_EPOCH: "0" },
-  });
+  await run(
+    [
+      "mkimage",
+      "-A",
+      ubootArch[cpu],
+      "-O",
+      "linux",
+      "-T",
+      "script",
+      "-C",
+      "none",
+      "-n",
+      name,
+      "-d",
+      files.text,
+      files.script,
+    ],
+    {
+      env: { ...process.env, SOURCE_DATE_EPOCH: "0" },
+    },
+  );
   return files;
 }

@@ -10,20 +10,44 @@ import { squashfs } from "../rootfs/squashfs.ts";
 import type { TreeEntry } from "../rootfs/tree.ts";
 import { runScript } from "./run-script.ts";
 
-export async function vmroot(system: SystemDescription, emulator: Emulator, root: TreeEntry[], runtime: string, out: string): Promise<void> {
+export async function vmroot(
+  system: SystemDescription,
+  emulator: Emulator,
+  root: TreeEntry[],
+  runtime: string,
+  out: string,
+): Promise<void> {
   // checked before any work is done: nothing else is written for a type vmroot cannot boot
-  if (system.rootfsType !== "squashfs") throw new Error(`vmroot: root filesystem type "${system.rootfsType}" is not supported yet (squashfs is)`);
+  if (system.rootfsType !== "squashfs")
+    throw new Error(`vmroot: root filesystem type "${system.rootfsType}" is not supported yet (squashfs is)`);
   const kernel = await debianKernel(emulator, ["squashfs", ...system.kernel.loadModules]);
   const moduleDir = `/lib/modules/${kernel.release}`;
-  const plan = { modules: kernel.modules.map((m) => `${moduleDir}/${m.relative}`), root: "/dev/vda", rootfstype: system.rootfsType, init: "/sbin/init" };
+  const plan = {
+    modules: kernel.modules.map((m) => `${moduleDir}/${m.relative}`),
+    root: "/dev/vda",
+    rootfstype: system.rootfsType,
+    init: "/sbin/init",
+  };
   const owner = { uid: 0, gid: 0 };
   await writeFile(
     join(out, "initramfs.cpio.gz"),
     await initramfs([
       { type: "file", path: "/preinit", mode: 0o755, ...owner, content: { hostPath: runtime } },
-      { type: "file", path: "/etc/preinit.json", mode: 0o644, ...owner, content: Buffer.from(JSON.stringify(plan, null, 1) + "\n") },
+      {
+        type: "file",
+        path: "/etc/preinit.json",
+        mode: 0o644,
+        ...owner,
+        content: Buffer.from(JSON.stringify(plan, null, 1) + "\n"),
+      },
       { type: "char", path: "/dev/console", mode: 0o600, ...owner, major: 5, minor: 1 },
-      ...kernel.modules.map((m): TreeEntry => ({ type: "file", path: `${moduleDir}/${m.relative}`, mode: 0o644, ...owner, content: { hostPath: m.path } })),
+      ...kernel.modules.map((m): TreeEntry => ({
+        type: "file",
+        path: `${moduleDir}/${m.relative}`,
+        mode: 0o644,
+        ...owner,
+        content: { hostPath: m.path },
+      })),
     ]),
   );
   await squashfs(root, join(out, "rootfs.squashfs"));

@@ -57,7 +57,10 @@ function linkTarget(path: string, target: string): string {
 function listFiles(root: string, dir: string): string[] {
   const host = join(root, dir);
   if (!existsSync(host) || isSymlink(host)) return [];
-  return readdirSync(host).sort().map((n) => `${dir}/${n}`).filter((p) => isSymlink(join(root, p)) || !lstatSync(join(root, p)).isDirectory());
+  return readdirSync(host)
+    .sort()
+    .map((n) => `${dir}/${n}`)
+    .filter((p) => isSymlink(join(root, p)) || !lstatSync(join(root, p)).isDirectory());
 }
 
 function isSymlink(p: string): boolean {
@@ -83,7 +86,7 @@ export class PackageCollector {
   private async unpackAll(names: string[]): Promise<void> {
     const specs = names.map((n) => (n.includes(":") ? n : `${n}:${this.arch}`)).filter((s) => !this.unpacked.has(s));
     // one apt call for all; if it fails, unpack() fetches each alone and names the one at fault
-    await bookworm.fetch(specs.map((s) => (this.lock[s] ? `${s}=${this.lock[s]!.version}` : s))).catch(() => undefined);
+    await bookworm.fetch(specs.map((s) => (this.lock[s] ? `${s}=${this.lock[s].version}` : s))).catch(() => undefined);
     for (const s of specs) await this.unpack(s);
   }
 
@@ -93,14 +96,20 @@ export class PackageCollector {
     if (have) return have;
     const locked = this.lock[spec];
     const [pkg] = await bookworm.fetch([locked ? `${spec}=${locked.version}` : spec]).catch((e: Error) => {
-      throw new Error(locked ? `${spec} ${locked.version} from the lock file: ${e.message}\n(remove its entry from the lock file to take the archive's current version)` : e.message);
+      throw new Error(
+        locked
+          ? `${spec} ${locked.version} from the lock file: ${e.message}\n(remove its entry from the lock file to take the archive's current version)`
+          : e.message,
+      );
     });
-    if (locked && locked.sha256 !== pkg!.sha256) {
-      throw new Error(`${spec} ${locked.version}: the archive's file has SHA256 ${pkg!.sha256}, the lock file says ${locked.sha256}`);
+    if (locked && locked.sha256 !== pkg.sha256) {
+      throw new Error(
+        `${spec} ${locked.version}: the archive's file has SHA256 ${pkg.sha256}, the lock file says ${locked.sha256}`,
+      );
     }
-    this.lock[spec] = { version: pkg!.version, sha256: pkg!.sha256 };
-    const root = await cachedDir("deb", `${pkg!.name}_${pkg!.sha256.slice(0, 24)}`, (out) => extractDeb(pkg!.path, out));
-    const u = { pkg: pkg!, root };
+    this.lock[spec] = { version: pkg.version, sha256: pkg.sha256 };
+    const root = await cachedDir("deb", `${pkg.name}_${pkg.sha256.slice(0, 24)}`, (out) => extractDeb(pkg.path, out));
+    const u = { pkg: pkg, root };
     this.unpacked.set(spec, u);
     return u;
   }
@@ -124,10 +133,14 @@ export class PackageCollector {
    * The answer for the same requests and lock comes from the cache: no apt call, no ELF reading.
    */
   async collect(requests: PackageRequest[]): Promise<ShippedFile[]> {
-    const dir = await cachedDir("collected", hashOf(this.arch, JSON.stringify(requests), JSON.stringify(Object.entries(this.lock).sort())), async (out) => {
-      const files = await this.collectNow(requests);
-      await writeFile(join(out, "result.json"), JSON.stringify({ files, lock: this.lock }));
-    });
+    const dir = await cachedDir(
+      "collected",
+      hashOf(this.arch, JSON.stringify(requests), JSON.stringify(Object.entries(this.lock).sort())),
+      async (out) => {
+        const files = await this.collectNow(requests);
+        await writeFile(join(out, "result.json"), JSON.stringify({ files, lock: this.lock }));
+      },
+    );
     const saved = JSON.parse(await readFile(join(dir, "result.json"), "utf8")) as { files: ShippedFile[]; lock: Lock };
     Object.assign(this.lock, saved.lock);
     return saved.files;
@@ -138,7 +151,7 @@ export class PackageCollector {
     const pending: { path: string; host: string; by: string }[] = [];
     // a symlink in the package is shipped as a symlink, and what it points to as well
     const ship = (path: string, u: Unpacked) => {
-      for (let p = path; !shipped.has(p); ) {
+      for (let p = path; !shipped.has(p);) {
         const host = join(u.root, p);
         if (!isSymlink(host)) {
           shipped.set(p, { path: p, source: host, package: u.pkg.name });
@@ -154,10 +167,12 @@ export class PackageCollector {
     for (const r of requests) {
       const u = await this.unpack(r.package);
       const files = r.files === "executables" ? executableDirs.flatMap((d) => listFiles(u.root, d)) : r.files;
-      if (files.length === 0) throw new Error(`Debian package ${r.package} ${u.pkg.version} (${this.arch}) has no executables`);
+      if (files.length === 0)
+        throw new Error(`Debian package ${r.package} ${u.pkg.version} (${this.arch}) has no executables`);
       for (const f of files) {
         const real = resolveIn(u.root, f);
-        if (!real || lstatSync(join(u.root, real)).isDirectory()) throw new Error(`Debian package ${r.package} ${u.pkg.version} (${this.arch}) has no file ${f}`);
+        if (!real || lstatSync(join(u.root, real)).isDirectory())
+          throw new Error(`Debian package ${r.package} ${u.pkg.version} (${this.arch}) has no file ${f}`);
         ship(f, u);
       }
     }
@@ -169,7 +184,10 @@ export class PackageCollector {
       if (!(await isElf(host))) continue;
       const needs = await elfNeeds(host);
       if (!needs) continue;
-      const wanted = [...needs.needed.map((s) => ({ soname: s, absolute: false })), ...(needs.interpreter ? [{ soname: needs.interpreter, absolute: true }] : [])];
+      const wanted = [
+        ...needs.needed.map((s) => ({ soname: s, absolute: false })),
+        ...(needs.interpreter ? [{ soname: needs.interpreter, absolute: true }] : []),
+      ];
       for (const { soname, absolute } of wanted) {
         for (;;) {
           const among = [...this.unpacked.values()];
@@ -179,7 +197,10 @@ export class PackageCollector {
             break;
           }
           const next = await this.expandDependencies(searched);
-          if (next === 0) throw new Error(`${soname}, needed by ${path} (from ${by}), is in none of the packages it depends on (${[...this.unpacked.keys()].join(", ")})`);
+          if (next === 0)
+            throw new Error(
+              `${soname}, needed by ${path} (from ${by}), is in none of the packages it depends on (${[...this.unpacked.keys()].join(", ")})`,
+            );
         }
       }
     }

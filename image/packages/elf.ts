@@ -14,7 +14,7 @@ export async function elfNeeds(path: string): Promise<ElfNeeds | undefined> {
   if (/Not an ELF file/i.test(stdout)) return undefined;
   return {
     interpreter: /Requesting program interpreter: ([^\]]+)\]/.exec(stdout)?.[1],
-    needed: [...stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]!),
+    needed: [...stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]),
   };
 }
 

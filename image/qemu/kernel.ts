@@ -45,13 +45,13 @@ function modinfoDepends(ko: Buffer): string[] {
 /** The emulator's kernel with its early modules and `extraModules` (e.g. the root filesystem's). */
 export async function debianKernel(e: Emulator, extraModules: string[] = []): Promise<DebianKernel> {
   const meta = `${e.kernelPackage}:${e.debianArch}`;
-  const [pkgName] = (await bookworm.depends([meta]))[meta]!;
+  const [pkgName] = (await bookworm.depends([meta]))[meta];
   if (!pkgName) throw new Error(`${e.kernelPackage}:${e.debianArch} names no kernel package`);
   const [pkg] = await bookworm.fetch([pkgName]);
-  const root = await cachedDir("deb", `${pkg!.name}_${pkg!.sha256.slice(0, 24)}`, (out) => extractDeb(pkg!.path, out));
+  const root = await cachedDir("deb", `${pkg.name}_${pkg.sha256.slice(0, 24)}`, (out) => extractDeb(pkg.path, out));
   const boot = await readdir(join(root, "boot"));
   const image = boot.find((f) => f.startsWith("vmlinuz-") || f.startsWith("vmlinux-"));
-  if (!image) throw new Error(`${pkg!.name} has no /boot/vmlinuz-*`);
+  if (!image) throw new Error(`${pkg.name} has no /boot/vmlinuz-*`);
   const release = image.replace(/^vmlinu[xz]-/, "");
   const modulesDir = join(root, "lib", "modules", release);
   const available = existsSync(modulesDir) ? await listModules(modulesDir) : new Map<string, string>();
@@ -63,7 +63,8 @@ export async function debianKernel(e: Emulator, extraModules: string[] = []): Pr
     const rel = available.get(name);
     // built into this kernel: nothing to load
     if (!rel) {
-      if (name === wantedBy && !(await builtIn(root, release, name))) throw new Error(`kernel ${release} has no module ${name}`);
+      if (name === wantedBy && !(await builtIn(root, release, name)))
+        throw new Error(`kernel ${release} has no module ${name}`);
       return;
     }
     visiting.add(name);
@@ -71,12 +72,14 @@ export async function debianKernel(e: Emulator, extraModules: string[] = []): Pr
     ordered.push({ name, path: join(modulesDir, rel), relative: rel });
   };
   for (const m of [...e.kernelModules, ...extraModules]) await visit(m, m);
-  return { release, version: pkg!.version, image: join(root, "boot", image), modules: ordered };
+  return { release, version: pkg.version, image: join(root, "boot", image), modules: ordered };
 }
 
 /** modules.builtin is shipped in the package: a requested module may be compiled in. */
 async function builtIn(root: string, release: string, name: string): Promise<boolean> {
   const file = join(root, "lib", "modules", release, "modules.builtin");
   if (!existsSync(file)) return false;
-  return (await readFile(file, "utf8")).split("\n").some((l) => l.split("/").pop()?.replace(/\.ko$/, "").replaceAll("-", "_") === name);
+  return (await readFile(file, "utf8"))
+    .split("\n")
+    .some((l) => l.split("/").pop()?.replace(/\.ko$/, "").replaceAll("-", "_") === name);
 }

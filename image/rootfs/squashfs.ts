@@ -14,8 +14,14 @@ export interface SquashfsOptions {
 }
 
 /** Writes the image to `output`, reusing an identical earlier one from the cache. */
-export async function squashfs(entries: TreeEntry[], output: string, options: SquashfsOptions = { compression: "xz", blockSize: 262144 }): Promise<void> {
-  const dir = await cachedDir("squashfs", hashOf(treeKey(entries), JSON.stringify(options)), (d) => makeSquashfs(entries, join(d, "image"), options));
+export async function squashfs(
+  entries: TreeEntry[],
+  output: string,
+  options: SquashfsOptions = { compression: "xz", blockSize: 262144 },
+): Promise<void> {
+  const dir = await cachedDir("squashfs", hashOf(treeKey(entries), JSON.stringify(options)), (d) =>
+    makeSquashfs(entries, join(d, "image"), options),
+  );
   await copyFile(join(dir, "image"), output);
 }
 
@@ -24,7 +30,10 @@ async function makeSquashfs(entries: TreeEntry[], output: string, options: Squas
   try {
     const pseudo: string[] = [];
     for (const e of normalizeTree(entries)) {
-      if (/\s/.test(e.path)) throw new Error(`root filesystem: "${e.path}" holds white space, which squashfs pseudo definitions cannot name`);
+      if (/\s/.test(e.path))
+        throw new Error(
+          `root filesystem: "${e.path}" holds white space, which squashfs pseudo definitions cannot name`,
+        );
       const host = join(staging, e.path);
       const rel = e.path.slice(1);
       switch (e.type) {
@@ -42,7 +51,9 @@ async function makeSquashfs(entries: TreeEntry[], output: string, options: Squas
           break;
         case "char":
         case "block":
-          pseudo.push(`${rel} ${e.type === "char" ? "c" : "b"} ${e.mode.toString(8)} ${e.uid} ${e.gid} ${e.major} ${e.minor}`);
+          pseudo.push(
+            `${rel} ${e.type === "char" ? "c" : "b"} ${e.mode.toString(8)} ${e.uid} ${e.gid} ${e.major} ${e.minor}`,
+          );
           break;
       }
     }
@@ -51,9 +62,25 @@ async function makeSquashfs(entries: TreeEntry[], output: string, options: Squas
     try {
       await rm(output, { force: true });
       await run([
-        "mksquashfs", staging, output, "-noappend", "-quiet", "-no-progress", "-no-xattrs",
-        "-comp", options.compression, "-b", String(options.blockSize),
-        "-all-time", "0", "-mkfs-time", "0", "-root-mode", "755", "-pf", pseudoFile,
+        "mksquashfs",
+        staging,
+        output,
+        "-noappend",
+        "-quiet",
+        "-no-progress",
+        "-no-xattrs",
+        "-comp",
+        options.compression,
+        "-b",
+        String(options.blockSize),
+        "-all-time",
+        "0",
+        "-mkfs-time",
+        "0",
+        "-root-mode",
+        "755",
+        "-pf",
+        pseudoFile,
       ]);
     } finally {
       await rm(pseudoFile, { force: true });

@@ -39,7 +39,14 @@ export async function stageTree(entries: TreeEntry[], root: string): Promise<Own
         break;
       case "char":
       case "block":
-        rows.push({ path: e.path, type: e.type === "char" ? "c" : "b", mode: e.mode, uid: e.uid, gid: e.gid, device: [e.major, e.minor] });
+        rows.push({
+          path: e.path,
+          type: e.type === "char" ? "c" : "b",
+          mode: e.mode,
+          uid: e.uid,
+          gid: e.gid,
+          device: [e.major, e.minor],
+        });
         break;
     }
   }

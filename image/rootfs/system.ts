@@ -7,9 +7,51 @@ import type { TreeEntry } from "./tree.ts";
 
 /** Applets every system gets, for its own scripts and for a person at the console. */
 const essentialApplets = [
-  "sh", "ash", "cat", "chmod", "chown", "cp", "cut", "date", "df", "dmesg", "du", "echo", "env", "false", "free",
-  "grep", "halt", "head", "hostname", "id", "kill", "less", "ln", "ls", "mkdir", "mount", "mv", "ping", "poweroff",
-  "printf", "ps", "reboot", "rm", "sed", "sleep", "sort", "tail", "test", "top", "tr", "true", "umount", "uname", "vi", "wc",
+  "sh",
+  "ash",
+  "cat",
+  "chmod",
+  "chown",
+  "cp",
+  "cut",
+  "date",
+  "df",
+  "dmesg",
+  "du",
+  "echo",
+  "env",
+  "false",
+  "free",
+  "grep",
+  "halt",
+  "head",
+  "hostname",
+  "id",
+  "kill",
+  "less",
+  "ln",
+  "ls",
+  "mkdir",
+  "mount",
+  "mv",
+  "ping",
+  "poweroff",
+  "printf",
+  "ps",
+  "reboot",
+  "rm",
+  "sed",
+  "sleep",
+  "sort",
+  "tail",
+  "test",
+  "top",
+  "tr",
+  "true",
+  "umount",
+  "uname",
+  "vi",
+  "wc",
 ];
 
 /** Names the runtime answers to (runtime/src/main.ts dispatches on argv[0]). */
@@ -23,13 +65,24 @@ function accounts(files: CompiledFile[]): { uid: (n: string) => number; gid: (n:
   const table = (path: string, idField: number) => {
     const f = files.find((x) => x.path === path);
     const content = f?.type === "file" ? f.content : "";
-    return new Map(content.split("\n").filter(Boolean).map((l) => { const p = l.split(":"); return [p[0]!, Number(p[idField])]; }));
+    return new Map(
+      content
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => {
+          const p = l.split(":");
+          return [p[0], Number(p[idField])];
+        }),
+    );
   };
   const users = table("/etc/passwd", 2);
   const groups = table("/etc/group", 2);
   const id = (m: Map<string, number>, what: string) => (n: string) => {
     const v = m.get(n);
-    if (v === undefined) throw new Error(`root filesystem: ${what} "${n}" is not in the system's /etc/${what === "user" ? "passwd" : "group"}`);
+    if (v === undefined)
+      throw new Error(
+        `root filesystem: ${what} "${n}" is not in the system's /etc/${what === "user" ? "passwd" : "group"}`,
+      );
     return v;
   };
   return { uid: id(users, "user"), gid: id(groups, "group") };
@@ -39,7 +92,15 @@ function fromPackages(files: ShippedFile[]): TreeEntry[] {
   return files.map((f): TreeEntry =>
     f.link !== undefined
       ? { type: "symlink", path: f.path, target: f.link, uid: 0, gid: 0, package: f.package }
-      : { type: "file", path: f.path, mode: 0o755, uid: 0, gid: 0, content: { hostPath: f.source! }, package: f.package },
+      : {
+          type: "file",
+          path: f.path,
+          mode: 0o755,
+          uid: 0,
+          gid: 0,
+          content: { hostPath: f.source! },
+          package: f.package,
+        },
   );
 }
 
@@ -51,26 +112,55 @@ export interface RootTree {
 export async function rootTree(system: SystemDescription, runtime: string, lock: Lock): Promise<RootTree> {
   const ids = accounts(system.files);
   const collector = new PackageCollector(system.device.debianArch as DebianArch, lock);
-  const packaged = await collector.collect([
-    { package: "busybox", files: ["/bin/busybox"] },
-    ...system.packages,
-  ]);
+  const packaged = await collector.collect([{ package: "busybox", files: ["/bin/busybox"] }, ...system.packages]);
   const taken = new Set(packaged.map((f) => f.path));
   const applets = [...new Set([...essentialApplets, ...system.busybox.applets])].sort();
   const entries: TreeEntry[] = [
-    ...skeleton.map((path): TreeEntry => ({ type: "dir", path, mode: path === "/tmp" ? 0o1777 : path === "/root" ? 0o700 : 0o755, uid: 0, gid: 0 })),
+    ...skeleton.map((path): TreeEntry => ({
+      type: "dir",
+      path,
+      mode: path === "/tmp" ? 0o1777 : path === "/root" ? 0o700 : 0o755,
+      uid: 0,
+      gid: 0,
+    })),
     ...fromPackages(packaged),
     // a program from a package wins over the busybox applet of the same name
-    ...applets.filter((a) => !taken.has(`/bin/${a}`) && !taken.has(`/usr/bin/${a}`) && !taken.has(`/sbin/${a}`)).map((a): TreeEntry => ({ type: "symlink", path: `/bin/${a}`, target: "busybox", uid: 0, gid: 0, package: "busybox" })),
+    ...applets
+      .filter((a) => !taken.has(`/bin/${a}`) && !taken.has(`/usr/bin/${a}`) && !taken.has(`/sbin/${a}`))
+      .map((a): TreeEntry => ({
+        type: "symlink",
+        path: `/bin/${a}`,
+        target: "busybox",
+        uid: 0,
+        gid: 0,
+        package: "busybox",
+      })),
     // daemons keep pid files in /var/run: it is the tmpfs /run
     { type: "symlink", path: "/var/run", target: "../run", uid: 0, gid: 0 },
     { type: "file", path: "/bin/limen", mode: 0o755, uid: 0, gid: 0, content: { hostPath: runtime }, package: "limen" },
-    ...Object.entries(limenLinks).map(([path, target]): TreeEntry => ({ type: "symlink", path, target, uid: 0, gid: 0, package: "limen" })),
+    ...Object.entries(limenLinks).map(([path, target]): TreeEntry => ({
+      type: "symlink",
+      path,
+      target,
+      uid: 0,
+      gid: 0,
+      package: "limen",
+    })),
     ...system.files.map((f): TreeEntry => {
       switch (f.type) {
-        case "file": return { type: "file", path: f.path, mode: f.mode, uid: ids.uid(f.owner), gid: ids.gid(f.group), content: Buffer.from(f.content) };
-        case "directory": return { type: "dir", path: f.path, mode: f.mode, uid: ids.uid(f.owner), gid: ids.gid(f.group) };
-        case "symlink": return { type: "symlink", path: f.path, target: f.target, uid: 0, gid: 0 };
+        case "file":
+          return {
+            type: "file",
+            path: f.path,
+            mode: f.mode,
+            uid: ids.uid(f.owner),
+            gid: ids.gid(f.group),
+            content: Buffer.from(f.content),
+          };
+        case "directory":
+          return { type: "dir", path: f.path, mode: f.mode, uid: ids.uid(f.owner), gid: ids.gid(f.group) };
+        case "symlink":
+          return { type: "symlink", path: f.path, target: f.target, uid: 0, gid: 0 };
       }
     }),
   ];

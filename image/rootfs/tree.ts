@@ -3,7 +3,15 @@ import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 export type TreeEntry =
   | { type: "dir"; path: string; mode: number; uid: number; gid: number }
-  | { type: "file"; path: string; mode: number; uid: number; gid: number; content: Buffer | { hostPath: string }; package?: string }
+  | {
+      type: "file";
+      path: string;
+      mode: number;
+      uid: number;
+      gid: number;
+      content: Buffer | { hostPath: string };
+      package?: string;
+    }
   | { type: "symlink"; path: string; target: string; uid: number; gid: number; package?: string }
   | { type: "char" | "block"; path: string; mode: number; uid: number; gid: number; major: number; minor: number };
 
@@ -21,7 +29,8 @@ export function normalizeTree(entries: TreeEntry[]): TreeEntry[] {
     byPath.set(e.path, e);
     for (let p = e.path.slice(0, e.path.lastIndexOf("/")); p.length > 0; p = p.slice(0, p.lastIndexOf("/"))) {
       const parent = byPath.get(p);
-      if (parent && parent.type !== "dir") throw new Error(`root filesystem: ${e.path} is inside ${p}, which is a ${parent.type}`);
+      if (parent && parent.type !== "dir")
+        throw new Error(`root filesystem: ${e.path} is inside ${p}, which is a ${parent.type}`);
       if (!parent) byPath.set(p, { type: "dir", path: p, mode: 0o755, uid: 0, gid: 0 });
     }
   }
@@ -30,10 +39,17 @@ export function normalizeTree(entries: TreeEntry[]): TreeEntry[] {
 
 /** A cache key for a tree: paths, kinds, owners, modes and contents (host files by path, size and time). */
 export function treeKey(entries: TreeEntry[]): string[] {
-  return entries.map((e) => {
-    const content = e.type !== "file" ? "" : Buffer.isBuffer(e.content) ? createHash("sha256").update(e.content).digest("hex") : hostFileStamp(e.content.hostPath);
-    return JSON.stringify({ ...e, content });
-  }).sort();
+  return entries
+    .map((e) => {
+      const content =
+        e.type !== "file"
+          ? ""
+          : Buffer.isBuffer(e.content)
+            ? createHash("sha256").update(e.content).digest("hex")
+            : hostFileStamp(e.content.hostPath);
+      return JSON.stringify({ ...e, content });
+    })
+    .sort();
 }
 
 function hostFileStamp(path: string): string {

@@ -26,7 +26,9 @@ export const ubifsTools: [string, string][] = [["mkfs.ubifs", "mtd-utils"]];
 /** Writes the image to `output`, reusing an identical earlier one from the cache. */
 export async function ubifs(entries: TreeEntry[], output: string, geometry: UbiGeometry): Promise<void> {
   ensureCommands(ubifsTools);
-  const dir = await cachedDir("ubifs", hashOf(treeKey(entries), JSON.stringify(geometry)), (d) => makeUbifs(entries, join(d, "image"), geometry));
+  const dir = await cachedDir("ubifs", hashOf(treeKey(entries), JSON.stringify(geometry)), (d) =>
+    makeUbifs(entries, join(d, "image"), geometry),
+  );
   await copyFile(join(dir, "image"), output);
 }
 
@@ -35,25 +37,43 @@ async function makeUbifs(entries: TreeEntry[], output: string, g: UbiGeometry): 
   const root = join(staging, "root");
   try {
     const bad = entries.find((e) => /\s/.test(e.path));
-    if (bad) throw new Error(`root filesystem: "${bad.path}" holds white space, which a mkfs.ubifs device table cannot name`);
+    if (bad)
+      throw new Error(`root filesystem: "${bad.path}" holds white space, which a mkfs.ubifs device table cannot name`);
     // device table columns: name type mode uid gid major minor start inc count; symlinks are
     // beyond a device table, and stay owned by whoever builds
     const rows = await stageTree(entries, root);
     const table = rows
       .filter((r) => r.type !== "l")
-      .map((r) => `${r.path} ${r.type} ${r.mode.toString(8)} ${r.uid} ${r.gid} ${r.device ? r.device.join(" ") : "- -"} - - -`);
+      .map(
+        (r) =>
+          `${r.path} ${r.type} ${r.mode.toString(8)} ${r.uid} ${r.gid} ${r.device ? r.device.join(" ") : "- -"} - - -`,
+      );
     const tableFile = join(staging, "devtable");
     await writeFile(tableFile, table.join("\n") + "\n");
     const command = [
-      "mkfs.ubifs", "--root", root, "--devtable", tableFile, "--output", output,
-      "--min-io-size", String(g.minIOSize), "--leb-size", String(g.logicalEraseBlockSize), "--max-leb-cnt", String(g.maxLEBcount),
-      "--compr", "lzo",
+      "mkfs.ubifs",
+      "--root",
+      root,
+      "--devtable",
+      tableFile,
+      "--output",
+      output,
+      "--min-io-size",
+      String(g.minIOSize),
+      "--leb-size",
+      String(g.logicalEraseBlockSize),
+      "--max-leb-cnt",
+      String(g.maxLEBcount),
+      "--compr",
+      "lzo",
     ];
     try {
       await run(command);
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
-      const bytes = (await Promise.all(rows.map((r) => (r.type === "f" ? lstat(join(root, r.path)).then((s) => s.size) : 0)))).reduce((a, b) => a + b, 0);
+      const bytes = (
+        await Promise.all(rows.map((r) => (r.type === "f" ? lstat(join(root, r.path)).then((s) => s.size) : 0)))
+      ).reduce((a, b) => a + b, 0);
       throw new Error(
         `UBIFS root filesystem: mkfs.ubifs could not lay out the tree (${bytes} bytes of files, ${rows.length} entries in all) in at most ${g.maxLEBcount} LEBs of ${g.logicalEraseBlockSize} bytes ` +
           `(hardware.ubi.maxLEBcount, ${g.maxLEBcount * g.logicalEraseBlockSize} bytes): ${e.output.trim()}`,

@@ -60,7 +60,7 @@ export async function linkedBytes(mapFile: string, library: string): Promise<num
       continue;
     }
     const sec = m[1] ?? section;
-    if (m[3]!.includes(`${name}(`) && !/^(\.s?bss|\.tbss|COMMON)/.test(sec)) total += parseInt(m[2]!, 16);
+    if (m[3].includes(`${name}(`) && !/^(\.s?bss|\.tbss|COMMON)/.test(sec)) total += parseInt(m[2], 16);
   }
   return total;
 }

@@ -26,12 +26,12 @@ export function engineSource(): Promise<EngineSource> {
       [pkg] = await sid.fetch([pinnedEngine]);
     } catch (e) {
       [pkg] = await sid.fetch(["qjs-src"]);
-      console.warn(`warning: ${pinnedEngine} is no longer in sid (${(e as Error).message.split("\n")[0]}); using qjs-src ${pkg!.version}`);
+      console.warn(`warning: ${pinnedEngine} is no longer in sid (${(e as Error).message.split("\n")[0]}); using qjs-src ${pkg.version}`);
     }
-    const dir = await cachedDir("src", `quickjs-ng-${pkg!.version}`, async (out) => {
-      await extractDeb(pkg!.path, out);
+    const dir = await cachedDir("src", `quickjs-ng-${pkg.version}`, async (out) => {
+      await extractDeb(pkg.path, out);
     });
-    return { dir: join(dir, "usr", "src", "quickjs-ng"), packageVersion: pkg!.version };
+    return { dir: join(dir, "usr", "src", "quickjs-ng"), packageVersion: pkg.version };
   })();
   return source;
 }
@@ -49,7 +49,7 @@ async function bigEndianQuickjs(src: string): Promise<string> {
     let patched = original;
     const builtins = [...original.matchAll(/#include "builtin-([a-z-]+)\.h"/g)];
     for (const [line, name] of builtins) {
-      patched = patched.replace(line, `static const uint8_t qjsc_builtin_${name!.replaceAll("-", "_")}[1]; /* little-endian bytecode left out */`);
+      patched = patched.replace(line, `static const uint8_t qjsc_builtin_${name.replaceAll("-", "_")}[1]; /* little-endian bytecode left out */`);
     }
     const definitions = /JS_DefineAutoInitProperty\(ctx, obj\d, JS_ATOM_\w+,\s*JS_AUTOINIT_ID_BYTECODE,[^;]*;/g;
     const removed = patched.match(definitions)?.length ?? 0;

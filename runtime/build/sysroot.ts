@@ -24,13 +24,13 @@ export async function sysroot(t: Target): Promise<Sysroot> {
   // The source build takes bookworm's musl version, so the same packages pin both kinds of sysroot.
   const musl = await bookworm.fetch(t.debArch ? [`musl-dev:${t.debArch}`, `musl:${t.debArch}`] : ["musl-dev:mipsel"]);
   const [headers] = await bookworm.fetch([`linux-libc-dev-${t.kernelHeaders}-cross`]);
-  const key = hashOf([...musl, headers!].map((p) => `${p.name}_${p.version}_${p.architecture}`));
+  const key = hashOf([...musl, headers].map((p) => `${p.name}_${p.version}_${p.architecture}`));
   const dir = await cachedDir("sysroot", `${t.cpu}-${key}`, async (out) => {
     const tmp = join(out, "unpacked");
-    await extractDeb(headers!.path, tmp);
+    await extractDeb(headers.path, tmp);
     await rename(join(tmp, "usr", t.gnu, "include"), join(out, "kinclude"));
     if (t.debArch) await unpackMusl(musl.map((d) => d.path), tmp, out);
-    else await buildMusl(t, musl[0]!.version, tmp, out);
+    else await buildMusl(t, musl[0].version, tmp, out);
     await run(["rm", "-rf", tmp]);
   });
   return layout(dir);

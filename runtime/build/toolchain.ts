@@ -108,14 +108,14 @@ export async function linkStatic(tc: Toolchain, objects: string[], output: strin
   await gate(() =>
     run([
       tc.cc, "-static", "-nostdlib", "-nostartfiles", ...tc.target.cflags,
-      join(lib, "crt1.o"), join(lib, "crti.o"), crtbegin!,
+      join(lib, "crt1.o"), join(lib, "crti.o"), crtbegin,
       ...objects, ...libraries,
       "-Wl,--gc-sections", "-Wl,--build-id=none", "-Wl,-z,noexecstack", `-Wl,-Map=${output}.map`,
       // musl's static start-up never write-protects a RELRO segment, and aligning its end to
       // aarch64's 64 KiB pages costs up to 64 KiB of padding in the file
       "-Wl,-z,norelro",
-      "-Wl,--start-group", join(lib, "libc.a"), libgcc!, libgccEh!, libatomic!, "-Wl,--end-group",
-      crtend!, join(lib, "crtn.o"),
+      "-Wl,--start-group", join(lib, "libc.a"), libgcc, libgccEh, libatomic, "-Wl,--end-group",
+      crtend, join(lib, "crtn.o"),
       "-o", output,
     ]),
   );

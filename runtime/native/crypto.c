@@ -94,8 +94,8 @@ static JSValue c_ec_mul_add(JSContext *ctx, JSValueConst this_val, int argc, JSV
     ec->generator(curve, &glen);
     order = ec->order(curve, &olen);
     if (alen != glen || (b && blen != glen) || alen > sizeof point) {
-        ret = JS_ThrowRangeError(ctx, "ecMulAdd: %s points are %u bytes uncompressed, got %u%s%u", name,
-                                 (unsigned)glen, (unsigned)alen, b ? " and " : "", b ? (unsigned)blen : 0);
+        ret = JS_ThrowRangeError(ctx, "ecMulAdd: %s points are %u bytes uncompressed, got %u%s%u", name, (unsigned)glen,
+                                 (unsigned)alen, b ? " and " : "", b ? (unsigned)blen : 0);
         goto done;
     }
     if (!scalar_in_range(x, xlen, order, olen) || !scalar_in_range(y, ylen, order, olen)) {

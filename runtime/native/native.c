@@ -26,27 +26,80 @@
 #include "quickjs.h"
 #include "native.h"
 
-#define ERRNO_NAMES(X) \
-    X(EPERM) X(ENOENT) X(ESRCH) X(EINTR) X(EIO) X(ENXIO) X(E2BIG) X(ENOEXEC) X(EBADF) \
-    X(ECHILD) X(EAGAIN) X(ENOMEM) X(EACCES) X(EFAULT) X(ENOTBLK) X(EBUSY) X(EEXIST) X(EXDEV) \
-    X(ENODEV) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE) X(ENOTTY) X(ETXTBSY) \
-    X(EFBIG) X(ENOSPC) X(ESPIPE) X(EROFS) X(EMLINK) X(EPIPE) X(ERANGE) X(ENAMETOOLONG) \
-    X(ENOSYS) X(ENOTEMPTY) X(ELOOP) X(ENOTSOCK) X(EMSGSIZE) X(EPROTONOSUPPORT) X(EOPNOTSUPP) \
-    X(EAFNOSUPPORT) X(EADDRINUSE) X(EADDRNOTAVAIL) X(ENETDOWN) X(ENETUNREACH) X(ECONNRESET) \
-    X(ENOBUFS) X(EISCONN) X(ENOTCONN) X(ETIMEDOUT) X(ECONNREFUSED) X(EHOSTUNREACH) \
-    X(EALREADY) X(EINPROGRESS) X(ENOMEDIUM) X(EPROTO)
+/* The errno values a caller may meet, by name: the name is what JavaScript code tests. */
+static const struct {
+    int value;
+    const char *name;
+} errno_names[] = {
+    { EPERM, "EPERM" },
+    { ENOENT, "ENOENT" },
+    { ESRCH, "ESRCH" },
+    { EINTR, "EINTR" },
+    { EIO, "EIO" },
+    { ENXIO, "ENXIO" },
+    { E2BIG, "E2BIG" },
+    { ENOEXEC, "ENOEXEC" },
+    { EBADF, "EBADF" },
+    { ECHILD, "ECHILD" },
+    { EAGAIN, "EAGAIN" },
+    { ENOMEM, "ENOMEM" },
+    { EACCES, "EACCES" },
+    { EFAULT, "EFAULT" },
+    { ENOTBLK, "ENOTBLK" },
+    { EBUSY, "EBUSY" },
+    { EEXIST, "EEXIST" },
+    { EXDEV, "EXDEV" },
+    { ENODEV, "ENODEV" },
+    { ENOTDIR, "ENOTDIR" },
+    { EISDIR, "EISDIR" },
+    { EINVAL, "EINVAL" },
+    { ENFILE, "ENFILE" },
+    { EMFILE, "EMFILE" },
+    { ENOTTY, "ENOTTY" },
+    { ETXTBSY, "ETXTBSY" },
+    { EFBIG, "EFBIG" },
+    { ENOSPC, "ENOSPC" },
+    { ESPIPE, "ESPIPE" },
+    { EROFS, "EROFS" },
+    { EMLINK, "EMLINK" },
+    { EPIPE, "EPIPE" },
+    { ERANGE, "ERANGE" },
+    { ENAMETOOLONG, "ENAMETOOLONG" },
+    { ENOSYS, "ENOSYS" },
+    { ENOTEMPTY, "ENOTEMPTY" },
+    { ELOOP, "ELOOP" },
+    { ENOTSOCK, "ENOTSOCK" },
+    { EMSGSIZE, "EMSGSIZE" },
+    { EPROTONOSUPPORT, "EPROTONOSUPPORT" },
+    { EOPNOTSUPP, "EOPNOTSUPP" },
+    { EAFNOSUPPORT, "EAFNOSUPPORT" },
+    { EADDRINUSE, "EADDRINUSE" },
+    { EADDRNOTAVAIL, "EADDRNOTAVAIL" },
+    { ENETDOWN, "ENETDOWN" },
+    { ENETUNREACH, "ENETUNREACH" },
+    { ECONNRESET, "ECONNRESET" },
+    { ENOBUFS, "ENOBUFS" },
+    { EISCONN, "EISCONN" },
+    { ENOTCONN, "ENOTCONN" },
+    { ETIMEDOUT, "ETIMEDOUT" },
+    { ECONNREFUSED, "ECONNREFUSED" },
+    { EHOSTUNREACH, "EHOSTUNREACH" },
+    { EALREADY, "EALREADY" },
+    { EINPROGRESS, "EINPROGRESS" },
+    { ENOMEDIUM, "ENOMEDIUM" },
+    { EPROTO, "EPROTO" },
+};
 
 static const char *errno_name(int e)
 {
-#define CASE(name) case name: return #name;
-    switch (e) {
-        ERRNO_NAMES(CASE)
-    }
-#undef CASE
+    for (size_t i = 0; i < sizeof errno_names / sizeof errno_names[0]; i++)
+        if (errno_names[i].value == e)
+            return errno_names[i].name;
     return "EUNKNOWN";
 }
 
-JSValue limen_throw(JSContext *ctx, const char *code, int err, const char *syscall_name, const char *arg, const char *text)
+JSValue limen_throw(JSContext *ctx, const char *code, int err, const char *syscall_name, const char *arg,
+                    const char *text)
 {
     char msg[512];
     JSValue e = JS_NewError(ctx);
@@ -54,8 +107,7 @@ JSValue limen_throw(JSContext *ctx, const char *code, int err, const char *sysca
         snprintf(msg, sizeof msg, "%s: %s %s: %s", code, syscall_name, arg, text);
     else
         snprintf(msg, sizeof msg, "%s: %s: %s", code, syscall_name, text);
-    JS_DefinePropertyValueStr(ctx, e, "message", JS_NewString(ctx, msg),
-                              JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);
+    JS_DefinePropertyValueStr(ctx, e, "message", JS_NewString(ctx, msg), JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);
     JS_SetPropertyStr(ctx, e, "code", JS_NewString(ctx, code));
     JS_SetPropertyStr(ctx, e, "errno", JS_NewInt32(ctx, err));
     JS_SetPropertyStr(ctx, e, "syscall", JS_NewString(ctx, syscall_name));
@@ -448,9 +500,8 @@ static JSValue n_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
     v = JS_GetPropertyStr(ctx, opts, "newSession");
     r.new_session = JS_ToBool(ctx, v);
     JS_FreeValue(ctx, v);
-    if (JS_HasException(ctx) || get_int_option(ctx, opts, "uid", &r.uid) ||
-        get_int_option(ctx, opts, "gid", &r.gid) || get_int_option(ctx, opts, "umask", &r.umask_) ||
-        get_int_list(ctx, opts, "groups", groups, 64, &r.ngroups) ||
+    if (JS_HasException(ctx) || get_int_option(ctx, opts, "uid", &r.uid) || get_int_option(ctx, opts, "gid", &r.gid) ||
+        get_int_option(ctx, opts, "umask", &r.umask_) || get_int_list(ctx, opts, "groups", groups, 64, &r.ngroups) ||
         get_int_list(ctx, opts, "fds", r.fds, 16, &r.nfds))
         goto done;
     for (int i = 0; i < r.ngroups; i++)
@@ -569,7 +620,8 @@ static JSValue n_unix_connect(JSContext *ctx, JSValueConst this_val, int argc, J
     int fd = unix_socket(ctx, path, dgram, 0, &sa);
     JSValue ret = JS_EXCEPTION;
     if (fd >= 0)
-        ret = connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ? fail_socket(ctx, fd, "connect", path) : JS_NewInt32(ctx, fd);
+        ret = connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ? fail_socket(ctx, fd, "connect", path)
+                                                                 : JS_NewInt32(ctx, fd);
     JS_FreeCString(ctx, path);
     return ret;
 }
@@ -875,8 +927,7 @@ JSModuleDef *limen_init_native(JSContext *ctx, const char *name)
     if (!m || JS_AddModuleExportList(ctx, m, native_funcs, (int)(sizeof native_funcs / sizeof native_funcs[0])) ||
         JS_AddModuleExportList(ctx, m, limen_crypto_funcs, limen_crypto_count) ||
         JS_AddModuleExportList(ctx, m, limen_tcp_funcs, limen_tcp_count) ||
-        JS_AddModuleExportList(ctx, m, limen_tls_funcs, limen_tls_count) ||
-        JS_AddModuleExport(ctx, m, "engineVersion"))
+        JS_AddModuleExportList(ctx, m, limen_tls_funcs, limen_tls_count) || JS_AddModuleExport(ctx, m, "engineVersion"))
         return NULL;
     return m;
 }

@@ -6,7 +6,8 @@
 JSModuleDef *limen_init_native(JSContext *ctx, const char *name);
 
 /* Throws an Error "CODE: call arg: text" carrying code, errno, syscall and path (arg may be NULL). */
-JSValue limen_throw(JSContext *ctx, const char *code, int err, const char *syscall_name, const char *arg, const char *text);
+JSValue limen_throw(JSContext *ctx, const char *code, int err, const char *syscall_name, const char *arg,
+                    const char *text);
 
 /* Throws an Error naming the errno, the call and its argument (arg may be NULL); see native.c. */
 JSValue limen_throw_errno(JSContext *ctx, int err, const char *syscall_name, const char *arg);

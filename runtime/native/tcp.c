@@ -90,7 +90,8 @@ static JSValue t_connect(JSContext *ctx, JSValueConst this_val, int argc, JSValu
     deadline = limen_deadline(timeout);
     r = getaddrinfo(host, service, &hints, &res);
     if (r) {
-        ret = limen_throw(ctx, "ENOTFOUND", 0, "getaddrinfo", host, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+        ret =
+            limen_throw(ctx, "ENOTFOUND", 0, "getaddrinfo", host, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
         goto done;
     }
     for (const struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {

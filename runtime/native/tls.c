@@ -229,15 +229,24 @@ static int sock_write(void *ctx, const unsigned char *buf, size_t len)
 static const char *tls_error_text(int err)
 {
     switch (err) {
-    case BR_ERR_X509_NOT_TRUSTED: return "the server's certificate is not signed by the CA bundle";
-    case BR_ERR_X509_BAD_SERVER_NAME: return "the server's certificate is not for this host name";
-    case BR_ERR_X509_EXPIRED: return "the server's certificate is expired or not yet valid";
-    case BR_ERR_X509_TIME_UNKNOWN: return "the clock is unset, so certificate dates cannot be checked";
-    case BR_ERR_X509_NOT_CA: return "a certificate in the server's chain is not a CA";
-    case BR_ERR_X509_EMPTY_CHAIN: return "the server sent no certificate";
-    case BR_ERR_BAD_CIPHER_SUITE: return "no cipher suite in common (TLS 1.2 ECDHE with AES-GCM is supported)";
-    case BR_ERR_UNSUPPORTED_VERSION: return "the server does not speak TLS 1.2";
-    case BR_ERR_NO_CLIENT_AUTH: return "the server asked for a client certificate that was not given";
+    case BR_ERR_X509_NOT_TRUSTED:
+        return "the server's certificate is not signed by the CA bundle";
+    case BR_ERR_X509_BAD_SERVER_NAME:
+        return "the server's certificate is not for this host name";
+    case BR_ERR_X509_EXPIRED:
+        return "the server's certificate is expired or not yet valid";
+    case BR_ERR_X509_TIME_UNKNOWN:
+        return "the clock is unset, so certificate dates cannot be checked";
+    case BR_ERR_X509_NOT_CA:
+        return "a certificate in the server's chain is not a CA";
+    case BR_ERR_X509_EMPTY_CHAIN:
+        return "the server sent no certificate";
+    case BR_ERR_BAD_CIPHER_SUITE:
+        return "no cipher suite in common (TLS 1.2 ECDHE with AES-GCM is supported)";
+    case BR_ERR_UNSUPPORTED_VERSION:
+        return "the server does not speak TLS 1.2";
+    case BR_ERR_NO_CLIENT_AUTH:
+        return "the server asked for a client certificate that was not given";
     }
     if (err >= BR_ERR_SEND_FATAL_ALERT)
         return "sent a fatal alert";
@@ -307,7 +316,8 @@ static const char *string_option(JSContext *ctx, JSValueConst opts, const char *
 }
 
 /* Client certificate chain and key from PEM; NULL, or what is wrong with them. */
-static const char *set_client_auth(struct tls_session *s, const char *cert, size_t certlen, const char *key, size_t keylen)
+static const char *set_client_auth(struct tls_session *s, const char *cert, size_t certlen, const char *key,
+                                   size_t keylen)
 {
     size_t n = 0, nk = 0;
     struct blob *objs = pem_objects(cert, certlen, &n), *keys;
@@ -333,7 +343,8 @@ static const char *set_client_auth(struct tls_session *s, const char *cert, size
         br_skey_decoder_push(&s->key, keys[0].data, keys[0].len);
         switch (br_skey_decoder_key_type(&s->key)) {
         case BR_KEYTYPE_RSA:
-            br_ssl_client_set_single_rsa(&s->cc, s->chain, s->nchain, br_skey_decoder_get_rsa(&s->key), br_rsa_i31_pkcs1_sign);
+            br_ssl_client_set_single_rsa(&s->cc, s->chain, s->nchain, br_skey_decoder_get_rsa(&s->key),
+                                         br_rsa_i31_pkcs1_sign);
             break;
         case BR_KEYTYPE_EC:
             br_ssl_client_set_single_ec(&s->cc, s->chain, s->nchain, br_skey_decoder_get_ec(&s->key), BR_KEYTYPE_SIGN,
@@ -374,7 +385,10 @@ static JSValue s_connect(JSContext *ctx, JSValueConst this_val, int argc, JSValu
     if (failed)
         goto done;
     if (!ca || (!cert) != (!key) || strlen(host) >= sizeof s->host) {
-        ret = JS_ThrowTypeError(ctx, "tlsConnect %s: needs a CA bundle, a client key with a client certificate, and a host name under 256 bytes", host);
+        ret = JS_ThrowTypeError(
+            ctx,
+            "tlsConnect %s: needs a CA bundle, a client key with a client certificate, and a host name under 256 bytes",
+            host);
         goto done;
     }
     s = calloc(1, sizeof *s);

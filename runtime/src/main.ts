@@ -9,20 +9,62 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
-  selftest: { summary: "check the engine and the kernel interface on this machine", load: () => import("./commands/selftest") },
-  svc: { summary: "service manager: list, status, start, stop, outputs, log (svc --help)", load: () => import("./commands/svc") },
-  preinit: { summary: "process 1 of an initramfs: load modules, mount the root, start its init", load: () => import("./commands/preinit") },
-  init: { summary: "process 1: mount, hostname, scan directory, then s6-svscan", load: () => import("./commands/init") },
-  shutdown: { summary: "stop every service, then s6-svscan (restart|halt|poweroff)", load: () => import("./commands/shutdown") },
-  finish: { summary: "s6-svscan's finish: end what is left, restart or power off", load: () => import("./commands/shutdown").then((m) => ({ main: m.finish })) },
-  secrets: { summary: "runtime secrets: render a service's secret files, clear them (secrets --help)", load: () => import("./commands/secrets") },
-  outboard: { summary: "secrets.outboard: fetch a JSON secrets document over HTTP(S) and publish it as outputs", load: () => import("./secrets/outboard") },
-  "health-check": { summary: "controller: start a longrun, check it every interval, restart it after repeated failures", load: () => import("./controllers/health-check") },
-  "round-robin": { summary: "controller: keep one of several longruns up, failing over in turn; a proxy shows its outputs", load: () => import("./controllers/round-robin") },
-  watchdog: { summary: "controller: feed /dev/watchdog while the watched services are up", load: () => import("./controllers/watchdog") },
-  "uevent-rule": { summary: "controller: keep a service up while a matching device is present (uevent-rule --help)", load: () => import("./controllers/uevent-rule") },
-  ifwait: { summary: "controller: keep a service up while a network interface is up (ifwait --help)", load: () => import("./controllers/ifwait") },
-  output: { summary: "print a service output (output SERVICE KEY), or set one (output --set SERVICE KEY [VALUE])", load: () => import("./commands/output") },
+  selftest: {
+    summary: "check the engine and the kernel interface on this machine",
+    load: () => import("./commands/selftest"),
+  },
+  svc: {
+    summary: "service manager: list, status, start, stop, outputs, log (svc --help)",
+    load: () => import("./commands/svc"),
+  },
+  preinit: {
+    summary: "process 1 of an initramfs: load modules, mount the root, start its init",
+    load: () => import("./commands/preinit"),
+  },
+  init: {
+    summary: "process 1: mount, hostname, scan directory, then s6-svscan",
+    load: () => import("./commands/init"),
+  },
+  shutdown: {
+    summary: "stop every service, then s6-svscan (restart|halt|poweroff)",
+    load: () => import("./commands/shutdown"),
+  },
+  finish: {
+    summary: "s6-svscan's finish: end what is left, restart or power off",
+    load: () => import("./commands/shutdown").then((m) => ({ main: m.finish })),
+  },
+  secrets: {
+    summary: "runtime secrets: render a service's secret files, clear them (secrets --help)",
+    load: () => import("./commands/secrets"),
+  },
+  outboard: {
+    summary: "secrets.outboard: fetch a JSON secrets document over HTTP(S) and publish it as outputs",
+    load: () => import("./secrets/outboard"),
+  },
+  "health-check": {
+    summary: "controller: start a longrun, check it every interval, restart it after repeated failures",
+    load: () => import("./controllers/health-check"),
+  },
+  "round-robin": {
+    summary: "controller: keep one of several longruns up, failing over in turn; a proxy shows its outputs",
+    load: () => import("./controllers/round-robin"),
+  },
+  watchdog: {
+    summary: "controller: feed /dev/watchdog while the watched services are up",
+    load: () => import("./controllers/watchdog"),
+  },
+  "uevent-rule": {
+    summary: "controller: keep a service up while a matching device is present (uevent-rule --help)",
+    load: () => import("./controllers/uevent-rule"),
+  },
+  ifwait: {
+    summary: "controller: keep a service up while a network interface is up (ifwait --help)",
+    load: () => import("./controllers/ifwait"),
+  },
+  output: {
+    summary: "print a service output (output SERVICE KEY), or set one (output --set SERVICE KEY [VALUE])",
+    load: () => import("./commands/output"),
+  },
 };
 
 /** Exit status for a wrong invocation, as s6 tools use it. */

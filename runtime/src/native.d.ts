@@ -11,7 +11,13 @@ declare module "limen:native" {
   export const cpu: string;
   export const engineVersion: string;
 
-  export function mount(source: string | null, target: string, fstype: string | null, flags: number, data?: string): void;
+  export function mount(
+    source: string | null,
+    target: string,
+    fstype: string | null,
+    flags: number,
+    data?: string,
+  ): void;
   export function umount(target: string, flags?: number): void;
   export function chroot(path: string): void;
   export function pivotRoot(newRoot: string, putOld: string): void;
@@ -74,9 +80,21 @@ declare module "limen:native" {
   export type Curve = "P-256" | "P-384" | "P-521";
   export function sha256(data: ArrayBuffer): ArrayBuffer;
   /** x·a + y·b (b null: the curve's generator); x, y unsigned big-endian in 1..order-1. Throws on an invalid point or an infinite result. */
-  export function ecMulAdd(curve: Curve, a: ArrayBuffer, b: ArrayBuffer | null, x: ArrayBuffer, y: ArrayBuffer): ArrayBuffer;
+  export function ecMulAdd(
+    curve: Curve,
+    a: ArrayBuffer,
+    b: ArrayBuffer | null,
+    x: ArrayBuffer,
+    y: ArrayBuffer,
+  ): ArrayBuffer;
   /** The plaintext, or null when the tag does not authenticate ciphertext and aad. */
-  export function aesGcmDecrypt(key: ArrayBuffer, iv: ArrayBuffer, aad: ArrayBuffer, ciphertext: ArrayBuffer, tag: ArrayBuffer): ArrayBuffer | null;
+  export function aesGcmDecrypt(
+    key: ArrayBuffer,
+    iv: ArrayBuffer,
+    aad: ArrayBuffer,
+    ciphertext: ArrayBuffer,
+    tag: ArrayBuffer,
+  ): ArrayBuffer | null;
   /** n (≤ 1024) bytes from the kernel's random pool. */
   export function randomBytes(n: number): ArrayBuffer;
 

@@ -31,7 +31,22 @@ declare module "qjs:os" {
   export function rename(from: string, to: string): number;
   export function mkdir(path: string, mode?: number): number;
   export function readdir(path: string): [string[], number];
-  export function stat(path: string): [{ mode: number; size: number; mtime: number; uid: number; gid: number; ino: number; dev: number; rdev: number; nlink: number }, number];
+  export function stat(
+    path: string,
+  ): [
+    {
+      mode: number;
+      size: number;
+      mtime: number;
+      uid: number;
+      gid: number;
+      ino: number;
+      dev: number;
+      rdev: number;
+      nlink: number;
+    },
+    number,
+  ];
   export function lstat(path: string): ReturnType<typeof stat>;
   export function readlink(path: string): [string, number];
   export function symlink(target: string, path: string): number;

@@ -4,12 +4,19 @@ import { defineModule, nameSafe, oneshot, outputRef, service, sh, template, z } 
 
 const primary = template(
   "bridge.primary",
-  z.strictObject({ name: z.string().optional(), ifname: z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, "must be a network interface name") }),
+  z.strictObject({
+    name: z.string().optional(),
+    ifname: z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, "must be a network interface name"),
+  }),
   (p) =>
     oneshot({
       name: p.name ?? `${p.ifname}.bridge`,
       outputs: ["ifname"],
-      up: [sh`ip link add name ${p.ifname} type bridge`, sh`ip link set dev ${p.ifname} up`, sh`echo ${p.ifname} > "$OUTPUTS/ifname"`].join("\n"),
+      up: [
+        sh`ip link add name ${p.ifname} type bridge`,
+        sh`ip link set dev ${p.ifname} up`,
+        sh`echo ${p.ifname} > "$OUTPUTS/ifname"`,
+      ].join("\n"),
       down: sh`ip link delete ${p.ifname}`,
     }),
 );
@@ -19,7 +26,8 @@ const members = template(
   z.strictObject({ name: z.string().optional(), primary: service, members: z.array(service).min(1) }),
   (p) => {
     const bridge = outputRef(p.primary, "ifname");
-    const each = (verb: (dev: ReturnType<typeof outputRef>) => string) => p.members.map((m) => verb(outputRef(m, "ifname"))).join("\n");
+    const each = (verb: (dev: ReturnType<typeof outputRef>) => string) =>
+      p.members.map((m) => verb(outputRef(m, "ifname"))).join("\n");
     return oneshot({
       name: p.name ?? `${nameSafe(p.primary.name)}.members`,
       dependencies: [p.primary, ...p.members],

@@ -7,9 +7,15 @@ const getty = template(
   z.strictObject({
     name: z.string().default("console"),
     /** Terminal device under /dev; "console" is whatever console= named on the kernel command line. */
-    tty: z.string().regex(/^[A-Za-z0-9]+$/, "must be a device name under /dev").default("console"),
+    tty: z
+      .string()
+      .regex(/^[A-Za-z0-9]+$/, "must be a device name under /dev")
+      .default("console"),
     baud: z.number().int().positive().default(115200),
-    term: z.string().regex(/^[A-Za-z0-9-]+$/).default("vt100"),
+    term: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/)
+      .default("vt100"),
   }),
   // -L: a local line, no carrier detect; s6 starts it again after each logout
   (p) => longrun({ name: p.name, run: sh`exec getty -L ${String(p.baud)} ${p.tty} ${p.term}` }),

@@ -12,7 +12,17 @@
 // is ready (s6 notification) once it has a lease; `prefix` and `address` put an address from the
 // outputs on another interface when they start (following later changes is the device side's job).
 import { ConfigError } from "../../image/config/errors.ts";
-import { defineModule, longrun, oneshot, outputRef, service, serviceAccount, sh, template, z } from "../../image/config/index.ts";
+import {
+  defineModule,
+  longrun,
+  oneshot,
+  outputRef,
+  service,
+  serviceAccount,
+  sh,
+  template,
+  z,
+} from "../../image/config/index.ts";
 
 const conf = "/etc/limen/dhcpcd/dhcp6.conf";
 const hook = "/etc/limen/dhcpcd/dhcp6-hook";
@@ -67,20 +77,28 @@ const client = template("dhcp6c.client", z.strictObject({ name: z.string().optio
  * delegated prefix is for the other side of the router.
  */
 function fromOutput(kind: string, key: string, suffix: string) {
-  return template(`dhcp6c.${kind}`, z.strictObject({ name: z.string().optional(), client: service, interface: service }), (p) => {
-    const client = p.client.realize([`dhcp6c.${kind}`, "client"]);
-    if (client.dependencies.includes(p.interface)) {
-      throw new ConfigError(`dhcp6c.${kind}.interface`, p.interface.origin, `is the interface ${client.name} runs on: give another one`);
-    }
-    const dev = outputRef(p.interface, "ifname");
-    const first = `v=${sh`${outputRef(p.client, key)}`}; v="\${v%%/*}"`;
-    return oneshot({
-      name: p.name ?? `${p.interface.name}.${kind}6`,
-      dependencies: [p.client, p.interface],
-      up: [first, `ip -6 address add "\${v}${suffix}/64" dev ` + sh`${dev}`].join("\n"),
-      down: [first, `ip -6 address del "\${v}${suffix}/64" dev ` + sh`${dev}`].join("\n"),
-    });
-  });
+  return template(
+    `dhcp6c.${kind}`,
+    z.strictObject({ name: z.string().optional(), client: service, interface: service }),
+    (p) => {
+      const client = p.client.realize([`dhcp6c.${kind}`, "client"]);
+      if (client.dependencies.includes(p.interface)) {
+        throw new ConfigError(
+          `dhcp6c.${kind}.interface`,
+          p.interface.origin,
+          `is the interface ${client.name} runs on: give another one`,
+        );
+      }
+      const dev = outputRef(p.interface, "ifname");
+      const first = `v=${sh`${outputRef(p.client, key)}`}; v="\${v%%/*}"`;
+      return oneshot({
+        name: p.name ?? `${p.interface.name}.${kind}6`,
+        dependencies: [p.client, p.interface],
+        up: [first, `ip -6 address add "\${v}${suffix}/64" dev ` + sh`${dev}`].join("\n"),
+        down: [first, `ip -6 address del "\${v}${suffix}/64" dev ` + sh`${dev}`].join("\n"),
+      });
+    },
+  );
 }
 
 export default defineModule({

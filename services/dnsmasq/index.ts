@@ -1,6 +1,15 @@
 // DNS, DHCP and IPv6 router advertisement for the local network, by dnsmasq. Every setting is a
 // command-line option, so there is no configuration file to keep in step.
-import { defineModule, serviceAccount, longrun, outputRef, service, sh, template, z } from "../../image/config/index.ts";
+import {
+  defineModule,
+  serviceAccount,
+  longrun,
+  outputRef,
+  service,
+  sh,
+  template,
+  z,
+} from "../../image/config/index.ts";
 
 const host = z.strictObject({
   mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, "must be a MAC address"),
@@ -24,8 +33,13 @@ const dnsmasq = template(
   }),
   (p) => {
     const args = [
-      "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null", "--bind-dynamic",
-      `--user=${p.user}`, `--group=${p.group}`, "--dhcp-leasefile=/run/dnsmasq.leases",
+      "--keep-in-foreground",
+      "--log-facility=-",
+      "--conf-file=/dev/null",
+      "--bind-dynamic",
+      `--user=${p.user}`,
+      `--group=${p.group}`,
+      "--dhcp-leasefile=/run/dnsmasq.leases",
       ...p.ranges.map((r) => `--dhcp-range=${r}`),
       ...(p.domain === null ? [] : [`--domain=${p.domain}`, "--dhcp-fqdn"]),
       ...(p.upstreams.length > 0 || p.resolvconf !== null ? ["--no-resolv"] : []),

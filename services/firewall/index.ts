@@ -21,7 +21,14 @@ function ruleset(zones: string[], extraRules: string): string {
     "    ct state established,related accept",
     ...(has("lan") && has("wan") ? ["    iifname @lan oifname @wan accept"] : []),
     "  }",
-    ...(has("wan") ? ["  chain postrouting {", "    type nat hook postrouting priority srcnat;", "    oifname @wan masquerade", "  }"] : []),
+    ...(has("wan")
+      ? [
+          "  chain postrouting {",
+          "    type nat hook postrouting priority srcnat;",
+          "    oifname @wan masquerade",
+          "  }",
+        ]
+      : []),
     ...(extraRules === "" ? [] : [extraRules]),
     "}",
     "",
@@ -38,7 +45,9 @@ const firewall = template(
   }),
   (p) => {
     const file = `/etc/limen/firewall/${nameSafe(p.name)}.nft`;
-    const fill = Object.entries(p.zones).flatMap(([zone, ifs]) => ifs.map((i) => sh`nft add element inet limen ${zone} "{" ${outputRef(i, "ifname")} "}"`));
+    const fill = Object.entries(p.zones).flatMap(([zone, ifs]) =>
+      ifs.map((i) => sh`nft add element inet limen ${zone} "{" ${outputRef(i, "ifname")} "}"`),
+    );
     return oneshot({
       name: p.name,
       dependencies: Object.values(p.zones).flat(),
@@ -53,7 +62,18 @@ export default defineModule({
   name: "firewall",
   config: {
     packages: ["nftables"],
-    kernel: { config: { NETFILTER: "y", NF_TABLES: "y", NF_TABLES_INET: "y", NF_CONNTRACK: "y", NFT_CT: "y", NFT_NAT: "y", NFT_MASQ: "y", NF_NAT: "y" } },
+    kernel: {
+      config: {
+        NETFILTER: "y",
+        NF_TABLES: "y",
+        NF_TABLES_INET: "y",
+        NF_CONNTRACK: "y",
+        NFT_CT: "y",
+        NFT_NAT: "y",
+        NFT_MASQ: "y",
+        NF_NAT: "y",
+      },
+    },
   },
   svc: { firewall },
 });

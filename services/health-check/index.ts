@@ -24,7 +24,12 @@ const healthCheck = template(
   }),
   (p) => {
     const checked = p.service.realize(["health-check", "service"]);
-    if (checked.type !== "longrun") throw new ConfigError("health-check.service", p.service.origin, `${checked.name} is a ${checked.type}: a health check restarts longruns only`);
+    if (checked.type !== "longrun")
+      throw new ConfigError(
+        "health-check.service",
+        p.service.origin,
+        `${checked.name} is a ${checked.type}: a health check restarts longruns only`,
+      );
     const ms = (s: number): number => Math.round(s * 1000);
     return longrun({
       name: p.name ?? `${checked.name}.health`,

@@ -5,7 +5,12 @@ import { defineModule, longrun, outputRef, replaceable, service, sh, template, z
 const value = replaceable(z.union([z.string(), z.number().int(), z.boolean()]));
 
 // What every access point needs unless its parameters say otherwise.
-const defaults: Record<string, string | number> = { driver: "nl80211", logger_stdout: -1, logger_stdout_level: 2, ctrl_interface: "/run/hostapd" };
+const defaults: Record<string, string | number> = {
+  driver: "nl80211",
+  logger_stdout: -1,
+  logger_stdout_level: 2,
+  ctrl_interface: "/run/hostapd",
+};
 
 const hostapd = template(
   "hostapd",
@@ -19,7 +24,9 @@ const hostapd = template(
     const conf = `/run/hostapd/${name}.conf`;
     const ifname = outputRef(p.interface, "ifname");
     const all = { ...defaults, ...p.params };
-    const lines = Object.entries(all).map(([k, v]) => sh`printf '%s=%s\\n' ${k} ${typeof v === "boolean" ? (v ? 1 : 0) : v}`);
+    const lines = Object.entries(all).map(
+      ([k, v]) => sh`printf '%s=%s\\n' ${k} ${typeof v === "boolean" ? (v ? 1 : 0) : v}`,
+    );
     return longrun({
       name,
       dependencies: [p.interface],

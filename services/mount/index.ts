@@ -11,10 +11,18 @@ const mount = template(
   "mount",
   z.strictObject({
     name: z.string().optional(),
-    partlabel: z.string().regex(/^[A-Za-z0-9_.@+-]{1,36}$/, "must be a GPT partition name of letters, digits and _ . @ + - (at most 36)"),
-    mountpoint: z.string().regex(/^\/[^\s]*$/, "must be an absolute path without spaces").refine((m) => m !== "/", "must not be /"),
+    partlabel: z
+      .string()
+      .regex(/^[A-Za-z0-9_.@+-]{1,36}$/, "must be a GPT partition name of letters, digits and _ . @ + - (at most 36)"),
+    mountpoint: z
+      .string()
+      .regex(/^\/[^\s]*$/, "must be an absolute path without spaces")
+      .refine((m) => m !== "/", "must not be /"),
     /** "auto" lets mount try the kernel's file systems in turn. */
-    fstype: z.string().regex(/^[a-z0-9_.]+$/, "must be a file system type").default("auto"),
+    fstype: z
+      .string()
+      .regex(/^[a-z0-9_.]+$/, "must be a file system type")
+      .default("auto"),
     options: z.array(word).default([]),
   }),
   (p) => {

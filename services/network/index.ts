@@ -1,6 +1,17 @@
 // Network basics: hardware links, addresses, routes, forwarding and a DHCPv4 client. Interface
 // services write their kernel name to the output "ifname"; users of an interface read it there.
-import { defineModule, longrun, nameSafe, oneshot, outputRef, replaceable, service, sh, template, z } from "../../image/config/index.ts";
+import {
+  defineModule,
+  longrun,
+  nameSafe,
+  oneshot,
+  outputRef,
+  replaceable,
+  service,
+  sh,
+  template,
+  z,
+} from "../../image/config/index.ts";
 
 const ifname = z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, "must be a network interface name (at most 15 characters)");
 
@@ -78,10 +89,17 @@ const route = template(
 
 const forward = template(
   "network.forward",
-  z.strictObject({ name: z.string().default("forwarding"), enableIPv4: z.boolean().default(true), enableIPv6: z.boolean().default(true) }),
+  z.strictObject({
+    name: z.string().default("forwarding"),
+    enableIPv4: z.boolean().default(true),
+    enableIPv6: z.boolean().default(true),
+  }),
   (p) => {
     const set = (v4: boolean, v6: boolean) =>
-      [sh`echo ${v4 ? 1 : 0} > /proc/sys/net/ipv4/conf/all/forwarding`, sh`echo ${v6 ? 1 : 0} > /proc/sys/net/ipv6/conf/all/forwarding`].join("\n");
+      [
+        sh`echo ${v4 ? 1 : 0} > /proc/sys/net/ipv4/conf/all/forwarding`,
+        sh`echo ${v6 ? 1 : 0} > /proc/sys/net/ipv6/conf/all/forwarding`,
+      ].join("\n");
     return oneshot({ name: p.name, up: set(p.enableIPv4, p.enableIPv6), down: set(false, false) });
   },
 );
@@ -114,6 +132,9 @@ const dhcpClient = template(
 
 export default defineModule({
   name: "network",
-  config: { programs: { busybox: { applets: ["ip", "ls", "udhcpc", "printenv"] } }, kernel: { config: { INET: "y", IPV6: "y", PACKET: "y" } } },
+  config: {
+    programs: { busybox: { applets: ["ip", "ls", "udhcpc", "printenv"] } },
+    kernel: { config: { INET: "y", IPV6: "y", PACKET: "y" } },
+  },
   svc: { link, address, route, forward, dhcp: { client: dhcpClient } },
 });

@@ -20,14 +20,23 @@ const roundRobin = template(
       minDelay: seconds.default(1),
       maxDelay: seconds.default(60),
     })
-    .refine((p) => p.minDelay <= p.maxDelay, { message: "minDelay must not be more than maxDelay", path: ["minDelay"] }),
+    .refine((p) => p.minDelay <= p.maxDelay, {
+      message: "minDelay must not be more than maxDelay",
+      path: ["minDelay"],
+    }),
   (p) => {
     const backends = p.services.map((s, i) => {
       const spec = s.realize(["round-robin", "services", i]);
-      if (spec.type !== "longrun") throw new ConfigError(`round-robin.services.${i}`, s.origin, `${spec.name} is a ${spec.type}: round-robin runs longruns, whose exit it notices`);
+      if (spec.type !== "longrun")
+        throw new ConfigError(
+          `round-robin.services.${i}`,
+          s.origin,
+          `${spec.name} is a ${spec.type}: round-robin runs longruns, whose exit it notices`,
+        );
       return spec;
     });
-    if (new Set(backends.map((b) => b.name)).size !== backends.length) throw new ConfigError("round-robin.services", p.services[0]!.origin, "a service is listed twice");
+    if (new Set(backends.map((b) => b.name)).size !== backends.length)
+      throw new ConfigError("round-robin.services", p.services[0].origin, "a service is listed twice");
     const ms = (s: number): number => Math.round(s * 1000);
     const names = backends.map((b) => b.name);
     const controller = longrun({

@@ -29,17 +29,39 @@ export const outboard = template(
       timeout: z.number().int().min(1).max(600).default(30),
       dependencies: z.array(serviceRef).default([]),
     })
-    .refine((p) => !p.url.startsWith("https:") || (p.ca === null) !== (p.caFile === null), { message: "an https URL needs exactly one of ca and caFile", path: ["ca"] })
-    .refine((p) => p.url.startsWith("https:") || (p.ca === null && p.caFile === null && p.clientCertificateFile === null), { message: "CA and client certificate are for https URLs only", path: ["url"] })
-    .refine((p) => (p.clientCertificateFile === null) === (p.clientKeyFile === null), { message: "clientCertificateFile and clientKeyFile go together", path: ["clientKeyFile"] })
-    .refine((p) => p.password === null || p.username !== null, { message: "a password needs a username", path: ["password"] }),
+    .refine((p) => !p.url.startsWith("https:") || (p.ca === null) !== (p.caFile === null), {
+      message: "an https URL needs exactly one of ca and caFile",
+      path: ["ca"],
+    })
+    .refine(
+      (p) => p.url.startsWith("https:") || (p.ca === null && p.caFile === null && p.clientCertificateFile === null),
+      { message: "CA and client certificate are for https URLs only", path: ["url"] },
+    )
+    .refine((p) => (p.clientCertificateFile === null) === (p.clientKeyFile === null), {
+      message: "clientCertificateFile and clientKeyFile go together",
+      path: ["clientKeyFile"],
+    })
+    .refine((p) => p.password === null || p.username !== null, {
+      message: "a password needs a username",
+      path: ["password"],
+    }),
   (p) => {
     const dir = "/etc/limen/outboard";
     const caFile = p.ca !== null ? `${dir}/${p.name}-ca.pem` : p.caFile;
     const config = `${dir}/${p.name}.json`;
     const settings = {
-      service: p.name, url: p.url, intervalMs: p.interval * 60_000, retryMs: 10_000, timeoutMs: p.timeout * 1000, maxBytes: 262_144,
-      username: p.username, password: p.password, caFile, certFile: p.clientCertificateFile, keyFile: p.clientKeyFile, readyFd: 3,
+      service: p.name,
+      url: p.url,
+      intervalMs: p.interval * 60_000,
+      retryMs: 10_000,
+      timeoutMs: p.timeout * 1000,
+      maxBytes: 262_144,
+      username: p.username,
+      password: p.password,
+      caFile,
+      certFile: p.clientCertificateFile,
+      keyFile: p.clientKeyFile,
+      readyFd: 3,
     };
     return longrun({
       name: p.name,
@@ -47,7 +69,11 @@ export const outboard = template(
       notificationFd: 3,
       files: {
         [config]: { type: "file", content: JSON.stringify(settings, null, 1) + "\n", mode: 0o600 },
-        ...(p.ca !== null ? { [`${dir}/${p.name}-ca.pem`]: { type: "file" as const, content: p.ca.endsWith("\n") ? p.ca : `${p.ca}\n` } } : {}),
+        ...(p.ca !== null
+          ? {
+              [`${dir}/${p.name}-ca.pem`]: { type: "file" as const, content: p.ca.endsWith("\n") ? p.ca : `${p.ca}\n` },
+            }
+          : {}),
       },
       run: sh`exec limen outboard ${config}`,
     });

@@ -8,21 +8,24 @@ const actions = ["restart", "hup", "int", "quit", "term", "usr1", "usr2", "alrm"
 
 export const subscriber = template(
   "secrets.subscriber",
-  z
-    .strictObject({
-      name: z.string().default("secrets-subscriber"),
-      /** The secrets service whose outputs are followed. */
-      watch: service,
-      /** Services reading its outputs (through outputRef) to act on when those change. */
-      services: z.array(service).min(1),
-      /** Restart the service, or send its process this signal. */
-      action: z.enum(actions).default("restart"),
-    }),
+  z.strictObject({
+    name: z.string().default("secrets-subscriber"),
+    /** The secrets service whose outputs are followed. */
+    watch: service,
+    /** Services reading its outputs (through outputRef) to act on when those change. */
+    services: z.array(service).min(1),
+    /** Restart the service, or send its process this signal. */
+    action: z.enum(actions).default("restart"),
+  }),
   (p) => {
     for (const s of p.services) {
       const spec = s.realize([`service built at ${s.origin}`]);
       if (!spec.outputRefs.some((r) => r.service === p.watch)) {
-        throw new ConfigError(`secrets.subscriber ${p.name}`, s.origin, `service ${spec.name} reads no output of ${p.watch.name}: nothing of it to follow`);
+        throw new ConfigError(
+          `secrets.subscriber ${p.name}`,
+          s.origin,
+          `service ${spec.name} reads no output of ${p.watch.name}: nothing of it to follow`,
+        );
       }
     }
     const signal = p.action === "restart" ? [] : ["--signal", p.action];

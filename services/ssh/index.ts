@@ -2,7 +2,17 @@
 // filesystem may be read-only), which /etc/dropbear points to. Authorized keys given here (a
 // list, or an outputRef to a secrets service's text, one key a line) are rendered at each start
 // as a secret file, which the user's ~/.ssh/authorized_keys links to.
-import { absolutePath, defineModule, longrun, OutputRef, port, secretPath, sh, template, z } from "../../image/config/index.ts";
+import {
+  absolutePath,
+  defineModule,
+  longrun,
+  OutputRef,
+  port,
+  secretPath,
+  sh,
+  template,
+  z,
+} from "../../image/config/index.ts";
 
 const authorized = z.strictObject({
   /** The user's home directory, as in `users` (dropbear looks there). */
@@ -35,15 +45,22 @@ const ssh = template(
       ...(p.allowRemotePortForward ? [] : ["-k"]),
       ...(p.allowRemoteConnectionToForwardedPorts ? ["-a"] : []),
     ];
-    const listen = p.address === null ? String(p.port) : `${p.address.includes(":") ? `[${p.address}]` : p.address}:${p.port}`;
+    const listen =
+      p.address === null ? String(p.port) : `${p.address.includes(":") ? `[${p.address}]` : p.address}:${p.port}`;
     const users = Object.entries(p.authorizedKeys);
     const secrets = Object.fromEntries(
-      users.map(([user, a]) => [`authorized_keys.${user}`, { content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : a.keys, owner: user }]),
+      users.map(([user, a]) => [
+        `authorized_keys.${user}`,
+        { content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : a.keys, owner: user },
+      ]),
     );
     const files = Object.fromEntries(
       users.flatMap(([user, a]) => [
         [`${a.home}/.ssh`, { type: "directory" as const, mode: 0o700, owner: user }],
-        [`${a.home}/.ssh/authorized_keys`, { type: "symlink" as const, target: secretPath(p.name, `authorized_keys.${user}`) }],
+        [
+          `${a.home}/.ssh/authorized_keys`,
+          { type: "symlink" as const, target: secretPath(p.name, `authorized_keys.${user}`) },
+        ],
       ]),
     );
     return longrun({

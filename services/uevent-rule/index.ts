@@ -5,9 +5,12 @@
 import { defineModule, longrun, service, sh, template, z, type Service } from "../../image/config/index.ts";
 
 /** A service a controller starts and stops: it must stay out of the boot set. */
-export const controlledService = service.refine((s: Service) => s.realize(["controlled service", s.origin]).controlled, {
-  message: "must be a controlled service (built with controlled: true), or it would also start at boot",
-});
+export const controlledService = service.refine(
+  (s: Service) => s.realize(["controlled service", s.origin]).controlled,
+  {
+    message: "must be a controlled service (built with controlled: true), or it would also start at boot",
+  },
+);
 
 const key = z.string().regex(/^[A-Za-z0-9_]+$/, "must be a uevent key (letters, digits, _)");
 const attribute = z
@@ -32,7 +35,12 @@ export function ruleController(p: {
     p.service,
     ...Object.entries(p.terms).map(([k, v]) => `${k}=${v}`),
   ];
-  return longrun({ name: p.name, controls: p.controls, outputs: ["devpath", "devname"], run: sh`exec limen uevent-rule ${args}` });
+  return longrun({
+    name: p.name,
+    controls: p.controls,
+    outputs: ["devpath", "devname"],
+    run: sh`exec limen uevent-rule ${args}`,
+  });
 }
 
 const ueventRule = template(
@@ -45,10 +53,23 @@ const ueventRule = template(
       terms: z.record(key, value).default({}),
       attributes: z.record(attribute, value).default({}),
       /** A symlink to /dev/DEVNAME of the matching device while it is present. */
-      symlink: z.string().regex(/^\/[^\s]*$/, "must be an absolute path without spaces").nullable().default(null),
+      symlink: z
+        .string()
+        .regex(/^\/[^\s]*$/, "must be an absolute path without spaces")
+        .nullable()
+        .default(null),
     })
-    .refine((p) => Object.keys(p.terms).length + Object.keys(p.attributes).length > 0, "needs terms or attributes: without them it would match every device"),
-  (p) => ruleController({ ...p, name: p.name ?? `${p.service.name}.uevent`, service: p.service.name, controls: [p.service] }),
+    .refine(
+      (p) => Object.keys(p.terms).length + Object.keys(p.attributes).length > 0,
+      "needs terms or attributes: without them it would match every device",
+    ),
+  (p) =>
+    ruleController({
+      ...p,
+      name: p.name ?? `${p.service.name}.uevent`,
+      service: p.service.name,
+      controls: [p.service],
+    }),
 );
 
 export default defineModule({ name: "uevent-rule", svc: { "uevent-rule": ueventRule } });

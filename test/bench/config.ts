@@ -14,4 +14,6 @@ const t2 = performance.now();
 const rounds = 20;
 for (let i = 0; i < rounds; i++) compile(evaluate(await loadConfig(config), d));
 const t3 = performance.now();
-console.log(`${config} for ${device}: load ${(t1 - t0).toFixed(0)} ms, first evaluate+compile ${(t2 - t1).toFixed(1)} ms, then ${((t3 - t2) / rounds).toFixed(1)} ms each; ${Object.keys(system.database.services).length} services, ${system.files.length} files`);
+console.log(
+  `${config} for ${device}: load ${(t1 - t0).toFixed(0)} ms, first evaluate+compile ${(t2 - t1).toFixed(1)} ms, then ${((t3 - t2) / rounds).toFixed(1)} ms each; ${Object.keys(system.database.services).length} services, ${system.files.length} files`,
+);

@@ -21,7 +21,10 @@ function sample(pid: number): Sample {
   const ticks = Number(fields[11]) + Number(fields[12]);
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const switches = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)![1]);
-  return { cpuMs: (ticks * 1000) / ticksPerSecond, wakeups: switches("voluntary_ctxt_switches") + switches("nonvoluntary_ctxt_switches") };
+  return {
+    cpuMs: (ticks * 1000) / ticksPerSecond,
+    wakeups: switches("voluntary_ctxt_switches") + switches("nonvoluntary_ctxt_switches"),
+  };
 }
 
 function rssKiB(pid: number): number {
@@ -31,43 +34,46 @@ function rssKiB(pid: number): number {
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A controller under s6 with what it controls; `expected` wake-ups it needs over the idle period. */
-const cases: { name: string; controller: string; expected: number; services: ConstructorParameters<typeof Bed>[0] }[] = [
-  {
-    name: "health-check",
-    controller: "web.health",
-    // one check every 10 s, each: the timer, the status read, starting the check and its end
-    expected: Math.ceil(idleSeconds / 10) * 6,
-    services: {
-      web: { type: "longrun", controlled: true, run: "exec sleep 100000" },
-      "web.health": { type: "longrun", run: "exec limen health-check web 10000 3 5000 true" },
+const cases: { name: string; controller: string; expected: number; services: ConstructorParameters<typeof Bed>[0] }[] =
+  [
+    {
+      name: "health-check",
+      controller: "web.health",
+      // one check every 10 s, each: the timer, the status read, starting the check and its end
+      expected: Math.ceil(idleSeconds / 10) * 6,
+      services: {
+        web: { type: "longrun", controlled: true, run: "exec sleep 100000" },
+        "web.health": { type: "longrun", run: "exec limen health-check web 10000 3 5000 true" },
+      },
     },
-  },
-  {
-    name: "round-robin",
-    controller: "wan.controller",
-    // an active backend that keeps running: nothing to do
-    expected: 0,
-    services: {
-      a: { type: "longrun", controlled: true, run: "output --set a gateway 192.0.2.1; exec sleep 100000" },
-      b: { type: "longrun", controlled: true, run: "exec sleep 100000" },
-      wan: { type: "oneshot", controlled: true, dependencies: ["wan.controller"], up: "true" },
-      "wan.controller": { type: "longrun", run: "exec limen round-robin wan 1000 60000 a b" },
+    {
+      name: "round-robin",
+      controller: "wan.controller",
+      // an active backend that keeps running: nothing to do
+      expected: 0,
+      services: {
+        a: { type: "longrun", controlled: true, run: "output --set a gateway 192.0.2.1; exec sleep 100000" },
+        b: { type: "longrun", controlled: true, run: "exec sleep 100000" },
+        wan: { type: "oneshot", controlled: true, dependencies: ["wan.controller"], up: "true" },
+        "wan.controller": { type: "longrun", run: "exec limen round-robin wan 1000 60000 a b" },
+      },
     },
-  },
-  {
-    name: "watchdog",
-    controller: "watchdog",
-    // one feed every 10 s (the device here is /dev/null: this measures the feeder, not a driver)
-    expected: Math.ceil(idleSeconds / 10) * 2,
-    services: {
-      web: { type: "longrun", run: "exec sleep 100000" },
-      watchdog: { type: "longrun", run: "exec limen watchdog /dev/null 0 10000 web" },
+    {
+      name: "watchdog",
+      controller: "watchdog",
+      // one feed every 10 s (the device here is /dev/null: this measures the feeder, not a driver)
+      expected: Math.ceil(idleSeconds / 10) * 2,
+      services: {
+        web: { type: "longrun", run: "exec sleep 100000" },
+        watchdog: { type: "longrun", run: "exec limen watchdog /dev/null 0 10000 web" },
+      },
     },
-  },
-];
+  ];
 
 async function main(): Promise<void> {
-  console.log(`\ncontrollers (x86_64, native, real s6): resident set once settled; CPU and wake-ups over ${idleSeconds} s idle\n`);
+  console.log(
+    `\ncontrollers (x86_64, native, real s6): resident set once settled; CPU and wake-ups over ${idleSeconds} s idle\n`,
+  );
   const rows: string[][] = [];
   for (const c of cases) {
     const bed = new Bed(c.services);
@@ -82,15 +88,18 @@ async function main(): Promise<void> {
       const rss = rssKiB(pid);
       const wakeups = after.wakeups - before.wakeups;
       const cpu = after.cpuMs - before.cpuMs;
-      const checks = [`rss<=${rssLimitKiB} KiB ${rss <= rssLimitKiB ? "ok" : "MISSED"}`, `idle wake-ups<=${c.expected} ${wakeups <= c.expected ? "ok" : "MISSED"}`];
+      const checks = [
+        `rss<=${rssLimitKiB} KiB ${rss <= rssLimitKiB ? "ok" : "MISSED"}`,
+        `idle wake-ups<=${c.expected} ${wakeups <= c.expected ? "ok" : "MISSED"}`,
+      ];
       rows.push([c.name, `${rss} KiB`, `${cpu.toFixed(0)} ms`, String(wakeups), checks.join(", ")]);
     } finally {
       await bed.stop();
     }
   }
   const header = ["controller", "max RSS", "idle CPU", "wake-ups", "targets"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [header, ...rows]) console.log(r.map((x, i) => x.padEnd(widths[i]!)).join("  "));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [header, ...rows]) console.log(r.map((x, i) => x.padEnd(widths[i])).join("  "));
 }
 
 await main();

@@ -15,7 +15,7 @@ const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, m
 
 /** utime + stime of a process, in clock ticks. */
 function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return Number(fields[11]) + Number(fields[12]);
 }
 
@@ -37,17 +37,26 @@ async function main(): Promise<void> {
     // a controlled oneshot for each controller: svc runs its scripts without s6
     const bin = join(root, "bin");
     mkdirSync(bin);
-    for (const name of ["limen", "svc", "output"]) symlinkSync(built!.path, join(bin, name));
+    for (const name of ["limen", "svc", "output"]) symlinkSync(built.path, join(bin, name));
     const services: Record<string, unknown> = {};
     for (const name of ["a", "b"]) {
-      services[name] = { type: "oneshot", dependencies: [], controlled: true, timeoutUp: 10000, timeoutDown: 10000, notificationFd: null, outputs: [], outputRefs: [] };
+      services[name] = {
+        type: "oneshot",
+        dependencies: [],
+        controlled: true,
+        timeoutUp: 10000,
+        timeoutDown: 10000,
+        notificationFd: null,
+        outputs: [],
+        outputRefs: [],
+      };
       mkdirSync(join(root, "etc/limen/oneshot", name), { recursive: true });
       writeFileSync(join(root, "etc/limen/oneshot", name, "up"), "#!/bin/sh\ntrue\n", { mode: 0o755 });
     }
     writeFileSync(join(root, "etc/limen/services.json"), JSON.stringify({ version: 1, services }));
     const env = { ...process.env, LIMEN_ROOT: root, PATH: `${bin}:${process.env.PATH}` };
-    const rule = controller(ns, built!.path, ["uevent-rule", "a", "subsystem=net", "interface=lmb0"], env);
-    const wait = controller(ns, built!.path, ["ifwait", "--state", "up", "lmb0", "b"], env);
+    const rule = controller(ns, built.path, ["uevent-rule", "a", "subsystem=net", "interface=lmb0"], env);
+    const wait = controller(ns, built.path, ["ifwait", "--state", "up", "lmb0", "b"], env);
     children.push(rule, wait);
     await settle(1000);
     for (let i = 0; i < 20; i++) {
@@ -62,13 +71,25 @@ async function main(): Promise<void> {
     await settle(idleSeconds * 1000);
     const after = [rule, wait].map((c) => cpuTicks(c.pid!));
     const hz = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-    console.log(`\ncontrollers (x86_64, native): max RSS after 20 devices came and went, CPU over ${idleSeconds} s idle\n`);
+    console.log(
+      `\ncontrollers (x86_64, native): max RSS after 20 devices came and went, CPU over ${idleSeconds} s idle\n`,
+    );
     console.log(["controller".padEnd(12), "max RSS".padEnd(10), "idle CPU".padEnd(10), "targets"].join("  "));
     [rule, wait].forEach((c, i) => {
       const rss = maxRssKiB(c.pid!);
-      const idleMs = ((after[i]! - before[i]!) * 1000) / hz;
-      const checks = [`rss<=${rssLimitKiB} KiB ${rss <= rssLimitKiB ? "ok" : "MISSED"}`, `idle CPU 0 ms ${idleMs === 0 ? "ok" : "MISSED"}`];
-      console.log([(i === 0 ? "uevent-rule" : "ifwait").padEnd(12), `${rss} KiB`.padEnd(10), `${idleMs} ms`.padEnd(10), checks.join(", ")].join("  "));
+      const idleMs = ((after[i] - before[i]) * 1000) / hz;
+      const checks = [
+        `rss<=${rssLimitKiB} KiB ${rss <= rssLimitKiB ? "ok" : "MISSED"}`,
+        `idle CPU 0 ms ${idleMs === 0 ? "ok" : "MISSED"}`,
+      ];
+      console.log(
+        [
+          (i === 0 ? "uevent-rule" : "ifwait").padEnd(12),
+          `${rss} KiB`.padEnd(10),
+          `${idleMs} ms`.padEnd(10),
+          checks.join(", "),
+        ].join("  "),
+      );
     });
   } finally {
     for (const c of children) c.kill();

@@ -20,7 +20,11 @@ const here = join(projectRoot, "test", "bench");
 
 /** Size targets from the runtime issue, in bytes. */
 const sizeLimit: Record<Target["cpu"], number | undefined> = {
-  x86_64: undefined, aarch64: 900_000, armv7: 900_000, mipsel: 1_100_000, mips: 1_100_000,
+  x86_64: undefined,
+  aarch64: 900_000,
+  armv7: 900_000,
+  mipsel: 1_100_000,
+  mips: 1_100_000,
 };
 const qemuStartRatioLimit = 5;
 /** svc targets: `svc list` on a 30-service database against `limen --version`; an outputs watcher's memory. */
@@ -53,13 +57,16 @@ interface Timing {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function measure(timer: string, command: string[], env: NodeJS.ProcessEnv = process.env): Timing {
   const out = execFileSync(timer, [String(runs), ...command], { encoding: "utf8", env });
-  const rows = out.trim().split("\n").map((l) => l.split(" ").map(Number));
-  return { medianMs: median(rows.map((r) => r[0]! / 1000)), maxRssKiB: Math.max(...rows.map((r) => r[1]!)) };
+  const rows = out
+    .trim()
+    .split("\n")
+    .map((l) => l.split(" ").map(Number));
+  return { medianMs: median(rows.map((r) => r[0] / 1000)), maxRssKiB: Math.max(...rows.map((r) => r[1])) };
 }
 
 function which(program: string): string {
@@ -77,7 +84,19 @@ async function main(): Promise<void> {
   const timer = await hostTool("spawn-timer");
 
   console.log(`limen runtime benchmark: ${runs} runs each, median start-up of \`limen --version\`\n`);
-  const header = ["cpu", "binary", "bytecode", "BearSSL", "start", "empty C", "ratio", "max RSS", "empty C", "ratio", "targets"];
+  const header = [
+    "cpu",
+    "binary",
+    "bytecode",
+    "BearSSL",
+    "start",
+    "empty C",
+    "ratio",
+    "max RSS",
+    "empty C",
+    "ratio",
+    "targets",
+  ];
   const rows: string[][] = [];
   for (const t of targets) {
     const b = built.find((x) => x.cpu === t.cpu)!;
@@ -94,9 +113,15 @@ async function main(): Promise<void> {
     else checks.push(`start<=${nativeStartLimitMs}ms ${verdict(limen.medianMs <= nativeStartLimitMs)}`);
     rows.push([
       t.qemu ? `${t.cpu} (qemu)` : `${t.cpu} (native)`,
-      kib(size), kib(b.bytecode), kib(b.bearssl),
-      `${limen.medianMs.toFixed(2)} ms`, `${base.medianMs.toFixed(2)} ms`, `${ratio.toFixed(2)}x`,
-      `${limen.maxRssKiB} KiB`, `${base.maxRssKiB} KiB`, `${(limen.maxRssKiB / base.maxRssKiB).toFixed(2)}x`,
+      kib(size),
+      kib(b.bytecode),
+      kib(b.bearssl),
+      `${limen.medianMs.toFixed(2)} ms`,
+      `${base.medianMs.toFixed(2)} ms`,
+      `${ratio.toFixed(2)}x`,
+      `${limen.maxRssKiB} KiB`,
+      `${base.maxRssKiB} KiB`,
+      `${(limen.maxRssKiB / base.maxRssKiB).toFixed(2)}x`,
       checks.join(", "),
     ]);
   }
@@ -108,8 +133,8 @@ async function main(): Promise<void> {
 }
 
 function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join("  "));
 }
 
 /** A 30-service database (longruns, oneshots, a bundle, a controlled service) under a temporary LIMEN_ROOT. */
@@ -119,7 +144,16 @@ async function svcRoot(): Promise<string> {
   for (let i = 0; i < 30; i++) {
     const type = i === 29 ? "bundle" : i % 3 === 0 ? "longrun" : "oneshot";
     const dependencies = i === 29 ? ["s0", "s10", "s20"] : i > 0 ? [`s${i - 1}`] : [];
-    services[`s${i}`] = { type, dependencies, controlled: i === 15, timeoutUp: 20000, timeoutDown: 20000, notificationFd: null, outputs: [], outputRefs: [] };
+    services[`s${i}`] = {
+      type,
+      dependencies,
+      controlled: i === 15,
+      timeoutUp: 20000,
+      timeoutDown: 20000,
+      notificationFd: null,
+      outputs: [],
+      outputRefs: [],
+    };
   }
   await mkdir(join(root, "etc", "limen"), { recursive: true });
   await writeFile(join(root, "etc", "limen", "services.json"), JSON.stringify({ version: 1, services }));
@@ -157,7 +191,15 @@ async function svcBench(built: Awaited<ReturnType<typeof build>>, timer: string)
         rss = `${kiB} KiB`;
         checks.push(`watcher<=${watcherRssLimitKiB} KiB ${verdict(kiB <= watcherRssLimitKiB)}`);
       }
-      rows.push([t.qemu ? `${t.cpu} (qemu)` : `${t.cpu} (native)`, `${list.medianMs.toFixed(2)} ms`, `${version.medianMs.toFixed(2)} ms`, `${ratio.toFixed(2)}x`, `${list.maxRssKiB} KiB`, rss, checks.join(", ")]);
+      rows.push([
+        t.qemu ? `${t.cpu} (qemu)` : `${t.cpu} (native)`,
+        `${list.medianMs.toFixed(2)} ms`,
+        `${version.medianMs.toFixed(2)} ms`,
+        `${ratio.toFixed(2)}x`,
+        `${list.maxRssKiB} KiB`,
+        rss,
+        checks.join(", "),
+      ]);
     }
     table(["cpu", "svc list", "--version", "ratio", "max RSS", "watcher RSS", "targets"], rows);
   } finally {
@@ -173,25 +215,68 @@ async function outboardBench(binary: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "limen-bench-outboard-"));
   const server = createServer();
   try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], { cwd: dir, stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "ca.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost",
+      ],
+      { cwd: dir, stdio: "ignore" },
+    );
     server.setSecureContext({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "ca.pem")) });
     let fetches = 0;
     server.on("request", (_req, res) => {
       fetches++;
-      res.end(JSON.stringify({ ssh: { authorizedKeys: { root: ["ssh-ed25519 AAAA root"] } }, wifi: { psk: String(fetches) } }));
+      res.end(
+        JSON.stringify({
+          ssh: { authorizedKeys: { root: ["ssh-ed25519 AAAA root"] } },
+          wifi: { psk: String(fetches) },
+        }),
+      );
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const url = `https://localhost:${(server.address() as AddressInfo).port}/secrets.json`;
-    const config = { service: "secrets", url, intervalMs: 100, retryMs: 100, timeoutMs: 5000, maxBytes: 65536, username: null, password: null, caFile: join(dir, "ca.pem"), certFile: null, keyFile: null, readyFd: null };
+    const config = {
+      service: "secrets",
+      url,
+      intervalMs: 100,
+      retryMs: 100,
+      timeoutMs: 5000,
+      maxBytes: 65536,
+      username: null,
+      password: null,
+      caFile: join(dir, "ca.pem"),
+      certFile: null,
+      keyFile: null,
+      readyFd: null,
+    };
     await writeFile(join(dir, "outboard.json"), JSON.stringify(config));
-    const child = spawn(binary, ["outboard", join(dir, "outboard.json")], { env: { ...process.env, LIMEN_ROOT: dir }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(binary, ["outboard", join(dir, "outboard.json")], {
+      env: { ...process.env, LIMEN_ROOT: dir },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     try {
       const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
       for (let published = 0; published < 10; published++) await lines.next();
       const rss = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]);
-      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
       const cpuMs = ((Number(stat[11]) + Number(stat[12])) * 1000) / 100;
-      console.log(`\nsecrets.outboard (native): peak RSS ${rss} KiB after 10 HTTPS fetches, CPU ${cpuMs.toFixed(0)} ms in all; rss<=${watcherRssLimitKiB} KiB ${verdict(rss <= watcherRssLimitKiB)}`);
+      console.log(
+        `\nsecrets.outboard (native): peak RSS ${rss} KiB after 10 HTTPS fetches, CPU ${cpuMs.toFixed(0)} ms in all; rss<=${watcherRssLimitKiB} KiB ${verdict(rss <= watcherRssLimitKiB)}`,
+      );
     } finally {
       child.kill();
     }
@@ -203,8 +288,11 @@ async function outboardBench(binary: string): Promise<void> {
 
 /** Peak RSS and CPU of a process, from /proc. */
 function usage(pid: number): { rssKiB: number; cpuMs: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return { rssKiB: Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]), cpuMs: ((Number(stat[11]) + Number(stat[12])) * 1000) / 100 };
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return {
+    rssKiB: Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]),
+    cpuMs: ((Number(stat[11]) + Number(stat[12])) * 1000) / 100,
+  };
 }
 
 /**
@@ -219,21 +307,46 @@ async function secretsBench(binary: string): Promise<void> {
   const env = { ...process.env, LIMEN_ROOT: dir };
   try {
     await tang.start();
-    await writeFile(join(dir, "s.jwe"), tang.encrypt(JSON.stringify({ ssh: { authorized_keys: ["ssh-ed25519 AAAA root"] }, wifi: { psk: "x" } })));
+    await writeFile(
+      join(dir, "s.jwe"),
+      tang.encrypt(JSON.stringify({ ssh: { authorized_keys: ["ssh-ed25519 AAAA root"] }, wifi: { psk: "x" } })),
+    );
     const started = performance.now();
-    const child = spawn(binary, ["secrets", "tang", "--interval-ms", "100", "vault", join(dir, "s.jwe")], { env, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(binary, ["secrets", "tang", "--interval-ms", "100", "vault", join(dir, "s.jwe")], {
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     try {
       await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
       const firstMs = performance.now() - started;
       await new Promise((r) => setTimeout(r, 3000));
       const u = usage(child.pid!);
-      console.log(`\nsecrets.tang (native): first secrets in ${firstMs.toFixed(0)} ms; peak RSS ${u.rssKiB} KiB after 3 s of decrypting every 0.1 s, CPU ${u.cpuMs.toFixed(0)} ms; rss<=${watcherRssLimitKiB} KiB ${verdict(u.rssKiB <= watcherRssLimitKiB)}`);
+      console.log(
+        `\nsecrets.tang (native): first secrets in ${firstMs.toFixed(0)} ms; peak RSS ${u.rssKiB} KiB after 3 s of decrypting every 0.1 s, CPU ${u.cpuMs.toFixed(0)} ms; rss<=${watcherRssLimitKiB} KiB ${verdict(u.rssKiB <= watcherRssLimitKiB)}`,
+      );
     } finally {
       child.kill();
     }
-    const entry = { dependencies: [], controlled: false, timeoutUp: 1000, timeoutDown: 1000, notificationFd: null, outputs: [], outputRefs: [] };
+    const entry = {
+      dependencies: [],
+      controlled: false,
+      timeoutUp: 1000,
+      timeoutDown: 1000,
+      notificationFd: null,
+      outputs: [],
+      outputRefs: [],
+    };
     await mkdir(join(dir, "etc/limen"), { recursive: true });
-    await writeFile(join(dir, "etc/limen/services.json"), JSON.stringify({ version: 1, services: { vault: { ...entry, type: "oneshot" }, app: { ...entry, type: "longrun", outputRefs: [{ service: "vault", path: "k" }] } } }));
+    await writeFile(
+      join(dir, "etc/limen/services.json"),
+      JSON.stringify({
+        version: 1,
+        services: {
+          vault: { ...entry, type: "oneshot" },
+          app: { ...entry, type: "longrun", outputRefs: [{ service: "vault", path: "k" }] },
+        },
+      }),
+    );
     const set = (v: string) => execFileSync(binary, ["output", "--set", "vault", "k", v], { env });
     set("0");
     const sub = spawn(binary, ["secrets", "subscribe", "vault", "app"], { env, stdio: ["ignore", "pipe", "inherit"] });
@@ -247,7 +360,9 @@ async function secretsBench(binary: string): Promise<void> {
       const before = usage(sub.pid!);
       await new Promise((r) => setTimeout(r, 5000));
       const after = usage(sub.pid!);
-      console.log(`secrets.subscriber (native): peak RSS ${after.rssKiB} KiB after 10 changes; CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms in 5 s idle; rss<=${watcherRssLimitKiB} KiB ${verdict(after.rssKiB <= watcherRssLimitKiB)}, idle CPU 0 ${verdict(after.cpuMs === before.cpuMs)}`);
+      console.log(
+        `secrets.subscriber (native): peak RSS ${after.rssKiB} KiB after 10 changes; CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms in 5 s idle; rss<=${watcherRssLimitKiB} KiB ${verdict(after.rssKiB <= watcherRssLimitKiB)}, idle CPU 0 ${verdict(after.cpuMs === before.cpuMs)}`,
+      );
     } finally {
       sub.kill();
     }

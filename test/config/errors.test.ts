@@ -36,23 +36,31 @@ describe("configuration errors", () => {
   });
 
   it("a wrong type in a record entry names the key", () => {
-    const e = failure(evaluated(defineConfig({ filesystem: { "/etc/motd": { type: "file", content: "hi", mode: 0o77777 } } })));
+    const e = failure(
+      evaluated(defineConfig({ filesystem: { "/etc/motd": { type: "file", content: "hi", mode: 0o77777 } } })),
+    );
     expect(e.path).toBe('filesystem["/etc/motd"].mode');
     expect(e.problem).toMatch(/Too big/);
   });
 
   it("an out-of-range port names the service's option path and the file that built it", () => {
-    const e = failure(evaluated(defineConfig({ imports: [ssh], services: { sshd: ssh.svc.ssh.build({ port: 70000 }) } })));
+    const e = failure(
+      evaluated(defineConfig({ imports: [ssh], services: { sshd: ssh.svc.ssh.build({ port: 70000 }) } })),
+    );
     expect(e.path).toBe("services.sshd.port");
     expect(e.file).toMatch(here);
     expect(e.problem).toMatch(/Too big: expected number to be <=65535/);
   });
 
   it("a bad value a template passes on is reported at the caller's file", () => {
-    const e = failure(evaluated(defineConfig({ imports: [ssh], services: { sshd: ssh.svc.ssh.build({ name: "my sshd" }) } })));
+    const e = failure(
+      evaluated(defineConfig({ imports: [ssh], services: { sshd: ssh.svc.ssh.build({ name: "my sshd" }) } })),
+    );
     expect(e.path).toBe("services.sshd.name");
     expect(e.file).toMatch(here);
-    expect(e.problem).toMatch(/^a service name may only hold letters, digits and _ \. @ - \(checked by template ssh at services\/ssh\/index\.ts:\d+\)$/);
+    expect(e.problem).toMatch(
+      /^a service name may only hold letters, digits and _ \. @ - \(checked by template ssh at services\/ssh\/index\.ts:\d+\)$/,
+    );
   });
 
   it("a dependency cycle is named service by service", () => {
@@ -67,12 +75,21 @@ describe("configuration errors", () => {
   });
 
   it("two services with one name are both named", () => {
-    const e = failure(evaluated(defineConfig({
-      services: { one: longrun({ name: "web", run: "exec httpd -f" }), two: longrun({ name: "web", run: "exec httpd -f -p 81" }) },
-    })));
+    const e = failure(
+      evaluated(
+        defineConfig({
+          services: {
+            one: longrun({ name: "web", run: "exec httpd -f" }),
+            two: longrun({ name: "web", run: "exec httpd -f -p 81" }),
+          },
+        }),
+      ),
+    );
     expect(e.path).toBe("services.two");
     expect(e.file).toMatch(here);
-    expect(e.problem).toMatch(/^two services are named "web": this one and services\.one \(test\/config\/errors\.test\.ts:\d+\)$/);
+    expect(e.problem).toMatch(
+      /^two services are named "web": this one and services\.one \(test\/config\/errors\.test\.ts:\d+\)$/,
+    );
   });
 
   it("a reference to a service that does not exist names the dependency", () => {
@@ -86,9 +103,13 @@ describe("configuration errors", () => {
 
   it("an outputRef to a service outside the system is an error", () => {
     const secrets = longrun({ name: "secrets", run: "exec fetch-secrets" });
-    const tpl = template("user", z.strictObject({ key: z.union([z.string(), z.instanceof(Object)]) }), () => longrun({ name: "user", run: "exec true" }));
+    const tpl = template("user", z.strictObject({ key: z.union([z.string(), z.instanceof(Object)]) }), () =>
+      longrun({ name: "user", run: "exec true" }),
+    );
     const m = defineModule({ name: "user-module", svc: { tpl } });
-    const e = failure(evaluated(defineConfig({ imports: [m], services: { user: tpl.build({ key: outputRef(secrets, "ssh/key") }) } })));
+    const e = failure(
+      evaluated(defineConfig({ imports: [m], services: { user: tpl.build({ key: outputRef(secrets, "ssh/key") }) } })),
+    );
     expect(e.path).toBe("services.user");
     expect(e.problem).toMatch(/outputRef\(…, "ssh\/key"\) names a service .* that is not part of the system/);
   });
@@ -96,7 +117,9 @@ describe("configuration errors", () => {
   it("a template whose module is not imported is an error naming the module", () => {
     const e = failure(evaluated(defineConfig({ services: { sshd: ssh.svc.ssh.build({}) } })));
     expect(e.path).toBe("services.sshd");
-    expect(e.problem).toMatch(/^template ssh belongs to module ssh \(services\/ssh\/index\.ts:\d+\), which is not imported$/);
+    expect(e.problem).toMatch(
+      /^template ssh belongs to module ssh \(services\/ssh\/index\.ts:\d+\), which is not imported$/,
+    );
   });
 
   it("an option declared by two modules names both", () => {
@@ -108,7 +131,9 @@ describe("configuration errors", () => {
   });
 
   it("a file owned by an unknown user is an error", () => {
-    const e = failure(evaluated(defineConfig({ filesystem: { "/etc/x": { type: "file", content: "", owner: "nobody" } } })));
+    const e = failure(
+      evaluated(defineConfig({ filesystem: { "/etc/x": { type: "file", content: "", owner: "nobody" } } })),
+    );
     expect(e.path).toBe('filesystem["/etc/x"]');
     expect(e.problem).toBe('/etc/x is owned by unknown user "nobody"');
   });
@@ -116,7 +141,9 @@ describe("configuration errors", () => {
   it("a service parameter error inside a dependency names the path through the dependency", () => {
     // @ts-expect-error timeoutUp is milliseconds, a number
     const bad = longrun({ name: "bad", run: "exec x", timeoutUp: "20s" });
-    const e = failure(evaluated(defineConfig({ services: { top: longrun({ name: "top", run: "exec y", dependencies: [bad] }) } })));
+    const e = failure(
+      evaluated(defineConfig({ services: { top: longrun({ name: "top", run: "exec y", dependencies: [bad] }) } })),
+    );
     expect(e.path).toBe("services.top.dependencies[0].timeoutUp");
     expect(e.file).toMatch(here);
   });

@@ -41,8 +41,14 @@ describe("examples/hello-from-qemu.ts", () => {
     const sys = await build("examples/hello-from-qemu.ts", device);
     checkBothWays(sys);
     expect(sys.device.name).toBe(device);
-    expect(Object.keys(sys.database.services).sort()).toEqual(["console", "dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
-    expect(sys.database.services["dnsmasq"]!.dependencies).toEqual(["lan.link.a.10.3.0.1"]);
+    expect(Object.keys(sys.database.services).sort()).toEqual([
+      "console",
+      "dnsmasq",
+      "lan.link",
+      "lan.link.a.10.3.0.1",
+      "sshd",
+    ]);
+    expect(sys.database.services["dnsmasq"].dependencies).toEqual(["lan.link.a.10.3.0.1"]);
     expect(sys.defaultServices.sort()).toEqual(["console", "dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
     expect(sys.packages.map((p) => p.package)).toEqual(["dnsmasq-base", "dropbear-bin", "iproute2", "s6"]);
     expect(sys.packages.find((p) => p.package === "iproute2")!.files).toEqual(["/bin/ip"]);
@@ -66,7 +72,11 @@ describe("examples/hello-from-qemu.ts", () => {
 
   it("has accounts for root and the dnsmasq user, with the shadow file private", async () => {
     const sys = await build("examples/hello-from-qemu.ts", "qemu-aarch64");
-    expect(content(sys, "/etc/passwd").split("\n")).toEqual(["root:x:0:0::/home/root:/bin/sh", "dnsmasq:x:51:51:DNS/DHCP service user:/run/dnsmasq:/bin/false", ""]);
+    expect(content(sys, "/etc/passwd").split("\n")).toEqual([
+      "root:x:0:0::/home/root:/bin/sh",
+      "dnsmasq:x:51:51:DNS/DHCP service user:/run/dnsmasq:/bin/false",
+      "",
+    ]);
     expect(content(sys, "/etc/shadow")).toMatch(/^root:\$6\$6HG7/);
     expect(file(sys, "/etc/shadow")).toMatchObject({ mode: 0o600 });
     expect(content(sys, "/etc/group")).toContain("dnsmasq:x:51:dnsmasq\n");
@@ -79,17 +89,38 @@ describe("examples/demo.ts", () => {
     const sys = await build("examples/demo.ts", device);
     checkBothWays(sys);
     const db = sys.database.services;
-    expect(db["int.bridge.members"]!.dependencies.sort()).toEqual(["int.bridge", "lan.link", "wlan.link.hostapd"]);
-    expect(db["wan.link.pppoe"]!.dependencies).toEqual(["wan.link"]);
-    expect(db["wan.link.pppoe.dhcp6c"]!.dependencies).toEqual(["wan.link.pppoe"]);
-    expect(db["int.bridge.prefix6"]!.outputRefs).toContainEqual({ service: "wan.link.pppoe.dhcp6c", path: "prefixes" });
-    expect(db["firewall"]!.dependencies.sort()).toEqual(["int.bridge", "wan.link.pppoe"]);
+    expect(db["int.bridge.members"].dependencies.sort()).toEqual(["int.bridge", "lan.link", "wlan.link.hostapd"]);
+    expect(db["wan.link.pppoe"].dependencies).toEqual(["wan.link"]);
+    expect(db["wan.link.pppoe.dhcp6c"].dependencies).toEqual(["wan.link.pppoe"]);
+    expect(db["int.bridge.prefix6"].outputRefs).toContainEqual({ service: "wan.link.pppoe.dhcp6c", path: "prefixes" });
+    expect(db["firewall"].dependencies.sort()).toEqual(["int.bridge", "wan.link.pppoe"]);
     expect(sys.defaultServices).toHaveLength(Object.keys(db).length);
     expect(sys.rootfsType).toBe("jffs2");
-    expect(sys.packages.map((p) => p.package)).toEqual(["chrony", "dhcpcd-base", "dnsmasq-base", "dropbear-bin", "hostapd", "iproute2", "nftables", "ppp", "s6", "tcpdump"]);
-    expect(sys.kernel.config).toMatchObject({ BRIDGE: "y", PPPOE: "y", NF_TABLES: "y", MAC80211: "y", VIRTIO_NET: "y" });
-    expect(content(sys, "/etc/limen/s6/wlan.link.hostapd/run")).toContain("printf '%s=%s\\n' wpa_passphrase 'not a real wifi password'");
-    expect(content(sys, "/etc/limen/chrony/ntp.conf")).toBe("pool pool.ntp.org iburst\nmakestep 1 3\nallow 10.8.0.0/16\ndumpdir /run/chrony\n");
+    expect(sys.packages.map((p) => p.package)).toEqual([
+      "chrony",
+      "dhcpcd-base",
+      "dnsmasq-base",
+      "dropbear-bin",
+      "hostapd",
+      "iproute2",
+      "nftables",
+      "ppp",
+      "s6",
+      "tcpdump",
+    ]);
+    expect(sys.kernel.config).toMatchObject({
+      BRIDGE: "y",
+      PPPOE: "y",
+      NF_TABLES: "y",
+      MAC80211: "y",
+      VIRTIO_NET: "y",
+    });
+    expect(content(sys, "/etc/limen/s6/wlan.link.hostapd/run")).toContain(
+      "printf '%s=%s\\n' wpa_passphrase 'not a real wifi password'",
+    );
+    expect(content(sys, "/etc/limen/chrony/ntp.conf")).toBe(
+      "pool pool.ntp.org iburst\nmakestep 1 3\nallow 10.8.0.0/16\ndumpdir /run/chrony\n",
+    );
     expect(content(sys, "/etc/limen/firewall/firewall.nft")).toContain("oifname @wan masquerade");
     expect(content(sys, "/etc/limen/s6/sshd/run")).toContain("-g");
   });
@@ -100,26 +131,50 @@ describe("examples/rotuer.ts", () => {
     const sys = await build("examples/rotuer.ts", device);
     checkBothWays(sys);
     const db = sys.database.services;
-    expect(db["int.bridge.members"]!.dependencies.sort()).toEqual(["int.bridge", "lan.link", "wlan.link.hostapd", "wlan5.link.hostapd"]);
+    expect(db["int.bridge.members"].dependencies.sort()).toEqual([
+      "int.bridge",
+      "lan.link",
+      "wlan.link.hostapd",
+      "wlan5.link.hostapd",
+    ]);
     // The secrets reach PPP and both access points as output references, never as literals.
-    expect(db["wan.link.pppoe"]!.outputRefs).toEqual(expect.arrayContaining([{ service: "secrets", path: "ppp/username" }, { service: "secrets", path: "ppp/password" }]));
-    expect(db["wan.link.pppoe"]!.dependencies).toContain("secrets");
+    expect(db["wan.link.pppoe"].outputRefs).toEqual(
+      expect.arrayContaining([
+        { service: "secrets", path: "ppp/username" },
+        { service: "secrets", path: "ppp/password" },
+      ]),
+    );
+    expect(db["wan.link.pppoe"].dependencies).toContain("secrets");
     for (const ap of ["wlan.link.hostapd", "wlan5.link.hostapd"]) {
-      expect(db[ap]!.outputRefs).toContainEqual({ service: "secrets", path: "wifi/passphrase" });
+      expect(db[ap].outputRefs).toContainEqual({ service: "secrets", path: "wifi/passphrase" });
       expect(content(sys, `/etc/limen/s6/${ap}/run`)).toContain(`wpa_passphrase "$(output secrets wifi/passphrase)"`);
     }
-    expect(db["secrets"]).toMatchObject({ type: "oneshot", dependencies: ["persist"], outputs: ["ppp/username", "ppp/password", "wifi/passphrase"] });
-    expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ mode: 0o600, owner: "root", content: expect.stringMatching(/^ssh-ed25519 /) });
+    expect(db["secrets"]).toMatchObject({
+      type: "oneshot",
+      dependencies: ["persist"],
+      outputs: ["ppp/username", "ppp/password", "wifi/passphrase"],
+    });
+    expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({
+      mode: 0o600,
+      owner: "root",
+      content: expect.stringMatching(/^ssh-ed25519 /),
+    });
     expect(content(sys, "/etc/limen/s6/sshd/run")).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
     expect(sys.logging.persistent.enable).toBe(true);
-    expect(sys.packages.find((p) => p.package === "iproute2")!.files).toEqual(["/bin/ip", "/bin/ss", "/sbin/bridge", "/sbin/tc"]);
+    expect(sys.packages.find((p) => p.package === "iproute2")!.files).toEqual([
+      "/bin/ip",
+      "/bin/ss",
+      "/sbin/bridge",
+      "/sbin/tc",
+    ]);
   });
 });
 
 describe("the CLI", () => {
   const out = mkdtempSync(join(tmpdir(), "limen-cli-"));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
-  const cli = (...args: string[]) => promisify(execFile)("npx", ["tsx", "image/config/main.ts", ...args], { encoding: "utf8" });
+  const cli = (...args: string[]) =>
+    promisify(execFile)("npx", ["tsx", "image/config/main.ts", ...args], { encoding: "utf8" });
 
   it("writes system.json and the file tree with modes", async () => {
     const { stdout } = await cli("--config", "examples/hello-from-qemu.ts", "--device", "qemu-mipsel", "--out", out);
@@ -132,15 +187,22 @@ describe("the CLI", () => {
   });
 
   it("rejects a bad device name and names the argument", async () => {
-    await expect(cli("--config", "examples/hello-from-qemu.ts", "--device", "../etc", "--out", out)).rejects.toThrow(/--device: must be a device name/);
+    await expect(cli("--config", "examples/hello-from-qemu.ts", "--device", "../etc", "--out", out)).rejects.toThrow(
+      /--device: must be a device name/,
+    );
   });
 
   it("refuses a configuration loaded as CommonJS, saying how to fix it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "limen-cjs-"));
     const config = join(dir, "router.ts");
-    writeFileSync(config, `import { defineConfig } from ${JSON.stringify(join(process.cwd(), "image/config/index.ts"))};\nexport default defineConfig({ hostname: "cjs" });\n`);
+    writeFileSync(
+      config,
+      `import { defineConfig } from ${JSON.stringify(join(process.cwd(), "image/config/index.ts"))};\nexport default defineConfig({ hostname: "cjs" });\n`,
+    );
     try {
-      await expect(cli("--config", config, "--device", "qemu-aarch64", "--out", out)).rejects.toThrow(/default export: was loaded as CommonJS.*name it \.mts/);
+      await expect(cli("--config", config, "--device", "qemu-aarch64", "--out", out)).rejects.toThrow(
+        /default export: was loaded as CommonJS.*name it \.mts/,
+      );
       renameSync(config, join(dir, "router.mts"));
       await cli("--config", join(dir, "router.mts"), "--device", "qemu-aarch64", "--out", out);
       expect(JSON.parse(readFileSync(join(out, "system.json"), "utf8"))).toMatchObject({ hostname: "cjs" });
@@ -150,6 +212,8 @@ describe("the CLI", () => {
   });
 
   it("reports a configuration error with its file and path", async () => {
-    await expect(cli("--config", "examples/missing.ts", "--device", "qemu-aarch64", "--out", out)).rejects.toThrow(/configuration error: examples\/missing\.ts: \(file\): configuration file does not exist/);
+    await expect(cli("--config", "examples/missing.ts", "--device", "qemu-aarch64", "--out", out)).rejects.toThrow(
+      /configuration error: examples\/missing\.ts: \(file\): configuration file does not exist/,
+    );
   });
 });

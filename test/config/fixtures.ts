@@ -2,7 +2,12 @@
 import { ConfigError } from "../../image/config/errors.ts";
 import { defineDevice } from "../../image/config/module.ts";
 
-export const testDevice = defineDevice({ name: "test", cpu: "aarch64", debianArch: "arm64", config: { hardware: { defaultOutput: "vmroot" } } });
+export const testDevice = defineDevice({
+  name: "test",
+  cpu: "aarch64",
+  debianArch: "arm64",
+  config: { hardware: { defaultOutput: "vmroot" } },
+});
 
 export function failure(run: () => unknown): ConfigError {
   try {

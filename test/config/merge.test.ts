@@ -20,12 +20,19 @@ describe("merging definitions", () => {
 
   it("does not change the definitions it merges", () => {
     const first = { list: [1], rec: { x: 1 } };
-    mergeDefinitions([{ source: "a.ts", value: first }, { source: "b.ts", value: { list: [2], rec: { y: 1 } } }]);
+    mergeDefinitions([
+      { source: "a.ts", value: first },
+      { source: "b.ts", value: { list: [2], rec: { y: 1 } } },
+    ]);
     expect(first).toEqual({ list: [1], rec: { x: 1 } });
   });
 
   it("rejects two different scalars, naming the path and both sources", () => {
-    const merge = () => mergeDefinitions([{ source: "a.ts", value: { n: { v: 1 } } }, { source: "b.ts", value: { n: { v: 2 } } }]);
+    const merge = () =>
+      mergeDefinitions([
+        { source: "a.ts", value: { n: { v: 1 } } },
+        { source: "b.ts", value: { n: { v: 2 } } },
+      ]);
     expect(merge).toThrow(ConfigError);
     expect(merge).toThrow(/^b\.ts: n\.v: conflicting values: 2 here, 1 in a\.ts$/);
   });
@@ -36,10 +43,22 @@ describe("merging definitions", () => {
       options: { extra: { level: z.number().int().default(1), names: z.array(z.string()).default([]) } },
       config: { extra: { names: ["from-module"] }, packages: ["chrony"], kernel: { config: { BRIDGE: "y" } } },
     });
-    const ev = evaluate(defineConfig({ imports: [mod], extra: { level: 3, names: ["from-user"] }, packages: ["dropbear-bin"], kernel: { config: { TMPFS: "y" } } }), testDevice);
+    const ev = evaluate(
+      defineConfig({
+        imports: [mod],
+        extra: { level: 3, names: ["from-user"] },
+        packages: ["dropbear-bin"],
+        kernel: { config: { TMPFS: "y" } },
+      }),
+      testDevice,
+    );
     const extra = ev.options["extra"] as { level: number; names: string[] };
     expect(extra).toEqual({ level: 3, names: ["from-module", "from-user"] });
-    expect(ev.options.packages).toEqual([{ name: "s6", files: expect.arrayContaining(["/usr/bin/s6-svscan"]) }, "chrony", "dropbear-bin"]);
+    expect(ev.options.packages).toEqual([
+      { name: "s6", files: expect.arrayContaining(["/usr/bin/s6-svscan"]) },
+      "chrony",
+      "dropbear-bin",
+    ]);
     expect(ev.options.kernel.config).toEqual({ BRIDGE: "y", TMPFS: "y" });
   });
 
@@ -47,7 +66,9 @@ describe("merging definitions", () => {
     const mod = defineModule({ name: "typed", options: { typed: { level: z.number().int().max(9).default(1) } } });
     // @ts-expect-error level is a number
     const wrong = defineConfig({ imports: [mod], typed: { level: "high" } });
-    expect(() => evaluate(wrong, testDevice)).toThrow(/merge\.test\.ts:\d+: typed\.level: Invalid input: expected number/);
+    expect(() => evaluate(wrong, testDevice)).toThrow(
+      /merge\.test\.ts:\d+: typed\.level: Invalid input: expected number/,
+    );
     // @ts-expect-error without the import there is no such option
     const unimported = defineConfig({ typed: { level: 2 } });
     expect(() => evaluate(unimported, testDevice)).toThrow(/typed: unknown option/);
@@ -66,6 +87,8 @@ describe("merging definitions", () => {
   it("rejects a conflicting hostname from a module, naming the module's file and the config's", () => {
     const mod = defineModule({ name: "named", config: { hostname: "one" } });
     const run = () => evaluate(defineConfig({ imports: [mod], hostname: "two" }), testDevice);
-    expect(run).toThrow(/merge\.test\.ts:\d+: hostname: conflicting values: "two" here, "one" in test\/config\/merge\.test\.ts:\d+/);
+    expect(run).toThrow(
+      /merge\.test\.ts:\d+: hostname: conflicting values: "two" here, "one" in test\/config\/merge\.test\.ts:\d+/,
+    );
   });
 });

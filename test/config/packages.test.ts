@@ -10,8 +10,16 @@ const compiled = (c: ReturnType<typeof defineConfig>) => compile(evaluate(c, tes
 
 describe("package requests", () => {
   it("merges the files asked for one package into one sorted list, one request a package sorted by name", () => {
-    const tools = defineModule({ name: "tools", config: { packages: [{ name: "iproute2", files: ["/sbin/tc", "/bin/ip"] }] } });
-    const sys = compiled(defineConfig({ imports: [tools], defaultProfile: { packages: [{ name: "iproute2", files: ["/bin/ss", "/bin/ip"] }, "tcpdump"] } }));
+    const tools = defineModule({
+      name: "tools",
+      config: { packages: [{ name: "iproute2", files: ["/sbin/tc", "/bin/ip"] }] },
+    });
+    const sys = compiled(
+      defineConfig({
+        imports: [tools],
+        defaultProfile: { packages: [{ name: "iproute2", files: ["/bin/ss", "/bin/ip"] }, "tcpdump"] },
+      }),
+    );
     const byName = Object.fromEntries(sys.packages.map((p) => [p.package, p.files]));
     expect(sys.packages.map((p) => p.package)).toEqual(["iproute2", "s6", "tcpdump"]);
     expect(byName["iproute2"]).toEqual(["/bin/ip", "/bin/ss", "/sbin/tc"]);

@@ -33,7 +33,10 @@ describe("a compiled longrun under s6-svscan", () => {
     try {
       // s6-svwait needs the supervisor running; s6-svscan starts it shortly after it starts.
       for (let i = 0; ; i++) {
-        const ok = await run("s6-svok", [join(scan, name)]).then(() => true, () => false);
+        const ok = await run("s6-svok", [join(scan, name)]).then(
+          () => true,
+          () => false,
+        );
         if (ok) break;
         if (i === 200) throw new Error("s6-supervise did not start");
         await new Promise((r) => setTimeout(r, 50));

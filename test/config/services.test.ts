@@ -3,7 +3,17 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { ConfigError } from "../../image/config/errors.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
-import { bundle, defineConfig, defineModule, longrun, oneshot, outputRef, replaceable, template, z } from "../../image/config/index.ts";
+import {
+  bundle,
+  defineConfig,
+  defineModule,
+  longrun,
+  oneshot,
+  outputRef,
+  replaceable,
+  template,
+  z,
+} from "../../image/config/index.ts";
 import network from "../../services/network/index.ts";
 import { testDevice } from "./fixtures.ts";
 
@@ -15,15 +25,20 @@ describe("controlled services", () => {
     const web = longrun({ name: "web", run: "exec httpd -f" });
     const sys = compile(evaluate(defineConfig({ services: { backup, watcher, web } }), testDevice));
     expect(Object.keys(sys.database.services).sort()).toEqual(["backup", "mount-usb", "usb-watcher", "web"]);
-    expect(sys.database.services["mount-usb"]!.controlled).toBe(true);
-    expect(sys.database.services["backup"]!.dependencies).toEqual(["mount-usb"]);
+    expect(sys.database.services["mount-usb"].controlled).toBe(true);
+    expect(sys.database.services["backup"].dependencies).toEqual(["mount-usb"]);
     expect(sys.defaultServices.sort()).toEqual(["usb-watcher", "web"]);
   });
 
   it("a controller's controlled service joins the system without being its dependency", () => {
     const usb = oneshot({ name: "mount-usb", up: "mount /dev/sda1 /mnt", controlled: true });
-    const sys = compile(evaluate(defineConfig({ services: { watcher: longrun({ name: "watcher", run: "exec w", controls: [usb] }) } }), testDevice));
-    expect(sys.database.services["watcher"]!.dependencies).toEqual([]);
+    const sys = compile(
+      evaluate(
+        defineConfig({ services: { watcher: longrun({ name: "watcher", run: "exec w", controls: [usb] }) } }),
+        testDevice,
+      ),
+    );
+    expect(sys.database.services["watcher"].dependencies).toEqual([]);
     expect(sys.database.services["mount-usb"]).toBeDefined();
     expect(sys.defaultServices).toEqual(["watcher"]);
   });
@@ -33,16 +48,21 @@ describe("output references", () => {
   const secrets = longrun({ name: "secrets", run: "exec fetch-secrets", outputs: ["ppp"] });
   const secretive = template(
     "secretive",
-    z.strictObject({ name: z.string().default("secretive"), password: replaceable(z.string().min(1)), user: z.string() }),
-    (p) => longrun({ name: p.name, run: `exec client ${typeof p.password === "string" ? p.password : "from-outputs"}` }),
+    z.strictObject({
+      name: z.string().default("secretive"),
+      password: replaceable(z.string().min(1)),
+      user: z.string(),
+    }),
+    (p) =>
+      longrun({ name: p.name, run: `exec client ${typeof p.password === "string" ? p.password : "from-outputs"}` }),
   );
   const mod = defineModule({ name: "secretive", svc: { secretive } });
 
   it("are accepted by replaceable parameters and recorded with a dependency on the referenced service", () => {
     const client = secretive.build({ password: outputRef(secrets, "ppp/password"), user: "me" });
     const sys = compile(evaluate(defineConfig({ imports: [mod], services: { secrets, client } }), testDevice));
-    expect(sys.database.services["secretive"]!.outputRefs).toEqual([{ service: "secrets", path: "ppp/password" }]);
-    expect(sys.database.services["secretive"]!.dependencies).toEqual(["secrets"]);
+    expect(sys.database.services["secretive"].outputRefs).toEqual([{ service: "secrets", path: "ppp/password" }]);
+    expect(sys.database.services["secretive"].dependencies).toEqual(["secrets"]);
   });
 
   it("are rejected by parameters that are not replaceable", () => {
@@ -57,13 +77,27 @@ describe("output references", () => {
     const lan = network.svc.link.build({ ifname: "eth0" });
     const wan = network.svc.link.build({ ifname: "eth1" });
     const router = longrun({ name: "upstream-gw", run: "exec true" });
-    const route = network.svc.route.build({ interface: wan, target: "default", via: outputRef(router, "address"), dependencies: [lan, wan] });
+    const route = network.svc.route.build({
+      interface: wan,
+      target: "default",
+      via: outputRef(router, "address"),
+      dependencies: [lan, wan],
+    });
     const sys = compile(evaluate(defineConfig({ imports: [network], services: { route, router } }), testDevice));
-    const entry = sys.database.services["route.default"]!;
-    expect(entry.outputRefs).toEqual(expect.arrayContaining([{ service: "eth1.link", path: "ifname" }, { service: "upstream-gw", path: "address" }]));
+    const entry = sys.database.services["route.default"];
+    expect(entry.outputRefs).toEqual(
+      expect.arrayContaining([
+        { service: "eth1.link", path: "ifname" },
+        { service: "upstream-gw", path: "address" },
+      ]),
+    );
     expect(entry.outputRefs).toHaveLength(2);
     expect(entry.dependencies.sort()).toEqual(["eth0.link", "eth1.link", "upstream-gw"]);
-    expect(sys.files.find((f) => f.path === "/etc/limen/oneshot/route.default/up")).toMatchObject({ content: expect.stringContaining(`ip route add default via "$(output upstream-gw address)" dev "$(output eth1.link ifname)" metric 100`) });
+    expect(sys.files.find((f) => f.path === "/etc/limen/oneshot/route.default/up")).toMatchObject({
+      content: expect.stringContaining(
+        `ip route add default via "$(output upstream-gw address)" dev "$(output eth1.link ifname)" metric 100`,
+      ),
+    });
   });
 
   it("must have a relative path inside the outputs", () => {
@@ -76,7 +110,9 @@ describe("bundles and templates", () => {
   it("a bundle depends on its contents and has no scripts", () => {
     const a = oneshot({ name: "a", up: "true" });
     const b = oneshot({ name: "b", up: "true" });
-    const sys = compile(evaluate(defineConfig({ services: { both: bundle({ name: "both", contents: [a, b] }) } }), testDevice));
+    const sys = compile(
+      evaluate(defineConfig({ services: { both: bundle({ name: "both", contents: [a, b] }) } }), testDevice),
+    );
     expect(sys.database.services["both"]).toMatchObject({ type: "bundle", dependencies: ["a", "b"] });
     expect(sys.files.filter((f) => f.path.includes("/both"))).toEqual([]);
   });
@@ -91,9 +127,18 @@ describe("bundles and templates", () => {
   });
 
   it("timeouts and readiness reach the database and the s6 directory", () => {
-    const d = longrun({ name: "d", run: "exec d --notify-fd 5", notificationFd: 5, timeoutUp: 5000, timeoutDown: 1000 });
+    const d = longrun({
+      name: "d",
+      run: "exec d --notify-fd 5",
+      notificationFd: 5,
+      timeoutUp: 5000,
+      timeoutDown: 1000,
+    });
     const sys = compile(evaluate(defineConfig({ services: { d } }), testDevice));
     expect(sys.database.services["d"]).toMatchObject({ notificationFd: 5, timeoutUp: 5000, timeoutDown: 1000 });
-    expect(sys.files.find((f) => f.path === "/etc/limen/s6/d/notification-fd")).toMatchObject({ type: "file", content: "5\n" });
+    expect(sys.files.find((f) => f.path === "/etc/limen/s6/d/notification-fd")).toMatchObject({
+      type: "file",
+      content: "5\n",
+    });
   });
 });

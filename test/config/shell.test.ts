@@ -6,14 +6,45 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
-import { defineConfig, defineModule, longrun, outputRef, replaceable, sh, shellQuote, template, z } from "../../image/config/index.ts";
+import {
+  defineConfig,
+  defineModule,
+  longrun,
+  outputRef,
+  replaceable,
+  sh,
+  shellQuote,
+  template,
+  z,
+} from "../../image/config/index.ts";
 import { writeSystem } from "../../image/config/write.ts";
 import { testDevice } from "./fixtures.ts";
 
-const nasty = ["", "two words", "it's", '"double"', "$HOME", "`id`", "$(id)", "a\nb", "back\\slash", "*", "-n", "semi;colon", "tab\there", "ünïcode", "'", "''", "end\\"];
+const nasty = [
+  "",
+  "two words",
+  "it's",
+  '"double"',
+  "$HOME",
+  "`id`",
+  "$(id)",
+  "a\nb",
+  "back\\slash",
+  "*",
+  "-n",
+  "semi;colon",
+  "tab\there",
+  "ünïcode",
+  "'",
+  "''",
+  "end\\",
+];
 
 function shell(script: string, env: Record<string, string> = {}): string {
-  return execFileSync("/bin/sh", ["-c", script], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env } });
+  return execFileSync("/bin/sh", ["-c", script], {
+    encoding: "utf8",
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env },
+  });
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "limen-shell-"));
@@ -37,10 +68,14 @@ describe("shell escaping", () => {
   });
 
   it("a template parameter with spaces and quotes reaches the daemon as one argument", async () => {
-    const say = template("say", z.strictObject({ message: replaceable(z.string()) }), (p) => longrun({ name: "say", run: sh`exec printf '<%s>' ${p.message}` }));
+    const say = template("say", z.strictObject({ message: replaceable(z.string()) }), (p) =>
+      longrun({ name: "say", run: sh`exec printf '<%s>' ${p.message}` }),
+    );
     const m = defineModule({ name: "say", svc: { say } });
     for (const message of nasty) {
-      const sys = compile(evaluate(defineConfig({ imports: [m], services: { say: say.build({ message }) } }), testDevice));
+      const sys = compile(
+        evaluate(defineConfig({ imports: [m], services: { say: say.build({ message }) } }), testDevice),
+      );
       const out = join(tmp, "say");
       await writeSystem(sys, out);
       const run = join(out, "root/etc/limen/s6/say/run");

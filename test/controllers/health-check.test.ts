@@ -17,19 +17,28 @@ describe("health-check template", () => {
   it("compiles to a controller that controls the wrapped longrun, which leaves the default set", () => {
     const web = longrun({ name: "web", run: "exec httpd -f" });
     const site = oneshot({ name: "site", up: "true", dependencies: [web] });
-    const hc = healthCheck.svc["health-check"].build({ service: web, healthCheck: "wget -q -O /dev/null http://127.0.0.1/", interval: 30, threshold: 3 });
+    const hc = healthCheck.svc["health-check"].build({
+      service: web,
+      healthCheck: "wget -q -O /dev/null http://127.0.0.1/",
+      interval: 30,
+      threshold: 3,
+    });
     const sys = compile(evaluate(defineConfig({ imports: [healthCheck], services: { hc, site } }), testDevice));
-    expect(sys.database.services["web"]!.controlled).toBe(true);
-    expect(sys.database.services["web.health"]!.dependencies).toEqual([]);
+    expect(sys.database.services["web"].controlled).toBe(true);
+    expect(sys.database.services["web.health"].dependencies).toEqual([]);
     expect(sys.defaultServices.sort()).toEqual(["web.health"]);
     const run = sys.files.find((f) => f.path === "/etc/limen/s6/web.health/run");
-    expect(run && "content" in run ? run.content : "").toContain("exec limen health-check web 30000 3 30000 'wget -q -O /dev/null http://127.0.0.1/'");
+    expect(run && "content" in run ? run.content : "").toContain(
+      "exec limen health-check web 30000 3 30000 'wget -q -O /dev/null http://127.0.0.1/'",
+    );
   });
 
   it("refuses to wrap anything but a longrun, naming it", () => {
     const once = oneshot({ name: "once", up: "true" });
     const hc = healthCheck.svc["health-check"].build({ service: once, healthCheck: "true" });
-    expect(() => evaluate(defineConfig({ imports: [healthCheck], services: { hc } }), testDevice)).toThrow(/once is a oneshot: a health check restarts longruns only/);
+    expect(() => evaluate(defineConfig({ imports: [healthCheck], services: { hc } }), testDevice)).toThrow(
+      /once is a oneshot: a health check restarts longruns only/,
+    );
   });
 });
 
@@ -45,13 +54,21 @@ afterEach(async () => {
  */
 async function checked(threshold: number, fails: number): Promise<Bed> {
   bed = new Bed({
-    web: { type: "longrun", controlled: true, notificationFd: 3, run: `echo "run" >> events; sleep 0.6; echo "ready" >> events; echo >&3; exec sleep 1000` },
+    web: {
+      type: "longrun",
+      controlled: true,
+      notificationFd: 3,
+      run: `echo "run" >> events; sleep 0.6; echo "ready" >> events; echo >&3; exec sleep 1000`,
+    },
     "web.health": { type: "longrun", run: `exec limen health-check web 300 ${threshold} 2000 'sh check.sh'` },
     // needs the controlled service: up when the controller brought that up
     site: { type: "oneshot", dependencies: ["web"], up: "true" },
   });
   writeFileSync(bed.path("fails"), `${fails}\n`);
-  writeFileSync(bed.path("check.sh"), `n=$(cat fails)\nif [ "$n" -gt 0 ]; then echo $((n-1)) > fails; echo "check fail" >> events; exit 1; fi\necho "check ok" >> events\n`);
+  writeFileSync(
+    bed.path("check.sh"),
+    `n=$(cat fails)\nif [ "$n" -gt 0 ]; then echo $((n-1)) > fails; echo "check fail" >> events; exit 1; fi\necho "check ok" >> events\n`,
+  );
   await bed.start();
   expect(bed.svc("boot").code).toBe(0);
   return bed;
@@ -73,7 +90,17 @@ describe("health-check controller", () => {
   it("restarts the service through s6 after threshold + 1 failures in a row, waits for it to be ready, and counts again", async () => {
     const b = await checked(2, 3);
     const ev = await events(b, 9);
-    expect(ev.slice(0, 9)).toEqual(["run", "ready", "check fail", "check fail", "check fail", "run", "ready", "check ok", "check ok"]);
+    expect(ev.slice(0, 9)).toEqual([
+      "run",
+      "ready",
+      "check fail",
+      "check fail",
+      "check fail",
+      "run",
+      "ready",
+      "check ok",
+      "check ok",
+    ]);
     // restarted by s6, not by svc: still up for svc
     expect(JSON.parse(b.svc("status", "--json", "web").stdout)).toMatchObject({ state: "up", ready: true });
     expect(b.svc("log", "web.health").stdout).toContain("web: 3 failed checks in a row: restarting it");
@@ -82,7 +109,20 @@ describe("health-check controller", () => {
   it("keeps restarting a service that stays unhealthy, after every threshold + 1 failures", async () => {
     const b = await checked(1, 1000);
     const ev = await events(b, 12);
-    expect(ev.slice(0, 12)).toEqual(["run", "ready", "check fail", "check fail", "run", "ready", "check fail", "check fail", "run", "ready", "check fail", "check fail"]);
+    expect(ev.slice(0, 12)).toEqual([
+      "run",
+      "ready",
+      "check fail",
+      "check fail",
+      "run",
+      "ready",
+      "check fail",
+      "check fail",
+      "run",
+      "ready",
+      "check fail",
+      "check fail",
+    ]);
   });
 
   it("does not start a service someone stopped, and checks it again once it is back", async () => {
@@ -100,10 +140,16 @@ describe("health-check controller", () => {
 
   it("fails clearly on a service it cannot wrap", async () => {
     bed = new Bed({ once: { type: "oneshot", controlled: true } });
-    const r = spawnSync("limen", ["health-check", "once", "300", "1", "300", "true"], { env: bed.env, encoding: "utf8" });
+    const r = spawnSync("limen", ["health-check", "once", "300", "1", "300", "true"], {
+      env: bed.env,
+      encoding: "utf8",
+    });
     expect(r.status).toBe(100);
     expect(r.stderr).toContain('health-check: service "once" is a oneshot; this controller takes longrun services');
-    const bad = spawnSync("limen", ["health-check", "nope", "x", "1", "300", "true"], { env: bed.env, encoding: "utf8" });
+    const bad = spawnSync("limen", ["health-check", "nope", "x", "1", "300", "true"], {
+      env: bed.env,
+      encoding: "utf8",
+    });
     expect(bad.status).toBe(100);
     expect(bad.stderr).toContain('INTERVAL must be a whole number of milliseconds >= 0, got "x"');
   });

@@ -14,9 +14,11 @@ describe("ifwait template", () => {
     const watch = ifwait.svc.ifwait.build({ interface: wan, service: dhcp, state: "running" });
     const sys = compile(evaluate(defineConfig({ imports: [ifwait, network], services: { watch } }), testDevice));
     expect(sys.defaultServices.sort()).toEqual(["eth1.link", "wan.dhcp.ifwait"]);
-    expect(sys.database.services["wan.dhcp.ifwait"]!.dependencies).toEqual(["eth1.link"]);
+    expect(sys.database.services["wan.dhcp.ifwait"].dependencies).toEqual(["eth1.link"]);
     const run = sys.files.find((f) => f.path === "/etc/limen/s6/wan.dhcp.ifwait/run");
-    expect(run?.type === "file" && run.content).toContain(`exec limen ifwait --state running "$(output eth1.link ifname)" wan.dhcp\n`);
+    expect(run?.type === "file" && run.content).toContain(
+      `exec limen ifwait --state running "$(output eth1.link ifname)" wan.dhcp\n`,
+    );
   });
 
   it("refuses an unknown state and an uncontrolled service", () => {
@@ -27,7 +29,9 @@ describe("ifwait template", () => {
       const w = ifwait.svc.ifwait.build({ interface: wan, service: dhcp, state });
       return evaluate(defineConfig({ imports: [ifwait, network], services: { w } }), testDevice);
     };
-    expect(evalWith("sideways", true)).toThrow(/services\.w\.state: Invalid option: expected one of "present"\|"up"\|"running"/);
+    expect(evalWith("sideways", true)).toThrow(
+      /services\.w\.state: Invalid option: expected one of "present"\|"up"\|"running"/,
+    );
     expect(evalWith("up", false)).toThrow(/services\.w\.service: must be a controlled service/);
   });
 });

@@ -27,7 +27,12 @@ async function start(args: string, limen = "limen"): Promise<{ bed: Bed; ns: Net
   const services: Record<string, Fixture> = {
     ctl: { type: "longrun", run: `export SERVICE=ctl; exec ${ns.exec(`${limen} ifwait ${args} 2>> ctl.log`)}` },
     target: { type: "longrun", controlled: true, run: `echo "run target" >> events; exec sleep 1000` },
-    after: { type: "oneshot", dependencies: ["target"], up: `echo "up after" >> events`, down: `echo "down after" >> events` },
+    after: {
+      type: "oneshot",
+      dependencies: ["target"],
+      up: `echo "up after" >> events`,
+      down: `echo "down after" >> events`,
+    },
   };
   bed = new Bed(services);
   await bed.start();
@@ -120,7 +125,12 @@ describe("ifwait", () => {
     await until(b, true);
     n.ip("link", "del", "lmv0");
     await until(b, false);
-    expect(log(b).split("\n")).toEqual(["ctl: lmv0 down: stopping target", "ctl: lmv0 up: starting target", "ctl: lmv0 down: stopping target", ""]);
+    expect(log(b).split("\n")).toEqual([
+      "ctl: lmv0 down: stopping target",
+      "ctl: lmv0 up: starting target",
+      "ctl: lmv0 down: stopping target",
+      "",
+    ]);
   });
 
   it("refuses a bad state or interface name with a usage error", () => {

@@ -22,9 +22,14 @@ describe("round-robin template", () => {
     const dns = longrun({ name: "dns", run: "exec dnsmasq" });
     const sys = compile(evaluate(defineConfig({ imports: [roundRobin], services: { route, dns } }), testDevice));
     const db = sys.database.services;
-    expect(db["wan"]).toMatchObject({ type: "oneshot", controlled: true, dependencies: ["wan.controller"], outputs: ["gateway", "ifname"] });
-    expect(db["ppp"]!.controlled).toBe(true);
-    expect(db["lte"]!.controlled).toBe(true);
+    expect(db["wan"]).toMatchObject({
+      type: "oneshot",
+      controlled: true,
+      dependencies: ["wan.controller"],
+      outputs: ["gateway", "ifname"],
+    });
+    expect(db["ppp"].controlled).toBe(true);
+    expect(db["lte"].controlled).toBe(true);
     expect(db["wan.controller"]).toMatchObject({ type: "longrun", controlled: false, dependencies: [] });
     expect(sys.defaultServices.sort()).toEqual(["dns", "wan.controller"]);
     const run = sys.files.find((f) => f.path === "/etc/limen/s6/wan.controller/run");
@@ -35,16 +40,30 @@ describe("round-robin template", () => {
     const ppp = longrun({ name: "ppp", run: "exec pppd", outputs: ["ifname"] });
     const lte = longrun({ name: "lte", run: "exec lte" });
     const wan = roundRobin.svc["round-robin"].build({ name: "wan", services: [ppp, lte] });
-    const route = network.svc.route.build({ name: "route", interface: wan, target: "default", via: outputRef(wan, "gateway") });
-    const sys = compile(evaluate(defineConfig({ imports: [roundRobin, network], services: { wan, route } }), testDevice));
-    expect(sys.database.services["route"]!.dependencies).toEqual(["wan"]);
-    expect(sys.database.services["route"]!.outputRefs).toEqual([{ service: "wan", path: "gateway" }, { service: "wan", path: "ifname" }]);
+    const route = network.svc.route.build({
+      name: "route",
+      interface: wan,
+      target: "default",
+      via: outputRef(wan, "gateway"),
+    });
+    const sys = compile(
+      evaluate(defineConfig({ imports: [roundRobin, network], services: { wan, route } }), testDevice),
+    );
+    expect(sys.database.services["route"].dependencies).toEqual(["wan"]);
+    expect(sys.database.services["route"].outputRefs).toEqual([
+      { service: "wan", path: "gateway" },
+      { service: "wan", path: "ifname" },
+    ]);
     expect(sys.defaultServices.sort()).toEqual(["wan.controller"]);
     const once = oneshot({ name: "once", up: "true" });
     const bad = roundRobin.svc["round-robin"].build({ name: "wan2", services: [ppp, once] });
-    expect(() => evaluate(defineConfig({ imports: [roundRobin], services: { bad } }), testDevice)).toThrow(/once is a oneshot: round-robin runs longruns/);
+    expect(() => evaluate(defineConfig({ imports: [roundRobin], services: { bad } }), testDevice)).toThrow(
+      /once is a oneshot: round-robin runs longruns/,
+    );
     const slow = roundRobin.svc["round-robin"].build({ name: "wan3", services: [ppp, lte], minDelay: 10, maxDelay: 5 });
-    expect(() => evaluate(defineConfig({ imports: [roundRobin], services: { slow } }), testDevice)).toThrow(/minDelay must not be more than maxDelay/);
+    expect(() => evaluate(defineConfig({ imports: [roundRobin], services: { slow } }), testDevice)).toThrow(
+      /minDelay must not be more than maxDelay/,
+    );
   });
 });
 
@@ -59,8 +78,16 @@ function failover(backends: Record<string, Fixture>, delays = "200 1000"): Recor
   return {
     ...backends,
     wan: { type: "oneshot", controlled: true, dependencies: ["wan.controller"], up: "true" },
-    "wan.controller": { type: "longrun", run: `exec limen round-robin wan ${delays} ${Object.keys(backends).join(" ")}` },
-    route: { type: "oneshot", dependencies: ["wan"], up: `echo "route via $(output wan gateway)" >> events`, down: `echo "route down" >> events` },
+    "wan.controller": {
+      type: "longrun",
+      run: `exec limen round-robin wan ${delays} ${Object.keys(backends).join(" ")}`,
+    },
+    route: {
+      type: "oneshot",
+      dependencies: ["wan"],
+      up: `echo "route via $(output wan gateway)" >> events`,
+      down: `echo "route down" >> events`,
+    },
   };
 }
 
@@ -69,15 +96,24 @@ const upList = (b: Bed): string => b.svc("list").stdout;
 const routeEvents = (b: Bed): string[] => b.events().filter((e) => e.startsWith("route"));
 
 async function until(what: string, test: () => boolean, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; !test(); await settle(50)) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  for (const end = Date.now() + ms; !test(); await settle(50))
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
 }
 
 describe("round-robin controller", () => {
   it("keeps one backend up, fails over when it exits and back again; the proxy's outputs and dependents follow", async () => {
     bed = new Bed(
       failover({
-        a: { type: "longrun", controlled: true, run: `output --set a gateway 192.0.2.1; echo "run a" >> events; exec sleep 1000` },
-        b: { type: "longrun", controlled: true, run: `output --set b gateway 198.51.100.1; echo "run b" >> events; exec sleep 1000` },
+        a: {
+          type: "longrun",
+          controlled: true,
+          run: `output --set a gateway 192.0.2.1; echo "run a" >> events; exec sleep 1000`,
+        },
+        b: {
+          type: "longrun",
+          controlled: true,
+          run: `output --set b gateway 198.51.100.1; echo "run b" >> events; exec sleep 1000`,
+        },
       }),
     );
     const b = bed;
@@ -108,7 +144,13 @@ describe("round-robin controller", () => {
     bed = new Bed(
       failover({
         // never ready: svc gives up on it after its timeout-up
-        stuck: { type: "longrun", controlled: true, notificationFd: 3, timeoutUp: 500, run: `echo "run stuck" >> events; exec sleep 1000` },
+        stuck: {
+          type: "longrun",
+          controlled: true,
+          notificationFd: 3,
+          timeoutUp: 500,
+          run: `echo "run stuck" >> events; exec sleep 1000`,
+        },
         plain: { type: "longrun", controlled: true, run: `echo "run plain" >> events; exec sleep 1000` },
       }),
     );
@@ -124,15 +166,19 @@ describe("round-robin controller", () => {
 
   it("backs off between attempts while every backend dies at once: the wait doubles up to the maximum", async () => {
     bed = new Bed(
-      failover({
-        x: { type: "longrun", controlled: true, run: `echo "run x" >> events; exit 1` },
-        y: { type: "longrun", controlled: true, run: `echo "run y" >> events; exit 1` },
-      }, "200 800"),
+      failover(
+        {
+          x: { type: "longrun", controlled: true, run: `echo "run x" >> events; exit 1` },
+          y: { type: "longrun", controlled: true, run: `echo "run y" >> events; exit 1` },
+        },
+        "200 800",
+      ),
     );
     const b = bed;
     await b.start();
     expect(b.svc("boot").code).toBe(0);
-    const waits = (): number[] => [...b.svc("log", "wan.controller").stdout.matchAll(/starting [xy] in (\d+) ms/g)].map((m) => Number(m[1]));
+    const waits = (): number[] =>
+      [...b.svc("log", "wan.controller").stdout.matchAll(/starting [xy] in (\d+) ms/g)].map((m) => Number(m[1]));
     await until("six attempts", () => waits().length >= 6);
     expect(waits().slice(0, 6)).toEqual([200, 400, 800, 800, 800, 800]);
     // one run a try (s6 may restart a backend once before the controller stopped it)
@@ -159,7 +205,10 @@ describe("round-robin controller", () => {
     const controller = pid(b, "wan.controller");
     process.kill(controller, "SIGKILL");
     await until("a new controller", () => ![0, controller].includes(pid(b, "wan.controller")));
-    await until("the new controller's word", () => b.svc("log", "wan.controller").stdout.split("a is the active backend").length === 3);
+    await until(
+      "the new controller's word",
+      () => b.svc("log", "wan.controller").stdout.split("a is the active backend").length === 3,
+    );
     expect(pid(b, "a")).toBe(backend);
     expect(routeEvents(b)).toEqual(["route via 192.0.2.1"]);
   });

@@ -46,7 +46,12 @@ function services(args: string, ns?: Netns): Record<string, Fixture> {
   return {
     ctl: { type: "longrun", run: `export SERVICE=ctl; exec ${ns ? ns.exec(command) : command}` },
     target: { type: "longrun", controlled: true, run: `echo "run target" >> events; exec sleep 1000` },
-    after: { type: "oneshot", dependencies: ["target"], up: `echo "up after" >> events`, down: `echo "down after" >> events` },
+    after: {
+      type: "oneshot",
+      dependencies: ["target"],
+      up: `echo "up after" >> events`,
+      down: `echo "down after" >> events`,
+    },
   };
 }
 
@@ -94,7 +99,20 @@ describe("uevent-rule on network interfaces", () => {
 
   it("matches sysfs attributes, re-read on a change event injected through sysfs", async () => {
     const ns = netns();
-    ns.ip("link", "add", "lmu0", "address", "02:00:00:00:00:02", "type", "veth", "peer", "name", "lmu1", "address", "02:00:00:00:00:03");
+    ns.ip(
+      "link",
+      "add",
+      "lmu0",
+      "address",
+      "02:00:00:00:00:02",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "lmu1",
+      "address",
+      "02:00:00:00:00:03",
+    );
     const b = await bedWith(services("--attr address=02:00:00:00:00:01 target subsystem=net", ns));
     expect(b.svc("start", "ctl").code).toBe(0);
     await until("the coldplug line", () => log(b).includes("coldplug: no matching device"));
@@ -126,7 +144,10 @@ describe("uevent-rule on network interfaces", () => {
 
 describe("uevent-rule on block devices", () => {
   it("mounts a disk when it appears, through a symlink to its device node, and unmounts it when it goes", async () => {
-    ensureCommands([["mkfs.ext2", "e2fsprogs"], ["losetup", "mount"]]);
+    ensureCommands([
+      ["mkfs.ext2", "e2fsprogs"],
+      ["losetup", "mount"],
+    ]);
     const name = `limen-${process.pid}`;
     const dir = join(tmpdir(), `${name}-disk`);
     const link = join(tmpdir(), name);
@@ -135,7 +156,7 @@ describe("uevent-rule on block devices", () => {
     writeFileSync(join(dir, "content", "hello"), "hello from the stick\n");
     const image = join(dir, "disk.img");
     const run = (...argv: string[]): string => {
-      const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
+      const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8" });
       if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
       return r.stdout.trim();
     };

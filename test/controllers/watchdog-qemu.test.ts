@@ -20,13 +20,20 @@ const margin = 60;
 
 describe("watchdog on qemu-aarch64 with softdog", { timeout: 1_200_000 }, () => {
   it("keeps the router running while the watched service is up, and reboots it once that stays down", async () => {
-    await buildImage({ device: "qemu-aarch64", config: "test/controllers/fixtures/watchdog-router.ts", out, progress: () => {} });
+    await buildImage({
+      device: "qemu-aarch64",
+      config: "test/controllers/fixtures/watchdog-router.ts",
+      out,
+      progress: () => {},
+    });
     vm = new Vm(out, ["--access", "230.0.0.1:23431", "--lan", "230.0.0.1:23432"]);
     await vm.start();
     await vm.login("dogged", "root", "secret");
     expect(await vm.servicesUp(["pulse", "watchdog"])).toEqual(expect.arrayContaining(["pulse", "watchdog"]));
     // (a long command line wraps on the console: compare lines)
-    expect((await vm.run("cd /sys/class/watchdog/watchdog0; cat identity state")).split("\n")).toEqual(expect.arrayContaining(["Software Watchdog", "active"]));
+    expect((await vm.run("cd /sys/class/watchdog/watchdog0; cat identity state")).split("\n")).toEqual(
+      expect.arrayContaining(["Software Watchdog", "active"]),
+    );
     const fedFrom = vm.console.length;
     // longer than softdog's timeout: only feeding keeps the router up
     await new Promise((r) => setTimeout(r, (margin + 15) * 1000));

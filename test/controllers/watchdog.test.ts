@@ -19,11 +19,13 @@ describe("watchdog template", () => {
     const lan = oneshot({ name: "lan", up: "true" });
     const dog = watchdog.svc.watchdog.build({ watched: [sshd, lan], headStart: 30 });
     const sys = compile(evaluate(defineConfig({ imports: [watchdog], services: { sshd, lan, dog } }), testDevice));
-    expect(sys.database.services["watchdog"]!.dependencies).toEqual([]);
+    expect(sys.database.services["watchdog"].dependencies).toEqual([]);
     expect(sys.defaultServices.sort()).toEqual(["lan", "sshd", "watchdog"]);
     expect(sys.kernel.config["WATCHDOG"]).toBe("y");
     const run = sys.files.find((f) => f.path === "/etc/limen/s6/watchdog/run");
-    expect(run && "content" in run ? run.content : "").toContain("exec limen watchdog /dev/watchdog 30000 10000 sshd lan");
+    expect(run && "content" in run ? run.content : "").toContain(
+      "exec limen watchdog /dev/watchdog 30000 10000 sshd lan",
+    );
   });
 
   it("brings the services it watches into the system, as services of their own", () => {
@@ -37,7 +39,9 @@ describe("watchdog template", () => {
   it("takes an absolute device path only", () => {
     const sshd = longrun({ name: "sshd", run: "exec dropbear -F" });
     const dog = watchdog.svc.watchdog.build({ watched: [sshd], device: "watchdog0" });
-    expect(() => evaluate(defineConfig({ imports: [watchdog], services: { sshd, dog } }), testDevice)).toThrow(/device: must be an absolute path/);
+    expect(() => evaluate(defineConfig({ imports: [watchdog], services: { sshd, dog } }), testDevice)).toThrow(
+      /device: must be an absolute path/,
+    );
   });
 });
 
@@ -114,8 +118,12 @@ describe("watchdog feeder", () => {
     await settle(2000);
     expect(received.length).toBeGreaterThanOrEqual(3);
     const log = b.svc("log", "watchdog").stdout;
-    expect(log).toContain("an interval of 5000 ms is not well below the watchdog's timeout of 1000 ms: feeding every 500 ms instead");
-    expect(log).toContain("feeding dev/watchdog (timeout 1000 ms) every 500 ms; watching web after a head start of 0 ms");
+    expect(log).toContain(
+      "an interval of 5000 ms is not well below the watchdog's timeout of 1000 ms: feeding every 500 ms instead",
+    );
+    expect(log).toContain(
+      "feeding dev/watchdog (timeout 1000 ms) every 500 ms; watching web after a head start of 0 ms",
+    );
   });
 
   it("fails clearly when the device is missing or a service is unknown", async () => {
@@ -124,7 +132,9 @@ describe("watchdog feeder", () => {
     const run = (...args: string[]) => spawnSync("limen", ["watchdog", ...args], { env: b.env, encoding: "utf8" });
     let r = run("/nonexistent/watchdog", "0", "100", "web");
     expect(r.status).toBe(111);
-    expect(r.stderr).toBe("watchdog: cannot open /nonexistent/watchdog: No such file or directory (is the watchdog driver loaded?)\n");
+    expect(r.stderr).toBe(
+      "watchdog: cannot open /nonexistent/watchdog: No such file or directory (is the watchdog driver loaded?)\n",
+    );
     r = run("/dev/null", "0", "100", "nosuch");
     expect(r.status).toBe(100);
     expect(r.stderr).toContain(`watchdog: unknown service "nosuch"`);

@@ -28,7 +28,12 @@ export const nativeCalls: Suite = {
     const dir = scratch("mknod");
     native.mknod(`${dir}/fifo`, native.S_IFIFO | 0o600, 0, 0);
     equal(os.stat(`${dir}/fifo`)[0].mode & os.S_IFMT, native.S_IFIFO, "type");
-    throwsNative(() => native.mknod(`${dir}/missing/fifo`, native.S_IFIFO | 0o600, 0, 0), "ENOENT", "mknod", `${dir}/missing/fifo`);
+    throwsNative(
+      () => native.mknod(`${dir}/missing/fifo`, native.S_IFIFO | 0o600, 0, 0),
+      "ENOENT",
+      "mknod",
+      `${dir}/missing/fifo`,
+    );
     os.remove(`${dir}/fifo`);
     os.remove(dir);
   },
@@ -39,7 +44,12 @@ export const nativeCalls: Suite = {
     throwsNative(() => native.unixConnect("/nonexistent/socket"), "ENOENT", "connect", "/nonexistent/socket");
     const long = `/tmp/${"x".repeat(120)}`;
     throwsNative(() => native.unixListen(long), "ENAMETOOLONG", "socket", long);
-    throwsNative(() => native.inotifyAddWatch(native.inotifyInit(), "/nonexistent/dir", native.IN_CREATE), "ENOENT", "inotify_add_watch", "/nonexistent/dir");
+    throwsNative(
+      () => native.inotifyAddWatch(native.inotifyInit(), "/nonexistent/dir", native.IN_CREATE),
+      "ENOENT",
+      "inotify_add_watch",
+      "/nonexistent/dir",
+    );
   },
   "reboot refuses an unknown action without calling the kernel": () => {
     let message = "";
@@ -64,8 +74,18 @@ export const nativeCalls: Suite = {
     std.writeFile(`${dir}/a`, "x");
     os.remove(`${dir}/a`);
     os.remove(dir);
-    const events = native.inotifyRead(fd).map((e) => [e.wd, e.name, e.mask & (native.IN_CREATE | native.IN_DELETE_SELF | native.IN_IGNORED)]);
-    equal(events, [[wd, "a", native.IN_CREATE], [wd, "", native.IN_DELETE_SELF], [wd, "", native.IN_IGNORED]], "events");
+    const events = native
+      .inotifyRead(fd)
+      .map((e) => [e.wd, e.name, e.mask & (native.IN_CREATE | native.IN_DELETE_SELF | native.IN_IGNORED)]);
+    equal(
+      events,
+      [
+        [wd, "a", native.IN_CREATE],
+        [wd, "", native.IN_DELETE_SELF],
+        [wd, "", native.IN_IGNORED],
+      ],
+      "events",
+    );
     os.close(fd);
   },
 };

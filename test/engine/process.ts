@@ -13,14 +13,20 @@ export const processes: Suite = {
     equal(runCapture(["/bin/sh", "-c", "kill -TERM $$"]).code, 128 + 15, "killed by SIGTERM");
   },
   "environment and working directory reach the child": () => {
-    const r = runCapture(["/bin/sh", "-c", 'printf "%s %s" "$GREETING" "$(pwd)"'], { cwd: "/" }, environ({ GREETING: "hello there" }));
+    const r = runCapture(
+      ["/bin/sh", "-c", 'printf "%s %s" "$GREETING" "$(pwd)"'],
+      { cwd: "/" },
+      environ({ GREETING: "hello there" }),
+    );
     equal(r.stdout, "hello there /", "output");
   },
   "fds are mapped as asked and every other fd is closed": () => {
     const [r1, w1] = os.pipe()!;
     const [r2, w2] = os.pipe()!;
     // the child's stdout is pipe 2 and its stderr pipe 1; fd 3 and up are closed
-    const pid = spawn(["/bin/sh", "-c", "echo out; echo err >&2; ls /proc/self/fd | wc -l >&2"], environ(), { fds: [0, w2, w1] });
+    const pid = spawn(["/bin/sh", "-c", "echo out; echo err >&2; ls /proc/self/fd | wc -l >&2"], environ(), {
+      fds: [0, w2, w1],
+    });
     os.close(w1);
     os.close(w2);
     const err = decode(readAll(r1)).trim().split("\n");

@@ -42,7 +42,9 @@ describe("build cache", () => {
     const script = join(root, "build.mts");
     const cache = new URL("../../image/lib/cache.ts", import.meta.url).pathname;
     // each process counts its production in a shared log, slowly enough for the others to wait
-    await writeFile(script, `import { appendFileSync, writeFileSync } from "node:fs";
+    await writeFile(
+      script,
+      `import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cachedDir } from ${JSON.stringify(cache)};
 const dir = await cachedDir("t", "shared", async (d) => {
@@ -51,11 +53,19 @@ const dir = await cachedDir("t", "shared", async (d) => {
   writeFileSync(join(d, "out"), "built");
 });
 console.log(dir);
-`);
+`,
+    );
     const tsx = new URL("../../node_modules/.bin/tsx", import.meta.url).pathname;
-    const runs = await Promise.all([1, 2, 3].map(() => new Promise<string>((resolve, reject) => {
-      execFile(tsx, [script], { env: { ...process.env, LIMEN_CACHE: root } }, (e, stdout) => (e ? reject(e) : resolve(stdout.trim())));
-    })));
+    const runs = await Promise.all(
+      [1, 2, 3].map(
+        () =>
+          new Promise<string>((resolve, reject) => {
+            execFile(tsx, [script], { env: { ...process.env, LIMEN_CACHE: root } }, (e, stdout) =>
+              e ? reject(e) : resolve(stdout.trim()),
+            );
+          }),
+      ),
+    );
     expect(new Set(runs)).toEqual(new Set([join(root, "t", "shared")]));
     expect(readFileSync(join(root, "log"), "utf8").trim().split("\n")).toHaveLength(1);
     expect(readdirSync(join(root, "t")).filter((f) => f.startsWith("shared"))).toEqual(["shared"]);

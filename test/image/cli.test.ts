@@ -19,7 +19,10 @@ describe("npm run image", () => {
     const r = image(["--device", "qemu-mipsel", "--config", "examples/demo.ts", "--output", "manifest", "--out", out]);
     expect(r.stderr).toContain(`the compiled system description is ${out}/system.json`);
     expect(r.status).toBe(0);
-    const system = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as { device: { name: string }; database: { services: Record<string, unknown> } };
+    const system = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as {
+      device: { name: string };
+      database: { services: Record<string, unknown> };
+    };
     expect(system.device.name).toBe("qemu-mipsel");
     expect(Object.keys(system.database.services)).toContain("firewall");
   });

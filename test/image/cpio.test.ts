@@ -24,10 +24,26 @@ const tree: TreeEntry[] = [
 
 describe("cpio (newc) writer", () => {
   it("lists owners, modes, links and device numbers as GNU cpio reads them", async () => {
-    const listing = execFileSync("cpio", ["-itv", "--quiet", "--numeric-uid-gid"], { input: await cpioArchive(tree), encoding: "utf8" });
-    const rows = listing.trim().split("\n").map((l) => l.split(/\s+/));
+    const listing = execFileSync("cpio", ["-itv", "--quiet", "--numeric-uid-gid"], {
+      input: await cpioArchive(tree),
+      encoding: "utf8",
+    });
+    const rows = listing
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/\s+/));
     const find = (name: string) => rows.find((r) => r.at(-1) === name || r.at(-3) === name)!;
-    expect(rows.map((r) => (r.at(-2) === "->" ? r.at(-3) : r.at(-1)))).toEqual(["bin", "bin/sh", "bin/tool", "dev", "dev/console", "etc", "etc/motd", "etc/shadow", "run"]);
+    expect(rows.map((r) => (r.at(-2) === "->" ? r.at(-3) : r.at(-1)))).toEqual([
+      "bin",
+      "bin/sh",
+      "bin/tool",
+      "dev",
+      "dev/console",
+      "etc",
+      "etc/motd",
+      "etc/shadow",
+      "run",
+    ]);
     expect(find("etc/shadow").slice(0, 4)).toEqual(["-rw-------", "1", "0", "42"]);
     expect(find("run")[0]).toBe("drwxrwxrwt");
     expect(find("dev/console")[0]).toBe("crw-------");
@@ -37,7 +53,9 @@ describe("cpio (newc) writer", () => {
 
   it("extracts to the same contents", async () => {
     const out = join(dir, "extract");
-    execFileSync("sh", ["-c", `mkdir ${out} && cd ${out} && gzip -dc | cpio -id --quiet 2>/dev/null; true`], { input: await initramfs(tree.filter((e) => e.type !== "char")) });
+    execFileSync("sh", ["-c", `mkdir ${out} && cd ${out} && gzip -dc | cpio -id --quiet 2>/dev/null; true`], {
+      input: await initramfs(tree.filter((e) => e.type !== "char")),
+    });
     expect(readFileSync(join(out, "etc/motd"), "utf8")).toBe("hello\n");
     expect(readFileSync(join(out, "bin/tool"), "utf8")).toBe("from the host\n");
     expect(statSync(join(out, "bin/tool")).mode & 0o777).toBe(0o755);
@@ -49,8 +67,14 @@ describe("cpio (newc) writer", () => {
   });
 
   it("rejects a path given twice or placed inside a file", () => {
-    expect(() => normalizeTree([tree[0]!, { ...tree[0]!, mode: 0o600 } as TreeEntry])).toThrow("/etc/motd is given twice (file and file)");
-    expect(() => normalizeTree([tree[0]!, { type: "dir", path: "/etc/motd/x", mode: 0o755, uid: 0, gid: 0 }])).toThrow("/etc/motd/x is inside /etc/motd, which is a file");
-    expect(() => normalizeTree([{ type: "dir", path: "/a/../b", mode: 0o755, uid: 0, gid: 0 }])).toThrow('"/a/../b" is not a clean absolute path');
+    expect(() => normalizeTree([tree[0], { ...tree[0], mode: 0o600 } as TreeEntry])).toThrow(
+      "/etc/motd is given twice (file and file)",
+    );
+    expect(() => normalizeTree([tree[0], { type: "dir", path: "/etc/motd/x", mode: 0o755, uid: 0, gid: 0 }])).toThrow(
+      "/etc/motd/x is inside /etc/motd, which is a file",
+    );
+    expect(() => normalizeTree([{ type: "dir", path: "/a/../b", mode: 0o755, uid: 0, gid: 0 }])).toThrow(
+      '"/a/../b" is not a clean absolute path',
+    );
   });
 });

@@ -24,7 +24,9 @@ describe("kernel entry", () => {
     const raw = await map(["80000400 T __kernel_entry", "80423fa0 T kernel_entry"]);
     expect(kernelEntry(raw, undefined)).toBe(0x80423fa0);
     expect(kernelEntry(raw, 0x80000400)).toBe(0x80000400);
-    expect(() => kernelEntry(raw, 0x80000000)).toThrow("hardware.entryPoint 0x80000000 is not the kernel's entry (0x80000400 or 0x80423fa0)");
+    expect(() => kernelEntry(raw, 0x80000000)).toThrow(
+      "hardware.entryPoint 0x80000000 is not the kernel's entry (0x80000400 or 0x80423fa0)",
+    );
     const noEntry = await map(["80100000 T _text"]);
     expect(() => kernelEntry(noEntry, undefined)).toThrow("the kernel has no kernel_entry in its System.map");
   });

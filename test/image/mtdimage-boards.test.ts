@@ -10,8 +10,18 @@ import { compileDtb } from "../../image/kernel/dtb.ts";
 import { partitionsOf } from "../../image/outputs/mtdimage.ts";
 
 const boards = [
-  { device: "gl-mt300a", soc: "ralink,mt7620a-soc", firmwareEnd: 0xfd0000, flash: /flash@1c000000 \{\s*compatible = "mtd-rom";\s*reg = <0x1c000000 0x1000000>;/ },
-  { device: "gl-mt300n-v2", soc: "ralink,mt7628a-soc", firmwareEnd: 0x1000000, flash: /spi@b00 \{[^}]*status = "okay";[\s\S]*flash@0 \{\s*compatible = "jedec,spi-nor";/ },
+  {
+    device: "gl-mt300a",
+    soc: "ralink,mt7620a-soc",
+    firmwareEnd: 0xfd0000,
+    flash: /flash@1c000000 \{\s*compatible = "mtd-rom";\s*reg = <0x1c000000 0x1000000>;/,
+  },
+  {
+    device: "gl-mt300n-v2",
+    soc: "ralink,mt7628a-soc",
+    firmwareEnd: 0x1000000,
+    flash: /spi@b00 \{[^}]*status = "okay";[\s\S]*flash@0 \{\s*compatible = "jedec,spi-nor";/,
+  },
 ];
 
 describe.each(boards)("$device", ({ device, soc, firmwareEnd, flash }) => {
@@ -23,7 +33,13 @@ describe.each(boards)("$device", ({ device, soc, firmwareEnd, flash }) => {
     expect(h).toMatchObject({ loadAddress: 0x80000000, entryPoint: 0x80000400, rootDevice: "/dev/mtdblock5" });
     // U-Boot sees the 16 MB flash at 0xbc000000; the firmware partition starts 0x50000 into it
     expect(h.flash).toEqual({ address: 0xbc050000, size: firmwareEnd - 0x50000, eraseBlockSize: 0x10000 });
-    expect(system.kernel.config).toMatchObject({ RALINK: "y", SOC_MT7620: "y", MIPS_RAW_APPENDED_DTB: "y", SQUASHFS: "y", MTD_BLOCK: "y" });
+    expect(system.kernel.config).toMatchObject({
+      RALINK: "y",
+      SOC_MT7620: "y",
+      MIPS_RAW_APPENDED_DTB: "y",
+      SQUASHFS: "y",
+      MTD_BLOCK: "y",
+    });
     expect(system.kernel.makeTargets).toEqual(["vmlinux.bin"]);
 
     const dtb = await compileDtb({ cpu: "mipsel", src: h.dts.src! });

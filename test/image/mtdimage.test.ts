@@ -30,7 +30,13 @@ describe(`mtdimage for ${device}`, { timeout: buildTimeout }, () => {
   let image: Buffer;
 
   beforeAll(async () => {
-    ({ system } = await buildImage({ device, config: "examples/hello-from-qemu.ts", output: "mtdimage", out, progress: () => {} }));
+    ({ system } = await buildImage({
+      device,
+      config: "examples/hello-from-qemu.ts",
+      output: "mtdimage",
+      out,
+      progress: () => {},
+    }));
     layout = JSON.parse(readFileSync(join(out, "layout.json"), "utf8")) as MtdLayout;
     image = readFileSync(join(out, "firmware.bin"));
   }, buildTimeout);
@@ -51,7 +57,16 @@ describe(`mtdimage for ${device}`, { timeout: buildTimeout }, () => {
 
   it("starts with an lzma uImage at the load address and entry point whose payload is the kernel with the board's DTB appended", () => {
     const h = parseUImage(image);
-    expect(h).toMatchObject({ loadAddress: 0x80000000, entryPoint: 0x80000400, os: ih.osLinux, arch: ih.archMips, type: ih.typeKernel, compression: ih.compLzma, headerCrcOk: true, dataCrcOk: true });
+    expect(h).toMatchObject({
+      loadAddress: 0x80000000,
+      entryPoint: 0x80000400,
+      os: ih.osLinux,
+      arch: ih.archMips,
+      type: ih.typeKernel,
+      compression: ih.compLzma,
+      headerCrcOk: true,
+      dataCrcOk: true,
+    });
     expect(uimageHeaderSize + h.dataSize).toBe(layout.kernel.size);
     expect(isErased(image.subarray(layout.kernel.size, layout.kernel.padded))).toBe(true);
 
@@ -93,9 +108,13 @@ describe(`mtdimage for ${device}`, { timeout: buildTimeout }, () => {
     const dts = execFileSync("dtc", ["-I", "dtb", "-O", "dts", "-q", join(out, "board.dtb")], { encoding: "utf8" });
     expect(dts).toContain(`compatible = "glinet,gl-mt300n-v2\\0ralink,mt7628a-soc";`);
     expect(dts).toMatch(/memory@0 \{\s*device_type = "memory";\s*reg = <0x00 0x8000000>;/);
-    const labels = [...dts.matchAll(/label = "([^"]+)";/g)].map((m) => m[1]).filter((l) => !l!.startsWith("green:"));
+    const labels = [...dts.matchAll(/label = "([^"]+)";/g)].map((m) => m[1]).filter((l) => !l.startsWith("green:"));
     expect(labels).toEqual(["u-boot", "u-boot-env", "factory", "firmware", "kernel", "rootfs"]);
-    const reg = (label: string) => new RegExp(`label = "${label}";\\s*reg = <(0x[0-9a-f]+) (0x[0-9a-f]+)>;`).exec(dts)!.slice(1).map((x) => parseInt(x, 16));
+    const reg = (label: string) =>
+      new RegExp(`label = "${label}";\\s*reg = <(0x[0-9a-f]+) (0x[0-9a-f]+)>;`)
+        .exec(dts)!
+        .slice(1)
+        .map((x) => parseInt(x, 16));
     expect(reg("kernel")).toEqual([0x50000, layout.kernel.padded]);
     expect(reg("rootfs")).toEqual([layout.rootfs.offset, 0x1000000 - layout.rootfs.offset]);
     // the sixth MTD device, as hardware.rootDevice says
@@ -107,9 +126,16 @@ describe(`mtdimage for ${device}`, { timeout: buildTimeout }, () => {
   it("writes flash.scr: fetch firmware.bin into RAM, erase exactly its size of the partition, copy, compare", () => {
     const size = `0x${image.length.toString(16)}`;
     expect(readFileSync(join(out, "flash.txt"), "utf8")).toBe(
-      [`tftpboot 0x81000000 firmware.bin`, `erase 0xbc050000 +${size}`, `cp.b 0x81000000 0xbc050000 ${size}`, `cmp.b 0x81000000 0xbc050000 ${size}`].join("\n") + "\n",
+      [
+        `tftpboot 0x81000000 firmware.bin`,
+        `erase 0xbc050000 +${size}`,
+        `cp.b 0x81000000 0xbc050000 ${size}`,
+        `cmp.b 0x81000000 0xbc050000 ${size}`,
+      ].join("\n") + "\n",
     );
-    expect(execFileSync("mkimage", ["-l", join(out, "flash.scr")], { encoding: "utf8" })).toMatch(/Image Type:\s+MIPS Linux Script/);
+    expect(execFileSync("mkimage", ["-l", join(out, "flash.scr")], { encoding: "utf8" })).toMatch(
+      /Image Type:\s+MIPS Linux Script/,
+    );
   });
 
   it("fails naming the sizes when the root and the kernel do not fit the partition together", async () => {
@@ -117,7 +143,12 @@ describe(`mtdimage for ${device}`, { timeout: buildTimeout }, () => {
     // partition by half the kernel: only with the kernel does it overflow
     const fillerBytes = layout.firmware.size - layout.rootfs.padded - layout.kernel.padded / 2;
     const filler = join(dir, "filler.txt");
-    writeFileSync(filler, randomBytes(fillerBytes).toString("base64").slice(0, Math.floor((fillerBytes * 8) / 6)));
+    writeFileSync(
+      filler,
+      randomBytes(fillerBytes)
+        .toString("base64")
+        .slice(0, Math.floor((fillerBytes * 8) / 6)),
+    );
     const config = join(dir, "too-big.ts");
     writeFileSync(
       config,
@@ -131,7 +162,9 @@ describe(`mtdimage for ${device}`, { timeout: buildTimeout }, () => {
         `});`,
       ].join("\n"),
     );
-    await expect(buildImage({ device, config, output: "mtdimage", out: join(dir, "too-big"), progress: () => {} })).rejects.toThrow(
+    await expect(
+      buildImage({ device, config, output: "mtdimage", out: join(dir, "too-big"), progress: () => {} }),
+    ).rejects.toThrow(
       /mtdimage for gl-mt300n-v2: firmware\.bin does not fit the firmware partition: kernel \d+ bytes \(\d+ with erase-block padding\) \+ root filesystem \d+ bytes \(\d+ padded\) = \d+ bytes, partition 16449536 bytes at 0xbc050000 \(\d+ bytes too many\)/,
     );
   });
@@ -148,7 +181,9 @@ describe(`mtdimage for ${device}`, { timeout: buildTimeout }, () => {
         `export default defineConfig(() => ({ filesystem: { "/srv/filler": { type: "file", content: readFileSync(${JSON.stringify(filler)}, "utf8") } } }));`,
       ].join("\n"),
     );
-    await expect(buildImage({ device, config, output: "mtdimage", out: join(dir, "root-too-big"), progress: () => {} })).rejects.toThrow(
+    await expect(
+      buildImage({ device, config, output: "mtdimage", out: join(dir, "root-too-big"), progress: () => {} }),
+    ).rejects.toThrow(
       /firmware\.bin does not fit the firmware partition: root filesystem \d+ bytes \(\d+ padded\) = \d+ bytes, partition 16449536 bytes at 0xbc050000 \(\d+ bytes too many, before the kernel is even added\)/,
     );
   });

@@ -20,7 +20,8 @@ async function unresolved(files: ShippedFile[], triple: string): Promise<string[
     if (!f.source) continue;
     const needs = await elfNeeds(f.source);
     for (const so of needs?.needed ?? []) {
-      if (![`/lib/${triple}`, `/usr/lib/${triple}`].some((d) => paths.has(`${d}/${so}`))) missing.push(`${f.path} needs ${so}`);
+      if (![`/lib/${triple}`, `/usr/lib/${triple}`].some((d) => paths.has(`${d}/${so}`)))
+        missing.push(`${f.path} needs ${so}`);
     }
     if (needs?.interpreter && !paths.has(needs.interpreter)) missing.push(`${f.path} needs ${needs.interpreter}`);
   }
@@ -45,56 +46,79 @@ describe.each(Object.entries(triples))("packages for %s", { timeout: 300_000 }, 
     expect(skarnet?.link).toMatch(/^libskarnet\.so\.2\.13\.\d/);
     expect(files.find((f) => f.path === `/usr/lib/${triple}/${skarnet!.link}`)?.source).toBeDefined();
     for (const name of ["dropbear-bin", "s6", "libc6", "libskarnet2.13"]) {
-      expect(c.lock[`${name}:${arch}`]).toMatchObject({ version: expect.any(String), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(c.lock[`${name}:${arch}`]).toMatchObject({
+        version: expect.any(String),
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
     }
   });
 });
 
 describe("package errors", { timeout: 300_000 }, () => {
   it("names an unknown package", async () => {
-    await expect(new PackageCollector("arm64").collect([{ package: "no-such-package-limen", files: ["/bin/x"] }])).rejects.toThrow(/no-such-package-limen:arm64 is not in bookworm/);
+    await expect(
+      new PackageCollector("arm64").collect([{ package: "no-such-package-limen", files: ["/bin/x"] }]),
+    ).rejects.toThrow(/no-such-package-limen:arm64 is not in bookworm/);
   });
 
   it("names a file the package does not have", async () => {
-    await expect(new PackageCollector("arm64").collect([{ package: "busybox", files: ["/bin/nonexistent"] }])).rejects.toThrow(/Debian package busybox \S+ \(arm64\) has no file \/bin\/nonexistent/);
+    await expect(
+      new PackageCollector("arm64").collect([{ package: "busybox", files: ["/bin/nonexistent"] }]),
+    ).rejects.toThrow(/Debian package busybox \S+ \(arm64\) has no file \/bin\/nonexistent/);
   });
 
   it("refuses a package whose checksum differs from the lock file", async () => {
     const good = new PackageCollector("arm64");
     await good.collect([{ package: "busybox", files: ["/bin/busybox"] }]);
-    const version = good.lock["busybox:arm64"]!.version;
+    const version = good.lock["busybox:arm64"].version;
     const tampered = new PackageCollector("arm64", { "busybox:arm64": { version, sha256: "0".repeat(64) } });
-    await expect(tampered.collect([{ package: "busybox", files: ["/bin/busybox"] }])).rejects.toThrow(`busybox:arm64 ${version}: the archive's file has SHA256 ${good.lock["busybox:arm64"]!.sha256}, the lock file says ${"0".repeat(64)}`);
+    await expect(tampered.collect([{ package: "busybox", files: ["/bin/busybox"] }])).rejects.toThrow(
+      `busybox:arm64 ${version}: the archive's file has SHA256 ${good.lock["busybox:arm64"].sha256}, the lock file says ${"0".repeat(64)}`,
+    );
   });
 });
 
 describe("the files a configuration asks for", { timeout: 300_000 }, () => {
   const tree = async (packages: PackageEntry[]) => {
     const [runtime] = await buildRuntime([testDevice.cpu]);
-    return rootTree(compile(evaluate(defineConfig({ packages }), testDevice)), runtime!.path, {});
+    return rootTree(compile(evaluate(defineConfig({ packages }), testDevice)), runtime.path, {});
   };
 
   it("ships only the files named, with the libraries they load, and all executables of a package named alone", async () => {
     const { entries } = await tree([{ name: "iproute2", files: ["/sbin/tc", "/bin/ip"] }, "ethtool"]);
     // what came from Debian packages, as the collector shipped it
     const packaged = entries.flatMap((e): ShippedFile[] => {
-      if (e.type === "symlink" && e.package) return [{ path: e.path, source: undefined, link: e.target, package: e.package }];
-      if (e.type === "file" && e.package && e.package !== "limen" && !Buffer.isBuffer(e.content)) return [{ path: e.path, source: e.content.hostPath, package: e.package }];
+      if (e.type === "symlink" && e.package)
+        return [{ path: e.path, source: undefined, link: e.target, package: e.package }];
+      if (e.type === "file" && e.package && e.package !== "limen" && !Buffer.isBuffer(e.content))
+        return [{ path: e.path, source: e.content.hostPath, package: e.package }];
       return [];
     });
-    const from = (pkg: string) => packaged.filter((f) => f.package === pkg).map((f) => f.path).sort();
+    const from = (pkg: string) =>
+      packaged
+        .filter((f) => f.package === pkg)
+        .map((f) => f.path)
+        .sort();
     expect(from("iproute2")).toEqual(["/bin/ip", "/sbin/tc"]);
     expect(from("ethtool")).toEqual(["/sbin/ethtool"]);
     // the base module's s6: the programs Limen runs and s6-svstat, not the other 60
-    expect(from("s6")).toEqual(["s6-ftrigrd", "s6-log", "s6-supervise", "s6-svc", "s6-svlisten1", "s6-svscan", "s6-svscanctl", "s6-svstat"].map((p) => `/usr/bin/${p}`));
+    expect(from("s6")).toEqual(
+      ["s6-ftrigrd", "s6-log", "s6-supervise", "s6-svc", "s6-svlisten1", "s6-svscan", "s6-svscanctl", "s6-svstat"].map(
+        (p) => `/usr/bin/${p}`,
+      ),
+    );
     const shipped = packaged.map((f) => f.path);
     // ip and tc load libbpf and libmnl; arpd alone would have brought Berkeley DB
-    expect(shipped).toEqual(expect.arrayContaining(["/usr/lib/aarch64-linux-gnu/libbpf.so.1", "/usr/lib/aarch64-linux-gnu/libmnl.so.0"]));
+    expect(shipped).toEqual(
+      expect.arrayContaining(["/usr/lib/aarch64-linux-gnu/libbpf.so.1", "/usr/lib/aarch64-linux-gnu/libmnl.so.0"]),
+    );
     expect(shipped.filter((p) => p.includes("libdb"))).toEqual([]);
     expect(await unresolved(packaged, "aarch64-linux-gnu")).toEqual([]);
   });
 
   it("fails naming the package and the file it does not have", async () => {
-    await expect(tree([{ name: "iproute2", files: ["/bin/ip", "/sbin/arpd"] }])).rejects.toThrow(/^Debian package iproute2 \S+ \(arm64\) has no file \/sbin\/arpd$/);
+    await expect(tree([{ name: "iproute2", files: ["/bin/ip", "/sbin/arpd"] }])).rejects.toThrow(
+      /^Debian package iproute2 \S+ \(arm64\) has no file \/sbin\/arpd$/,
+    );
   });
 });

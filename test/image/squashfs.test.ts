@@ -23,7 +23,8 @@ describe("squashfs writer", () => {
     const image = join(dir, "root.sqfs");
     await squashfs(tree, image);
     const listing = execFileSync("unsquashfs", ["-lln", image], { encoding: "utf8" });
-    const row = (path: string) => listing.split("\n").find((l) => l.endsWith(`squashfs-root${path}`) || l.includes(`squashfs-root${path} ->`))!;
+    const row = (path: string) =>
+      listing.split("\n").find((l) => l.endsWith(`squashfs-root${path}`) || l.includes(`squashfs-root${path} ->`))!;
     expect(row("/etc/shadow")).toMatch(/^-rw------- 0\/42 /);
     expect(row("/usr/bin/tool")).toMatch(/^-rwxr-xr-x 0\/0 /);
     expect(row("/bin/sh")).toMatch(/^lrwxrwxrwx 0\/0 .* squashfs-root\/bin\/sh -> busybox$/);
@@ -40,6 +41,8 @@ describe("squashfs writer", () => {
   });
 
   it("refuses a path it cannot describe", async () => {
-    await expect(squashfs([{ type: "dir", path: "/a b", mode: 0o755, uid: 0, gid: 0 }], join(dir, "c.sqfs"))).rejects.toThrow('"/a b" holds white space');
+    await expect(
+      squashfs([{ type: "dir", path: "/a b", mode: 0o755, uid: 0, gid: 0 }], join(dir, "c.sqfs")),
+    ).rejects.toThrow('"/a b" holds white space');
   });
 });

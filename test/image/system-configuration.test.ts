@@ -23,16 +23,21 @@ describe.each(cases)("systemConfiguration of $config for $device", { timeout: 90
     expect(readlinkSync(join(root, "sbin/init"))).toBe("../bin/limen");
     expect(readFileSync(join(root, "bin/limen")).subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
     // the compiled service database the device's svc reads
-    expect(Object.keys(JSON.parse(readFileSync(join(root, "etc/limen/services.json"), "utf8")).services)).toEqual(expect.arrayContaining(system.defaultServices));
+    expect(Object.keys(JSON.parse(readFileSync(join(root, "etc/limen/services.json"), "utf8")).services)).toEqual(
+      expect.arrayContaining(system.defaultServices),
+    );
 
-    const rows = readFileSync(join(out, "owners"), "utf8").trim().split("\n").map((l) => l.split(" "));
+    const rows = readFileSync(join(out, "owners"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
     expect(rows.length).toBeGreaterThan(50);
     expect(rows.find((r) => r[0] === "/root")).toEqual(["/root", "d", "700", "0", "0"]);
     expect(rows.find((r) => r[0] === "/tmp")).toEqual(["/tmp", "d", "1777", "0", "0"]);
     const asRoot = process.getuid?.() === 0;
     for (const [path, type, mode, uid, gid] of rows) {
-      const st = lstatSync(join(root, path!));
-      expect([path, { d: st.isDirectory(), f: st.isFile(), l: st.isSymbolicLink() }[type!]]).toEqual([path, true]);
+      const st = lstatSync(join(root, path));
+      expect([path, { d: st.isDirectory(), f: st.isFile(), l: st.isSymbolicLink() }[type]]).toEqual([path, true]);
       if (type !== "l") expect([path, (st.mode & 0o7777).toString(8)]).toEqual([path, mode]);
       if (asRoot) expect([path, st.uid, st.gid]).toEqual([path, Number(uid), Number(gid)]);
       expect([path, st.mtimeMs]).toEqual([path, 0]);

@@ -10,7 +10,15 @@ import { compile } from "../../image/config/compile.ts";
 import { defineConfig } from "../../image/config/index.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { loadDevice } from "../../image/config/load.ts";
-import { applyEdits, fdtCommands, phramArguments, phramRegion, ramBootEdits, ramLayout, tftpboot } from "../../image/outputs/tftpboot.ts";
+import {
+  applyEdits,
+  fdtCommands,
+  phramArguments,
+  phramRegion,
+  ramBootEdits,
+  ramLayout,
+  tftpboot,
+} from "../../image/outputs/tftpboot.ts";
 import { lineProblem } from "../../image/outputs/uboot-script.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-tftpboot-unit-"));
@@ -19,7 +27,14 @@ const MiB = 0x100000;
 
 describe("RAM layout", () => {
   it("puts the root image after the kernel, the device tree after the root, each on a MiB boundary", () => {
-    expect(ramLayout(0x40200000, 6_500_000, 1_703_936, 0, null)).toEqual({ kernel: 0x40200000, root: 0x40900000, rootSize: 2 * MiB, dtb: 0x40b00000, compressedRoot: null, end: 0x40c00000 });
+    expect(ramLayout(0x40200000, 6_500_000, 1_703_936, 0, null)).toEqual({
+      kernel: 0x40200000,
+      root: 0x40900000,
+      rootSize: 2 * MiB,
+      dtb: 0x40b00000,
+      compressedRoot: null,
+      end: 0x40c00000,
+    });
   });
 
   it("keeps free space in the phram region and fetches a compressed root above everything", () => {
@@ -54,16 +69,28 @@ describe("device tree edits", () => {
 
   it("applied to a compiled device tree: dtc reads back the phram region and the command line", async () => {
     const dts = join(dir, "board.dts");
-    writeFileSync(dts, '/dts-v1/;\n/ {\n #address-cells = <1>;\n #size-cells = <1>;\n chosen { };\n memory@0 { device_type = "memory"; reg = <0x0 0x4000000>; };\n};\n');
+    writeFileSync(
+      dts,
+      '/dts-v1/;\n/ {\n #address-cells = <1>;\n #size-cells = <1>;\n chosen { };\n memory@0 { device_type = "memory"; reg = <0x0 0x4000000>; };\n};\n',
+    );
     const dtb = join(dir, "board.dtb");
     execFileSync("dtc", ["-I", "dts", "-O", "dtb", "-o", dtb, dts]);
     const mips = ramLayout(0x80800000, 3 * MiB, 6 * MiB, 0, null);
     await applyEdits(dtb, ramBootEdits(phramRegion("mipsel", mips), 1, "bootargs-override", line, true));
-    const get = (node: string, prop: string, type = "s") => execFileSync("fdtget", ["-t", type, dtb, node, prop], { encoding: "utf8" }).trim();
-    expect([get("/reserved-memory", "#address-cells", "u"), get("/reserved-memory", "#size-cells", "u"), get("/reserved-memory", "ranges", "bx")]).toEqual(["1", "1", ""]);
+    const get = (node: string, prop: string, type = "s") =>
+      execFileSync("fdtget", ["-t", type, dtb, node, prop], { encoding: "utf8" }).trim();
+    expect([
+      get("/reserved-memory", "#address-cells", "u"),
+      get("/reserved-memory", "#size-cells", "u"),
+      get("/reserved-memory", "ranges", "bx"),
+    ]).toEqual(["1", "1", ""]);
     // at its physical address: U-Boot's 0x80b00000 is kseg0's window onto RAM at 0xb00000
     const node = "/reserved-memory/phram-rootfs@b00000";
-    expect([get(node, "compatible"), get(node, "label"), get(node, "reg", "x")]).toEqual(["phram", "rootfs", "b00000 600000"]);
+    expect([get(node, "compatible"), get(node, "label"), get(node, "reg", "x")]).toEqual([
+      "phram",
+      "rootfs",
+      "b00000 600000",
+    ]);
     expect(get("/chosen", "bootargs-override")).toBe(line);
     // and dtc, the reference reader, takes the result without a warning
     const check = spawnSync("dtc", ["-I", "dtb", "-O", "dts", "-o", "/dev/null", dtb], { encoding: "utf8" });
@@ -83,12 +110,21 @@ describe("kernel command line, for a kernel that reads only its own device tree"
 
 describe("tftpboot options", () => {
   const system = async (tftp: Record<string, unknown>) =>
-    compile(evaluate(defineConfig(() => ({ boot: { tftp } })), await loadDevice("qemu-aarch64")));
+    compile(
+      evaluate(
+        defineConfig(() => ({ boot: { tftp } })),
+        await loadDevice("qemu-aarch64"),
+      ),
+    );
 
   it("are checked before anything is built or written", async () => {
     const out = mkdtempSync(join(dir, "out-"));
-    await expect(tftpboot(await system({}), [], out)).rejects.toThrow(/tftpboot: set boot\.tftp\.serverip and boot\.tftp\.ipaddr \(/);
-    await expect(tftpboot(await system({ serverip: "10.0.0.1", ipaddr: "router" }), [], out)).rejects.toThrow(/boot\.tftp\.ipaddr "router" is not an IPv4 address/);
+    await expect(tftpboot(await system({}), [], out)).rejects.toThrow(
+      /tftpboot: set boot\.tftp\.serverip and boot\.tftp\.ipaddr \(/,
+    );
+    await expect(tftpboot(await system({ serverip: "10.0.0.1", ipaddr: "router" }), [], out)).rejects.toThrow(
+      /boot\.tftp\.ipaddr "router" is not an IPv4 address/,
+    );
     expect(readdirSync(out)).toEqual([]);
   });
 

@@ -20,7 +20,8 @@ describe("U-Boot script lines", () => {
       `fdt set /reserved-memory "#address-cells" <2>; echo a#b`,
       "setenv x 'a \"b\" ${c}'",
       'echo "a \\" b"',
-    ]) expect([l, lineProblem(l)]).toEqual([l, null]);
+    ])
+      expect([l, lineProblem(l)]).toEqual([l, null]);
   });
 
   it("rejects what U-Boot's parser cannot take, saying why", () => {
@@ -32,13 +33,19 @@ describe("U-Boot script lines", () => {
     expect(lineProblem("setenv a b\\")).toMatch(/ends with a backslash/);
     expect(lineProblem("echo caf\u00e9")).toMatch(/character "é" at column 9/);
     expect(lineProblem("# flash it")).toMatch(/comment/);
-    expect(lineProblem("fdt set /reserved-memory #address-cells <2>")).toMatch(/# starting a word at column 26: hush ignores the rest/);
+    expect(lineProblem("fdt set /reserved-memory #address-cells <2>")).toMatch(
+      /# starting a word at column 26: hush ignores the rest/,
+    );
     expect(lineProblem(`echo "it's"`)).toMatch(/' inside double quotes at column 9/);
-    expect(lineProblem(`echo ${"x".repeat(maxLineLength)}`)).toMatch(new RegExp(`is ${maxLineLength + 5} characters long`));
+    expect(lineProblem(`echo ${"x".repeat(maxLineLength)}`)).toMatch(
+      new RegExp(`is ${maxLineLength + 5} characters long`),
+    );
   });
 
   it("names every bad line of a script with its number", () => {
-    expect(() => scriptText("flash", ["setenv a 1", "echo 'x", "", "echo ok"])).toThrow(/U-Boot script flash:\n {2}line 2 \("echo 'x"\) has an unterminated single quote\n {2}line 3 \(""\) is empty/);
+    expect(() => scriptText("flash", ["setenv a 1", "echo 'x", "", "echo ok"])).toThrow(
+      /U-Boot script flash:\n {2}line 2 \("echo 'x"\) has an unterminated single quote\n {2}line 3 \(""\) is empty/,
+    );
     expect(() => scriptText("boot", ["echo a\necho b"])).toThrow(/line 1 .* holds a line break/);
     expect(() => scriptText("boot", [])).toThrow(/no commands/);
   });
@@ -53,7 +60,15 @@ describe("U-Boot script files", () => {
     expect(readFileSync(files.text, "utf8")).toBe(text);
     const image = readFileSync(files.script);
     const header = parseUImage(image);
-    expect(header).toMatchObject({ headerCrcOk: true, dataCrcOk: true, name: "boot", os: ih.osLinux, arch: ih.archArm64, type: 6 /* script */, compression: ih.compNone });
+    expect(header).toMatchObject({
+      headerCrcOk: true,
+      dataCrcOk: true,
+      name: "boot",
+      os: ih.osLinux,
+      arch: ih.archArm64,
+      type: 6 /* script */,
+      compression: ih.compNone,
+    });
     const data = image.subarray(64);
     // a script's data: the length of each part, a zero, then the parts (here the one text)
     expect(data.readUInt32BE(0)).toBe(text.length);

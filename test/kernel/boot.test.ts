@@ -22,11 +22,14 @@ const buildTimeout = 40 * 60_000;
 
 /** Every file below `dir`, as paths relative to it. */
 function walk(dir: string, prefix = ""): string[] {
-  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(dir, join(prefix, e.name)) : [join(prefix, e.name)]));
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(dir, join(prefix, e.name)) : [join(prefix, e.name)],
+  );
 }
 
 /** Cache entries of built kernels (finished or in progress). */
-const kernelEntries = () => (existsSync(join(cacheRoot(), "kernel")) ? readdirSync(join(cacheRoot(), "kernel")).sort() : []);
+const kernelEntries = () =>
+  existsSync(join(cacheRoot(), "kernel")) ? readdirSync(join(cacheRoot(), "kernel")).sort() : [];
 
 describe("kernel for qemu-aarch64 from linux-source-6.1", { timeout: buildTimeout }, () => {
   let system: SystemDescription;
@@ -51,7 +54,9 @@ describe("kernel for qemu-aarch64 from linux-source-6.1", { timeout: buildTimeou
     expect((await readFile(kernel.image)).subarray(56, 60).toString("latin1")).toBe("ARM\x64");
     expect(kernel.release).toMatch(/^6\.1\.\d+$/);
     expect(kernel.modules).not.toBeNull();
-    expect(walk(kernel.modules!).filter((f) => f.endsWith(".ko"))).toEqual([expect.stringMatching(new RegExp(`^lib/modules/${kernel.release}/kernel/.*/mac80211_hwsim\\.ko$`))]);
+    expect(walk(kernel.modules!).filter((f) => f.endsWith(".ko"))).toEqual([
+      expect.stringMatching(new RegExp(`^lib/modules/${kernel.release}/kernel/.*/mac80211_hwsim\\.ko$`)),
+    ]);
   });
 
   it("takes the same build from the cache", async () => {
@@ -62,20 +67,23 @@ describe("kernel for qemu-aarch64 from linux-source-6.1", { timeout: buildTimeou
   });
 
   it("boots qemu-aarch64: the initramfs's /init loads the module and reports the kernel release", async () => {
-    const [busybox] = await new PackageCollector("arm64").collect([{ package: "busybox-static", files: ["/bin/busybox"] }]);
+    const [busybox] = await new PackageCollector("arm64").collect([
+      { package: "busybox-static", files: ["/bin/busybox"] },
+    ]);
     const hwsim = walk(kernel.modules!).find((f) => f.endsWith("/mac80211_hwsim.ko"))!;
     const marker = `limen-kernel-${randomBytes(6).toString("hex")}`;
-    const init = [
-      "#!/bin/busybox sh",
-      "/bin/busybox mount -t proc proc /proc",
-      "/bin/busybox mount -t sysfs sys /sys",
-      "/bin/busybox insmod /hwsim.ko radios=2",
-      `echo "${marker} release=$(/bin/busybox uname -r) radios=$(/bin/busybox ls /sys/class/ieee80211 | /bin/busybox tr '\\n' ,)"`,
-      "/bin/busybox poweroff -f",
-    ].join("\n") + "\n";
+    const init =
+      [
+        "#!/bin/busybox sh",
+        "/bin/busybox mount -t proc proc /proc",
+        "/bin/busybox mount -t sysfs sys /sys",
+        "/bin/busybox insmod /hwsim.ko radios=2",
+        `echo "${marker} release=$(/bin/busybox uname -r) radios=$(/bin/busybox ls /sys/class/ieee80211 | /bin/busybox tr '\\n' ,)"`,
+        "/bin/busybox poweroff -f",
+      ].join("\n") + "\n";
     const root = { uid: 0, gid: 0 };
     const entries: TreeEntry[] = [
-      { type: "file", path: "/bin/busybox", mode: 0o755, ...root, content: { hostPath: busybox!.source! } },
+      { type: "file", path: "/bin/busybox", mode: 0o755, ...root, content: { hostPath: busybox.source! } },
       { type: "file", path: "/init", mode: 0o755, ...root, content: Buffer.from(init) },
       { type: "file", path: "/hwsim.ko", mode: 0o644, ...root, content: { hostPath: join(kernel.modules!, hwsim) } },
       // the kernel opens /dev/console for init before anything could mount devtmpfs
@@ -86,10 +94,28 @@ describe("kernel for qemu-aarch64 from linux-source-6.1", { timeout: buildTimeou
     const initrd = join(work, "initramfs.gz");
     await writeFile(initrd, await initramfs(entries));
 
-    const qemu = spawn("qemu-system-aarch64", [
-      "-M", "virt", "-cpu", "cortex-a53", "-m", "256", "-nographic", "-no-reboot", "-nic", "none",
-      "-kernel", kernel.image, "-initrd", initrd, "-append", "console=ttyAMA0 panic=-1",
-    ], { stdio: ["ignore", "pipe", "pipe"] });
+    const qemu = spawn(
+      "qemu-system-aarch64",
+      [
+        "-M",
+        "virt",
+        "-cpu",
+        "cortex-a53",
+        "-m",
+        "256",
+        "-nographic",
+        "-no-reboot",
+        "-nic",
+        "none",
+        "-kernel",
+        kernel.image,
+        "-initrd",
+        initrd,
+        "-append",
+        "console=ttyAMA0 panic=-1",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let console = "";
     qemu.stdout.on("data", (b: Buffer) => (console += b.toString()));
     qemu.stderr.on("data", (b: Buffer) => (console += b.toString()));
@@ -97,7 +123,8 @@ describe("kernel for qemu-aarch64 from linux-source-6.1", { timeout: buildTimeou
     try {
       const line = new RegExp(`${marker} release=(\\S+) radios=(\\S*)`);
       const deadline = Date.now() + 180_000;
-      while (!line.test(console) && qemu.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      while (!line.test(console) && qemu.exitCode === null && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
       const m = line.exec(console);
       expect(m, `no marker on the serial console; it said:\n${console.slice(-3000)}`).not.toBeNull();
       expect(m![1]).toBe(kernel.release);
@@ -113,17 +140,17 @@ describe("kernel for qemu-aarch64 from linux-source-6.1", { timeout: buildTimeou
 
   it("fails naming the cross compiler when it is missing, and caches nothing", async () => {
     const before = kernelEntries();
-    await expect(buildKernel({ cpu: "aarch64", config: system.kernel.config, crossCompile: "limen-missing-linux-gnu-" })).rejects.toThrow(
-      /needs the cross compiler limen-missing-linux-gnu-gcc, which cannot be run/,
-    );
+    await expect(
+      buildKernel({ cpu: "aarch64", config: system.kernel.config, crossCompile: "limen-missing-linux-gnu-" }),
+    ).rejects.toThrow(/needs the cross compiler limen-missing-linux-gnu-gcc, which cannot be run/);
     expect(kernelEntries()).toEqual(before);
   });
 
   it("fails with make's error when make fails, and leaves no cache entry", async () => {
     const before = kernelEntries();
-    await expect(buildKernel({ cpu: "aarch64", config: system.kernel.config, makeTargets: ["limen-no-such-target"] })).rejects.toThrow(
-      /kernel make failed \(exit 2\)[^]*No rule to make target 'limen-no-such-target'/,
-    );
+    await expect(
+      buildKernel({ cpu: "aarch64", config: system.kernel.config, makeTargets: ["limen-no-such-target"] }),
+    ).rejects.toThrow(/kernel make failed \(exit 2\)[^]*No rule to make target 'limen-no-such-target'/);
     expect(kernelEntries()).toEqual(before);
   });
 });

@@ -18,7 +18,10 @@ async function configure(options: Record<string, string>): Promise<Map<string, s
 }
 
 async function rejection(options: Record<string, string>): Promise<KernelConfigError> {
-  const e = await configure(options).then(() => undefined, (e: unknown) => e);
+  const e = await configure(options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(e).toBeInstanceOf(KernelConfigError);
   return e as KernelConfigError;
 }
@@ -28,7 +31,11 @@ describe(".config text", () => {
     const fragment = configFragment({ VIRTIO: "y", CMDLINE: '"a b"', BLOCK: "n" });
     expect(fragment).toBe('# CONFIG_BLOCK is not set\nCONFIG_CMDLINE="a b"\nCONFIG_VIRTIO=y\n');
     expect(configFragment({ BLOCK: "n", VIRTIO: "y", CMDLINE: '"a b"' })).toBe(fragment);
-    expect([...parseConfig(`# comment\n${fragment}`)]).toEqual([["BLOCK", "n"], ["CMDLINE", '"a b"'], ["VIRTIO", "y"]]);
+    expect([...parseConfig(`# comment\n${fragment}`)]).toEqual([
+      ["BLOCK", "n"],
+      ["CMDLINE", '"a b"'],
+      ["VIRTIO", "y"],
+    ]);
   });
 
   it("counts an option absent from .config as not set, and any other difference as a mismatch", () => {
@@ -44,11 +51,20 @@ describe(".config text", () => {
 describe("kernel configuration (arm64, tinyconfig)", { timeout: 600_000 }, () => {
   it("keeps every requested value, overriding the base's choices, strings and numbers included", async () => {
     const final = await configure({
-      NET: "y", NETDEVICES: "y", VIRTIO_MENU: "y", VIRTIO: "y", VIRTIO_NET: "y", PCI: "y", VIRTIO_PCI: "y",
+      NET: "y",
+      NETDEVICES: "y",
+      VIRTIO_MENU: "y",
+      VIRTIO: "y",
+      VIRTIO_NET: "y",
+      PCI: "y",
+      VIRTIO_PCI: "y",
       // tinyconfig chooses optimization for size; this choice must win
       CC_OPTIMIZE_FOR_PERFORMANCE: "y",
-      CMDLINE: '"console=ttyAMA0 limen=1"', NR_CPUS: "4",
-      MODULES: "y", DUMMY: "m", NETWORK_FILESYSTEMS: "n",
+      CMDLINE: '"console=ttyAMA0 limen=1"',
+      NR_CPUS: "4",
+      MODULES: "y",
+      DUMMY: "m",
+      NETWORK_FILESYSTEMS: "n",
     });
     expect(final.get("VIRTIO_NET")).toBe("y");
     expect(final.get("VIRTIO_PCI")).toBe("y");
@@ -63,13 +79,27 @@ describe("kernel configuration (arm64, tinyconfig)", { timeout: 600_000 }, () =>
   });
 
   it("names each option Kconfig cannot honour: a missing dependency, an unknown name, another architecture's option", async () => {
-    const e = await rejection({ NET: "y", NETDEVICES: "y", VIRTIO_NET: "y", SQUASHFS: "y", BLOCK: "y", NO_SUCH_OPTION_LIMEN: "y", X86_MSR: "y", MEMCG: "y" });
+    const e = await rejection({
+      NET: "y",
+      NETDEVICES: "y",
+      VIRTIO_NET: "y",
+      SQUASHFS: "y",
+      BLOCK: "y",
+      NO_SUCH_OPTION_LIMEN: "y",
+      X86_MSR: "y",
+      MEMCG: "y",
+    });
     expect(e.problems).toHaveLength(5);
-    const about = (option: string) => e.problems.find((p) => p.startsWith(`CONFIG_${option}:`)) ?? `(nothing about ${option} in:\n${e.message})`;
+    const about = (option: string) =>
+      e.problems.find((p) => p.startsWith(`CONFIG_${option}:`)) ?? `(nothing about ${option} in:\n${e.message})`;
     // VIRTIO_NET needs VIRTIO, which nothing turned on
-    expect(about("VIRTIO_NET")).toMatch(/^CONFIG_VIRTIO_NET: requested =y, it is absent from the final \.config: .*drivers\/net\/Kconfig:\d+ needs \(VIRTIO\).*VIRTIO=n/);
+    expect(about("VIRTIO_NET")).toMatch(
+      /^CONFIG_VIRTIO_NET: requested =y, it is absent from the final \.config: .*drivers\/net\/Kconfig:\d+ needs \(VIRTIO\).*VIRTIO=n/,
+    );
     // SQUASHFS sits inside "if MISC_FILESYSTEMS" in fs/Kconfig, which sources its file
-    expect(about("SQUASHFS")).toMatch(/fs\/squashfs\/Kconfig:\d+ needs .*\(MISC_FILESYSTEMS\).*BLOCK=y, MISC_FILESYSTEMS=n/);
+    expect(about("SQUASHFS")).toMatch(
+      /fs\/squashfs\/Kconfig:\d+ needs .*\(MISC_FILESYSTEMS\).*BLOCK=y, MISC_FILESYSTEMS=n/,
+    );
     // MEMCG is inside "if CGROUPS" of init/Kconfig, after help texts with lines that start "if" or say "depends on"
     expect(about("MEMCG")).toMatch(/init\/Kconfig:\d+ needs \(CGROUPS\) \[CGROUPS=n\]$/);
     expect(about("NO_SUCH_OPTION_LIMEN")).toMatch(/Linux has no such option/);

@@ -10,9 +10,16 @@ import type { TreeEntry } from "../../image/rootfs/tree.ts";
 const root = { uid: 0, gid: 0 };
 
 /** Writes the initramfs to `path`; `script` runs after busybox is installed, /proc, /sys, /dev are mounted and modules loaded. */
-export async function busyboxGuest(emulator: Emulator, path: string, script: string[], files: TreeEntry[] = []): Promise<DebianKernel> {
+export async function busyboxGuest(
+  emulator: Emulator,
+  path: string,
+  script: string[],
+  files: TreeEntry[] = [],
+): Promise<DebianKernel> {
   const kernel = await debianKernel(emulator);
-  const busybox = await new PackageCollector(emulator.debianArch).collect([{ package: "busybox", files: ["/bin/busybox"] }]);
+  const busybox = await new PackageCollector(emulator.debianArch).collect([
+    { package: "busybox", files: ["/bin/busybox"] },
+  ]);
   const init = [
     "#!/bin/busybox sh",
     "/bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin",
@@ -26,8 +33,18 @@ export async function busyboxGuest(emulator: Emulator, path: string, script: str
   const tree: TreeEntry[] = [
     { type: "file", path: "/init", mode: 0o755, ...root, content: Buffer.from(init) },
     { type: "char", path: "/dev/console", mode: 0o600, ...root, major: 5, minor: 1 },
-    ...kernel.modules.map((m): TreeEntry => ({ type: "file", path: `/lib/modules/${kernel.release}/${m.relative}`, mode: 0o644, ...root, content: { hostPath: m.path } })),
-    ...busybox.map((f): TreeEntry => (f.link !== undefined ? { type: "symlink", path: f.path, target: f.link, ...root } : { type: "file", path: f.path, mode: 0o755, ...root, content: { hostPath: f.source! } })),
+    ...kernel.modules.map((m): TreeEntry => ({
+      type: "file",
+      path: `/lib/modules/${kernel.release}/${m.relative}`,
+      mode: 0o644,
+      ...root,
+      content: { hostPath: m.path },
+    })),
+    ...busybox.map((f): TreeEntry =>
+      f.link !== undefined
+        ? { type: "symlink", path: f.path, target: f.link, ...root }
+        : { type: "file", path: f.path, mode: 0o755, ...root, content: { hostPath: f.source! } },
+    ),
     ...files,
   ];
   writeFileSync(path, await initramfs(tree));
@@ -35,9 +52,26 @@ export async function busyboxGuest(emulator: Emulator, path: string, script: str
 }
 
 /** The QEMU command for such a guest, with its serial console on stdio. */
-export function guestCommand(e: Emulator, kernel: DebianKernel, initrd: string, net: string[] = ["-nic", "none"]): string[] {
+export function guestCommand(
+  e: Emulator,
+  kernel: DebianKernel,
+  initrd: string,
+  net: string[] = ["-nic", "none"],
+): string[] {
   return [
-    e.system, ...e.machine, "-m", String(e.memoryMiB), ...e.extra, "-nographic", "-no-reboot", ...net,
-    "-kernel", kernel.image, "-initrd", initrd, "-append", `console=${e.console} panic=-1 quiet`,
+    e.system,
+    ...e.machine,
+    "-m",
+    String(e.memoryMiB),
+    ...e.extra,
+    "-nographic",
+    "-no-reboot",
+    ...net,
+    "-kernel",
+    kernel.image,
+    "-initrd",
+    initrd,
+    "-append",
+    `console=${e.console} panic=-1 quiet`,
   ];
 }

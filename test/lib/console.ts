@@ -18,7 +18,12 @@ export class ConsoleLog {
    * Resolves with the first match of `pattern` after offset `from`; fails when `timeoutMs`
    * passes or `gone()` says the guest has ended, showing the end of the console.
    */
-  async waitFor(pattern: RegExp, timeoutMs: number, from = 0, gone: () => string | undefined = () => undefined): Promise<RegExpMatchArray> {
+  async waitFor(
+    pattern: RegExp,
+    timeoutMs: number,
+    from = 0,
+    gone: () => string | undefined = () => undefined,
+  ): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const m = this.text.slice(from).match(pattern);

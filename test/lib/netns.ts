@@ -30,7 +30,7 @@ export class Netns {
   }
 
   private run(...argv: string[]): string {
-    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout: 30_000 });
     if (r.status !== 0) throw new Error(`${argv.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr.trim()}`);
     return r.stdout;
   }

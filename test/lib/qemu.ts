@@ -9,7 +9,7 @@ export class Guest {
   private exited: Promise<number | null>;
 
   constructor(command: string[]) {
-    this.child = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+    this.child = spawn(command[0], command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
     this.child.stdout!.on("data", (b: Buffer) => this.output.append(b));
     this.child.stderr!.on("data", (b: Buffer) => this.output.append(b));
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
@@ -21,7 +21,9 @@ export class Guest {
 
   /** Resolves with the first match of `pattern` on the console; fails if QEMU ends or time runs out. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-    return this.output.waitFor(pattern, timeoutMs, 0, () => (this.child.exitCode !== null ? `QEMU exited (${this.child.exitCode})` : undefined));
+    return this.output.waitFor(pattern, timeoutMs, 0, () =>
+      this.child.exitCode !== null ? `QEMU exited (${this.child.exitCode})` : undefined,
+    );
   }
 
   /** Stops QEMU by its PID and waits for it to go. */

@@ -23,6 +23,10 @@ export interface Result {
 export function runBinary(t: Target, args: string[], options: { argv0?: string; path?: string } = {}): Result {
   const path = options.path ?? binaryPath(t.cpu);
   const command = t.qemu ? [t.qemu, ...(options.argv0 ? ["-0", options.argv0] : []), path, ...args] : [path, ...args];
-  const r = spawnSync(command[0]!, command.slice(1), { encoding: "utf8", timeout: 60_000, argv0: t.qemu ? undefined : options.argv0 });
+  const r = spawnSync(command[0], command.slice(1), {
+    encoding: "utf8",
+    timeout: 60_000,
+    argv0: t.qemu ? undefined : options.argv0,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -28,12 +28,24 @@ export interface UbootBoard {
 
 export const ubootBoards = {
   "qemu-aarch64": {
-    qemu: ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a53", "-m", "256"], qemuPackage: "qemu-system-arm", firmware: "/usr/lib/u-boot/qemu_arm64/u-boot.bin", nic: "virtio-net-pci",
-    swapWords: false, prompt: "=> ", scriptAddress: "${scriptaddr}", lzmadec: true,
+    qemu: ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a53", "-m", "256"],
+    qemuPackage: "qemu-system-arm",
+    firmware: "/usr/lib/u-boot/qemu_arm64/u-boot.bin",
+    nic: "virtio-net-pci",
+    swapWords: false,
+    prompt: "=> ",
+    scriptAddress: "${scriptaddr}",
+    lzmadec: true,
   },
   "qemu-mipsel": {
-    qemu: ["qemu-system-mipsel", "-M", "malta", "-cpu", "24Kf", "-m", "256", "-vga", "none"], qemuPackage: "qemu-system-mips", firmware: "/usr/lib/u-boot/maltael/u-boot.bin", nic: "pcnet",
-    swapWords: true, prompt: "maltael # ", scriptAddress: "0x8e000000", lzmadec: false,
+    qemu: ["qemu-system-mipsel", "-M", "malta", "-cpu", "24Kf", "-m", "256", "-vga", "none"],
+    qemuPackage: "qemu-system-mips",
+    firmware: "/usr/lib/u-boot/maltael/u-boot.bin",
+    nic: "pcnet",
+    swapWords: true,
+    prompt: "maltael # ",
+    scriptAddress: "0x8e000000",
+    lzmadec: false,
   },
 } satisfies Record<string, UbootBoard>;
 
@@ -41,12 +53,18 @@ export const ubootBoards = {
 export const userNet = { serverip: "10.0.2.2", ipaddr: "10.0.2.15" };
 
 export class UbootVm extends Vm {
-  constructor(private readonly board: UbootBoard, private readonly tftpDir: string) {
+  constructor(
+    private readonly board: UbootBoard,
+    private readonly tftpDir: string,
+  ) {
     super(tftpDir);
   }
 
   protected override launch(dir: string): void {
-    ensureCommands([[this.board.qemu[0]!, this.board.qemuPackage], ["mkimage", "u-boot-tools"]]);
+    ensureCommands([
+      [this.board.qemu[0], this.board.qemuPackage],
+      ["mkimage", "u-boot-tools"],
+    ]);
     let firmware = this.board.firmware;
     if (this.board.swapWords) {
       const image = readFileSync(firmware);
@@ -55,18 +73,39 @@ export class UbootVm extends Vm {
       firmware = join(dir, "u-boot-swapped.bin");
       writeFileSync(firmware, padded.swap32());
     }
-    execFileSync(this.board.qemu[0]!, [
-      ...this.board.qemu.slice(1), "-bios", firmware,
-      "-netdev", `user,id=net,restrict=on,tftp=${this.tftpDir}`, "-device", `${this.board.nic},netdev=net,romfile=`,
-      "-display", "none", "-daemonize", "-pidfile", join(dir, "qemu.pid"),
-      "-chardev", `socket,id=console,path=${join(dir, "console")},server=on,wait=off`, "-serial", "chardev:console",
-    ], { stdio: "pipe" });
+    execFileSync(
+      this.board.qemu[0],
+      [
+        ...this.board.qemu.slice(1),
+        "-bios",
+        firmware,
+        "-netdev",
+        `user,id=net,restrict=on,tftp=${this.tftpDir}`,
+        "-device",
+        `${this.board.nic},netdev=net,romfile=`,
+        "-display",
+        "none",
+        "-daemonize",
+        "-pidfile",
+        join(dir, "qemu.pid"),
+        "-chardev",
+        `socket,id=console,path=${join(dir, "console")},server=on,wait=off`,
+        "-serial",
+        "chardev:console",
+      ],
+      { stdio: "pipe" },
+    );
   }
 
   /** Stops U-Boot's autoboot countdown: a key press until its prompt shows. */
   async prompt(timeoutMs = 120_000): Promise<void> {
-    for (const deadline = Date.now() + timeoutMs; !this.console.endsWith(this.board.prompt); await new Promise((r) => setTimeout(r, 250))) {
-      if (Date.now() > deadline) throw new Error(`no U-Boot prompt within ${timeoutMs} ms:\n${this.console.slice(-3000)}`);
+    for (
+      const deadline = Date.now() + timeoutMs;
+      !this.console.endsWith(this.board.prompt);
+      await new Promise((r) => setTimeout(r, 250))
+    ) {
+      if (Date.now() > deadline)
+        throw new Error(`no U-Boot prompt within ${timeoutMs} ms:\n${this.console.slice(-3000)}`);
       this.send("\n");
     }
   }

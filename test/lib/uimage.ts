@@ -21,7 +21,8 @@ export interface UImageHeader {
 /** The header at `offset` of `image`; throws when there is no uImage magic there. */
 export function parseUImage(image: Buffer, offset = 0): UImageHeader {
   const h = image.subarray(offset, offset + uimageHeaderSize);
-  if (h.length < uimageHeaderSize || h.readUInt32BE(0) !== uimageMagic) throw new Error(`no uImage magic at offset ${offset}`);
+  if (h.length < uimageHeaderSize || h.readUInt32BE(0) !== uimageMagic)
+    throw new Error(`no uImage magic at offset ${offset}`);
   const zeroed = Buffer.from(h);
   zeroed.writeUInt32BE(0, 4); // the header CRC is computed with its own field zero
   const dataSize = h.readUInt32BE(12);
@@ -30,10 +31,10 @@ export function parseUImage(image: Buffer, offset = 0): UImageHeader {
     dataSize,
     loadAddress: h.readUInt32BE(16),
     entryPoint: h.readUInt32BE(20),
-    os: h[28]!,
-    arch: h[29]!,
-    type: h[30]!,
-    compression: h[31]!,
+    os: h[28],
+    arch: h[29],
+    type: h[30],
+    compression: h[31],
     name: h.subarray(32, 64).toString("latin1").replace(/\0.*$/s, ""),
     headerCrcOk: crc32(zeroed) === h.readUInt32BE(4),
     dataCrcOk: data.length === dataSize && crc32(data) === h.readUInt32BE(24),

@@ -12,7 +12,10 @@ export class Vm {
   private socket: Socket | undefined;
   readonly dir = mkdtempSync(join(tmpdir(), "limen-vm-"));
 
-  constructor(private readonly result: string, private readonly args: string[] = []) {}
+  constructor(
+    private readonly result: string,
+    private readonly args: string[] = [],
+  ) {}
 
   /** Starts QEMU in the background: console socket at `dir`/console, its PID in `dir`/qemu.pid. */
   protected launch(dir: string): void {
@@ -70,8 +73,16 @@ export class Vm {
   /** Polls `svc list` at the prompt until every one of `services` is up; returns the last list. */
   async servicesUp(services: string[], timeoutMs = 120_000): Promise<string[]> {
     let up: string[] = [];
-    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 2000))) {
-      up = (await this.run("svc list")).trim().split("\n").map((l) => l.trim()).filter(Boolean);
+    for (
+      const deadline = Date.now() + timeoutMs;
+      Date.now() < deadline;
+      await new Promise((r) => setTimeout(r, 2000))
+    ) {
+      up = (await this.run("svc list"))
+        .trim()
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
       if (services.every((s) => up.includes(s))) break;
     }
     return up;

@@ -36,7 +36,12 @@ describe.each([
   it("gives a plain guest an address in the configured range, and the router answers its ping", async () => {
     const lanGroup = `230.0.0.1:${port + 1}`;
     const result = join(dir, device);
-    const { system } = await buildImage({ device, config: "examples/hello-from-qemu.ts", out: result, progress: () => {} });
+    const { system } = await buildImage({
+      device,
+      config: "examples/hello-from-qemu.ts",
+      out: result,
+      progress: () => {},
+    });
     router = new Vm(result, ["--access", `230.0.0.1:${port}`, "--lan", lanGroup]);
     await router.start();
     await router.login("hello", "root", "secret");
@@ -44,17 +49,27 @@ describe.each([
 
     const emulator = await emulatorOf("qemu-aarch64");
     const initrd = join(dir, `client-${device}.cpio.gz`);
-    const kernel = await busyboxGuest(emulator, initrd, [
-      "ip link set eth0 up",
-      "udhcpc -i eth0 -n -q -t 20 -T 3 -s /bin/lease && ping -c 3 -W 5 10.3.0.1 && echo PING-OK",
-      "echo CLIENT-DONE",
-    ], [{ type: "file", path: "/bin/lease", mode: 0o755, uid: 0, gid: 0, content: Buffer.from(leaseScript) }]);
-    client = new Guest(guestCommand(emulator, kernel, initrd, [
-      "-netdev", `socket,id=lan,mcast=${lanGroup},localaddr=127.0.0.1`, "-device", "virtio-net-pci,netdev=lan,romfile=",
-    ]));
+    const kernel = await busyboxGuest(
+      emulator,
+      initrd,
+      [
+        "ip link set eth0 up",
+        "udhcpc -i eth0 -n -q -t 20 -T 3 -s /bin/lease && ping -c 3 -W 5 10.3.0.1 && echo PING-OK",
+        "echo CLIENT-DONE",
+      ],
+      [{ type: "file", path: "/bin/lease", mode: 0o755, uid: 0, gid: 0, content: Buffer.from(leaseScript) }],
+    );
+    client = new Guest(
+      guestCommand(emulator, kernel, initrd, [
+        "-netdev",
+        `socket,id=lan,mcast=${lanGroup},localaddr=127.0.0.1`,
+        "-device",
+        "virtio-net-pci,netdev=lan,romfile=",
+      ]),
+    );
     const lease = await client.waitFor(/LEASE (\d+\.\d+\.\d+\.\d+) ROUTER-DNS (\S*)\r?\n/, 300_000);
-    const last = Number(lease[1]!.split(".")[3]);
-    expect(lease[1]!.startsWith("10.3.0.")).toBe(true);
+    const last = Number(lease[1].split(".")[3]);
+    expect(lease[1].startsWith("10.3.0.")).toBe(true);
     expect(last).toBeGreaterThanOrEqual(10);
     expect(last).toBeLessThanOrEqual(240);
     expect(lease[2]).toBe("10.3.0.1");

@@ -16,24 +16,33 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])("%s running hello-from-qemu", { timeout: 900_000 }, (device) => {
-  it("boots to a login, brings up every default service, restarts one and powers off", async () => {
-    const result = join(out, device);
-    const { system } = await buildImage({ device, config: "examples/hello-from-qemu.ts", out: result, progress: () => {} });
-    // each test's networks get their own multicast ports, so parallel runs do not meet
-    vm = new Vm(result, ["--access", "230.0.0.1:23401", "--lan", "230.0.0.1:23402"]);
-    await vm.start();
-    await vm.login("hello", "root", "secret");
-    const up = await vm.servicesUp(system.defaultServices);
-    expect(up.sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
-    expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");
-    expect((await vm.run("hostname")).trim()).toBe("hello");
-    // the s6 programs the image keeps are the ones needed: svc waits on s6-svc -w (its listener
-    // and fifo reader), a user reads s6-svstat, and poweroff stops everything and s6-svscan by s6-svscanctl
-    expect((await vm.run("svc restart sshd && echo restarted")).trim()).toMatch(/restarted$/);
-    expect((await vm.run("s6-svstat /run/service/sshd")).trim()).toMatch(/^up \(pid \d+/);
-    const from = vm.console.length;
-    vm.send("poweroff\n");
-    await vm.waitFor(/reboot: Power down/, 120_000, from);
-  });
-});
+describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])(
+  "%s running hello-from-qemu",
+  { timeout: 900_000 },
+  (device) => {
+    it("boots to a login, brings up every default service, restarts one and powers off", async () => {
+      const result = join(out, device);
+      const { system } = await buildImage({
+        device,
+        config: "examples/hello-from-qemu.ts",
+        out: result,
+        progress: () => {},
+      });
+      // each test's networks get their own multicast ports, so parallel runs do not meet
+      vm = new Vm(result, ["--access", "230.0.0.1:23401", "--lan", "230.0.0.1:23402"]);
+      await vm.start();
+      await vm.login("hello", "root", "secret");
+      const up = await vm.servicesUp(system.defaultServices);
+      expect(up.sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
+      expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");
+      expect((await vm.run("hostname")).trim()).toBe("hello");
+      // the s6 programs the image keeps are the ones needed: svc waits on s6-svc -w (its listener
+      // and fifo reader), a user reads s6-svstat, and poweroff stops everything and s6-svscan by s6-svscanctl
+      expect((await vm.run("svc restart sshd && echo restarted")).trim()).toMatch(/restarted$/);
+      expect((await vm.run("s6-svstat /run/service/sshd")).trim()).toMatch(/^up \(pid \d+/);
+      const from = vm.console.length;
+      vm.send("poweroff\n");
+      await vm.waitFor(/reboot: Power down/, 120_000, from);
+    });
+  },
+);

@@ -27,20 +27,32 @@ describe.each(devices)("$device boots and runs the runtime", { timeout: 600_000 
   it("passes limen selftest and the engine tests under a real kernel", async () => {
     const emulator = await emulatorOf(device);
     const initrd = join(scratch, `${device}.cpio.gz`);
-    const kernel = await busyboxGuest(emulator, initrd, [
-      "echo LIMEN-MODULES=$(cut -d' ' -f1 /proc/modules | sort | tr '\\n' ,)",
-      "/bin/limen --version",
-      "/bin/limen selftest; echo LIMEN-SELFTEST-EXIT=$?",
-      // the engine's network cases connect to 127.0.0.1, which needs loopback up
-      "ip link set lo up",
-      "/bin/limen-test; echo LIMEN-ENGINE-EXIT=$?",
-    ], [
-      { type: "file", path: "/bin/limen", mode: 0o755, uid: 0, gid: 0, content: { hostPath: binaryPath(cpu) } },
-      { type: "file", path: "/bin/limen-test", mode: 0o755, uid: 0, gid: 0, content: { hostPath: join(projectRoot, "build", "test", `limen-test-${cpu}`) } },
-    ]);
+    const kernel = await busyboxGuest(
+      emulator,
+      initrd,
+      [
+        "echo LIMEN-MODULES=$(cut -d' ' -f1 /proc/modules | sort | tr '\\n' ,)",
+        "/bin/limen --version",
+        "/bin/limen selftest; echo LIMEN-SELFTEST-EXIT=$?",
+        // the engine's network cases connect to 127.0.0.1, which needs loopback up
+        "ip link set lo up",
+        "/bin/limen-test; echo LIMEN-ENGINE-EXIT=$?",
+      ],
+      [
+        { type: "file", path: "/bin/limen", mode: 0o755, uid: 0, gid: 0, content: { hostPath: binaryPath(cpu) } },
+        {
+          type: "file",
+          path: "/bin/limen-test",
+          mode: 0o755,
+          uid: 0,
+          gid: 0,
+          content: { hostPath: join(projectRoot, "build", "test", `limen-test-${cpu}`) },
+        },
+      ],
+    );
     guest = new Guest(guestCommand(emulator, kernel, initrd));
     const modules = await guest.waitFor(/LIMEN-MODULES=(\S*)\r?\n/, 300_000);
-    for (const m of kernel.modules) expect(modules[1]!.split(",")).toContain(m.name);
+    for (const m of kernel.modules) expect(modules[1].split(",")).toContain(m.name);
     expect((await guest.waitFor(/^limen \S+ \(QuickJS-ng [\d.]+, (\w+)\)/m, 60_000))[1]).toBe(cpu);
     const selftest = await guest.waitFor(/LIMEN-SELFTEST-EXIT=(\d+)\r?\n/, 120_000);
     expect(guest.console).toContain("selftest passed");

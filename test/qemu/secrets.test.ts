@@ -43,11 +43,29 @@ function freePort(): Promise<number> {
 }
 
 /** ssh without blocking this process: the secrets server lives in it. */
-function ssh(key: string, port: number, command: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function ssh(
+  key: string,
+  port: number,
+  command: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn("ssh", [
-      "-i", key, "-p", String(port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-      "-o", "ConnectTimeout=10", "-o", "IdentitiesOnly=yes", "root@127.0.0.1", command,
+      "-i",
+      key,
+      "-p",
+      String(port),
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "ConnectTimeout=10",
+      "-o",
+      "IdentitiesOnly=yes",
+      "root@127.0.0.1",
+      command,
     ]);
     let stdout = "";
     let stderr = "";
@@ -63,40 +81,99 @@ function ssh(key: string, port: number, command: string): Promise<{ status: numb
 
 describe("ssh keys from an outboard secrets server on qemu-aarch64", { timeout: 900_000 }, () => {
   it("lets in the key the server gives, and after a rotation only the new one, without reboot", async () => {
-    ensureCommands([["socat", "socat"], ["openssl", "openssl"], ["ssh", "openssh-client"]]);
+    ensureCommands([
+      ["socat", "socat"],
+      ["openssl", "openssl"],
+      ["ssh", "openssh-client"],
+    ]);
     openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key");
-    openssl("req", "-x509", "-new", "-key", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=limen test vault CA",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    openssl(
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=limen test vault CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    );
     openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "vault.key");
     openssl("req", "-new", "-key", "vault.key", "-out", "vault.csr", "-subj", "/CN=vault.test");
-    writeFileSync(file("vault.ext"), "subjectAltName=DNS:vault.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
-    openssl("x509", "-req", "-in", "vault.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "vault.pem", "-days", "2", "-extfile", "vault.ext");
+    writeFileSync(
+      file("vault.ext"),
+      "subjectAltName=DNS:vault.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    );
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      "vault.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "vault.pem",
+      "-days",
+      "2",
+      "-extfile",
+      "vault.ext",
+    );
 
     const first = keyPair("first");
     const second = keyPair("second");
     let keys = [first.pub];
     const fetched: string[] = [];
-    server = createHttpsServer({ key: readFileSync(file("vault.key")), cert: readFileSync(file("vault.pem")) }, (req, res) => {
-      fetched.push(String(req.url));
-      if (req.url !== "/router.json") return void res.writeHead(404).end();
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ssh: { authorized_keys: keys } }));
-    });
-    const vaultPort = await new Promise<number>((r) => server!.listen(0, "127.0.0.1", () => r((server!.address() as AddressInfo).port)));
+    server = createHttpsServer(
+      { key: readFileSync(file("vault.key")), cert: readFileSync(file("vault.pem")) },
+      (req, res) => {
+        fetched.push(String(req.url));
+        if (req.url !== "/router.json") return void res.writeHead(404).end();
+        res
+          .writeHead(200, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ ssh: { authorized_keys: keys } }));
+      },
+    );
+    const vaultPort = await new Promise<number>((r) =>
+      server!.listen(0, "127.0.0.1", () => r((server!.address() as AddressInfo).port)),
+    );
     process.env.LIMEN_TEST_VAULT_PORT = String(vaultPort);
     process.env.LIMEN_TEST_VAULT_CA = readFileSync(file("ca.pem"), "utf8");
 
     const result = join(dir, "image");
-    const { system } = await buildImage({ device: "qemu-aarch64", config: "test/qemu/fixtures/secrets-router.ts", out: result, progress: () => {} });
+    const { system } = await buildImage({
+      device: "qemu-aarch64",
+      config: "test/qemu/fixtures/secrets-router.ts",
+      out: result,
+      progress: () => {},
+    });
     // the image holds the template of the keys file and no key
     const image = JSON.stringify(system.files);
     expect(image).not.toContain(first.pub.split(" ")[1]);
     expect(system.files.find((f) => f.path === "/etc/limen/secrets/sshd.json")).toBeDefined();
 
     const sshPort = await freePort();
-    vm = new Vm(result, ["--ssh-port", String(sshPort), "--host-port", String(vaultPort), "--access", "230.0.0.1:23421", "--lan", "230.0.0.1:23422"]);
+    vm = new Vm(result, [
+      "--ssh-port",
+      String(sshPort),
+      "--host-port",
+      String(vaultPort),
+      "--access",
+      "230.0.0.1:23421",
+      "--lan",
+      "230.0.0.1:23422",
+    ]);
     await vm.start();
     let r = await ssh(first.path, sshPort, "svc list");
-    for (const deadline = Date.now() + 300_000; Date.now() < deadline && r.status !== 0; ) {
+    for (const deadline = Date.now() + 300_000; Date.now() < deadline && r.status !== 0;) {
       await new Promise((res) => setTimeout(res, 3000));
       r = await ssh(first.path, sshPort, "svc list");
     }
@@ -104,7 +181,9 @@ describe("ssh keys from an outboard secrets server on qemu-aarch64", { timeout: 
     expect(r.stdout.split("\n")).toEqual(expect.arrayContaining(["vault", "sshd", "rotate"]));
     expect(fetched).toContain("/router.json");
     // the rendered file is root's alone; the log names no key
-    expect((await ssh(first.path, sshPort, "stat -L -c '%a %u' /home/root/.ssh/authorized_keys")).stdout.trim()).toBe("400 0");
+    expect((await ssh(first.path, sshPort, "stat -L -c '%a %u' /home/root/.ssh/authorized_keys")).stdout.trim()).toBe(
+      "400 0",
+    );
     expect((await ssh(first.path, sshPort, "svc log")).stdout).not.toContain(first.pub.split(" ")[1]);
     expect((await ssh(second.path, sshPort, "true")).status).toBe(255);
 
@@ -112,7 +191,7 @@ describe("ssh keys from an outboard secrets server on qemu-aarch64", { timeout: 
     keys = [second.pub];
     // the router fetches every minute; then the subscriber restarts sshd
     let rotated = await ssh(second.path, sshPort, "svc log rotate");
-    for (const deadline = Date.now() + 240_000; Date.now() < deadline && rotated.status !== 0; ) {
+    for (const deadline = Date.now() + 240_000; Date.now() < deadline && rotated.status !== 0;) {
       await new Promise((res) => setTimeout(res, 5000));
       rotated = await ssh(second.path, sshPort, "svc log rotate");
     }

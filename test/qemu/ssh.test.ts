@@ -32,10 +32,28 @@ function freePort(): Promise<number> {
 }
 
 function ssh(key: string, port: number, command: string) {
-  return spawnSync("ssh", [
-    "-i", key, "-p", String(port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "ConnectTimeout=10", "-o", "IdentitiesOnly=yes", "root@127.0.0.1", command,
-  ], { encoding: "utf8", timeout: 60_000 });
+  return spawnSync(
+    "ssh",
+    [
+      "-i",
+      key,
+      "-p",
+      String(port),
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "ConnectTimeout=10",
+      "-o",
+      "IdentitiesOnly=yes",
+      "root@127.0.0.1",
+      command,
+    ],
+    { encoding: "utf8", timeout: 60_000 },
+  );
 }
 
 // one pair of keys for every device: the fixture configuration reads the key once, when imported
@@ -50,12 +68,27 @@ describe.each([
 ])("ssh to $device", { timeout: 900_000 }, ({ device, group }) => {
   it("lets the configured key run svc list and refuses another key", async () => {
     const result = join(dir, device);
-    const { system } = await buildImage({ device, config: "test/qemu/fixtures/ssh-router.ts", out: result, progress: () => {} });
+    const { system } = await buildImage({
+      device,
+      config: "test/qemu/fixtures/ssh-router.ts",
+      out: result,
+      progress: () => {},
+    });
     const port = await freePort();
-    vm = new Vm(result, ["--ssh-port", String(port), "--access", `230.0.0.1:${group}`, "--lan", `230.0.0.1:${group + 1}`]);
+    vm = new Vm(result, [
+      "--ssh-port",
+      String(port),
+      "--access",
+      `230.0.0.1:${group}`,
+      "--lan",
+      `230.0.0.1:${group + 1}`,
+    ]);
     await vm.start();
     let r = ssh(good, port, "svc list");
-    for (const deadline = Date.now() + 300_000; Date.now() < deadline && !system.defaultServices.every((s) => r.stdout?.split("\n").includes(s)); ) {
+    for (
+      const deadline = Date.now() + 300_000;
+      Date.now() < deadline && !system.defaultServices.every((s) => r.stdout?.split("\n").includes(s));
+    ) {
       await new Promise((res) => setTimeout(res, 3000));
       r = ssh(good, port, "svc list");
     }

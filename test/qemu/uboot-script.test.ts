@@ -43,7 +43,11 @@ describe("a U-Boot script under U-Boot", { timeout: 600_000 }, () => {
     expect(ran).toMatch(/## Executing script at/);
     expect(ran).toMatch(new RegExp(`Bytes transferred = ${firmware.length} `));
     expect(ran).toMatch(new RegExp(`Total of ${firmware.length} byte\\(s\\) were the same`));
-    expect(ran).toMatch(new RegExp(`crc32 for 44000000 \\.\\.\\. ${(0x44000000 + firmware.length - 1).toString(16)} ==> ${crc32(firmware).toString(16).padStart(8, "0")}`));
+    expect(ran).toMatch(
+      new RegExp(
+        `crc32 for 44000000 \\.\\.\\. ${(0x44000000 + firmware.length - 1).toString(16)} ==> ${crc32(firmware).toString(16).padStart(8, "0")}`,
+      ),
+    );
     // single quotes keep $note as it is, double quotes expand it
     expect(ran).toContain(`limen: $note stays, size ${firmware.length.toString(16)}; done`);
     expect(ran).not.toMatch(/Unknown command|Usage:|syntax error/);

@@ -25,38 +25,50 @@ const cases = devices.flatMap((device) => [
 ]);
 
 // the first run builds the device's kernel from source
-describe.each(cases)("$device booted by U-Boot over TFTP, root image $root", { timeout: 3_600_000 }, ({ device, root, compressRoot }) => {
-  it("runs boot.scr, boots from RAM to a login and brings up every default service", async () => {
-    const result = join(out, `${device}-${root}`);
-    process.env.LIMEN_TEST_COMPRESS_ROOT = compressRoot ? "1" : "0";
-    const { system } = await buildImage({ device, config: "test/qemu/fixtures/tftp-router.ts", output: "tftpboot", out: result, progress: () => {} });
-    delete process.env.LIMEN_TEST_COMPRESS_ROOT;
-    expect(system.boot.tftp.compressRoot).toBe(compressRoot);
-    const script = readFileSync(join(result, "boot.txt"), "utf8");
-    expect(script).toMatch(/^tftpboot 0x[0-9a-f]+ kernel$/m);
-    expect(script).toMatch(new RegExp(`^tftpboot 0x[0-9a-f]+ ${root.replace(".", "\\.")}$`, "m"));
-    expect(/^lzmadec /m.test(script)).toBe(compressRoot);
+describe.each(cases)(
+  "$device booted by U-Boot over TFTP, root image $root",
+  { timeout: 3_600_000 },
+  ({ device, root, compressRoot }) => {
+    it("runs boot.scr, boots from RAM to a login and brings up every default service", async () => {
+      const result = join(out, `${device}-${root}`);
+      process.env.LIMEN_TEST_COMPRESS_ROOT = compressRoot ? "1" : "0";
+      const { system } = await buildImage({
+        device,
+        config: "test/qemu/fixtures/tftp-router.ts",
+        output: "tftpboot",
+        out: result,
+        progress: () => {},
+      });
+      delete process.env.LIMEN_TEST_COMPRESS_ROOT;
+      expect(system.boot.tftp.compressRoot).toBe(compressRoot);
+      const script = readFileSync(join(result, "boot.txt"), "utf8");
+      expect(script).toMatch(/^tftpboot 0x[0-9a-f]+ kernel$/m);
+      expect(script).toMatch(new RegExp(`^tftpboot 0x[0-9a-f]+ ${root.replace(".", "\\.")}$`, "m"));
+      expect(/^lzmadec /m.test(script)).toBe(compressRoot);
 
-    const board = ubootBoards[device];
-    vm = new UbootVm(board, result);
-    await vm.start();
-    await vm.prompt();
-    const from = vm.console.length;
-    vm.send(`setenv serverip ${userNet.serverip}; setenv ipaddr ${userNet.ipaddr}; tftpboot ${board.scriptAddress} boot.scr; source ${board.scriptAddress}\n`);
-    // U-Boot's last words before the kernel's: ARM's "Starting kernel", MIPS's "Loading Kernel Image"
-    const started = await vm.waitFor(/Starting kernel|Loading Kernel Image/, 300_000, from);
-    const ran = vm.console.slice(from, from + started.index!);
-    expect(ran).toMatch(/## Executing script at/);
-    expect(ran).toMatch(/Bytes transferred = \d+/);
-    // no command of the script was refused
-    expect(ran).not.toMatch(/Unknown command|Usage:|libfdt|Aborting|ERROR/);
+      const board = ubootBoards[device];
+      vm = new UbootVm(board, result);
+      await vm.start();
+      await vm.prompt();
+      const from = vm.console.length;
+      vm.send(
+        `setenv serverip ${userNet.serverip}; setenv ipaddr ${userNet.ipaddr}; tftpboot ${board.scriptAddress} boot.scr; source ${board.scriptAddress}\n`,
+      );
+      // U-Boot's last words before the kernel's: ARM's "Starting kernel", MIPS's "Loading Kernel Image"
+      const started = await vm.waitFor(/Starting kernel|Loading Kernel Image/, 300_000, from);
+      const ran = vm.console.slice(from, from + started.index!);
+      expect(ran).toMatch(/## Executing script at/);
+      expect(ran).toMatch(/Bytes transferred = \d+/);
+      // no command of the script was refused
+      expect(ran).not.toMatch(/Unknown command|Usage:|libfdt|Aborting|ERROR/);
 
-    await vm.login("ramboot", "root", "secret");
-    const up = await vm.servicesUp(system.defaultServices);
-    expect(up).toEqual(expect.arrayContaining(system.defaultServices));
-    // the root is the image boot.scr left in RAM: phram's MTD device "rootfs", mounted through mtdblock
-    expect(String(await vm.run("cat /proc/mtd"))).toMatch(/^mtd0: [0-9a-f]+ [0-9a-f]+ "rootfs"$/m);
-    expect(String(await vm.run("grep ' / ' /proc/mounts"))).toMatch(/^\/dev\/(root|mtdblock0) \/ squashfs ro/m);
-    expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");
-  });
-});
+      await vm.login("ramboot", "root", "secret");
+      const up = await vm.servicesUp(system.defaultServices);
+      expect(up).toEqual(expect.arrayContaining(system.defaultServices));
+      // the root is the image boot.scr left in RAM: phram's MTD device "rootfs", mounted through mtdblock
+      expect(String(await vm.run("cat /proc/mtd"))).toMatch(/^mtd0: [0-9a-f]+ [0-9a-f]+ "rootfs"$/m);
+      expect(String(await vm.run("grep ' / ' /proc/mounts"))).toMatch(/^\/dev\/(root|mtdblock0) \/ squashfs ro/m);
+      expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");
+    });
+  },
+);

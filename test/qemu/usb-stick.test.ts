@@ -29,13 +29,16 @@ afterAll(async () => {
 });
 
 function run(argv: string[], input?: string): void {
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", input });
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", input });
   if (r.status !== 0) throw new Error(`${argv.join(" ")} failed: ${r.stderr}`);
 }
 
 /** A disk image with a GPT partition named `label` holding an ext2 file system with /hello. */
 function stick(path: string, label: string, hello: string): void {
-  ensureCommands([["sfdisk", "fdisk"], ["mkfs.ext2", "e2fsprogs"]]);
+  ensureCommands([
+    ["sfdisk", "fdisk"],
+    ["mkfs.ext2", "e2fsprogs"],
+  ]);
   const content = join(dir, "content");
   mkdirSync(content);
   writeFileSync(join(content, "hello"), `${hello}\n`);
@@ -81,9 +84,11 @@ async function monitor(socket: string, command: string): Promise<string> {
 describe("a USB stick on qemu-aarch64", { timeout: 600_000 }, () => {
   it("mounts /srv from the partition labelled limen-srv when it is plugged in, unmounts it when it is pulled, and mounts it again", async () => {
     const emulator = await emulatorOf("qemu-aarch64");
-    const system = compile(evaluate(await loadConfig("test/qemu/fixtures/usb-stick.ts"), await loadDevice("qemu-aarch64")));
+    const system = compile(
+      evaluate(await loadConfig("test/qemu/fixtures/usb-stick.ts"), await loadDevice("qemu-aarch64")),
+    );
     const [runtime] = await buildRuntime(["aarch64"]);
-    const { entries } = await rootTree(system, runtime!.path, {});
+    const { entries } = await rootTree(system, runtime.path, {});
     // xHCI host controller, USB mass storage (SCSI disk), the file system and the checksum ext4
     // asks the crypto API for (not a module dependency): all modules in Debian's kernel
     const kernel = await debianKernel(emulator, ["xhci_pci", "usb_storage", "sd_mod", "crc32c_generic", "ext4"]);
@@ -93,7 +98,14 @@ describe("a USB stick on qemu-aarch64", { timeout: 600_000 }, () => {
       ...entries,
       { type: "file", path: "/init", mode: 0o755, uid: 0, gid: 0, content: Buffer.from(init) },
       { type: "char", path: "/dev/console", mode: 0o600, uid: 0, gid: 0, major: 5, minor: 1 },
-      ...kernel.modules.map((m, i): TreeEntry => ({ type: "file", path: modules[i]!, mode: 0o644, uid: 0, gid: 0, content: { hostPath: m.path } })),
+      ...kernel.modules.map((m, i): TreeEntry => ({
+        type: "file",
+        path: modules[i],
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        content: { hostPath: m.path },
+      })),
     ];
     const initrd = join(dir, "initramfs.cpio.gz");
     writeFileSync(initrd, await initramfs(tree));
@@ -101,7 +113,16 @@ describe("a USB stick on qemu-aarch64", { timeout: 600_000 }, () => {
     stick(image, "limen-srv", "hello from the stick");
 
     const socket = join(dir, "monitor");
-    guest = new Guest(guestCommand(emulator, kernel, initrd, ["-nic", "none", "-device", "qemu-xhci,id=xhci", "-monitor", `unix:${socket},server=on,wait=off`]));
+    guest = new Guest(
+      guestCommand(emulator, kernel, initrd, [
+        "-nic",
+        "none",
+        "-device",
+        "qemu-xhci,id=xhci",
+        "-monitor",
+        `unix:${socket},server=on,wait=off`,
+      ]),
+    );
     await guest.waitFor(/BOOTED/, 600_000);
     await monitor(socket, `drive_add 0 if=none,id=stick,format=raw,file=${image}`);
     await monitor(socket, "device_add usb-storage,bus=xhci.0,drive=stick,id=stick");

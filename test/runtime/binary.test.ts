@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { binaryPath, runBinary, targets } from "../lib/runtime.ts";
 
-const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 const selftestChecks = ["engine", "errors", "inotify", "unix-socket", "new-session", "exec-failure"];
 
 describe.each(targets)("limen for $cpu", (t) => {
@@ -20,7 +22,9 @@ describe.each(targets)("limen for $cpu", (t) => {
     const r = runBinary(t, ["--version"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toMatch(new RegExp(`^limen ${version.replaceAll(".", "\\.")} \\(QuickJS-ng \\d+\\.\\d+\\.\\d+, ${t.cpu}\\)$`));
+    expect(r.stdout.trim()).toMatch(
+      new RegExp(`^limen ${version.replaceAll(".", "\\.")} \\(QuickJS-ng \\d+\\.\\d+\\.\\d+, ${t.cpu}\\)$`),
+    );
   });
 
   it("passes its selftest", () => {
@@ -61,7 +65,10 @@ describe("command dispatch", () => {
 
   it("reports a failing selftest check by name and exits 1", () => {
     // an unwritable TMPDIR makes the checks that need scratch files fail, and say so
-    const r = spawnSync(binaryPath("x86_64"), ["selftest", "inotify"], { encoding: "utf8", env: { ...process.env, TMPDIR: "/nonexistent" } });
+    const r = spawnSync(binaryPath("x86_64"), ["selftest", "inotify"], {
+      encoding: "utf8",
+      env: { ...process.env, TMPDIR: "/nonexistent" },
+    });
     expect(r.stdout).toMatch(/^FAIL inotify: mkdir \/nonexistent\/limen-selftest-\d+: No such file or directory$/m);
     expect(r.stdout).toContain("selftest: 1 check(s) failed");
     expect(r.status).toBe(1);

@@ -7,7 +7,8 @@ import { runBinary, targets } from "../lib/runtime.ts";
 
 function testProgram(cpu: string): string {
   const path = join(projectRoot, "build", "test", `limen-test-${cpu}`);
-  if (!existsSync(path)) throw new Error(`${path} is missing: build it with \`npm run build -- --tests\` (npm test does)`);
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: build it with \`npm run build -- --tests\` (npm test does)`);
   return path;
 }
 
@@ -24,8 +25,15 @@ describe.each(targets)("engine tests on $cpu", (t) => {
     expect(lines).toContain("ok processes: lockFile waits while another process holds the lock");
     expect(lines).toContain("ok crypto: ecMulAdd: x·a + y·b and x·a + y·G on P-256, P-384 and P-521");
     expect(lines).toContain("ok crypto: aesGcmDecrypt opens what OpenSSL sealed and refuses any change");
-    expect(lines).toContain("ok jwe: jwe: a clevis tang file recovers through a blinded exchange with the server's key");
+    expect(lines).toContain(
+      "ok jwe: jwe: a clevis tang file recovers through a blinded exchange with the server's key",
+    );
     expect(lines).toContain("ok net: tcpConnect names the address it could not reach");
-    if (t.qemu) expect(lines).toEqual(runBinary(targets[0]!, [], { path: testProgram(targets[0]!.cpu) }).stdout.trim().split("\n"));
+    if (t.qemu)
+      expect(lines).toEqual(
+        runBinary(targets[0], [], { path: testProgram(targets[0].cpu) })
+          .stdout.trim()
+          .split("\n"),
+      );
   });
 });

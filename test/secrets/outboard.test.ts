@@ -3,8 +3,22 @@
 // off, a client certificate, and every failure the service must survive with its last good
 // secrets in place. One case runs it under real s6 through svc, as a template would.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
@@ -30,14 +44,45 @@ function issue(name: string, ca: string, ext: string, ec = false): void {
   else openssl("genrsa", "-out", `${name}.key`, "2048");
   openssl("req", "-new", "-key", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
   writeFileSync(file(`${name}.ext`), ext);
-  openssl("x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", "-extfile", `${name}.ext`);
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    `${ca}.pem`,
+    "-CAkey",
+    `${ca}.key`,
+    "-CAcreateserial",
+    "-out",
+    `${name}.pem`,
+    "-days",
+    "2",
+    "-extfile",
+    `${name}.ext`,
+  );
 }
 
 function makeCa(name: string, ec = false): void {
   if (ec) openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`);
   else openssl("genrsa", "-out", `${name}.key`, "2048");
-  openssl("req", "-x509", "-new", "-key", `${name}.key`, "-out", `${name}.pem`, "-days", "2", "-subj", `/CN=${name}`,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+  openssl(
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name}`,
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  );
 }
 
 /** What the vault answers; tests change it between fetches. */
@@ -57,8 +102,14 @@ const seen: { authorization: string | undefined; clientCn: string | null }[] = [
 function answer(req: IncomingMessage, res: ServerResponse): void {
   const tls = req.socket as TLSSocket;
   const peer = typeof tls.getPeerCertificate === "function" ? tls.getPeerCertificate() : null;
-  seen.push({ authorization: req.headers.authorization, clientCn: peer && peer.subject ? String(peer.subject.CN) : null });
-  if (behaviour.auth !== null && req.headers.authorization !== `Basic ${Buffer.from(behaviour.auth).toString("base64")}`) {
+  seen.push({
+    authorization: req.headers.authorization,
+    clientCn: peer && peer.subject ? String(peer.subject.CN) : null,
+  });
+  if (
+    behaviour.auth !== null &&
+    req.headers.authorization !== `Basic ${Buffer.from(behaviour.auth).toString("base64")}`
+  ) {
     res.writeHead(401, { "WWW-Authenticate": 'Basic realm="vault"' }).end("who are you?");
   } else if (behaviour.clientCert && !tls.authorized) {
     res.writeHead(403).end("certificate needed");
@@ -68,7 +119,12 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
     res.write(b.slice(0, 5));
     setTimeout(() => res.end(b.slice(5)), 20);
   } else {
-    res.writeHead(behaviour.status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(behaviour.body) }).end(behaviour.body);
+    res
+      .writeHead(behaviour.status, {
+        "Content-Type": "application/json",
+        "Content-Length": Buffer.byteLength(behaviour.body),
+      })
+      .end(behaviour.body);
   }
 }
 
@@ -84,8 +140,20 @@ function listen(server: HttpsServer | HttpServer, at: number): Promise<number> {
   });
 }
 
-function serverContext(cert: string): { key: Buffer; cert: Buffer; ca: Buffer; requestCert: true; rejectUnauthorized: false } {
-  return { key: readFileSync(file(`${cert}.key`)), cert: readFileSync(file(`${cert}.pem`)), ca: readFileSync(file("ca.pem")), requestCert: true, rejectUnauthorized: false };
+function serverContext(cert: string): {
+  key: Buffer;
+  cert: Buffer;
+  ca: Buffer;
+  requestCert: true;
+  rejectUnauthorized: false;
+} {
+  return {
+    key: readFileSync(file(`${cert}.key`)),
+    cert: readFileSync(file(`${cert}.pem`)),
+    ca: readFileSync(file("ca.pem")),
+    requestCert: true,
+    rejectUnauthorized: false,
+  };
 }
 
 function startHttps(at: number): Promise<number> {
@@ -107,8 +175,17 @@ beforeAll(async () => {
   makeCa("ca");
   makeCa("rogue-ca", true);
   issue("localhost", "ca", "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
-  issue("elsewhere", "ca", "subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
-  issue("impostor", "rogue-ca", "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n", true);
+  issue(
+    "elsewhere",
+    "ca",
+    "subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+  );
+  issue(
+    "impostor",
+    "rogue-ca",
+    "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    true,
+  );
   issue("router", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n", true);
   issue("router-rsa", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
   port = await startHttps(0);
@@ -136,8 +213,19 @@ interface Config {
 function configFile(name: string, c: Config): string {
   const path = file(`${name}.json`);
   const full = {
-    service: "secrets", url: `https://localhost:${port}/secrets.json`, intervalMs: 300, retryMs: 150, timeoutMs: 3000, maxBytes: 65536,
-    username: null, password: null, caFile: file("ca.pem"), certFile: null, keyFile: null, readyFd: null, ...c,
+    service: "secrets",
+    url: `https://localhost:${port}/secrets.json`,
+    intervalMs: 300,
+    retryMs: 150,
+    timeoutMs: 3000,
+    maxBytes: 65536,
+    username: null,
+    password: null,
+    caFile: file("ca.pem"),
+    certFile: null,
+    keyFile: null,
+    readyFd: null,
+    ...c,
   };
   writeFileSync(path, JSON.stringify(full));
   return path;
@@ -150,9 +238,12 @@ class Outboard {
   private readonly child: ChildProcess;
   private partial = "";
 
-  constructor(config: string, t: Target = targets[0]!) {
+  constructor(config: string, t: Target = targets[0]) {
     const argv = [...(t.qemu ? [t.qemu] : []), binaryPath(t.cpu), "outboard", config];
-    this.child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, LIMEN_ROOT: this.root }, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(argv[0], argv.slice(1), {
+      env: { ...process.env, LIMEN_ROOT: this.root },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const take = (d: Buffer): void => {
       const text = this.partial + d.toString();
       const parts = text.split("\n");
@@ -195,7 +286,10 @@ class Outboard {
 }
 
 const keep = /; keeping the last good secrets, next try in [\d.]+ s$/;
-const doc1 = { ssh: { authorizedKeys: { root: ["ssh-ed25519 AAAA1 root@a", "ssh-ed25519 AAAA2 root@b"], guest: [] } }, ppp: { username: "alice", password: "s3cret", mtu: 1492, lcp: true } };
+const doc1 = {
+  ssh: { authorizedKeys: { root: ["ssh-ed25519 AAAA1 root@a", "ssh-ed25519 AAAA2 root@b"], guest: [] } },
+  ppp: { username: "alice", password: "s3cret", mtu: 1492, lcp: true },
+};
 const doc1Outputs = {
   "ssh/authorizedKeys/root": "ssh-ed25519 AAAA1 root@a\nssh-ed25519 AAAA2 root@b\n",
   "ssh/authorizedKeys/guest": "",
@@ -213,13 +307,19 @@ describe("secrets.outboard", () => {
       await o.line(/^published 6 secrets from https:\/\/localhost:\d+\/secrets\.json$/);
       expect(o.published()).toEqual(doc1Outputs);
       expect(seen.at(-1)!.authorization).toBeUndefined();
-      behaviour = { ...behaviour, chunked: true, body: JSON.stringify({ ...doc1, ppp: { ...doc1.ppp, password: "chunked" } }) };
+      behaviour = {
+        ...behaviour,
+        chunked: true,
+        body: JSON.stringify({ ...doc1, ppp: { ...doc1.ppp, password: "chunked" } }),
+      };
       await o.line(/^published 6 secrets/, 1);
       expect(o.published()["ppp/password"]).toBe("chunked");
     } finally {
       o.stop();
     }
-    const h = new Outboard(configFile("http", { url: `http://localhost:${(http.address() as AddressInfo).port}/s.json`, caFile: null }));
+    const h = new Outboard(
+      configFile("http", { url: `http://localhost:${(http.address() as AddressInfo).port}/s.json`, caFile: null }),
+    );
     try {
       await h.line(/^published 6 secrets from http:\/\/localhost:\d+\/s\.json$/);
       expect(h.published()["ppp/password"]).toBe("chunked");
@@ -227,7 +327,11 @@ describe("secrets.outboard", () => {
       h.stop();
     }
     // files only root can read, in folders only root can enter
-    const st = spawnSync("stat", ["-c", "%a", o.outputs, join(o.outputs, "ppp"), join(o.outputs, "ppp/password")], { encoding: "utf8" }).stdout.trim().split("\n");
+    const st = spawnSync("stat", ["-c", "%a", o.outputs, join(o.outputs, "ppp"), join(o.outputs, "ppp/password")], {
+      encoding: "utf8",
+    })
+      .stdout.trim()
+      .split("\n");
     expect(st).toEqual(["700", "700", "600"]);
   });
 
@@ -238,10 +342,16 @@ describe("secrets.outboard", () => {
       await o.line(/^published 6 secrets/);
       expect(seen.at(-1)!.authorization).toBe(`Basic ${Buffer.from("vault:open sesame").toString("base64")}`);
       const failures: [Partial<Behaviour>, RegExp][] = [
-        [{ auth: "vault:other" }, /^GET https:\/\/localhost:\d+\/secrets\.json: HTTP 401 \(the server wants other credentials\)/],
+        [
+          { auth: "vault:other" },
+          /^GET https:\/\/localhost:\d+\/secrets\.json: HTTP 401 \(the server wants other credentials\)/,
+        ],
         [{ status: 404 }, /: HTTP 404 \(no such document on the server\)/],
         [{ body: '{"ppp": {"username": "bob", ' }, /: the body \(28 bytes\) is not JSON; keeping/],
-        [{ body: '{"ppp": {"username": null}}' }, /^https:\/\/localhost:\d+\/secrets\.json: ppp\.username is null: secrets are strings/],
+        [
+          { body: '{"ppp": {"username": null}}' },
+          /^https:\/\/localhost:\d+\/secrets\.json: ppp\.username is null: secrets are strings/,
+        ],
         [{ body: "[1, 2]" }, /: the document is a list, not a JSON object/],
       ];
       for (const [change, re] of failures) {
@@ -271,7 +381,9 @@ describe("secrets.outboard", () => {
     }
     // an EC key and an RSA key
     for (const name of ["router", "router-rsa"]) {
-      const o = new Outboard(configFile(`cert-${name}`, { certFile: file(`${name}.pem`), keyFile: file(`${name}.key`) }));
+      const o = new Outboard(
+        configFile(`cert-${name}`, { certFile: file(`${name}.pem`), keyFile: file(`${name}.key`) }),
+      );
       try {
         await o.line(/^published 1 secrets/);
         expect(o.published()).toEqual({ "wifi/psk": "from-cert" });
@@ -288,7 +400,10 @@ describe("secrets.outboard", () => {
     try {
       await o.line(/^published 6 secrets/);
       const cases: [string, RegExp][] = [
-        ["impostor", /^GET https:\/\/localhost:\d+\/secrets\.json: ETLS: tls localhost: the server's certificate is not signed by the CA bundle \(BearSSL error 62\)/],
+        [
+          "impostor",
+          /^GET https:\/\/localhost:\d+\/secrets\.json: ETLS: tls localhost: the server's certificate is not signed by the CA bundle \(BearSSL error 62\)/,
+        ],
         ["elsewhere", /ETLS: tls localhost: the server's certificate is not for this host name \(BearSSL error 56\)/],
       ];
       for (const [cert, re] of cases) {
@@ -300,7 +415,9 @@ describe("secrets.outboard", () => {
       https.setSecureContext(serverContext("localhost"));
       await stopHttps();
       const from = o.lines.length;
-      expect(await o.line(/ECONNREFUSED: connect localhost:\d+: Connection refused; keeping the last good secrets/, from)).toMatch(keep);
+      expect(
+        await o.line(/ECONNREFUSED: connect localhost:\d+: Connection refused; keeping the last good secrets/, from),
+      ).toMatch(keep);
       expect(o.published()).toEqual(doc1Outputs);
       behaviour = { ...initial, body: JSON.stringify({ ppp: { username: "carol" } }) };
       await startHttps(port);
@@ -312,7 +429,8 @@ describe("secrets.outboard", () => {
   });
 
   it("switches the whole set at once: a reader holding the folder sees one document, never a mix", async () => {
-    const version = (v: number): string => JSON.stringify({ k: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`key${i}`, `v${v}`])) });
+    const version = (v: number): string =>
+      JSON.stringify({ k: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`key${i}`, `v${v}`])) });
     let n = 0;
     behaviour = { ...initial, body: version(0) };
     const o = new Outboard(configFile("atomic", {}));
@@ -354,7 +472,9 @@ describe("secrets.outboard", () => {
     behaviour = { ...initial, body: JSON.stringify({ v6: "yes" }) };
     const v6 = createHttpServer(answer);
     await new Promise<void>((r) => v6.listen(0, "::1", r));
-    const o = new Outboard(configFile("v6", { url: `http://[::1]:${(v6.address() as AddressInfo).port}/s.json`, caFile: null }));
+    const o = new Outboard(
+      configFile("v6", { url: `http://[::1]:${(v6.address() as AddressInfo).port}/s.json`, caFile: null }),
+    );
     try {
       await o.line(/^published 1 secrets from http:\/\/\[::1\]:\d+\/s\.json$/);
       expect(o.published()).toEqual({ v6: "yes" });
@@ -369,12 +489,20 @@ describe("secrets.outboard", () => {
     const silent = createTcpServer((s) => held.push(s));
     const at = await listen(silent as unknown as HttpServer, 0);
     const cases: [string, RegExp][] = [
-      [`http://localhost:${at}/s.json`, /^GET http:\/\/localhost:\d+\/s\.json: ETIMEDOUT: read socket: .*; keeping the last good secrets/],
-      [`https://localhost:${at}/s.json`, /^GET https:\/\/localhost:\d+\/s\.json: ETIMEDOUT: tls localhost: .*; keeping the last good secrets/],
+      [
+        `http://localhost:${at}/s.json`,
+        /^GET http:\/\/localhost:\d+\/s\.json: ETIMEDOUT: read socket: .*; keeping the last good secrets/,
+      ],
+      [
+        `https://localhost:${at}/s.json`,
+        /^GET https:\/\/localhost:\d+\/s\.json: ETIMEDOUT: tls localhost: .*; keeping the last good secrets/,
+      ],
     ];
     try {
       for (const [url, re] of cases) {
-        const o = new Outboard(configFile("silent", { url, timeoutMs: 400, caFile: url.startsWith("https") ? file("ca.pem") : null }));
+        const o = new Outboard(
+          configFile("silent", { url, timeoutMs: 400, caFile: url.startsWith("https") ? file("ca.pem") : null }),
+        );
         try {
           const started = Date.now();
           await o.line(re);
@@ -402,7 +530,15 @@ describe("secrets.outboard", () => {
 describe.each(targets.filter((t) => t.qemu))("secrets.outboard on $cpu", (t) => {
   it("fetches over HTTPS with a client certificate and publishes", async () => {
     behaviour = { ...initial, clientCert: true, auth: "vault:pw", body: JSON.stringify(doc1) };
-    const o = new Outboard(configFile(`cpu-${t.cpu}`, { certFile: file("router.pem"), keyFile: file("router.key"), username: "vault", password: "pw" }), t);
+    const o = new Outboard(
+      configFile(`cpu-${t.cpu}`, {
+        certFile: file("router.pem"),
+        keyFile: file("router.key"),
+        username: "vault",
+        password: "pw",
+      }),
+      t,
+    );
     try {
       await o.line(/^published 6 secrets/, 0, 60_000);
       expect(o.published()).toEqual(doc1Outputs);

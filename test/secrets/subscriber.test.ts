@@ -15,21 +15,29 @@ const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, m
 
 describe("secrets subscriber", () => {
   const bed = new Bed({
-    vault: { type: "oneshot", up: "output --set vault ssh/keys key-1 && output --set vault wifi/psk psk-1 && output --set vault other x-1" },
+    vault: {
+      type: "oneshot",
+      up: "output --set vault ssh/keys key-1 && output --set vault wifi/psk psk-1 && output --set vault other x-1",
+    },
     // renders its secret at start, as a compiled run script does, and records what it got
     app: {
-      type: "longrun", dependencies: ["vault"], outputRefs: [{ service: "vault", path: "ssh" }],
+      type: "longrun",
+      dependencies: ["vault"],
+      outputRefs: [{ service: "vault", path: "ssh" }],
       run: `limen secrets render app || exit 1\necho "start $(cat run/secrets/app/keys)" >> events\nexec sleep 1000`,
     },
     // a daemon that reloads on SIGHUP
     reloader: {
-      type: "longrun", dependencies: ["vault"], outputRefs: [{ service: "vault", path: "wifi/psk" }],
+      type: "longrun",
+      dependencies: ["vault"],
+      outputRefs: [{ service: "vault", path: "wifi/psk" }],
       run: `trap 'echo hup >> events; kill $! 2>/dev/null' HUP\ntrap 'kill $!; exit 0' TERM\necho reloader-start >> events\nwhile :; do sleep 1000 & wait $!; done`,
     },
     restarter: { type: "longrun", run: "exec limen secrets subscribe vault app" },
     signaller: { type: "longrun", run: "exec limen secrets subscribe --signal hup vault reloader" },
   });
-  const set = (key: string, value: string) => expect(spawnSync("output", ["--set", "vault", key, value], { env: bed.env }).status).toBe(0);
+  const set = (key: string, value: string) =>
+    expect(spawnSync("output", ["--set", "vault", key, value], { env: bed.env }).status).toBe(0);
   const until = async (what: () => boolean, label: string): Promise<void> => {
     for (let i = 0; i < 200; i++, await settle(50)) if (what()) return;
     throw new Error(`timed out waiting for ${label}; events: ${JSON.stringify(bed.events())}`);
@@ -38,7 +46,13 @@ describe("secrets subscriber", () => {
 
   beforeAll(async () => {
     mkdirSync(bed.path("etc/limen/secrets"), { recursive: true });
-    writeFileSync(bed.path("etc/limen/secrets/app.json"), JSON.stringify({ version: 1, files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/keys" }] } } }));
+    writeFileSync(
+      bed.path("etc/limen/secrets/app.json"),
+      JSON.stringify({
+        version: 1,
+        files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/keys" }] } },
+      }),
+    );
     await bed.start();
     expect(bed.svc("start", "app", "reloader", "restarter", "signaller").code).toBe(0);
     await until(() => count("start key-1") === 1 && count("reloader-start") === 1, "the services to start");
@@ -80,7 +94,8 @@ describe("secrets subscriber", () => {
   });
 
   it("refuses a subscription that does not fit the database, naming what is wrong", () => {
-    const run = (...args: string[]) => spawnSync("limen", ["secrets", "subscribe", ...args], { env: bed.env, encoding: "utf8" });
+    const run = (...args: string[]) =>
+      spawnSync("limen", ["secrets", "subscribe", ...args], { env: bed.env, encoding: "utf8" });
     let r = run("vault", "restarter");
     expect(r.status).toBe(1);
     expect(r.stderr).toBe("secrets: restarter reads no output of vault\n");
@@ -94,20 +109,30 @@ describe("secrets subscriber", () => {
 
 describe("secrets.subscriber template", () => {
   const vault = longrun({ name: "vault", run: "exec fetch", outputs: ["psk"] });
-  const reader = longrun({ name: "reader", run: "exec reader --psk-file /run/secrets/reader/psk", secrets: { psk: { content: outputRef(vault, "psk") } } });
+  const reader = longrun({
+    name: "reader",
+    run: "exec reader --psk-file /run/secrets/reader/psk",
+    secrets: { psk: { content: outputRef(vault, "psk") } },
+  });
   const other = longrun({ name: "other", run: "exec other" });
 
   it("runs the subscriber on the watched service and its readers, without depending on them", () => {
     const sub = secrets.svc.subscriber.build({ watch: vault, services: [reader], action: "hup" });
     const sys = compile(evaluate(defineConfig({ imports: [secrets], services: { vault, reader, sub } }), testDevice));
-    expect(sys.database.services["secrets-subscriber"]!.dependencies).toEqual([]);
+    expect(sys.database.services["secrets-subscriber"].dependencies).toEqual([]);
     // it acts on its readers but does not start them: boot does, as for any service
-    expect(evaluate(defineConfig({ imports: [secrets], services: { vault, reader, sub } }), testDevice).defaultServices).toEqual(expect.arrayContaining(["vault", "reader", "secrets-subscriber"]));
-    expect(sys.files.find((f) => f.path === "/etc/limen/s6/secrets-subscriber/run")).toMatchObject({ content: expect.stringContaining("exec limen secrets subscribe --signal hup vault reader\n") });
+    expect(
+      evaluate(defineConfig({ imports: [secrets], services: { vault, reader, sub } }), testDevice).defaultServices,
+    ).toEqual(expect.arrayContaining(["vault", "reader", "secrets-subscriber"]));
+    expect(sys.files.find((f) => f.path === "/etc/limen/s6/secrets-subscriber/run")).toMatchObject({
+      content: expect.stringContaining("exec limen secrets subscribe --signal hup vault reader\n"),
+    });
   });
 
   it("refuses a service that reads nothing of the watched one", () => {
     const sub = secrets.svc.subscriber.build({ watch: vault, services: [other] });
-    expect(() => evaluate(defineConfig({ imports: [secrets], services: { vault, other, sub } }), testDevice)).toThrow(/service other reads no output of vault/);
+    expect(() => evaluate(defineConfig({ imports: [secrets], services: { vault, other, sub } }), testDevice)).toThrow(
+      /service other reads no output of vault/,
+    );
   });
 });

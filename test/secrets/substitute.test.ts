@@ -24,31 +24,64 @@ describe("secret files in the configuration", () => {
   const vault = longrun({ name: "vault", run: "exec fetch-secrets", outputs: ["ssh/keys", "wifi/psk"] });
 
   it("are templates in the image: holes name outputs, the service renders them at start and clears them at stop", () => {
-    const sshd = ssh.svc.ssh.build({ allowPasswordLogin: false, authorizedKeys: { root: { home: "/home/root", keys: outputRef(vault, "ssh/keys") } } });
+    const sshd = ssh.svc.ssh.build({
+      allowPasswordLogin: false,
+      authorizedKeys: { root: { home: "/home/root", keys: outputRef(vault, "ssh/keys") } },
+    });
     const sys = compile(evaluate(defineConfig({ imports: [ssh], services: { vault, sshd } }), testDevice));
     expect(JSON.parse((fileOf(sys, "/etc/limen/secrets/sshd.json") as { content: string }).content)).toEqual({
       version: 1,
-      files: { "authorized_keys.root": { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/keys" }] } },
+      files: {
+        "authorized_keys.root": { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/keys" }] },
+      },
     });
-    expect(fileOf(sys, "/home/root/.ssh/authorized_keys")).toEqual({ path: "/home/root/.ssh/authorized_keys", type: "symlink", target: "/run/secrets/sshd/authorized_keys.root" });
-    expect(fileOf(sys, "/etc/limen/s6/sshd/run")).toMatchObject({ content: expect.stringContaining(`limen secrets render "$SERVICE" || exit 1\nmkdir -p /run/dropbear\n`) });
-    expect(fileOf(sys, "/etc/limen/s6/sshd/finish")).toMatchObject({ content: expect.stringContaining("rm -rf /run/secrets/sshd\n") });
-    expect(sys.database.services["sshd"]).toMatchObject({ dependencies: ["vault"], outputRefs: [{ service: "vault", path: "ssh/keys" }] });
+    expect(fileOf(sys, "/home/root/.ssh/authorized_keys")).toEqual({
+      path: "/home/root/.ssh/authorized_keys",
+      type: "symlink",
+      target: "/run/secrets/sshd/authorized_keys.root",
+    });
+    expect(fileOf(sys, "/etc/limen/s6/sshd/run")).toMatchObject({
+      content: expect.stringContaining(`limen secrets render "$SERVICE" || exit 1\nmkdir -p /run/dropbear\n`),
+    });
+    expect(fileOf(sys, "/etc/limen/s6/sshd/finish")).toMatchObject({
+      content: expect.stringContaining("rm -rf /run/secrets/sshd\n"),
+    });
+    expect(sys.database.services["sshd"]).toMatchObject({
+      dependencies: ["vault"],
+      outputRefs: [{ service: "vault", path: "ssh/keys" }],
+    });
   });
 
   it("literal keys go the same way, and clash clearly with keys given in users", () => {
-    const sshd = ssh.svc.ssh.build({ authorizedKeys: { root: { home: "/home/root", keys: ["ssh-ed25519 AAAA one", "ssh-ed25519 AAAA two"] } } });
+    const sshd = ssh.svc.ssh.build({
+      authorizedKeys: { root: { home: "/home/root", keys: ["ssh-ed25519 AAAA one", "ssh-ed25519 AAAA two"] } },
+    });
     const sys = compile(evaluate(defineConfig({ imports: [ssh], services: { sshd } }), testDevice));
     const spec = JSON.parse((fileOf(sys, "/etc/limen/secrets/sshd.json") as { content: string }).content);
     expect(spec.files["authorized_keys.root"].parts).toEqual(["ssh-ed25519 AAAA one\n", "ssh-ed25519 AAAA two\n"]);
-    const both = defineConfig({ imports: [ssh], services: { sshd }, users: { root: { openssh: { authorizedKeys: { keys: ["ssh-ed25519 AAAA three"] } } } } });
-    expect(() => compile(evaluate(both, testDevice))).toThrow(/\/home\/root\/\.ssh\/authorized_keys is also written by/);
+    const both = defineConfig({
+      imports: [ssh],
+      services: { sshd },
+      users: { root: { openssh: { authorizedKeys: { keys: ["ssh-ed25519 AAAA three"] } } } },
+    });
+    expect(() => compile(evaluate(both, testDevice))).toThrow(
+      /\/home\/root\/\.ssh\/authorized_keys is also written by/,
+    );
   });
 
   it("refuse an unknown owner, a mode open to others and a name that is a path", () => {
     const make = (secrets: Record<string, unknown>) => () =>
-      compile(evaluate(defineConfig({ services: { vault, app: longrun({ name: "app", run: "exec app", secrets: secrets as never }) } }), testDevice));
-    expect(make({ conf: { content: outputRef(vault, "wifi/psk"), owner: "nobody" } })).toThrow(/services\.app\.secrets\.conf: owner "nobody" is not a user of the system/);
+      compile(
+        evaluate(
+          defineConfig({
+            services: { vault, app: longrun({ name: "app", run: "exec app", secrets: secrets as never }) },
+          }),
+          testDevice,
+        ),
+      );
+    expect(make({ conf: { content: outputRef(vault, "wifi/psk"), owner: "nobody" } })).toThrow(
+      /services\.app\.secrets\.conf: owner "nobody" is not a user of the system/,
+    );
     expect(make({ conf: { content: "x", mode: 0o644 } })).toThrow(ConfigError);
     expect(make({ conf: { content: "x", mode: 0o644 } })).toThrow(/must give no access to group or others/);
     expect(make({ "../conf": { content: "x" } })).toThrow(/services\.app\.secrets\["\.\.\/conf"\]: Invalid key/);
@@ -61,14 +94,35 @@ describe("secrets render on the device", () => {
   const app = longrun({
     name: "app",
     run: "exec app",
-    secrets: { "hostapd.conf": { content: secretText`ssid=limen\nwpa_passphrase=${outputRef(vault, "wifi/psk")}\nuser=${outputRef(vault, "user")}\n`, owner: "app", group: "app", mode: 0o400 } },
+    secrets: {
+      "hostapd.conf": {
+        content: secretText`ssid=limen\nwpa_passphrase=${outputRef(vault, "wifi/psk")}\nuser=${outputRef(vault, "user")}\n`,
+        owner: "app",
+        group: "app",
+        mode: 0o400,
+      },
+    },
   });
-  const sys = compile(evaluate(defineConfig({ services: { vault, app }, users: { app: { uid: 4321, gid: 4322 } }, groups: { app: { gid: 4322 } } }), testDevice));
+  const sys = compile(
+    evaluate(
+      defineConfig({
+        services: { vault, app },
+        users: { app: { uid: 4321, gid: 4322 } },
+        groups: { app: { gid: 4322 } },
+      }),
+      testDevice,
+    ),
+  );
   const spec = (fileOf(sys, "/etc/limen/secrets/app.json") as { content: string }).content;
   const bed = new Bed({
     vault: { type: "oneshot", up: "output --set vault wifi/psk 'correct horse' && output --set vault user admin" },
     // as the compiled run script does, with the bed's root in front of /run
-    app: { type: "longrun", dependencies: ["vault"], outputRefs: sys.database.services["app"]!.outputRefs, run: `limen secrets render app || exit 1\necho app started\nexec sleep 1000` },
+    app: {
+      type: "longrun",
+      dependencies: ["vault"],
+      outputRefs: sys.database.services["app"].outputRefs,
+      run: `limen secrets render app || exit 1\necho app started\nexec sleep 1000`,
+    },
   });
   const rendered = bed.path("run/secrets/app/hostapd.conf");
   const render = () => spawnSync("limen", ["secrets", "render", "app"], { env: bed.env, encoding: "utf8" });
@@ -102,10 +156,15 @@ describe("secrets render on the device", () => {
   });
 
   it("refuses a malformed template, naming the file and the field", () => {
-    writeFileSync(bed.path("etc/limen/secrets/app.json"), JSON.stringify({ version: 1, files: { conf: { uid: 0, gid: 0, mode: 0o644, parts: [] } } }));
+    writeFileSync(
+      bed.path("etc/limen/secrets/app.json"),
+      JSON.stringify({ version: 1, files: { conf: { uid: 0, gid: 0, mode: 0o644, parts: [] } } }),
+    );
     const r = render();
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`secrets: ${bed.path("etc/limen/secrets/app.json")}: files.conf.mode: must give no access to group or others\n`);
+    expect(r.stderr).toBe(
+      `secrets: ${bed.path("etc/limen/secrets/app.json")}: files.conf.mode: must give no access to group or others\n`,
+    );
     writeFileSync(bed.path("etc/limen/secrets/app.json"), spec);
   });
 });

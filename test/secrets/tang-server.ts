@@ -35,7 +35,12 @@ export class TangServer {
   port = 0;
 
   constructor() {
-    ensureCommands([[tangd, "tang"], [keygen, "tang"], ["clevis", "clevis"], ["jose", "jose"]]);
+    ensureCommands([
+      [tangd, "tang"],
+      [keygen, "tang"],
+      ["clevis", "clevis"],
+      ["jose", "jose"],
+    ]);
     this.newKeys();
   }
 
@@ -52,9 +57,11 @@ export class TangServer {
 
   /** Listens (again on the same port after a stop). */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ["-e", listener, tangd, this.keys, String(this.port)], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["-e", listener, tangd, this.keys, String(this.port)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     this.child = child;
-    const line = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
+    const line = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
     if (line.done) throw new Error("the Tang listener ended before listening");
     this.port = Number(line.value);
   }
@@ -70,7 +77,10 @@ export class TangServer {
 
   /** `clevis encrypt tang` of `text` for this server, trusting its advertisement. */
   encrypt(text: string): string {
-    return execFileSync("clevis", ["encrypt", "tang", JSON.stringify({ url: this.url }), "-y"], { input: text, encoding: "utf8" });
+    return execFileSync("clevis", ["encrypt", "tang", JSON.stringify({ url: this.url }), "-y"], {
+      input: text,
+      encoding: "utf8",
+    });
   }
 
   async close(): Promise<void> {

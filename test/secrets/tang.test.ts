@@ -13,17 +13,22 @@ import { Bed } from "../svc/bed.ts";
 import { TangServer } from "./tang-server.ts";
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const doc = (key: string) => JSON.stringify({ ssh: { authorized_keys: [`ssh-ed25519 AAAA ${key}`] }, wifi: { psk: `psk of ${key}` } });
+const doc = (key: string) =>
+  JSON.stringify({ ssh: { authorized_keys: [`ssh-ed25519 AAAA ${key}`] }, wifi: { psk: `psk of ${key}` } });
 
 describe("secrets tang", () => {
   const tang = new TangServer();
   const bed = new Bed({
     vault: {
-      type: "longrun", notificationFd: 3, timeoutUp: 20_000,
+      type: "longrun",
+      notificationFd: 3,
+      timeoutUp: 20_000,
       run: "exec limen secrets tang --interval-ms 1500 --retry-ms 300 --timeout-ms 3000 --ready-fd 3 vault stick/secrets.jwe",
     },
     app: {
-      type: "longrun", dependencies: ["vault"], outputRefs: [{ service: "vault", path: "ssh/authorized_keys" }],
+      type: "longrun",
+      dependencies: ["vault"],
+      outputRefs: [{ service: "vault", path: "ssh/authorized_keys" }],
       run: `limen secrets render app || exit 1\necho "start $(cat run/secrets/app/keys)" >> events\nexec sleep 1000`,
     },
     subscriber: { type: "longrun", run: "exec limen secrets subscribe vault app" },
@@ -37,17 +42,28 @@ describe("secrets tang", () => {
   const vaultLog = () => bed.svc("log", "vault").stdout;
   const until = async (what: () => boolean, label: string, ms = 20_000): Promise<void> => {
     for (const end = Date.now() + ms; Date.now() < end; await settle(100)) if (what()) return;
-    throw new Error(`timed out waiting for ${label}; vault log:\n${vaultLog()}\nevents: ${JSON.stringify(bed.events())}`);
+    throw new Error(
+      `timed out waiting for ${label}; vault log:\n${vaultLog()}\nevents: ${JSON.stringify(bed.events())}`,
+    );
   };
   const outputs = () => JSON.parse(bed.svc("outputs", "--json", "vault").stdout) as Record<string, string>;
-  const lines = (re: RegExp) => vaultLog().split("\n").filter((l) => re.test(l));
+  const lines = (re: RegExp) =>
+    vaultLog()
+      .split("\n")
+      .filter((l) => re.test(l));
 
   beforeAll(async () => {
     await tang.start();
     mkdirSync(bed.path("stick"));
     place(tang.encrypt(doc("one")));
     mkdirSync(bed.path("etc/limen/secrets"), { recursive: true });
-    writeFileSync(bed.path("etc/limen/secrets/app.json"), JSON.stringify({ version: 1, files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/authorized_keys" }] } } }));
+    writeFileSync(
+      bed.path("etc/limen/secrets/app.json"),
+      JSON.stringify({
+        version: 1,
+        files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/authorized_keys" }] } },
+      }),
+    );
     await bed.start();
   }, 60_000);
   afterAll(async () => {
@@ -58,7 +74,9 @@ describe("secrets tang", () => {
   it("decrypts the clevis file with the Tang server and publishes the JSON inside, ready then", () => {
     expect(bed.svc("start", "vault").code).toBe(0);
     expect(outputs()).toEqual({ "ssh/authorized_keys": "ssh-ed25519 AAAA one\n", "wifi/psk": "psk of one" });
-    expect(lines(/published/)).toEqual([expect.stringContaining(`published 2 secrets from stick/secrets.jwe (Tang server ${tang.url})`)]);
+    expect(lines(/published/)).toEqual([
+      expect.stringContaining(`published 2 secrets from stick/secrets.jwe (Tang server ${tang.url})`),
+    ]);
     expect(vaultLog()).not.toContain("psk of one");
   });
 
@@ -78,7 +96,9 @@ describe("secrets tang", () => {
     place(three);
     await until(() => lines(/connect|refused/).length >= 2, "two failed tries");
     const failed = lines(/refused/);
-    expect(failed[0]).toMatch(new RegExp(`POST ${tang.url}/rec/[\\w-]+: .*refused.*; keeping the last good secrets, next try in 0\\.3 s$`));
+    expect(failed[0]).toMatch(
+      new RegExp(`POST ${tang.url}/rec/[\\w-]+: .*refused.*; keeping the last good secrets, next try in 0\\.3 s$`),
+    );
     expect(failed[1]).toMatch(/next try in 0\.6 s$/);
     expect(outputs()["ssh/authorized_keys"]).toBe("ssh-ed25519 AAAA two\n");
     expect(bed.events()).toHaveLength(2);
@@ -93,7 +113,7 @@ describe("secrets tang", () => {
     rmSync(file);
     await failures(/stick\/secrets\.jwe does not exist; keeping the last good secrets/);
     const parts = good.trim().split(".");
-    parts[3] = (parts[3]![0] === "A" ? "B" : "A") + parts[3]!.slice(1);
+    parts[3] = (parts[3][0] === "A" ? "B" : "A") + parts[3].slice(1);
     place(parts.join("."));
     await failures(/stick\/secrets\.jwe with .*: does not decrypt: the tag does not match/);
     place("not a JWE at all");
@@ -112,16 +132,26 @@ describe("secrets tang", () => {
 describe("secrets.tang template", () => {
   it("runs `limen secrets tang` on the file after what it depends on, ready when the first secrets are out", () => {
     const stick = oneshot({ name: "mount-stick", up: "mount /dev/sda1 /srv" });
-    const vault = secrets.svc.tang.build({ name: "vault", file: "/srv/secrets.jwe", interval: 10, retry: 5, dependencies: [stick] });
+    const vault = secrets.svc.tang.build({
+      name: "vault",
+      file: "/srv/secrets.jwe",
+      interval: 10,
+      retry: 5,
+      dependencies: [stick],
+    });
     const sys = compile(evaluate(defineConfig({ imports: [secrets], services: { vault } }), testDevice));
     expect(sys.database.services["vault"]).toMatchObject({ dependencies: ["mount-stick"], notificationFd: 3 });
     expect(sys.files.find((f) => f.path === "/etc/limen/s6/vault/run")).toMatchObject({
-      content: expect.stringContaining("exec limen secrets tang --interval-ms 600000 --retry-ms 5000 --timeout-ms 10000 --ready-fd 3 vault /srv/secrets.jwe\n"),
+      content: expect.stringContaining(
+        "exec limen secrets tang --interval-ms 600000 --retry-ms 5000 --timeout-ms 10000 --ready-fd 3 vault /srv/secrets.jwe\n",
+      ),
     });
   });
 
   it("refuses a file path that is not absolute", () => {
     const vault = secrets.svc.tang.build({ file: "secrets.jwe" });
-    expect(() => evaluate(defineConfig({ imports: [secrets], services: { vault } }), testDevice)).toThrow(/services\.vault\.file: must be an absolute path/);
+    expect(() => evaluate(defineConfig({ imports: [secrets], services: { vault } }), testDevice)).toThrow(
+      /services\.vault\.file: must be an absolute path/,
+    );
   });
 });

@@ -4,7 +4,17 @@
 // over the host's /etc, /usr and /var in a private mount namespace, with a fresh /run, and its
 // scripts run there with the host's dhcpcd (Debian's, as on the device) and the real `output`.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,28 +38,41 @@ const domains = "example.org lan.example.org";
 const kea = {
   Dhcp6: {
     // s0 has no carrier until the client's link oneshot brings wan0 up: Kea tries again
-    "interfaces-config": { interfaces: ["s0"], "service-sockets-max-retries": 100, "service-sockets-retry-wait-time": 200 },
+    "interfaces-config": {
+      interfaces: ["s0"],
+      "service-sockets-max-retries": 100,
+      "service-sockets-retry-wait-time": 200,
+    },
     "lease-database": { type: "memfile", persist: false },
     "server-id": { type: "LL", persist: false },
-    "renew-timer": 1000, "rebind-timer": 2000, "preferred-lifetime": 3000, "valid-lifetime": 4000,
-    "option-data": [{ name: "dns-servers", data: dnsServers.replace(" ", ", ") }, { name: "domain-search", data: domains.replace(" ", ", ") }],
-    subnet6: [{
-      subnet: "2001:db8:0:1::/64",
-      interface: "s0",
-      pools: [{ pool: `2001:db8:0:1::${pool.first.toString(16)}-2001:db8:0:1::${pool.last.toString(16)}` }],
-      "pd-pools": [{ prefix: "2001:db8:100::", "prefix-len": 48, "delegated-len": 48 }],
-    }],
+    "renew-timer": 1000,
+    "rebind-timer": 2000,
+    "preferred-lifetime": 3000,
+    "valid-lifetime": 4000,
+    "option-data": [
+      { name: "dns-servers", data: dnsServers.replace(" ", ", ") },
+      { name: "domain-search", data: domains.replace(" ", ", ") },
+    ],
+    subnet6: [
+      {
+        subnet: "2001:db8:0:1::/64",
+        interface: "s0",
+        pools: [{ pool: `2001:db8:0:1::${pool.first.toString(16)}-2001:db8:0:1::${pool.last.toString(16)}` }],
+        "pd-pools": [{ prefix: "2001:db8:100::", "prefix-len": 48, "delegated-len": 48 }],
+      },
+    ],
     loggers: [{ name: "kea-dhcp6", output_options: [{ output: "stderr" }], severity: "INFO" }],
   },
 };
 
-const pidsIn = (ns: Netns): string[] => spawnSync("ip", ["netns", "pids", ns.name], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+const pidsIn = (ns: Netns): string[] =>
+  spawnSync("ip", ["netns", "pids", ns.name], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
 
 /** Real user ids of the processes in a namespace (those that did not end while we looked). */
 function uidsIn(ns: Netns): string[] {
   return pidsIn(ns).flatMap((pid) => {
     try {
-      return [/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]!];
+      return [/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]];
     } catch {
       return [];
     }
@@ -60,7 +83,13 @@ function system(): SystemDescription {
   const wan = network.svc.link.build({ ifname: "wan0" });
   const lan = network.svc.link.build({ ifname: "lan0" });
   const client = dhcp6c.svc.client.build({ interface: wan });
-  const services = { wan, lan, client, prefix: dhcp6c.svc.prefix.build({ client, interface: lan }), address: dhcp6c.svc.address.build({ client, interface: lan }) };
+  const services = {
+    wan,
+    lan,
+    client,
+    prefix: dhcp6c.svc.prefix.build({ client, interface: lan }),
+    address: dhcp6c.svc.address.build({ client, interface: lan }),
+  };
   return compile(evaluate(defineConfig({ imports: [network, dhcp6c], services }), testDevice));
 }
 
@@ -69,8 +98,8 @@ function layOut(sys: SystemDescription, dir: string): string[] {
   const tops = new Set<string>();
   for (const f of sys.files) {
     const [, top, ...rest] = f.path.split("/");
-    tops.add(top!);
-    const dest = join(dir, top!, "upper", ...rest);
+    tops.add(top);
+    const dest = join(dir, top, "upper", ...rest);
     mkdirSync(f.type === "directory" ? dest : dirname(dest), { recursive: true });
     if (f.type === "file") {
       writeFileSync(dest, f.content);
@@ -82,10 +111,19 @@ function layOut(sys: SystemDescription, dir: string): string[] {
 }
 
 /** Resolves with the first `pattern` match in what `stream` says, or rejects after `ms` with all it said. */
-function waitFor(stream: NodeJS.ReadableStream, pattern: RegExp, ms: number, what: string, log = () => ""): Promise<string> {
+function waitFor(
+  stream: NodeJS.ReadableStream,
+  pattern: RegExp,
+  ms: number,
+  what: string,
+  log = () => "",
+): Promise<string> {
   let text = "";
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no ${pattern} after ${ms} ms; it said:\n${text}${log()}`)), ms);
+    const timer = setTimeout(
+      () => reject(new Error(`${what}: no ${pattern} after ${ms} ms; it said:\n${text}${log()}`)),
+      ms,
+    );
     stream.on("data", (d: Buffer) => {
       text += d.toString();
       if (pattern.test(text)) {
@@ -105,7 +143,12 @@ describe("dhcp6c with dhcpcd against Kea", { timeout: 120_000 }, () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    ensureCommands([["dhcpcd", "dhcpcd-base"], ["kea-dhcp6", "kea-dhcp6-server"], ["unshare", "util-linux"], ["nsenter", "util-linux"]]);
+    ensureCommands([
+      ["dhcpcd", "dhcpcd-base"],
+      ["kea-dhcp6", "kea-dhcp6-server"],
+      ["unshare", "util-linux"],
+      ["nsenter", "util-linux"],
+    ]);
     server = new Netns();
     client = new Netns();
     client.ip("link", "add", "wan0", "type", "veth", "peer", "name", "s0", "netns", server.name);
@@ -115,18 +158,37 @@ describe("dhcp6c with dhcpcd against Kea", { timeout: 120_000 }, () => {
     server.ip("address", "add", "2001:db8:0:1::1/64", "dev", "s0", "nodad");
     writeFileSync(join(dir, "kea.json"), JSON.stringify(kea));
     const keaProcess = spawn("ip", ["netns", "exec", server.name, "kea-dhcp6", "-c", join(dir, "kea.json")], {
-      env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir }, stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
+      stdio: ["ignore", "pipe", "pipe"],
     });
     started.push(keaProcess);
-    await waitFor(keaProcess.stderr!, /DHCP6_STARTED/, 20_000, "kea-dhcp6");
+    await waitFor(keaProcess.stderr, /DHCP6_STARTED/, 20_000, "kea-dhcp6");
 
     // The client namespace's mounts live as long as `holder`; each step enters them with nsenter.
     const tops = layOut(system(), join(dir, "root"));
     const mounts = [
       "mount -t tmpfs limen-run /run",
-      ...tops.map((t) => `mount -t overlay -o lowerdir=/${t},upperdir=${dir}/root/${t}/upper,workdir=${dir}/root/${t}/work limen-${t} /${t}`),
+      ...tops.map(
+        (t) =>
+          `mount -t overlay -o lowerdir=/${t},upperdir=${dir}/root/${t}/upper,workdir=${dir}/root/${t}/work limen-${t} /${t}`,
+      ),
     ];
-    holder = spawn("ip", ["netns", "exec", client.name, "unshare", "--mount", "--propagation", "private", "sh", "-ec", `${mounts.join("\n")}\necho mounted\nexec sleep 1000`], { stdio: ["ignore", "pipe", "pipe"] });
+    holder = spawn(
+      "ip",
+      [
+        "netns",
+        "exec",
+        client.name,
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-ec",
+        `${mounts.join("\n")}\necho mounted\nexec sleep 1000`,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     started.push(holder);
     await waitFor(holder.stdout!, /mounted/, 10_000, "mount namespace");
     const bin = join(dir, "bin");
@@ -158,7 +220,10 @@ describe("dhcp6c with dhcpcd against Kea", { timeout: 120_000 }, () => {
     inClient("sh", "/etc/limen/oneshot/wan0.link/up");
     inClient("sh", "/etc/limen/oneshot/lan0.link/up");
     // fd 3 stands for s6's notification pipe
-    const dhcpcd = spawn("nsenter", enter("sh", "/etc/limen/s6/wan0.link.dhcp6c/run"), { env, stdio: ["ignore", "pipe", "pipe", "pipe"] });
+    const dhcpcd = spawn("nsenter", enter("sh", "/etc/limen/s6/wan0.link.dhcp6c/run"), {
+      env,
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+    });
     started.push(dhcpcd);
     let said = "";
     dhcpcd.stdout!.on("data", (d: Buffer) => (said += d.toString()));
@@ -167,10 +232,10 @@ describe("dhcp6c with dhcpcd against Kea", { timeout: 120_000 }, () => {
 
     const [address, ...more] = output("addresses").split(" ");
     expect(more).toEqual([]);
-    const m = /^2001:db8:0:1::([0-9a-f]+)\/128$/.exec(address!);
+    const m = /^2001:db8:0:1::([0-9a-f]+)\/128$/.exec(address);
     expect(m, `address ${address} is not an address of the subnet`).not.toBeNull();
-    expect(parseInt(m![1]!, 16)).toBeGreaterThanOrEqual(pool.first);
-    expect(parseInt(m![1]!, 16)).toBeLessThanOrEqual(pool.last);
+    expect(parseInt(m![1], 16)).toBeGreaterThanOrEqual(pool.first);
+    expect(parseInt(m![1], 16)).toBeLessThanOrEqual(pool.last);
     expect(output("prefixes")).toBe(delegated);
     expect(output("rdnss")).toBe(dnsServers);
     expect(output("domains")).toBe(domains);
@@ -184,7 +249,7 @@ describe("dhcp6c with dhcpcd against Kea", { timeout: 120_000 }, () => {
     inClient("sh", "/etc/limen/oneshot/lan0.link.prefix6/up");
     inClient("sh", "/etc/limen/oneshot/lan0.link.address6/up");
     expect(addresses("lan0")).toContain("inet6 2001:db8:100::1/64");
-    expect(addresses("lan0")).toContain(`inet6 ${address!.replace("/128", "/64")}`);
+    expect(addresses("lan0")).toContain(`inet6 ${address.replace("/128", "/64")}`);
     inClient("sh", "/etc/limen/oneshot/lan0.link.prefix6/down");
     inClient("sh", "/etc/limen/oneshot/lan0.link.address6/down");
     expect(addresses("lan0")).not.toContain("2001:db8:");
@@ -202,8 +267,9 @@ describe("dhcp6c with dhcpcd against Kea", { timeout: 120_000 }, () => {
     const wan = network.svc.link.build({ ifname: "wan0" });
     const client = dhcp6c.svc.client.build({ interface: wan });
     const address = dhcp6c.svc.address.build({ client, interface: wan });
-    expect(() => evaluate(defineConfig({ imports: [network, dhcp6c], services: { address } }), testDevice))
-      .toThrow(/is the interface wan0\.link\.dhcp6c runs on: give another one/);
+    expect(() => evaluate(defineConfig({ imports: [network, dhcp6c], services: { address } }), testDevice)).toThrow(
+      /is the interface wan0\.link\.dhcp6c runs on: give another one/,
+    );
   });
 });
 
@@ -227,19 +293,29 @@ describe("the dhcpcd hook under the device's busybox", { timeout: 120_000 }, () 
       mkdirSync(outputs);
       const run = (lease: Record<string, string>) =>
         spawnSync("qemu-mipsel-static", ["-L", root, join(root, "bin/busybox"), "sh", join(dir, "hook")], {
-          env: { PATH: "/usr/bin:/bin", OUTPUTS: outputs, ...lease }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe", "pipe"],
+          env: { PATH: "/usr/bin:/bin", OUTPUTS: outputs, ...lease },
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "pipe", "pipe"],
         });
       const bound = run({
-        reason: "BOUND6", interface: "ppp0",
-        new_dhcp6_ia_na1_ia_addr1: "2001:db8::100", new_dhcp6_ia_na1_ia_addr2: "2001:db8::101",
-        new_dhcp6_ia_pd1_prefix1: "2001:db8:1::", new_dhcp6_ia_pd1_prefix1_length: "48",
-        new_dhcp6_ia_pd1_prefix2: "2001:db8:2:100::", new_dhcp6_ia_pd1_prefix2_length: "56",
+        reason: "BOUND6",
+        interface: "ppp0",
+        new_dhcp6_ia_na1_ia_addr1: "2001:db8::100",
+        new_dhcp6_ia_na1_ia_addr2: "2001:db8::101",
+        new_dhcp6_ia_pd1_prefix1: "2001:db8:1::",
+        new_dhcp6_ia_pd1_prefix1_length: "48",
+        new_dhcp6_ia_pd1_prefix2: "2001:db8:2:100::",
+        new_dhcp6_ia_pd1_prefix2_length: "56",
         new_dhcp6_name_servers: "2001:db8::53",
       });
       expect({ status: bound.status, stderr: bound.stderr }).toEqual({ status: 0, stderr: "" });
       expect(bound.output[3]).toBe("\n");
       const read = (k: string) => readFileSync(join(outputs, k), "utf8");
-      expect([read("addresses"), read("prefixes"), read("rdnss")]).toEqual(["2001:db8::100/128 2001:db8::101/128\n", "2001:db8:1::/48 2001:db8:2:100::/56\n", "2001:db8::53\n"]);
+      expect([read("addresses"), read("prefixes"), read("rdnss")]).toEqual([
+        "2001:db8::100/128 2001:db8::101/128\n",
+        "2001:db8:1::/48 2001:db8:2:100::/56\n",
+        "2001:db8::53\n",
+      ]);
       // no search list in this lease: no output rather than an empty one
       expect(readdirSync(outputs).sort()).toEqual(["addresses", "prefixes", "rdnss"]);
       expect(run({ reason: "STOP6", interface: "ppp0" }).status).toBe(0);

@@ -2,7 +2,19 @@
 // the real x86_64 limen linked as `svc` and `output`, and a real s6-svscan on the scan directory
 // that `svc init` built, its output going to the catch-all logger as on the device.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkDatabase, type ServiceEntry } from "../../runtime/src/svc/database.ts";
@@ -39,7 +51,16 @@ export class Bed {
     const entries: Record<string, ServiceEntry> = {};
     for (const [name, f] of Object.entries(services)) {
       const { run, up, down, log, ...rest } = f;
-      entries[name] = { dependencies: [], controlled: false, timeoutUp: 10_000, timeoutDown: 10_000, notificationFd: null, outputs: [], outputRefs: [], ...rest };
+      entries[name] = {
+        dependencies: [],
+        controlled: false,
+        timeoutUp: 10_000,
+        timeoutDown: 10_000,
+        notificationFd: null,
+        outputs: [],
+        outputRefs: [],
+        ...rest,
+      };
       const script = (path: string, body: string): void => {
         mkdirSync(join(path, ".."), { recursive: true });
         writeFileSync(path, `#!/bin/sh\ncd "$LIMEN_ROOT"\n${body}\n`);
@@ -87,10 +108,15 @@ export class Bed {
     const init = this.svc("init");
     if (init.code !== 0) throw new Error(`svc init failed: ${init.stderr}`);
     const fifo = openSync(this.path("run/services/log.fifo"), "r+");
-    this.scanner = spawn("s6-svscan", [this.path("run/service")], { env: this.env, stdio: ["ignore", fifo, fifo], detached: true });
+    this.scanner = spawn("s6-svscan", [this.path("run/service")], {
+      env: this.env,
+      stdio: ["ignore", fifo, fifo],
+      detached: true,
+    });
     closeSync(fifo);
     const dirs = readdirSync(this.path("run/service")).filter((d) => !d.startsWith("."));
-    for (let i = 0; i < 100 && !dirs.every((d) => existsSync(this.path("run/service", d, "supervise/status"))); i++) await settle(50);
+    for (let i = 0; i < 100 && !dirs.every((d) => existsSync(this.path("run/service", d, "supervise/status"))); i++)
+      await settle(50);
   }
 
   /** Lines services appended to $LIMEN_ROOT/events. */
@@ -102,7 +128,10 @@ export class Bed {
   async stop(): Promise<void> {
     const scan = this.path("run/service");
     if (this.scanner && existsSync(scan)) {
-      const dirs = readdirSync(scan).filter((d) => !d.startsWith(".")).flatMap((d) => [join(scan, d), join(scan, d, "log")]).filter((d) => existsSync(join(d, "supervise")));
+      const dirs = readdirSync(scan)
+        .filter((d) => !d.startsWith("."))
+        .flatMap((d) => [join(scan, d), join(scan, d, "log")])
+        .filter((d) => existsSync(join(d, "supervise")));
       for (const d of dirs) spawnSync("s6-svc", ["-wD", "-T", "3000", "-d", d]);
       spawnSync("s6-svscanctl", ["-t", scan]);
       const scanner = this.scanner;

@@ -17,7 +17,8 @@ describe("boot and shutdown as process 1", () => {
 
   /** Runs a command inside the namespaces of our process 1. */
   const inside = (...command: string[]): string =>
-    spawnSync("nsenter", ["-t", String(init), "-m", "-p", "-u", "--", ...command], { env: bed.env, encoding: "utf8" }).stdout;
+    spawnSync("nsenter", ["-t", String(init), "-m", "-p", "-u", "--", ...command], { env: bed.env, encoding: "utf8" })
+      .stdout;
 
   async function boot(): Promise<void> {
     bed = new Bed({
@@ -28,7 +29,10 @@ describe("boot and shutdown as process 1", () => {
       backup: { type: "oneshot", dependencies: ["usb", "a"] },
     });
     writeFileSync(bed.path("etc/hostname"), "limen-test\n");
-    unshare = spawn("unshare", ["--pid", "--fork", "--mount", "--uts", "--propagation", "private", "limen", "init"], { env: bed.env, stdio: "ignore" });
+    unshare = spawn("unshare", ["--pid", "--fork", "--mount", "--uts", "--propagation", "private", "limen", "init"], {
+      env: bed.env,
+      stdio: "ignore",
+    });
     ended = new Promise((r) => unshare.on("exit", (code, signal) => r(signal ?? code)));
     for (let i = 0; i < 100 && init === 0; i++) {
       await settle(50);
@@ -51,9 +55,16 @@ describe("boot and shutdown as process 1", () => {
     expect(inside("svc", "list")).toBe("a\nb\nc\n");
     expect(inside("svc", "list", "--down")).toBe("backup\nusb\n");
     expect(inside("hostname")).toBe("limen-test\n");
-    const mounts = readFileSync(`/proc/${init}/mounts`, "utf8").split("\n").map((l) => l.split(" ").slice(0, 3).join(" "));
-    for (const [fs, at] of [["proc", "/proc"], ["sysfs", "/sys"], ["devtmpfs", "/dev"], ["tmpfs", "/run"]]) {
-      expect(mounts).toContain(`${fs} ${bed.path(at!.slice(1))} ${fs}`);
+    const mounts = readFileSync(`/proc/${init}/mounts`, "utf8")
+      .split("\n")
+      .map((l) => l.split(" ").slice(0, 3).join(" "));
+    for (const [fs, at] of [
+      ["proc", "/proc"],
+      ["sysfs", "/sys"],
+      ["devtmpfs", "/dev"],
+      ["tmpfs", "/run"],
+    ]) {
+      expect(mounts).toContain(`${fs} ${bed.path(at.slice(1))} ${fs}`);
     }
     expect(inside("svc", "log", "a")).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} a a says hello\n$/);
     process.kill(init, "SIGTERM");

@@ -21,13 +21,27 @@ describe("svc on the service database", () => {
     expect(bed.svc("deps", "--all", "dns").stdout).toBe("addr\nbase\nlink\n");
     expect(bed.svc("rdeps", "link").stdout).toBe("addr\n");
     expect(bed.svc("rdeps", "--all", "link").stdout).toBe("addr\nbackup\ndns\nnet\n");
-    expect(JSON.parse(bed.svc("--json", "rdeps", "--all", "base").stdout)).toEqual(["addr", "backup", "dns", "link", "net"]);
+    expect(JSON.parse(bed.svc("--json", "rdeps", "--all", "base").stdout)).toEqual([
+      "addr",
+      "backup",
+      "dns",
+      "link",
+      "net",
+    ]);
     expect(bed.svc("deps", "base").stdout).toBe("");
   });
 
   it("lists services by state, all down before anything started", () => {
     expect(bed.svc("list").stdout).toBe("");
-    expect(bed.svc("list", "--down").stdout.trim().split("\n")).toEqual(["addr", "backup", "base", "dns", "link", "net", "usb"]);
+    expect(bed.svc("list", "--down").stdout.trim().split("\n")).toEqual([
+      "addr",
+      "backup",
+      "base",
+      "dns",
+      "link",
+      "net",
+      "usb",
+    ]);
     const all = JSON.parse(bed.svc("list", "--all", "--json").stdout);
     expect(all).toContainEqual({ name: "dns", type: "longrun", state: "down" });
     expect(all).toContainEqual({ name: "net", type: "bundle", state: "down" });
@@ -43,7 +57,15 @@ describe("svc on the service database", () => {
   });
 
   it("exits 3 on an unknown service name, naming it", () => {
-    for (const args of [["deps", "nope"], ["rdeps", "--all", "nope"], ["status", "base", "nope"], ["start", "nope"], ["stop", "nope"], ["up-tree", "nope"], ["outputs", "nope"]]) {
+    for (const args of [
+      ["deps", "nope"],
+      ["rdeps", "--all", "nope"],
+      ["status", "base", "nope"],
+      ["start", "nope"],
+      ["stop", "nope"],
+      ["up-tree", "nope"],
+      ["outputs", "nope"],
+    ]) {
       const r = bed.svc(...args);
       expect(r.code, args.join(" ")).toBe(3);
       expect(r.stderr).toContain("unknown service: nope");
@@ -51,7 +73,16 @@ describe("svc on the service database", () => {
   });
 
   it("exits 100 on wrong usage, with the usage text", () => {
-    for (const args of [[], ["frobnicate"], ["deps"], ["deps", "a", "b"], ["list", "--down", "--all"], ["list", "--verbose"], ["start"], ["status", "--all"]]) {
+    for (const args of [
+      [],
+      ["frobnicate"],
+      ["deps"],
+      ["deps", "a", "b"],
+      ["list", "--down", "--all"],
+      ["list", "--verbose"],
+      ["start"],
+      ["status", "--all"],
+    ]) {
       const r = bed.svc(...args);
       expect(r.code, args.join(" ")).toBe(100);
       expect(r.stderr).toContain("usage: svc");
@@ -61,7 +92,31 @@ describe("svc on the service database", () => {
 
   it("exits 4 on a database it cannot use, saying why and where", () => {
     const path = bed.path("etc/limen/services.json");
-    const good = JSON.stringify({ version: 1, services: { a: { type: "oneshot", dependencies: ["b"], controlled: false, timeoutUp: 0, timeoutDown: 0, notificationFd: null, outputs: [], outputRefs: [] }, b: { type: "oneshot", dependencies: ["a"], controlled: false, timeoutUp: 0, timeoutDown: 0, notificationFd: null, outputs: [], outputRefs: [] } } });
+    const good = JSON.stringify({
+      version: 1,
+      services: {
+        a: {
+          type: "oneshot",
+          dependencies: ["b"],
+          controlled: false,
+          timeoutUp: 0,
+          timeoutDown: 0,
+          notificationFd: null,
+          outputs: [],
+          outputRefs: [],
+        },
+        b: {
+          type: "oneshot",
+          dependencies: ["a"],
+          controlled: false,
+          timeoutUp: 0,
+          timeoutDown: 0,
+          notificationFd: null,
+          outputs: [],
+          outputRefs: [],
+        },
+      },
+    });
     writeFileSync(path, good);
     let r = bed.svc("list");
     expect(r.code).toBe(4);

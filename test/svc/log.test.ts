@@ -14,9 +14,13 @@ describe("the collated log", () => {
     own: { type: "longrun", run: `echo "own logger"; exec sleep 1000`, log: "exec s6-log -- pown: 1" },
     setup: { type: "oneshot", up: `echo "hello from $SERVICE"` },
     // 1500 lines of 80 bytes: more than the 100 kB at which s6-log rotates \`current\`
-    chatty: { type: "oneshot", up: `i=0; while [ $i -lt 1500 ]; do printf "line %05d %070d\\n" $i 0; i=$((i+1)); done` },
+    chatty: {
+      type: "oneshot",
+      up: `i=0; while [ $i -lt 1500 ]; do printf "line %05d %070d\\n" $i 0; i=$((i+1)); done`,
+    },
   });
-  const current = (): string => (existsSync(bed.path("run/log/current")) ? readFileSync(bed.path("run/log/current"), "utf8") : "");
+  const current = (): string =>
+    existsSync(bed.path("run/log/current")) ? readFileSync(bed.path("run/log/current"), "utf8") : "";
   beforeAll(async () => {
     await bed.start();
     expect(bed.svc("start", "talker", "setup", "own").code).toBe(0);
@@ -35,11 +39,15 @@ describe("the collated log", () => {
   it("is shown by svc log with the same readable UTC time as s6-tai64nlocal", () => {
     const r = bed.svc("log");
     expect(r.code).toBe(0);
-    const reference = spawnSync("s6-tai64nlocal", { input: current(), encoding: "utf8", env: { ...process.env, TZ: "UTC" } }).stdout;
+    const reference = spawnSync("s6-tai64nlocal", {
+      input: current(),
+      encoding: "utf8",
+      env: { ...process.env, TZ: "UTC" },
+    }).stdout;
     expect(r.stdout).toBe(reference);
     const stamp = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.\d{9} talker hello from talker$/m.exec(r.stdout);
     expect(stamp).not.toBeNull();
-    expect(Math.abs(Date.parse(`${stamp![1]!.replace(" ", "T")}Z`) - Date.now())).toBeLessThan(60_000);
+    expect(Math.abs(Date.parse(`${stamp![1].replace(" ", "T")}Z`) - Date.now())).toBeLessThan(60_000);
   });
 
   it("is filtered to one service by svc log NAME", () => {
@@ -61,7 +69,9 @@ describe("the collated log", () => {
 });
 
 describe("a oneshot's output when no logger runs", () => {
-  const bed = new Bed({ loud: { type: "oneshot", up: `i=0; while [ $i -lt 1000 ]; do printf "loud %05d %090d\\n" $i 0; i=$((i+1)); done` } });
+  const bed = new Bed({
+    loud: { type: "oneshot", up: `i=0; while [ $i -lt 1000 ]; do printf "loud %05d %090d\\n" $i 0; i=$((i+1)); done` },
+  });
   afterAll(() => bed.stop());
 
   it("goes to svc's stderr instead of filling the FIFO nobody reads", () => {

@@ -12,7 +12,11 @@ describe("service outputs", () => {
   const bed = new Bed({
     wan: { type: "oneshot", up: "output --set wan address 192.0.2.1 && echo fe80::1 | output --set wan ipv6/address" },
     // reads its dependency's output when it starts, as a service's run script would
-    dns: { type: "longrun", dependencies: ["wan"], run: `output wan address > dns.tmp && mv dns.tmp dns.upstream; exec sleep 1000` },
+    dns: {
+      type: "longrun",
+      dependencies: ["wan"],
+      run: `output wan address > dns.tmp && mv dns.tmp dns.upstream; exec sleep 1000`,
+    },
   });
   beforeAll(() => bed.start());
   afterAll(() => bed.stop());
@@ -22,12 +26,21 @@ describe("service outputs", () => {
     for (let i = 0; i < 100 && !existsSync(bed.path("dns.upstream")); i++) await settle(50);
     expect(readFileSync(bed.path("dns.upstream"), "utf8")).toBe("192.0.2.1");
     expect(bed.svc("outputs", "wan").stdout).toBe("address=192.0.2.1\nipv6/address=fe80::1\n");
-    expect(JSON.parse(bed.svc("outputs", "--json", "wan").stdout)).toEqual({ address: "192.0.2.1", "ipv6/address": "fe80::1\n" });
+    expect(JSON.parse(bed.svc("outputs", "--json", "wan").stdout)).toEqual({
+      address: "192.0.2.1",
+      "ipv6/address": "fe80::1\n",
+    });
     expect(bed.svc("outputs", "wan", "ipv6/address").stdout).toBe("fe80::1\n");
     expect(bed.svc("outputs", "dns").stdout).toBe("");
     // what cannot be answered: a key the service never wrote, a key with --watch
-    expect(bed.svc("outputs", "wan", "nosuch")).toMatchObject({ code: 1, stderr: expect.stringContaining("wan has no output nosuch") });
-    expect(bed.svc("outputs", "--watch", "wan", "address")).toMatchObject({ code: 100, stderr: expect.stringContaining("outputs --watch takes a service name only") });
+    expect(bed.svc("outputs", "wan", "nosuch")).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("wan has no output nosuch"),
+    });
+    expect(bed.svc("outputs", "--watch", "wan", "address")).toMatchObject({
+      code: 100,
+      stderr: expect.stringContaining("outputs --watch takes a service name only"),
+    });
   });
 
   it("are printed one at a time by `output`, which fails clearly on what is missing or malformed", () => {
@@ -52,7 +65,7 @@ describe("service outputs", () => {
       for (;;) {
         const line = await lines.next();
         if (line.done) throw new Error(`watcher ended; it printed ${JSON.stringify(seen)}`);
-        seen.push(JSON.parse(line.value as string));
+        seen.push(JSON.parse(line.value));
         if (JSON.stringify(seen[seen.length - 1]) === JSON.stringify(wanted)) return;
       }
     };

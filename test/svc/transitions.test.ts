@@ -7,7 +7,8 @@ import { Bed, type Fixture } from "./bed.ts";
 /** A script line appending "<word> <service>" to the events file. */
 const note = (word: string): string => `echo "${word} $SERVICE" >> events`;
 /** Waits up to 5 s for a file, failing the script when it never comes. */
-const awaitFile = (file: string): string => `i=0; while [ ! -e ${file} ]; do i=$((i+1)); [ $i -gt 100 ] && exit 1; sleep 0.05; done`;
+const awaitFile = (file: string): string =>
+  `i=0; while [ ! -e ${file} ]; do i=$((i+1)); [ $i -gt 100 ] && exit 1; sleep 0.05; done`;
 
 let bed: Bed | null = null;
 async function start(services: Record<string, Fixture>): Promise<Bed> {
@@ -27,7 +28,12 @@ describe("svc start", () => {
     const b = await start({
       a: { type: "oneshot", up: note("up") },
       // b is slow to be ready: c must not start before b wrote its ready line
-      b: { type: "longrun", dependencies: ["a"], notificationFd: 3, run: `echo "up b" >> events; sleep 0.5; echo "ready b" >> events; echo >&3; exec sleep 1000` },
+      b: {
+        type: "longrun",
+        dependencies: ["a"],
+        notificationFd: 3,
+        run: `echo "up b" >> events; sleep 0.5; echo "ready b" >> events; echo >&3; exec sleep 1000`,
+      },
       c: { type: "oneshot", dependencies: ["b"], up: note("up") },
       d: { type: "oneshot", dependencies: ["c"], up: note("up") },
     });
@@ -73,7 +79,9 @@ describe("svc start", () => {
   });
 
   it("lets s6 restart a notifying longrun that keeps dying until timeout-up passes, then marks it down", async () => {
-    const b = await start({ flaky: { type: "longrun", notificationFd: 3, timeoutUp: 2500, run: `echo "run flaky" >> events; exit 1` } });
+    const b = await start({
+      flaky: { type: "longrun", notificationFd: 3, timeoutUp: 2500, run: `echo "run flaky" >> events; exit 1` },
+    });
     const r = b.svc("start", "flaky");
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("svc: flaky: not ready after 2500 ms: stopping it");
@@ -113,9 +121,9 @@ describe("svc start", () => {
     const ev = b.events();
     expect(ev).toHaveLength(4);
     // whichever came first, it finished before the other began
-    expect(ev[0]!.split(" ")[0]).toBe("enter");
-    expect(ev[1]).toBe(ev[0]!.replace("enter", "leave"));
-    expect(ev[3]).toBe(ev[2]!.replace("enter", "leave"));
+    expect(ev[0].split(" ")[0]).toBe("enter");
+    expect(ev[1]).toBe(ev[0].replace("enter", "leave"));
+    expect(ev[3]).toBe(ev[2].replace("enter", "leave"));
   });
 });
 
@@ -124,7 +132,12 @@ describe("svc stop, restart and up-tree", () => {
   const chain = (): Record<string, Fixture> => ({
     a: { type: "longrun", notificationFd: 3, run: `echo "run a" >> events; echo >&3; exec sleep 1000` },
     b: { type: "oneshot", dependencies: ["a"], up: note("up"), down: note("down") },
-    c: { type: "longrun", notificationFd: 3, dependencies: ["b"], run: `echo "run c" >> events; echo >&3; exec sleep 1000` },
+    c: {
+      type: "longrun",
+      notificationFd: 3,
+      dependencies: ["b"],
+      run: `echo "run c" >> events; echo >&3; exec sleep 1000`,
+    },
     other: { type: "oneshot", up: note("up"), down: note("down") },
   });
 
@@ -177,7 +190,11 @@ describe("svc stop, restart and up-tree", () => {
     expect(b.svc("boot").code).toBe(0);
     expect(b.svc("list").stdout).toBe("base\nweb\n");
     // svc init linked only the longrun (and the catch-all logger) into the scan directory
-    expect(readdirSync(b.path("run/service")).filter((d) => !d.startsWith(".")).sort()).toEqual(["base", "s6-svscan-log"]);
+    expect(
+      readdirSync(b.path("run/service"))
+        .filter((d) => !d.startsWith("."))
+        .sort(),
+    ).toEqual(["base", "s6-svscan-log"]);
   });
 
   it("stop --all takes everything down, dependents before what they need (shutdown)", async () => {

@@ -52,7 +52,8 @@ function setHostname(): void {
 function bootstrap(): void {
   const control = `${paths.scan}/.s6-svscan`;
   mkdirs(control);
-  for (const [signal, action] of Object.entries(shutdownSignals)) script(`${control}/${signal}`, `exec limen shutdown ${action}`);
+  for (const [signal, action] of Object.entries(shutdownSignals))
+    script(`${control}/${signal}`, `exec limen shutdown ${action}`);
   script(`${control}/finish`, "exec limen finish");
   // brings up the default set once: s6-svc -O keeps s6 from running it again when it exits
   const boot = `${paths.scan}/limen-boot`;

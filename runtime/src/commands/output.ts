@@ -10,7 +10,13 @@ const usage = "usage: output SERVICE KEY | output --set SERVICE KEY [VALUE]";
 export function main(args: string[]): number {
   const set = args[0] === "--set";
   const [service, key, value, ...extra] = set ? args.slice(1) : args;
-  if (service === undefined || key === undefined || extra.length > 0 || (!set && value !== undefined) || service.startsWith("-")) {
+  if (
+    service === undefined ||
+    key === undefined ||
+    extra.length > 0 ||
+    (!set && value !== undefined) ||
+    service.startsWith("-")
+  ) {
     std.err.puts(`${usage}\n`);
     return 100;
   }

@@ -26,7 +26,12 @@ function readPlan(): PreinitPlan {
   if (text === null) throw new Error(`${planFile} is missing`);
   const plan = JSON.parse(text) as Partial<PreinitPlan>;
   const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
-  if (!strings(plan.modules) || typeof plan.root !== "string" || typeof plan.rootfstype !== "string" || typeof plan.init !== "string") {
+  if (
+    !strings(plan.modules) ||
+    typeof plan.root !== "string" ||
+    typeof plan.rootfstype !== "string" ||
+    typeof plan.init !== "string"
+  ) {
     throw new Error(`${planFile}: needs modules (list of paths), root, rootfstype and init`);
   }
   return plan as PreinitPlan;
@@ -34,7 +39,8 @@ function readPlan(): PreinitPlan {
 
 function waitFor(device: string): void {
   for (const start = os.now(); !exists(device); os.sleep(50)) {
-    if (os.now() - start > rootWaitMs) throw new Error(`root device ${device} did not appear within ${rootWaitMs / 1000} s`);
+    if (os.now() - start > rootWaitMs)
+      throw new Error(`root device ${device} did not appear within ${rootWaitMs / 1000} s`);
   }
 }
 

@@ -22,7 +22,8 @@ function run(args: string[]): number | Promise<number> {
   const [command, ...rest] = args;
   if (command === "render" || command === "clear") {
     const [service, ...extra] = rest;
-    if (service === undefined || service.startsWith("-") || extra.length > 0) throw new Usage(`${command}: expects one service name`);
+    if (service === undefined || service.startsWith("-") || extra.length > 0)
+      throw new Usage(`${command}: expects one service name`);
     if (command === "render") substitute(service);
     else removeSecrets(service);
     return 0;
@@ -34,7 +35,8 @@ function run(args: string[]): number | Promise<number> {
       rest.splice(0, 2);
     }
     const [watched, ...services] = rest;
-    if (watched === undefined || services.length === 0 || [watched, ...services].some((n) => n.startsWith("-"))) throw new Usage("subscribe: expects a watched service and one or more services");
+    if (watched === undefined || services.length === 0 || [watched, ...services].some((n) => n.startsWith("-")))
+      throw new Usage("subscribe: expects a watched service and one or more services");
     subscribe(loadGraph(paths.database), { watched, services, action }, (line) => {
       std.out.puts(`${line}\n`);
       std.out.flush();

@@ -40,7 +40,14 @@ function scratchDir(): string {
 const engine = async (): Promise<void> => {
   const m = new Map<string, number>([["a", 1]]);
   m.set("b", 2);
-  expect("Map", [...m.entries()], [["a", 1], ["b", 2]]);
+  expect(
+    "Map",
+    [...m.entries()],
+    [
+      ["a", 1],
+      ["b", 2],
+    ],
+  );
   expect("JSON", JSON.parse(JSON.stringify({ x: [1, "é", null] })), { x: [1, "é", null] });
   expect("RegExp", /(?<k>\w+)=(?<v>\d+)/u.exec("port=22")?.groups, { k: "port", v: "22" });
   expect("BigInt", (2n ** 64n - 1n).toString(16), "ffffffffffffffff");
@@ -48,11 +55,25 @@ const engine = async (): Promise<void> => {
   view.setUint32(0, 0x01020304, true);
   expect("DataView", [...new Uint8Array(view.buffer)], [4, 3, 2, 1]);
   const order: string[] = [];
-  await Promise.all([1, 2].map(async (n) => { await null; order.push(`t${n}`); }));
+  await Promise.all(
+    [1, 2].map(async (n) => {
+      await null;
+      order.push(`t${n}`);
+    }),
+  );
   expect("async", order, ["t1", "t2"]);
   expect("Date", new Date(Date.UTC(2024, 1, 29)).toISOString(), "2024-02-29T00:00:00.000Z");
-  expect("float", [0.1 + 0.2, Math.sqrt(2) * Math.sqrt(2)].map((x) => x.toFixed(10)), ["0.3000000000", "2.0000000000"]);
-  class Counter { #n = 0; next(): number { return ++this.#n; } }
+  expect(
+    "float",
+    [0.1 + 0.2, Math.sqrt(2) * Math.sqrt(2)].map((x) => x.toFixed(10)),
+    ["0.3000000000", "2.0000000000"],
+  );
+  class Counter {
+    #n = 0;
+    next(): number {
+      return ++this.#n;
+    }
+  }
   const c = new Counter();
   expect("class", [c.next(), c.next()], [1, 2]);
 };
@@ -63,7 +84,8 @@ const errors = (): void => {
   } catch (e) {
     const err = e as native.NativeError;
     expect("error", [err.code, err.syscall, err.path], ["ENOENT", "chmod", "/nonexistent/limen-selftest"]);
-    if (!err.message.startsWith("ENOENT: chmod /nonexistent/limen-selftest")) throw new Error(`error message: ${err.message}`);
+    if (!err.message.startsWith("ENOENT: chmod /nonexistent/limen-selftest"))
+      throw new Error(`error message: ${err.message}`);
     return;
   }
   throw new Error("chmod of a missing path did not throw");
@@ -77,7 +99,10 @@ const inotify = async (): Promise<void> => {
     const arrived = readable(fd, 2000, "inotify event");
     std.writeFile(`${dir}/written`, "x");
     await arrived;
-    const names = native.inotifyRead(fd).filter((e) => e.mask & native.IN_CLOSE_WRITE).map((e) => e.name);
+    const names = native
+      .inotifyRead(fd)
+      .filter((e) => e.mask & native.IN_CLOSE_WRITE)
+      .map((e) => e.name);
     expect("inotify events", names, ["written"]);
   } finally {
     os.close(fd);
@@ -117,11 +142,14 @@ const unixSocket = async (): Promise<void> => {
 const newSession = (): void => {
   os.signal(os.SIGUSR1, undefined); // ignored here; the child must not inherit that
   try {
-    const { code, stdout } = runCapture(["/bin/sh", "-c", "echo $$; cat /proc/$$/stat; grep -E '^Sig(Blk|Ign)' /proc/$$/status"], { newSession: true });
+    const { code, stdout } = runCapture(
+      ["/bin/sh", "-c", "echo $$; cat /proc/$$/stat; grep -E '^Sig(Blk|Ign)' /proc/$$/status"],
+      { newSession: true },
+    );
     expect("child exit", code, 0);
     const [pid, stat, ...sig] = stdout.trim().split("\n");
     // stat: pid (comm) state ppid pgrp session ...
-    const fields = stat!.slice(stat!.lastIndexOf(")") + 2).split(" ");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     expect("session and group", [fields[2], fields[3]], [pid, pid]);
     const mask = Object.fromEntries(sig.map((l) => l.split(/:\s*/)));
     expect("blocked signals", BigInt(`0x${mask.SigBlk}`).toString(), "0");
@@ -135,7 +163,11 @@ const execFailure = (): void => {
   try {
     runCapture(["/nonexistent/program"]);
   } catch (e) {
-    expect("exec error", [(e as native.NativeError).code, (e as native.NativeError).path], ["ENOENT", "/nonexistent/program"]);
+    expect(
+      "exec error",
+      [(e as native.NativeError).code, (e as native.NativeError).path],
+      ["ENOENT", "/nonexistent/program"],
+    );
     return;
   }
   throw new Error("spawning a missing program did not throw");

@@ -20,7 +20,7 @@ export async function main(args: string[]): Promise<number> {
     std.err.puts(`usage: limen shutdown ${actions.join("|")}\n`);
     return 100;
   }
-  writeAtomic(actionFile(), action!);
+  writeAtomic(actionFile(), action);
   try {
     native.lockFile(`${paths.state}/lock`);
     const graph = loadGraph(paths.database);
@@ -30,8 +30,14 @@ export async function main(args: string[]): Promise<number> {
     std.err.puts(`limen shutdown: ${e instanceof Error ? e.message : String(e)}\n`);
   }
   // the loggers last, so that the services' last words are kept
-  const loggers = listDir(paths.scan).filter((d) => !d.startsWith(".")).flatMap((d) => [`${paths.scan}/${d}/log`, `${paths.scan}/${d}`]);
-  await Promise.all(loggers.filter((d) => listDir(d).includes("supervise")).map((d) => spawnAsync(["s6-svc", "-wD", "-T", "5000", "-d", d]).exited));
+  const loggers = listDir(paths.scan)
+    .filter((d) => !d.startsWith("."))
+    .flatMap((d) => [`${paths.scan}/${d}/log`, `${paths.scan}/${d}`]);
+  await Promise.all(
+    loggers
+      .filter((d) => listDir(d).includes("supervise"))
+      .map((d) => spawnAsync(["s6-svc", "-wD", "-T", "5000", "-d", d]).exited),
+  );
   return spawnAsync(["s6-svscanctl", "-t", paths.scan]).exited;
 }
 

@@ -27,7 +27,10 @@ const usageText = `usage: svc [--json] COMMAND
 exit: 0 ok, 1 a transition failed, 2 a timeout, 3 unknown service, 4 bad database, 100 usage, 111 system error`;
 
 class Exit extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -65,7 +68,11 @@ function lock(): void {
 }
 
 function stateJson({ up, since, ...rest }: ServiceState): Record<string, unknown> {
-  return { ...rest, state: up ? "up" : "down", ...(since ? { since: new Date(since.seconds * 1000).toISOString() } : {}) };
+  return {
+    ...rest,
+    state: up ? "up" : "down",
+    ...(since ? { since: new Date(since.seconds * 1000).toISOString() } : {}),
+  };
 }
 
 function stateText(s: ServiceState): string {
@@ -92,7 +99,11 @@ function expandBundles(graph: Graph, names: string[]): string[] {
 async function watch(graph: Graph, name: string, json: boolean): Promise<number> {
   known(graph, [name]);
   watchOutputs(name, (outputs) => {
-    print(json, outputs, () => [Object.entries(outputs).map(([k, v]) => `${k}=${v.trimEnd()}`).join(" ")]);
+    print(json, outputs, () => [
+      Object.entries(outputs)
+        .map(([k, v]) => `${k}=${v.trimEnd()}`)
+        .join(" "),
+    ]);
     std.out.flush();
   });
   // runs until killed: the inotify handler keeps the event loop alive
@@ -106,22 +117,31 @@ async function run(command: string, flags: Set<string>, names: string[]): Promis
     case "list": {
       const states = graph.names().map((n) => stateOf(graph, n));
       const shown = flags.has("--all") ? states : states.filter((s) => s.up !== flags.has("--down"));
-      print(json, shown.map((s) => ({ name: s.name, type: s.type, state: s.up ? "up" : "down" })), () =>
-        flags.has("--all") ? shown.map((s) => `${s.name} ${s.up ? "up" : "down"} ${s.type}`) : shown.map((s) => s.name),
+      print(
+        json,
+        shown.map((s) => ({ name: s.name, type: s.type, state: s.up ? "up" : "down" })),
+        () =>
+          flags.has("--all")
+            ? shown.map((s) => `${s.name} ${s.up ? "up" : "down"} ${s.type}`)
+            : shown.map((s) => s.name),
       );
       return 0;
     }
     case "status": {
       known(graph, names);
       const states = (names.length > 0 ? names : graph.names()).map((n) => stateOf(graph, n));
-      print(json, names.length === 1 ? stateJson(states[0]!) : states.map(stateJson), () => states.map(stateText));
+      print(json, names.length === 1 ? stateJson(states[0]) : states.map(stateJson), () => states.map(stateText));
       return 0;
     }
     case "deps":
     case "rdeps": {
       known(graph, names);
       const way = command;
-      const list = flags.has("--all") ? graph.closure(names[0]!, way) : way === "deps" ? graph.deps(names[0]!) : graph.rdeps(names[0]!);
+      const list = flags.has("--all")
+        ? graph.closure(names[0], way)
+        : way === "deps"
+          ? graph.deps(names[0])
+          : graph.rdeps(names[0]);
       print(json, list, () => list);
       return 0;
     }
@@ -180,14 +200,18 @@ function parse(args: string[]): { command: string; flags: Set<string>; names: st
   const flags = new Set(args.filter((a) => a.startsWith("-")));
   const [command, ...names] = args.filter((a) => !a.startsWith("-"));
   if (command === undefined) throw new Exit(100, "no command given");
-  const rule = Object.hasOwn(grammar, command) ? grammar[command]! : undefined;
+  const rule = Object.hasOwn(grammar, command) ? grammar[command] : undefined;
   if (!rule) throw new Exit(100, `unknown command "${command}"`);
   const bad = [...flags].filter((f) => f !== "--json" && !rule.flags.includes(f));
   if (bad.length > 0) throw new Exit(100, `${command}: unknown option ${bad.join(", ")}`);
   if (flags.has("--down") && flags.has("--all")) throw new Exit(100, "list: --down and --all exclude each other");
-  if (command === "stop" && flags.has("--all") === (names.length > 0)) throw new Exit(100, "stop: give service names or --all");
+  if (command === "stop" && flags.has("--all") === names.length > 0)
+    throw new Exit(100, "stop: give service names or --all");
   if (names.length < rule.names[0] || names.length > rule.names[1]) {
-    throw new Exit(100, `${command}: expects ${rule.names[0] === rule.names[1] ? rule.names[0] : `${rule.names[0]} or more`} name(s), got ${names.length}`);
+    throw new Exit(
+      100,
+      `${command}: expects ${rule.names[0] === rule.names[1] ? rule.names[0] : `${rule.names[0]} or more`} name(s), got ${names.length}`,
+    );
   }
   return { command, flags, names };
 }
@@ -201,7 +225,12 @@ export async function main(args: string[]): Promise<number> {
     const { command, flags, names } = parse(args);
     return await run(command, flags, names);
   } catch (e) {
-    const [code, message] = e instanceof Exit ? [e.code, e.message] : e instanceof DatabaseError ? [4, e.message] : [111, e instanceof Error ? e.message : String(e)];
+    const [code, message] =
+      e instanceof Exit
+        ? [e.code, e.message]
+        : e instanceof DatabaseError
+          ? [4, e.message]
+          : [111, e instanceof Error ? e.message : String(e)];
     std.err.puts(`svc: ${message}\n${code === 100 ? usageText + "\n" : ""}`);
     std.out.flush();
     return code;

@@ -24,7 +24,8 @@ export class Controlled {
 
   /** Up (with what needs it, as `svc up-tree`) or down (with what needs it, as `svc stop`). */
   want(up: boolean, why: string): void {
-    if (up !== this.wanted || this.applied === null) this.log(`${why}: ${up ? "starting" : "stopping"} ${this.service}`);
+    if (up !== this.wanted || this.applied === null)
+      this.log(`${why}: ${up ? "starting" : "stopping"} ${this.service}`);
     this.wanted = up;
     void this.apply();
   }
@@ -35,7 +36,11 @@ export class Controlled {
     try {
       while (this.applied !== this.wanted) {
         const up = this.wanted;
-        const code = await transition(this.graph, up ? "up" : "down", up ? upTree(this.graph, this.service) : [this.service]);
+        const code = await transition(
+          this.graph,
+          up ? "up" : "down",
+          up ? upTree(this.graph, this.service) : [this.service],
+        );
         if (code !== 0) this.log(`${up ? "starting" : "stopping"} ${this.service} failed (svc status ${code})`);
         this.applied = up;
       }

@@ -11,7 +11,17 @@ import { environ, spawnAsync } from "../lib/process";
 import type { Graph } from "../svc/graph";
 import { readStatus, serviceDir } from "../svc/s6";
 import { upTree } from "../svc/state";
-import { graphWith, logger, millisArg, runController, running, sleep, statusWhen, transition, UsageError } from "../svc/controller";
+import {
+  graphWith,
+  logger,
+  millisArg,
+  runController,
+  running,
+  sleep,
+  statusWhen,
+  transition,
+  UsageError,
+} from "../svc/controller";
 
 const usage = "health-check SERVICE INTERVAL-MS THRESHOLD TIMEOUT-MS COMMAND";
 const log = logger("health-check");
@@ -43,9 +53,19 @@ async function upAgain(graph: Graph, service: string): Promise<number> {
   return s!.pid;
 }
 
-async function control(service: string, interval: number, threshold: number, timeout: number, command: string): Promise<never> {
+async function control(
+  service: string,
+  interval: number,
+  threshold: number,
+  timeout: number,
+  command: string,
+): Promise<never> {
   const graph = graphWith([service], ["longrun"]);
-  for (let code = await transition(graph, "up", [service]); code !== 0; code = await transition(graph, "up", [service])) {
+  for (
+    let code = await transition(graph, "up", [service]);
+    code !== 0;
+    code = await transition(graph, "up", [service])
+  ) {
     log(`${service} did not come up (svc exit ${code}); trying again in ${interval} ms`);
     await sleep(interval);
   }
@@ -53,7 +73,9 @@ async function control(service: string, interval: number, threshold: number, tim
   const rest = await transition(graph, "up", upTree(graph, service));
   if (rest !== 0) log(`what needs ${service} did not all come up (svc exit ${rest})`);
   let pid = await upAgain(graph, service);
-  log(`${service} is up (pid ${pid}): checking every ${interval} ms, restarting after more than ${threshold} failures in a row`);
+  log(
+    `${service} is up (pid ${pid}): checking every ${interval} ms, restarting after more than ${threshold} failures in a row`,
+  );
   let failures = 0;
   for (;;) {
     await sleep(interval);
@@ -75,7 +97,10 @@ async function control(service: string, interval: number, threshold: number, tim
     const code = await r.exited;
     if (code !== 0) log(`s6-svc -r ${service} exited ${code}`);
     const old = pid;
-    pid = (await statusWhen(service, (st) => st !== null && st.pid !== old && st.wantUp && running(graph, service, st)))!.pid;
+    pid = (await statusWhen(
+      service,
+      (st) => st !== null && st.pid !== old && st.wantUp && running(graph, service, st),
+    ))!.pid;
     failures = 0;
   }
 }
@@ -83,9 +108,11 @@ async function control(service: string, interval: number, threshold: number, tim
 export function main(args: string[]): Promise<number> {
   return runController("health-check", usage, () => {
     const [service, interval, threshold, timeout, command, ...extra] = args;
-    if (service === undefined || command === undefined || extra.length > 0) throw new UsageError(`expected 5 arguments, got ${args.length}`);
+    if (service === undefined || command === undefined || extra.length > 0)
+      throw new UsageError(`expected 5 arguments, got ${args.length}`);
     const limit = Number(threshold);
-    if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`THRESHOLD must be a whole number >= 0, got ${JSON.stringify(threshold)}`);
+    if (!Number.isInteger(limit) || limit < 0)
+      throw new UsageError(`THRESHOLD must be a whole number >= 0, got ${JSON.stringify(threshold)}`);
     const every = millisArg(interval, "INTERVAL");
     if (every === 0) throw new UsageError("INTERVAL must be more than 0 ms");
     return control(service, every, limit, millisArg(timeout, "TIMEOUT"), command);

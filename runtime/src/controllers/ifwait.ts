@@ -23,7 +23,7 @@ function parse(args: string[]): { state: State; ifname: string; service: string 
   let state: State = "running";
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
+    const a = args[i];
     if (a === "--state") {
       const v = args[++i];
       if (!states.includes(v as State)) return `--state "${v ?? ""}" is not one of ${states.join(", ")}`;
@@ -33,7 +33,8 @@ function parse(args: string[]): { state: State; ifname: string; service: string 
   }
   const [ifname, service, ...extra] = rest;
   if (ifname === undefined || service === undefined || extra.length > 0) return "expects an interface and a service";
-  if (!/^[^\s/]{1,15}$/.test(ifname)) return `"${ifname}" is not an interface name (at most 15 characters, no / or spaces)`;
+  if (!/^[^\s/]{1,15}$/.test(ifname))
+    return `"${ifname}" is not an interface name (at most 15 characters, no / or spaces)`;
   return { state, ifname, service };
 }
 
@@ -68,7 +69,9 @@ export async function main(args: string[]): Promise<number> {
     index = here ? m.index : null;
     if (dumping && here) seenInDump = true;
     const ok = here && inState(state, m.flags);
-    const flags = here ? `${(m.flags & IFF_UP) !== 0 ? "up" : "down"}${(m.flags & IFF_RUNNING) !== 0 ? ", running" : ""}` : "gone";
+    const flags = here
+      ? `${(m.flags & IFF_UP) !== 0 ? "up" : "down"}${(m.flags & IFF_RUNNING) !== 0 ? ", running" : ""}`
+      : "gone";
     controlled.want(ok, `${ifname} ${flags}`);
   };
 

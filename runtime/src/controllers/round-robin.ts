@@ -13,7 +13,18 @@ import type { Graph } from "../svc/graph";
 import { outputDir, readOutputs, watchOutputs, writeOutput } from "../svc/outputs";
 import { readStatus } from "../svc/s6";
 import { isUp, upTree } from "../svc/state";
-import { clock, graphWith, logger, millisArg, runController, running, sleep, statusWhen, transition, UsageError } from "../svc/controller";
+import {
+  clock,
+  graphWith,
+  logger,
+  millisArg,
+  runController,
+  running,
+  sleep,
+  statusWhen,
+  transition,
+  UsageError,
+} from "../svc/controller";
 
 const usage = "round-robin PROXY MIN-DELAY-MS MAX-DELAY-MS BACKEND BACKEND...";
 const log = logger("round-robin");
@@ -21,7 +32,8 @@ const log = logger("round-robin");
 /** Makes PROXY's outputs equal to `outputs`: each key written atomically, stale ones removed. */
 function mirror(proxy: string, outputs: Record<string, string>): void {
   for (const [key, value] of Object.entries(outputs)) writeOutput(proxy, key, value);
-  for (const key of Object.keys(readOutputs(proxy))) if (!Object.hasOwn(outputs, key)) os.remove(`${outputDir(proxy)}/${key}`);
+  for (const key of Object.keys(readOutputs(proxy)))
+    if (!Object.hasOwn(outputs, key)) os.remove(`${outputDir(proxy)}/${key}`);
 }
 
 /** Runs `backend` as the active one until its process exits; everything it brought up is down after. */
@@ -37,7 +49,9 @@ async function serve(graph: Graph, proxy: string, backend: string): Promise<void
   const follow = watchOutputs(backend, (outputs) => mirror(proxy, outputs));
   try {
     const up = await transition(graph, "up", upTree(graph, proxy));
-    log(`${backend} is the active backend (pid ${pid})${up === 0 ? "" : `; ${proxy} or what needs it did not all come up (svc exit ${up})`}`);
+    log(
+      `${backend} is the active backend (pid ${pid})${up === 0 ? "" : `; ${proxy} or what needs it did not all come up (svc exit ${up})`}`,
+    );
     await statusWhen(backend, (st) => st === null || st.pid !== pid || !st.wantUp);
     log(`${backend} exited`);
   } finally {
@@ -51,15 +65,18 @@ async function control(proxy: string, minDelay: number, maxDelay: number, backen
   const graph = graphWith(backends, ["longrun"]);
   graphWith([proxy], ["oneshot", "longrun", "bundle"]);
   // a backend that is up already (this controller was restarted) stays the active one
-  const first = Math.max(0, backends.findIndex((b) => isUp(graph, b)));
+  const first = Math.max(
+    0,
+    backends.findIndex((b) => isUp(graph, b)),
+  );
   const others = backends.filter((b, i) => i !== first && isUp(graph, b));
   if (others.length > 0) await transition(graph, "down", others);
   let delay = minDelay;
   for (let i = first; ; i = (i + 1) % backends.length) {
     const began = clock();
-    await serve(graph, proxy, backends[i]!);
+    await serve(graph, proxy, backends[i]);
     if (clock() - began >= maxDelay) delay = minDelay;
-    const next = backends[(i + 1) % backends.length]!;
+    const next = backends[(i + 1) % backends.length];
     log(`starting ${next} in ${delay} ms`);
     await sleep(delay);
     delay = Math.min(delay * 2, maxDelay);
@@ -69,11 +86,14 @@ async function control(proxy: string, minDelay: number, maxDelay: number, backen
 export function main(args: string[]): Promise<number> {
   return runController("round-robin", usage, () => {
     const [proxy, min, max, ...backends] = args;
-    if (proxy === undefined || backends.length < 2) throw new UsageError(`expected a proxy, two delays and at least two backends, got ${args.length} arguments`);
-    if (new Set(backends).size !== backends.length || backends.includes(proxy)) throw new UsageError("backends must be distinct services, none of them the proxy");
+    if (proxy === undefined || backends.length < 2)
+      throw new UsageError(`expected a proxy, two delays and at least two backends, got ${args.length} arguments`);
+    if (new Set(backends).size !== backends.length || backends.includes(proxy))
+      throw new UsageError("backends must be distinct services, none of them the proxy");
     const minDelay = millisArg(min, "MIN-DELAY");
     const maxDelay = millisArg(max, "MAX-DELAY");
-    if (minDelay === 0 || maxDelay < minDelay) throw new UsageError(`delays must satisfy 0 < MIN-DELAY <= MAX-DELAY, got ${minDelay} and ${maxDelay}`);
+    if (minDelay === 0 || maxDelay < minDelay)
+      throw new UsageError(`delays must satisfy 0 < MIN-DELAY <= MAX-DELAY, got ${minDelay} and ${maxDelay}`);
     return control(proxy, minDelay, maxDelay, backends);
   });
 }

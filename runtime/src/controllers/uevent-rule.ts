@@ -35,7 +35,7 @@ export function parseRule(args: string[]): Rule {
   const rule: Rule = { service: "", terms: {}, attributes: {}, symlink: null };
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
+    const a = args[i];
     if (a === "--symlink" || a === "--attr") {
       const v = args[++i];
       if (v === undefined) throw new UsageError(`${a} needs a value`);
@@ -44,7 +44,8 @@ export function parseRule(args: string[]): Rule {
         rule.symlink = v;
       } else {
         const [k, val] = pair(v, "--attr");
-        if (k.split("/").some((part) => part === "" || part.startsWith("."))) throw new UsageError(`--attr "${k}" is not an attribute path (names under the device's sysfs directory)`);
+        if (k.split("/").some((part) => part === "" || part.startsWith(".")))
+          throw new UsageError(`--attr "${k}" is not an attribute path (names under the device's sysfs directory)`);
         rule.attributes[k] = val;
       }
     } else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
@@ -52,7 +53,8 @@ export function parseRule(args: string[]): Rule {
   }
   const [service, ...terms] = rest;
   if (service === undefined || service.includes("=")) throw new UsageError("no service given");
-  if (terms.length === 0 && Object.keys(rule.attributes).length === 0) throw new UsageError("no terms given: the rule would match every device");
+  if (terms.length === 0 && Object.keys(rule.attributes).length === 0)
+    throw new UsageError("no terms given: the rule would match every device");
   rule.service = service;
   for (const t of terms) {
     const [k, v] = pair(t, "term");
@@ -139,7 +141,8 @@ export async function main(args: string[]): Promise<number> {
       } else present.delete(devpath);
     }
     publish();
-    if ((before === 0) !== (present.size === 0)) controlled.want(present.size > 0, present.size > 0 ? `${devpath} present` : `${devpath} gone`);
+    if ((before === 0) !== (present.size === 0))
+      controlled.want(present.size > 0, present.size > 0 ? `${devpath} present` : `${devpath} gone`);
   };
 
   /** The devices sysfs shows now replace what we knew (at start, and after lost events). */
@@ -148,7 +151,10 @@ export async function main(args: string[]): Promise<number> {
     present.clear();
     for (const e of now) present.set(e.devpath, e);
     publish(true);
-    controlled.want(present.size > 0, `${why}: ${present.size > 0 ? `${[...present.keys()].join(", ")} present` : "no matching device"}`);
+    controlled.want(
+      present.size > 0,
+      `${why}: ${present.size > 0 ? `${[...present.keys()].join(", ")} present` : "no matching device"}`,
+    );
   };
 
   // listen first, so that nothing that comes during the coldplug pass is missed

@@ -21,7 +21,9 @@ const usage = "watchdog DEVICE HEAD-START-MS INTERVAL-MS SERVICE...";
 const log = logger("watchdog");
 
 function down(graph: Graph, services: string[]): string[] {
-  return services.filter((s) => (graph.entry(s).type === "longrun" ? (readStatus(s)?.pid ?? 0) === 0 : !isUp(graph, s)));
+  return services.filter((s) =>
+    graph.entry(s).type === "longrun" ? (readStatus(s)?.pid ?? 0) === 0 : !isUp(graph, s),
+  );
 }
 
 /** The driver's timeout in ms as sysfs tells it, for /dev/watchdog (the first) or /dev/watchdogN; null when unknown. */
@@ -40,8 +42,13 @@ async function feed(device: string, headStart: number, every: number, services: 
   const timeout = driverTimeout(device);
   // fed no more often than its timeout, it would reboot a healthy device
   const interval = timeout !== null && every * 2 > timeout ? Math.floor(timeout / 2) : every;
-  if (interval !== every) log(`an interval of ${every} ms is not well below the watchdog's timeout of ${timeout} ms: feeding every ${interval} ms instead`);
-  log(`feeding ${device}${timeout === null ? "" : ` (timeout ${timeout} ms)`} every ${interval} ms; watching ${services.join(", ")} after a head start of ${headStart} ms`);
+  if (interval !== every)
+    log(
+      `an interval of ${every} ms is not well below the watchdog's timeout of ${timeout} ms: feeding every ${interval} ms instead`,
+    );
+  log(
+    `feeding ${device}${timeout === null ? "" : ` (timeout ${timeout} ms)`} every ${interval} ms; watching ${services.join(", ")} after a head start of ${headStart} ms`,
+  );
   let missing = "";
   for (;;) {
     const gone = clock() - start < headStart ? [] : down(graph, services);
@@ -56,7 +63,8 @@ async function feed(device: string, headStart: number, every: number, services: 
 export function main(args: string[]): Promise<number> {
   return runController("watchdog", usage, () => {
     const [device, headStart, interval, ...services] = args;
-    if (device === undefined || services.length === 0) throw new UsageError(`expected a device, two times and at least one service, got ${args.length} arguments`);
+    if (device === undefined || services.length === 0)
+      throw new UsageError(`expected a device, two times and at least one service, got ${args.length} arguments`);
     const every = millisArg(interval, "INTERVAL");
     if (every === 0) throw new UsageError("INTERVAL must be more than 0 ms");
     return feed(device, millisArg(headStart, "HEAD-START"), every, services);

@@ -6,7 +6,7 @@ export function base64Encode(bytes: Uint8Array, url = false): string {
   const abc = url ? urlSafe : standard;
   let out = "";
   for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
     const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
     for (let k = 0; k < chars; k++) out += abc[(n >> (18 - 6 * k)) & 63];
   }

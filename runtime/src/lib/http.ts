@@ -18,11 +18,14 @@ export interface Url {
 /** Parses an http:// or https:// URL; the error says what is wrong. */
 export function parseUrl(url: string): Url {
   const m = /^(https?):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?(\/[^\s#]*)?$/.exec(url);
-  if (!m) throw new Error(`URL "${url}" is not http(s)://host[:port][/path] (user names in URLs are not supported: use username and password)`);
+  if (!m)
+    throw new Error(
+      `URL "${url}" is not http(s)://host[:port][/path] (user names in URLs are not supported: use username and password)`,
+    );
   const scheme = m[1] as Url["scheme"];
   const port = m[3] === undefined ? (scheme === "https" ? 443 : 80) : Number(m[3]);
   if (port < 1 || port > 65535) throw new Error(`URL "${url}": port ${port} is not 1 to 65535`);
-  return { scheme, host: m[2]!.replace(/^\[|\]$/g, ""), port, target: m[4] ?? "/" };
+  return { scheme, host: m[2].replace(/^\[|\]$/g, ""), port, target: m[4] ?? "/" };
 }
 
 export interface GetOptions {
@@ -86,7 +89,8 @@ class Reader {
   }
 
   exactly(n: number): Uint8Array {
-    while (this.buf.length < n) if (!this.fill()) throw new Error(`the connection ended ${n - this.buf.length} bytes before the end of the body`);
+    while (this.buf.length < n)
+      if (!this.fill()) throw new Error(`the connection ended ${n - this.buf.length} bytes before the end of the body`);
     const out = this.buf.slice(0, n);
     this.buf = this.buf.subarray(n);
     return out;
@@ -103,7 +107,7 @@ function chunked(r: Reader, max: number): Uint8Array {
   let total = 0;
   for (;;) {
     const line = r.line(1024);
-    const size = line === null ? NaN : parseInt(line.split(";")[0]!.trim(), 16);
+    const size = line === null ? NaN : parseInt(line.split(";")[0].trim(), 16);
     if (!Number.isFinite(size) || size < 0) throw new Error(`bad chunk size line ${JSON.stringify(line)}`);
     if (size === 0) break;
     total += size;
@@ -127,9 +131,16 @@ export function request(method: "GET" | "POST", url: string, options: RequestOpt
   try {
     const u = parseUrl(url);
     if (u.scheme === "https" && !options.tls) throw new Error("https needs a CA bundle");
-    const headers = [`${method} ${u.target} HTTP/1.1`, `Host: ${u.host.includes(":") ? `[${u.host}]` : u.host}${u.port === (u.scheme === "https" ? 443 : 80) ? "" : `:${u.port}`}`, "Connection: close", `Accept: ${options.accept ?? "application/json"}`];
-    if (options.username != null) headers.push(`Authorization: Basic ${base64Encode(encode(`${options.username}:${options.password ?? ""}`))}`);
-    if (options.body) headers.push(`Content-Type: ${options.body.type}`, `Content-Length: ${options.body.bytes.length}`);
+    const headers = [
+      `${method} ${u.target} HTTP/1.1`,
+      `Host: ${u.host.includes(":") ? `[${u.host}]` : u.host}${u.port === (u.scheme === "https" ? 443 : 80) ? "" : `:${u.port}`}`,
+      "Connection: close",
+      `Accept: ${options.accept ?? "application/json"}`,
+    ];
+    if (options.username != null)
+      headers.push(`Authorization: Basic ${base64Encode(encode(`${options.username}:${options.password ?? ""}`))}`);
+    if (options.body)
+      headers.push(`Content-Type: ${options.body.type}`, `Content-Length: ${options.body.bytes.length}`);
     const conn = connect(u.host, u.port, options.timeoutMs, u.scheme === "https" ? options.tls : undefined);
     try {
       const head = encode(headers.join("\r\n") + "\r\n\r\n");

@@ -85,7 +85,11 @@ export function coldplug(subsystem?: string): Uevent[] {
     const text = std.loadFile(`${real}/uevent`);
     const [link, linkErr] = os.readlink(`${real}/subsystem`);
     if (text === null || linkErr !== 0) continue; // gone meanwhile, or not a device
-    const env: Record<string, string> = { ACTION: "add", DEVPATH: devpath, SUBSYSTEM: link.slice(link.lastIndexOf("/") + 1) };
+    const env: Record<string, string> = {
+      ACTION: "add",
+      DEVPATH: devpath,
+      SUBSYSTEM: link.slice(link.lastIndexOf("/") + 1),
+    };
     for (const line of text.split("\n")) {
       const eq = line.indexOf("=");
       if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
@@ -140,11 +144,12 @@ export function requestLinks(fd: number, seq: number): void {
   v.setUint16(6, NLM_F_REQUEST | NLM_F_DUMP, littleEndian);
   v.setUint32(8, seq, littleEndian);
   const n = os.write(fd, buf, 0, buf.byteLength);
-  if (n !== buf.byteLength) throw new Error(`rtnetlink: cannot ask for the links: ${n < 0 ? std.strerror(-n) : "short write"}`);
+  if (n !== buf.byteLength)
+    throw new Error(`rtnetlink: cannot ask for the links: ${n < 0 ? std.strerror(-n) : "short write"}`);
 }
 
 function linkName(v: DataView, from: number, end: number): string {
-  for (let at = from; at + 4 <= end; ) {
+  for (let at = from; at + 4 <= end;) {
     const len = v.getUint16(at, littleEndian);
     if (len < 4) break;
     if (v.getUint16(at + 2, littleEndian) === IFLA_IFNAME) {
@@ -160,7 +165,7 @@ function linkName(v: DataView, from: number, end: number): string {
 /** The link messages in one datagram (several netlink messages may share one). */
 export function parseLinks(v: DataView): LinkBatch {
   const batch: LinkBatch = { links: [], dumpDone: false };
-  for (let at = 0; at + headerSize <= v.byteLength; ) {
+  for (let at = 0; at + headerSize <= v.byteLength;) {
     const len = v.getUint32(at, littleEndian);
     const type = v.getUint16(at + 4, littleEndian);
     if (len < headerSize || at + len > v.byteLength) break;

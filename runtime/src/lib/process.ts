@@ -50,7 +50,7 @@ export function readAll(fd: number): Uint8Array {
 export function writeAll(fd: number, data: string | Uint8Array): void {
   const bytes = typeof data === "string" ? encode(data) : data;
   const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const n = os.write(fd, buf, at, bytes.length - at);
     if (n === -4) continue;
     if (n <= 0) throw new Error(`write: ${std.strerror(-n)}`);
@@ -59,7 +59,11 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
 }
 
 /** Runs a program to completion with its stdout captured; stdin and stderr are inherited. */
-export function runCapture(argv: string[], options: Omit<SpawnOptions, "fds"> = {}, env = environ()): { code: number; stdout: string } {
+export function runCapture(
+  argv: string[],
+  options: Omit<SpawnOptions, "fds"> = {},
+  env = environ(),
+): { code: number; stdout: string } {
   const pipe = os.pipe();
   if (!pipe) throw new Error("pipe: cannot create a pipe");
   const [r, w] = pipe;
@@ -85,7 +89,11 @@ export function runCapture(argv: string[], options: Omit<SpawnOptions, "fds"> = 
  * child's pidfd wakes the event loop when it ends (no SIGCHLD handler: signals would interrupt
  * the loop's poll).
  */
-export function spawnAsync(argv: string[], options: SpawnOptions = {}, env = environ()): { pid: number; exited: Promise<number> } {
+export function spawnAsync(
+  argv: string[],
+  options: SpawnOptions = {},
+  env = environ(),
+): { pid: number; exited: Promise<number> } {
   const pid = spawn(argv, env, options);
   const fd = pidfdOpen(pid);
   const exited = new Promise<number>((resolve) => {

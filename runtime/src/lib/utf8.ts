@@ -17,17 +17,17 @@ const minimum = [0, 0x80, 0x800, 0x10000];
 /** Decodes UTF-8; a malformed or overlong sequence becomes U+FFFD. */
 export function decode(bytes: Uint8Array): string {
   const parts: string[] = [];
-  for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i]!;
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
     const extra = b < 0x80 ? 0 : b >= 0xc0 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf8 ? 3 : -1;
     let c = extra <= 0 ? b : b & (0x3f >> extra);
     let ok = extra >= 0;
     for (let k = 1; ok && k <= extra; k++) {
       const cont = bytes[i + k];
       ok = cont !== undefined && (cont & 0xc0) === 0x80;
-      if (ok) c = (c << 6) | (cont! & 63);
+      if (ok) c = (c << 6) | (cont & 63);
     }
-    ok &&= c >= minimum[extra]! && c <= 0x10ffff && (c < 0xd800 || c > 0xdfff);
+    ok &&= c >= minimum[extra] && c <= 0x10ffff && (c < 0xd800 || c > 0xdfff);
     parts.push(ok ? String.fromCodePoint(c) : "\ufffd");
     i += ok ? extra + 1 : 1;
   }

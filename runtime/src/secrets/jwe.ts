@@ -11,9 +11,13 @@ import { concat } from "../lib/bytes";
 /** The order of each curve's group, and its field size in bytes. */
 const curves: Record<Curve, { order: bigint; size: number }> = {
   "P-256": { order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n, size: 32 },
-  "P-384": { order: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n, size: 48 },
+  "P-384": {
+    order: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+    size: 48,
+  },
   "P-521": {
-    order: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+    order:
+      0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
     size: 66,
   },
 };
@@ -76,7 +80,12 @@ export function ecKey(raw: unknown, what: string): EcKey {
 
 export function jwk(key: EcKey): { kty: "EC"; crv: Curve; x: string; y: string } {
   const size = curves[key.crv].size;
-  return { kty: "EC", crv: key.crv, x: base64Encode(key.point.subarray(1, 1 + size), true), y: base64Encode(key.point.subarray(1 + size), true) };
+  return {
+    kty: "EC",
+    crv: key.crv,
+    x: base64Encode(key.point.subarray(1, 1 + size), true),
+    y: base64Encode(key.point.subarray(1 + size), true),
+  };
 }
 
 /** RFC 7638 thumbprint of an EC key, SHA-256, as Tang names its keys. */
@@ -95,7 +104,13 @@ function json(bytes: Uint8Array, what: string): unknown {
 
 /** The advertisement's keys: a JWS whose payload holds {keys}, or {keys} itself. */
 function advertisedKeys(adv: Record<string, unknown>): unknown[] {
-  const body = typeof adv.payload === "string" ? object(json(base64Decode(adv.payload, "clevis.tang.adv.payload"), "clevis.tang.adv.payload"), "clevis.tang.adv.payload") : adv;
+  const body =
+    typeof adv.payload === "string"
+      ? object(
+          json(base64Decode(adv.payload, "clevis.tang.adv.payload"), "clevis.tang.adv.payload"),
+          "clevis.tang.adv.payload",
+        )
+      : adv;
   if (!Array.isArray(body.keys)) throw new JweError("clevis.tang.adv has no keys");
   return body.keys;
 }
@@ -104,7 +119,8 @@ export function parseTangJwe(file: string): TangJwe {
   const parts = file.trim().split(".");
   if (parts.length !== 5) throw new JweError(`not a compact JWE: ${parts.length} parts, not 5`);
   const [protectedText, encryptedKey, iv, ciphertext, tag] = parts as [string, string, string, string, string];
-  if (encryptedKey !== "") throw new JweError("has an encrypted key: not ECDH-ES direct key agreement, as Clevis writes");
+  if (encryptedKey !== "")
+    throw new JweError("has an encrypted key: not ECDH-ES direct key agreement, as Clevis writes");
   const header = object(json(base64Decode(protectedText, "protected header"), "protected header"), "protected header");
   if (header.alg !== "ECDH-ES") throw new JweError(`alg is ${JSON.stringify(header.alg)}, not "ECDH-ES"`);
   const enc = text(header.enc, "enc");
@@ -122,8 +138,15 @@ export function parseTangJwe(file: string): TangJwe {
   if (!server) throw new JweError(`the advertisement holds no exchange (ECMR) key with kid ${kid}`);
   if (server.crv !== epk.crv) throw new JweError(`epk is on ${epk.crv} but the server key on ${server.crv}`);
   return {
-    protectedText, enc, url, kid, epk, server,
-    iv: base64Decode(iv, "iv"), ciphertext: base64Decode(ciphertext, "ciphertext"), tag: base64Decode(tag, "tag"),
+    protectedText,
+    enc,
+    url,
+    kid,
+    epk,
+    server,
+    iv: base64Decode(iv, "iv"),
+    ciphertext: base64Decode(ciphertext, "ciphertext"),
+    tag: base64Decode(tag, "tag"),
   };
 }
 
@@ -152,7 +175,9 @@ export function recoveryRequest(jwe: TangJwe): { request: EcKey; finish(reply: E
     finish(reply: EcKey): Uint8Array {
       if (reply.crv !== jwe.epk.crv) throw new JweError(`the server answered on ${reply.crv}, not ${jwe.epk.crv}`);
       // Y + (order − e)·S = s·epk: the ECDH secret of the file's ephemeral key and the server key
-      const shared = new Uint8Array(ecMulAdd(reply.crv, buf(reply.point), buf(jwe.server.point), one, buf(bytesOf(order - e, size))));
+      const shared = new Uint8Array(
+        ecMulAdd(reply.crv, buf(reply.point), buf(jwe.server.point), one, buf(bytesOf(order - e, size))),
+      );
       return decryptWith(jwe, shared.subarray(1, 1 + size));
     },
   };
@@ -164,12 +189,13 @@ function be32(n: number): Uint8Array {
 
 /** The plaintext, given the ECDH secret Z (x coordinate). */
 function decryptWith(jwe: TangJwe, z: Uint8Array): Uint8Array {
-  const bits = keyBits[jwe.enc]!;
+  const bits = keyBits[jwe.enc];
   const alg = encode(jwe.enc);
   // Concat KDF, one SHA-256 round (keys are at most 256 bits); PartyUInfo and PartyVInfo empty
   const otherInfo = concat([be32(alg.length), alg, be32(0), be32(0), be32(bits)]);
   const key = new Uint8Array(sha256(buf(concat([be32(1), z, otherInfo])))).subarray(0, bits / 8);
   const plain = aesGcmDecrypt(buf(key), buf(jwe.iv), buf(encode(jwe.protectedText)), buf(jwe.ciphertext), buf(jwe.tag));
-  if (plain === null) throw new JweError("does not decrypt: the tag does not match (a damaged file, or a server with other keys)");
+  if (plain === null)
+    throw new JweError("does not decrypt: the tag does not match (a damaged file, or a server with other keys)");
   return new Uint8Array(plain);
 }

@@ -36,13 +36,28 @@ function fail(where: string, what: string): never {
 export function checkConfig(raw: unknown, source: string): OutboardConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail(source, "is not a JSON object");
   const c = raw as Record<string, unknown>;
-  const known = ["service", "url", "intervalMs", "retryMs", "timeoutMs", "maxBytes", "username", "password", "caFile", "certFile", "keyFile", "readyFd"];
+  const known = [
+    "service",
+    "url",
+    "intervalMs",
+    "retryMs",
+    "timeoutMs",
+    "maxBytes",
+    "username",
+    "password",
+    "caFile",
+    "certFile",
+    "keyFile",
+    "readyFd",
+  ];
   for (const k of Object.keys(c)) if (!known.includes(k)) fail(`${source}: ${k}`, "is not a setting");
   const text = (k: string, nullable: boolean): void => {
-    if (!(typeof c[k] === "string" && c[k] !== "") && !(nullable && c[k] === null)) fail(`${source}: ${k}`, nullable ? "must be a string or null" : "must be a non-empty string");
+    if (!(typeof c[k] === "string" && c[k] !== "") && !(nullable && c[k] === null))
+      fail(`${source}: ${k}`, nullable ? "must be a string or null" : "must be a non-empty string");
   };
   const count = (k: string, min: number, nullable = false): void => {
-    if (!(typeof c[k] === "number" && Number.isInteger(c[k]) && c[k] >= min) && !(nullable && c[k] === null)) fail(`${source}: ${k}`, `must be an integer from ${min}${nullable ? ", or null" : ""}`);
+    if (!(typeof c[k] === "number" && Number.isInteger(c[k]) && c[k] >= min) && !(nullable && c[k] === null))
+      fail(`${source}: ${k}`, `must be an integer from ${min}${nullable ? ", or null" : ""}`);
   };
   text("service", false);
   text("url", false);
@@ -54,7 +69,8 @@ export function checkConfig(raw: unknown, source: string): OutboardConfig {
   count("readyFd", 3, true);
   const config = c as unknown as OutboardConfig;
   try {
-    if (parseUrl(config.url).scheme === "https" && config.caFile === null) fail(`${source}: caFile`, "is needed for an https URL");
+    if (parseUrl(config.url).scheme === "https" && config.caFile === null)
+      fail(`${source}: caFile`, "is needed for an https URL");
   } catch (e) {
     fail(`${source}: url`, e instanceof Error ? e.message : String(e));
   }
@@ -68,7 +84,11 @@ function readText(path: string, what: string): string {
   return decode(bytes);
 }
 
-const reasons: Record<number, string> = { 401: "the server wants other credentials", 403: "the server refuses these credentials", 404: "no such document on the server" };
+const reasons: Record<number, string> = {
+  401: "the server wants other credentials",
+  403: "the server refuses these credentials",
+  404: "no such document on the server",
+};
 
 /** One fetch and publication; the line to log. Throws with the reason when it fails. */
 export function fetchOnce(c: OutboardConfig): string {
@@ -80,8 +100,15 @@ export function fetchOnce(c: OutboardConfig): string {
       tls.key = readText(c.keyFile, "client key");
     }
   }
-  const res = get(c.url, { tls, username: c.username, password: c.password, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes });
-  if (res.status !== 200) throw new Error(`GET ${c.url}: HTTP ${res.status}${reasons[res.status] ? ` (${reasons[res.status]})` : ""}`);
+  const res = get(c.url, {
+    tls,
+    username: c.username,
+    password: c.password,
+    timeoutMs: c.timeoutMs,
+    maxBytes: c.maxBytes,
+  });
+  if (res.status !== 200)
+    throw new Error(`GET ${c.url}: HTTP ${res.status}${reasons[res.status] ? ` (${reasons[res.status]})` : ""}`);
   let doc: unknown;
   try {
     doc = JSON.parse(decode(res.body));
@@ -91,17 +118,21 @@ export function fetchOnce(c: OutboardConfig): string {
   }
   const secrets = checkSecrets(doc, c.url);
   const n = Object.keys(secrets).length;
-  return publishSecrets(c.service, secrets) ? `published ${n} secrets from ${c.url}` : `unchanged: ${n} secrets from ${c.url}`;
+  return publishSecrets(c.service, secrets)
+    ? `published ${n} secrets from ${c.url}`
+    : `unchanged: ${n} secrets from ${c.url}`;
 }
 
 export async function main(args: string[]): Promise<number> {
-  if (args.length !== 1 || args[0]!.startsWith("-")) {
-    std.err.puts("usage: outboard CONFIG.json\n  fetch a secrets document and publish it as outputs, every interval (services/secrets/outboard.ts)\n");
+  if (args.length !== 1 || args[0].startsWith("-")) {
+    std.err.puts(
+      "usage: outboard CONFIG.json\n  fetch a secrets document and publish it as outputs, every interval (services/secrets/outboard.ts)\n",
+    );
     return 100;
   }
   let c: OutboardConfig;
   try {
-    const path = args[0]!;
+    const path = args[0];
     let raw: unknown;
     try {
       raw = JSON.parse(readText(path, "configuration"));

@@ -35,13 +35,20 @@ export function checkSecrets(doc: unknown, source: string): Secrets {
     } else if (typeof v === "object" && v !== null) {
       if (path.length >= maxDepth) throw new Error(`${source}: ${where} is nested deeper than ${maxDepth} levels`);
       for (const [k, x] of Object.entries(v)) {
-        if (!keyName.test(k)) throw new Error(`${source}: ${where} has a key ${JSON.stringify(k)} that is not a name of letters, digits and _ . @ - (not starting with a dot)`);
+        if (!keyName.test(k))
+          throw new Error(
+            `${source}: ${where} has a key ${JSON.stringify(k)} that is not a name of letters, digits and _ . @ - (not starting with a dot)`,
+          );
         if (++count > maxKeys) throw new Error(`${source}: more than ${maxKeys} keys`);
         walk(x, [...path, k]);
       }
-    } else throw new Error(`${source}: ${where} is ${describe(v)}: secrets are strings, numbers, booleans, lists of strings, or objects of those`);
+    } else
+      throw new Error(
+        `${source}: ${where} is ${describe(v)}: secrets are strings, numbers, booleans, lists of strings, or objects of those`,
+      );
   };
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error(`${source}: the document is ${describe(doc)}, not a JSON object`);
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw new Error(`${source}: the document is ${describe(doc)}, not a JSON object`);
   walk(doc, []);
   return out;
 }

@@ -25,7 +25,10 @@ function seconds(ms: number): string {
  * Runs `once` forever; it publishes and returns a line to log, or null when nothing changed, or
  * throws with the reason it failed (naming the source, never a value).
  */
-export async function refreshForever(once: () => string | null | Promise<string | null>, o: RefreshOptions): Promise<never> {
+export async function refreshForever(
+  once: () => string | null | Promise<string | null>,
+  o: RefreshOptions,
+): Promise<never> {
   let failures = 0;
   let readyFd = o.readyFd;
   for (;;) {

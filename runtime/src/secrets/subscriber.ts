@@ -10,7 +10,15 @@ import { serviceDir } from "../svc/s6";
 import { isUp } from "../svc/state";
 
 /** s6-svc's option for each signal it can send. */
-export const signals: Record<string, string> = { hup: "-h", int: "-i", quit: "-q", term: "-t", usr1: "-1", usr2: "-2", alrm: "-a" };
+export const signals: Record<string, string> = {
+  hup: "-h",
+  int: "-i",
+  quit: "-q",
+  term: "-t",
+  usr1: "-1",
+  usr2: "-2",
+  alrm: "-a",
+};
 
 export type Action = "restart" | keyof typeof signals;
 
@@ -23,29 +31,36 @@ export interface Subscription {
 
 /** The output keys of `watched` that `service` reads: the paths of its references (a path may name a folder of keys). */
 export function readsFrom(graph: Graph, service: string, watched: string): string[] {
-  return graph.entry(service).outputRefs.filter((r) => r.service === watched).map((r) => r.path);
+  return graph
+    .entry(service)
+    .outputRefs.filter((r) => r.service === watched)
+    .map((r) => r.path);
 }
 
 /** Checks a subscription against the database; the error names what is wrong. */
 export function checkSubscription(graph: Graph, sub: Subscription): void {
   if (!graph.has(sub.watched)) throw new Error(`unknown service "${sub.watched}"`);
-  if (sub.action !== "restart" && !Object.hasOwn(signals, sub.action)) throw new Error(`unknown action "${sub.action}" (restart or ${Object.keys(signals).join(", ")})`);
+  if (sub.action !== "restart" && !Object.hasOwn(signals, sub.action))
+    throw new Error(`unknown action "${sub.action}" (restart or ${Object.keys(signals).join(", ")})`);
   for (const s of sub.services) {
     if (!graph.has(s)) throw new Error(`unknown service "${s}"`);
     if (readsFrom(graph, s, sub.watched).length === 0) throw new Error(`${s} reads no output of ${sub.watched}`);
-    if (sub.action !== "restart" && graph.entry(s).type !== "longrun") throw new Error(`${s} is a ${graph.entry(s).type}: only a longrun's process can be signalled`);
+    if (sub.action !== "restart" && graph.entry(s).type !== "longrun")
+      throw new Error(`${s} is a ${graph.entry(s).type}: only a longrun's process can be signalled`);
   }
 }
 
 /** The values under `path` (a key, or a folder of keys), or null when there are none. */
 function valuesUnder(outputs: Record<string, string>, path: string): string | null {
-  const keys = Object.keys(outputs).filter((k) => k === path || k.startsWith(`${path}/`)).sort();
+  const keys = Object.keys(outputs)
+    .filter((k) => k === path || k.startsWith(`${path}/`))
+    .sort();
   return keys.length === 0 ? null : JSON.stringify(keys.map((k) => [k, outputs[k]]));
 }
 
 async function act(graph: Graph, service: string, action: Action, log: (line: string) => void): Promise<void> {
   if (!isUp(graph, service)) return; // it renders the new values when it starts
-  const argv = action === "restart" ? ["svc", "restart", service] : ["s6-svc", signals[action]!, serviceDir(service)];
+  const argv = action === "restart" ? ["svc", "restart", service] : ["s6-svc", signals[action], serviceDir(service)];
   const code = await spawnAsync(argv, {}, environ()).exited;
   if (code !== 0) log(`${argv.join(" ")} failed (exit ${code}); will act again on the next change`);
 }
@@ -64,7 +79,9 @@ export function subscribe(graph: Graph, sub: Subscription, log: (line: string) =
       seen.set(service, now);
       const changed = before ? paths.filter((_, i) => before[i] !== now[i]) : [];
       if (changed.length === 0) continue;
-      log(`${sub.watched} changed ${changed.join(", ")}: ${sub.action === "restart" ? "restarting" : `sending ${sub.action.toUpperCase()} to`} ${service}`);
+      log(
+        `${sub.watched} changed ${changed.join(", ")}: ${sub.action === "restart" ? "restarting" : `sending ${sub.action.toUpperCase()} to`} ${service}`,
+      );
       queue = queue.then(() => act(graph, service, sub.action, log));
     }
   });

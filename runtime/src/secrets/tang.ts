@@ -35,7 +35,10 @@ export function decryptOnce(o: TangOptions): string | null {
     timeoutMs: o.timeoutMs,
     maxBytes: 16384,
   });
-  if (res.status !== 200) throw new Error(`POST ${url}: HTTP ${res.status}${res.status === 404 ? " (the server no longer has the key this file was made with)" : ""}`);
+  if (res.status !== 200)
+    throw new Error(
+      `POST ${url}: HTTP ${res.status}${res.status === 404 ? " (the server no longer has the key this file was made with)" : ""}`,
+    );
   let plain: Uint8Array;
   try {
     let reply: unknown;
@@ -63,7 +66,8 @@ const usage = `usage: secrets tang [--interval-ms N] [--retry-ms N] [--timeout-m
   decrypt FILE (a Clevis/Tang JWE) with its Tang server and publish the JSON inside as SERVICE's outputs, every interval`;
 
 function count(v: string | undefined, name: string, min: number): number {
-  if (v === undefined || !/^\d+$/.test(v) || Number(v) < min) throw new Error(`${name} must be a whole number from ${min}`);
+  if (v === undefined || !/^\d+$/.test(v) || Number(v) < min)
+    throw new Error(`${name} must be a whole number from ${min}`);
   return Number(v);
 }
 
@@ -76,7 +80,7 @@ export async function main(args: string[]): Promise<number> {
   }
   try {
     for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
+      const a = args[i];
       if (a === "--interval-ms") o.intervalMs = count(args[++i], a, 1);
       else if (a === "--retry-ms") o.retryMs = count(args[++i], a, 1);
       else if (a === "--timeout-ms") o.timeoutMs = count(args[++i], a, 1);

@@ -47,14 +47,21 @@ export function checkSecretsSpec(raw: unknown, source: string): SecretsSpec {
     if (typeof f !== "object" || f === null) fail(where, "is not an object");
     id(f.uid, `${where}.uid`);
     id(f.gid, `${where}.gid`);
-    if (typeof f.mode !== "number" || !Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o700 || (f.mode & 0o077) !== 0) {
+    if (
+      typeof f.mode !== "number" ||
+      !Number.isInteger(f.mode) ||
+      f.mode < 0 ||
+      f.mode > 0o700 ||
+      (f.mode & 0o077) !== 0
+    ) {
       fail(`${where}.mode`, "must give no access to group or others");
     }
     if (!Array.isArray(f.parts)) fail(`${where}.parts`, "must be a list");
     for (const p of f.parts as unknown[]) {
       if (typeof p === "string") continue;
       const hole = p as Partial<OutputHole> | null;
-      if (typeof hole?.service !== "string" || typeof hole.path !== "string") fail(`${where}.parts`, "must hold strings and {service, path} references");
+      if (typeof hole?.service !== "string" || typeof hole.path !== "string")
+        fail(`${where}.parts`, "must hold strings and {service, path} references");
     }
   }
   return raw as SecretsSpec;

@@ -27,7 +27,8 @@ export function graphWith(names: string[], types: string[]): Graph {
   for (const name of names) {
     if (!graph.has(name)) throw new UsageError(`unknown service "${name}" (not in ${paths.database})`);
     const type = graph.entry(name).type;
-    if (!types.includes(type)) throw new UsageError(`service "${name}" is a ${type}; this controller takes ${types.join(" or ")} services`);
+    if (!types.includes(type))
+      throw new UsageError(`service "${name}" is a ${type}; this controller takes ${types.join(" or ")} services`);
   }
   return graph;
 }
@@ -54,7 +55,10 @@ const statusEvents = native.IN_MOVED_TO | native.IN_CLOSE_WRITE | native.IN_CREA
  * Resolves with the supervisor's status once `done` holds for it (checked now, then at each
  * change s6-supervise writes). The service must be supervised (its supervise directory exists).
  */
-export function statusWhen(name: string, done: (s: SuperviseStatus | null) => boolean): Promise<SuperviseStatus | null> {
+export function statusWhen(
+  name: string,
+  done: (s: SuperviseStatus | null) => boolean,
+): Promise<SuperviseStatus | null> {
   const dir = `${serviceDir(name)}/supervise`;
   if (!exists(dir)) return Promise.reject(new Error(`${name} is not supervised (no ${dir})`));
   const fd = native.inotifyInit();
@@ -89,7 +93,8 @@ export const clock = (): number => Math.floor(os.now() / 1000);
 /** A whole number of milliseconds from a command-line word, or a usage error naming it. */
 export function millisArg(value: string | undefined, what: string): number {
   const n = Number(value);
-  if (value === undefined || value === "" || !Number.isInteger(n) || n < 0) throw new UsageError(`${what} must be a whole number of milliseconds >= 0, got ${JSON.stringify(value ?? "")}`);
+  if (value === undefined || value === "" || !Number.isInteger(n) || n < 0)
+    throw new UsageError(`${what} must be a whole number of milliseconds >= 0, got ${JSON.stringify(value ?? "")}`);
   return n;
 }
 

@@ -51,7 +51,8 @@ function strings(v: unknown, where: string): string[] {
 }
 
 function millis(v: unknown, where: string): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) fail(where, "must be a whole number of milliseconds >= 0");
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+    fail(where, "must be a whole number of milliseconds >= 0");
   return v;
 }
 
@@ -62,7 +63,11 @@ function millis(v: unknown, where: string): number {
 export function checkDatabase(raw: unknown, source: string): Database {
   if (typeof raw !== "object" || raw === null) fail(source, "is not a JSON object");
   const db = raw as { version?: unknown; services?: unknown };
-  if (db.version !== databaseVersion) fail(source, `version ${JSON.stringify(db.version)} is not ${databaseVersion}: this svc is too old or too new for it`);
+  if (db.version !== databaseVersion)
+    fail(
+      source,
+      `version ${JSON.stringify(db.version)} is not ${databaseVersion}: this svc is too old or too new for it`,
+    );
   if (typeof db.services !== "object" || db.services === null) fail(source, "has no services object");
   const services = db.services as Record<string, Record<string, unknown>>;
   for (const [name, s] of Object.entries(services)) {
@@ -76,11 +81,17 @@ export function checkDatabase(raw: unknown, source: string): Database {
     if (typeof s.controlled !== "boolean") fail(`${where}.controlled`, "must be true or false");
     millis(s.timeoutUp, `${where}.timeoutUp`);
     millis(s.timeoutDown, `${where}.timeoutDown`);
-    if (s.notificationFd !== null && (typeof s.notificationFd !== "number" || !Number.isInteger(s.notificationFd) || s.notificationFd < 3)) {
+    if (
+      s.notificationFd !== null &&
+      (typeof s.notificationFd !== "number" || !Number.isInteger(s.notificationFd) || s.notificationFd < 3)
+    ) {
       fail(`${where}.notificationFd`, "must be null or an fd number >= 3");
     }
     strings(s.outputs, `${where}.outputs`);
-    if (!Array.isArray(s.outputRefs) || s.outputRefs.some((r) => typeof r?.service !== "string" || typeof r?.path !== "string")) {
+    if (
+      !Array.isArray(s.outputRefs) ||
+      s.outputRefs.some((r) => typeof r?.service !== "string" || typeof r?.path !== "string")
+    ) {
       fail(`${where}.outputRefs`, "must be a list of {service, path}");
     }
   }

@@ -13,7 +13,8 @@ export class Graph {
   constructor(db: Database) {
     this.services = db.services;
     for (const name of this.names()) this.dependents.set(name, []);
-    for (const name of this.names()) for (const d of this.services[name]!.dependencies) this.dependents.get(d)!.push(name);
+    for (const name of this.names())
+      for (const d of this.services[name].dependencies) this.dependents.get(d)!.push(name);
     this.checkAcyclic();
   }
 
@@ -26,7 +27,7 @@ export class Graph {
   }
 
   entry(name: string): ServiceEntry {
-    return this.services[name]!;
+    return this.services[name];
   }
 
   deps(name: string): string[] {

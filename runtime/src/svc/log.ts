@@ -17,7 +17,7 @@ export function readLog(service?: string): string[] {
       const stamp = parseTai64n(line);
       const rest = stamp === null ? line : line.slice(26);
       // the image's loggers may write "name:" where ours write "name"
-      if (service !== undefined && rest.split(" ", 1)[0]!.replace(/:$/, "") !== service) continue;
+      if (service !== undefined && rest.split(" ", 1)[0].replace(/:$/, "") !== service) continue;
       out.push(stamp === null ? line : `${formatStamp(stamp)} ${rest}`);
     }
   }

@@ -62,7 +62,12 @@ const dirEvents = native.IN_CREATE | native.IN_DELETE | native.IN_MOVED_TO | nat
 /** Directories of a service's outputs: its own and those of nested keys. */
 function outputDirs(dir: string): string[] {
   if (!isDir(dir)) return [];
-  return [dir, ...listDir(dir).filter((n) => !n.startsWith(".")).flatMap((n) => outputDirs(`${dir}/${n}`))];
+  return [
+    dir,
+    ...listDir(dir)
+      .filter((n) => !n.startsWith("."))
+      .flatMap((n) => outputDirs(`${dir}/${n}`)),
+  ];
 }
 
 /**

@@ -36,7 +36,10 @@ export function serviceDir(name: string): string {
 export function readStatus(name: string): SuperviseStatus | null {
   const bytes = readBytes(`${serviceDir(name)}/supervise/status`);
   if (bytes === null) return null;
-  if (bytes.length < statusSize) throw new Error(`${serviceDir(name)}/supervise/status: ${bytes.length} bytes, expected ${statusSize} (an s6 of another version?)`);
+  if (bytes.length < statusSize)
+    throw new Error(
+      `${serviceDir(name)}/supervise/status: ${bytes.length} bytes, expected ${statusSize} (an s6 of another version?)`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const pid = view.getUint32(28);
   const flags = view.getUint8(34);

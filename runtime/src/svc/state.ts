@@ -48,7 +48,12 @@ export function stateOf(graph: Graph, name: string): ServiceState {
   if (type === "oneshot") {
     const [st, err] = os.stat(oneshotStateFile(name));
     if (err !== 0) return { name, type, up: false };
-    return { name, type, up: true, since: { seconds: Math.floor(st.mtime / 1000), nanoseconds: (st.mtime % 1000) * 1e6 } };
+    return {
+      name,
+      type,
+      up: true,
+      since: { seconds: Math.floor(st.mtime / 1000), nanoseconds: (st.mtime % 1000) * 1e6 },
+    };
   }
   return { name, type, up: isUp(graph, name) };
 }

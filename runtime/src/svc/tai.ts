@@ -4,8 +4,8 @@
 /** Unix times (UTC) from which TAI - UTC grew by one more second, 1972-07-01 onwards. */
 const leaps = [
   78796800, 94694400, 126230400, 157766400, 189302400, 220924800, 252460800, 283996800, 315532800, 362793600, 394329600,
-  425865600, 489024000, 567993600, 631152000, 662688000, 709948800, 741484800, 773020800, 820454400, 867715200, 915148800,
-  1136073600, 1230768000, 1341100800, 1435708800, 1483228800,
+  425865600, 489024000, 567993600, 631152000, 662688000, 709948800, 741484800, 773020800, 820454400, 867715200,
+  915148800, 1136073600, 1230768000, 1341100800, 1435708800, 1483228800,
 ];
 
 /** TAI64 label offset: 2^62, kept as its upper 32 bits. */
@@ -21,7 +21,7 @@ export interface Stamp {
 export function fromTai(high: number, low: number, nanoseconds: number): Stamp {
   const tai = (high - labelHigh) * 0x100000000 + low;
   let offset = 10 + leaps.length;
-  while (offset > 10 && tai - offset < leaps[offset - 11]!) offset--;
+  while (offset > 10 && tai - offset < leaps[offset - 11]) offset--;
   return { seconds: tai - offset, nanoseconds };
 }
 

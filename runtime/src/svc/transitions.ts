@@ -111,7 +111,13 @@ async function oneshotScript(graph: Graph, name: string, direction: Direction): 
     out.close();
   }
   let timedOut = false;
-  const timer = timeout > 0 ? os.setTimeout(() => { timedOut = true; os.kill(child.pid, os.SIGTERM); }, timeout) : null;
+  const timer =
+    timeout > 0
+      ? os.setTimeout(() => {
+          timedOut = true;
+          os.kill(child.pid, os.SIGTERM);
+        }, timeout)
+      : null;
   const code = await child.exited;
   if (timer !== null) os.clearTimeout(timer);
   if (out.logger) await out.logger;
@@ -135,7 +141,12 @@ async function oneshot(graph: Graph, name: string, direction: Direction): Promis
 
 async function transition(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
   const type = graph.entry(name).type;
-  const outcome = type === "longrun" ? await longrun(graph, name, direction) : type === "oneshot" ? await oneshot(graph, name, direction) : "done";
+  const outcome =
+    type === "longrun"
+      ? await longrun(graph, name, direction)
+      : type === "oneshot"
+        ? await oneshot(graph, name, direction)
+        : "done";
   if (direction === "down" && outcome === "done") removeOutputs(name);
   return outcome;
 }
