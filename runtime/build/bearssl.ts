@@ -14,7 +14,9 @@ let source: Promise<string> | undefined;
 
 /** The unpacked source tree (inc/, src/). */
 export function bearsslSource(): Promise<string> {
-  source ??= cachedDir("src", pinnedBearssl.replace("=", "-"), (out) => bookworm.source(pinnedBearssl, join(out, "bearssl"))).then((d) => join(d, "bearssl"));
+  source ??= cachedDir("src", pinnedBearssl.replace("=", "-"), (out) =>
+    bookworm.source(pinnedBearssl, join(out, "bearssl")),
+  ).then((d) => join(d, "bearssl"));
   return source;
 }
 
@@ -25,7 +27,11 @@ export async function bearsslInclude(): Promise<string> {
 
 async function cFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? cFiles(join(dir, e.name)) : e.name.endsWith(".c") ? [join(dir, e.name)] : [])));
+  const nested = await Promise.all(
+    entries.map((e) =>
+      e.isDirectory() ? cFiles(join(dir, e.name)) : e.name.endsWith(".c") ? [join(dir, e.name)] : [],
+    ),
+  );
   return nested.flat().sort();
 }
 
@@ -34,10 +40,15 @@ export async function bearsslLibrary(t: Target): Promise<string> {
   const [src, tc] = await Promise.all([bearsslSource(), toolchain(t)]);
   const inc = join(src, "inc");
   const files = await cFiles(join(src, "src"));
-  if (files.length < 200) throw new Error(`${src}/src holds ${files.length} C files, fewer than a BearSSL tree: update runtime/build/bearssl.ts`);
+  if (files.length < 200)
+    throw new Error(
+      `${src}/src holds ${files.length} C files, fewer than a BearSSL tree: update runtime/build/bearssl.ts`,
+    );
   // subfolders of src/ include "inner.h" from src/
   const objects = await Promise.all(files.map((f) => compile(tc, f, [inc, join(src, "src")], ["-w"])));
-  const dir = await cachedDir(`bearssl/${t.cpu}`, hashOf(objects), (out) => archive(tc, objects, join(out, "libbearssl.a")));
+  const dir = await cachedDir(`bearssl/${t.cpu}`, hashOf(objects), (out) =>
+    archive(tc, objects, join(out, "libbearssl.a")),
+  );
   return join(dir, "libbearssl.a");
 }
 

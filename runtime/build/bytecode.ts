@@ -34,7 +34,22 @@ export async function bytecodeFor(t: Target, bundleDir: string): Promise<Bytecod
       // -n names the module as the runner's loader knows it; -s drops the source text, keeping line numbers
       // the bundle's other modules (shared chunks) are linked by the runner at run time, like limen:native
       const siblings = names.filter((n) => n !== name).flatMap((n) => ["-M", n]);
-      const argv = [qjscPath, "-b", "-s", "-m", "-N", "m", "-n", name, "-M", "limen:native", ...siblings, "-o", bin, join(bundleDir, name)];
+      const argv = [
+        qjscPath,
+        "-b",
+        "-s",
+        "-m",
+        "-N",
+        "m",
+        "-n",
+        name,
+        "-M",
+        "limen:native",
+        ...siblings,
+        "-o",
+        bin,
+        join(bundleDir, name),
+      ];
       await run(compiler.qemu ? [compiler.qemu, ...argv] : argv);
       blobs.push(await readFile(bin));
     }

@@ -26,7 +26,9 @@ export function engineSource(): Promise<EngineSource> {
       [pkg] = await sid.fetch([pinnedEngine]);
     } catch (e) {
       [pkg] = await sid.fetch(["qjs-src"]);
-      console.warn(`warning: ${pinnedEngine} is no longer in sid (${(e as Error).message.split("\n")[0]}); using qjs-src ${pkg.version}`);
+      console.warn(
+        `warning: ${pinnedEngine} is no longer in sid (${(e as Error).message.split("\n")[0]}); using qjs-src ${pkg.version}`,
+      );
     }
     const dir = await cachedDir("src", `quickjs-ng-${pkg.version}`, async (out) => {
       await extractDeb(pkg.path, out);
@@ -49,12 +51,17 @@ async function bigEndianQuickjs(src: string): Promise<string> {
     let patched = original;
     const builtins = [...original.matchAll(/#include "builtin-([a-z-]+)\.h"/g)];
     for (const [line, name] of builtins) {
-      patched = patched.replace(line, `static const uint8_t qjsc_builtin_${name.replaceAll("-", "_")}[1]; /* little-endian bytecode left out */`);
+      patched = patched.replace(
+        line,
+        `static const uint8_t qjsc_builtin_${name.replaceAll("-", "_")}[1]; /* little-endian bytecode left out */`,
+      );
     }
     const definitions = /JS_DefineAutoInitProperty\(ctx, obj\d, JS_ATOM_\w+,\s*JS_AUTOINIT_ID_BYTECODE,[^;]*;/g;
     const removed = patched.match(definitions)?.length ?? 0;
     if (builtins.length !== 3 || removed !== 3) {
-      throw new Error(`quickjs.c of this engine version has ${builtins.length} bytecode built-ins and ${removed} definitions of them (expected 3 and 3): update runtime/build/engine.ts for big-endian builds`);
+      throw new Error(
+        `quickjs.c of this engine version has ${builtins.length} bytecode built-ins and ${removed} definitions of them (expected 3 and 3): update runtime/build/engine.ts for big-endian builds`,
+      );
     }
     await writeFile(join(out, "quickjs.c"), patched.replace(definitions, "/* left out on big-endian */"));
   });
@@ -71,8 +78,17 @@ async function pollFixedLibc(src: string): Promise<string> {
   const original = await readFile(join(src, "quickjs-libc.c"), "utf8");
   const dir = await cachedDir("src", `quickjs-libc-poll-${hashOf(original)}`, async (out) => {
     const loop = "    for (pfd = pfds; nfds-- > 0; pfd++) {\n";
-    if (original.split(loop).length !== 2) throw new Error("quickjs-libc.c of this engine version has no single poll scan loop to fix: update runtime/build/engine.ts");
-    await writeFile(join(out, "quickjs-libc.c"), original.replace(loop, "    for (pfd = pfds; nfds > 0; pfd++) {\n        if (!pfd->revents)\n            continue;\n        nfds--;\n"));
+    if (original.split(loop).length !== 2)
+      throw new Error(
+        "quickjs-libc.c of this engine version has no single poll scan loop to fix: update runtime/build/engine.ts",
+      );
+    await writeFile(
+      join(out, "quickjs-libc.c"),
+      original.replace(
+        loop,
+        "    for (pfd = pfds; nfds > 0; pfd++) {\n        if (!pfd->revents)\n            continue;\n        nfds--;\n",
+      ),
+    );
   });
   return join(dir, "quickjs-libc.c");
 }
@@ -84,7 +100,13 @@ async function pollFixedLibc(src: string): Promise<string> {
 export async function engineObjects(t: Target, parser = false): Promise<string[]> {
   const [{ dir }, tc] = await Promise.all([engineSource(), toolchain(t)]);
   const sources = await Promise.all(
-    engineFiles.map((f) => (f === "quickjs.c" && t.bigEndian ? bigEndianQuickjs(dir) : f === "quickjs-libc.c" ? pollFixedLibc(dir) : join(dir, f))),
+    engineFiles.map((f) =>
+      f === "quickjs.c" && t.bigEndian
+        ? bigEndianQuickjs(dir)
+        : f === "quickjs-libc.c"
+          ? pollFixedLibc(dir)
+          : join(dir, f),
+    ),
   );
   return Promise.all(sources.map((s) => compile(tc, s, [dir], parser ? ["-w"] : ["-w", "-DQJS_DISABLE_PARSER"])));
 }

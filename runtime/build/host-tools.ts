@@ -38,6 +38,13 @@ export function ensureCommands(required: [command: string, pkg: string][]): void
   }
   console.log(`installing build tools: ${missing.join(" ")}`);
   const update = spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-  const install = update.status === 0 ? spawnSync(command[0], command.slice(1), { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }) : update;
-  if (install.status !== 0) throw new Error(`could not install ${missing.join(" ")}: run ${command.join(" ")} and look at its errors`);
+  const install =
+    update.status === 0
+      ? spawnSync(command[0], command.slice(1), {
+          stdio: "inherit",
+          env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+        })
+      : update;
+  if (install.status !== 0)
+    throw new Error(`could not install ${missing.join(" ")}: run ${command.join(" ")} and look at its errors`);
 }

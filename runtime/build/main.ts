@@ -20,7 +20,11 @@ const Args = z.object({
     .string()
     .optional()
     .transform((s) => (s ? s.split(",") : cpuNames))
-    .pipe(z.array(z.enum(cpuNames as [Target["cpu"], ...Target["cpu"][]]), { error: (i) => `--cpu: ${i.message}; expected a comma-separated list of ${cpuNames.join(", ")}` })),
+    .pipe(
+      z.array(z.enum(cpuNames as [Target["cpu"], ...Target["cpu"][]]), {
+        error: (i) => `--cpu: ${i.message}; expected a comma-separated list of ${cpuNames.join(", ")}`,
+      }),
+    ),
   quiet: z.boolean().default(false),
   tests: z.boolean().default(false),
 });
@@ -55,7 +59,9 @@ interface Program {
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)])).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]))
+    .sort();
 }
 
 /**
@@ -63,17 +69,30 @@ function filesUnder(dir: string): string[] {
  * its type check (seconds), and builds running at once never see each other's half-written files.
  */
 async function bundle(p: Program): Promise<string> {
-  const inputs = [...p.sources.flatMap((d) => filesUnder(join(projectRoot, d))), ...["rollup.config.mjs", "package.json"].map((f) => join(projectRoot, f))];
-  return cachedDir("bundle", await hashFiles(inputs.map((f) => relative(projectRoot, f)), projectRoot), async (dir) => {
-    const [{ rollup }, config] = await Promise.all([import("rollup"), import(join(projectRoot, "rollup.config.mjs")) as Promise<RollupConfigModule>]);
-    const options = config.deviceBundle(p.entry, dir, p.tsconfig);
-    const b = await rollup(options);
-    try {
-      await b.write(options.output);
-    } finally {
-      await b.close();
-    }
-  });
+  const inputs = [
+    ...p.sources.flatMap((d) => filesUnder(join(projectRoot, d))),
+    ...["rollup.config.mjs", "package.json"].map((f) => join(projectRoot, f)),
+  ];
+  return cachedDir(
+    "bundle",
+    await hashFiles(
+      inputs.map((f) => relative(projectRoot, f)),
+      projectRoot,
+    ),
+    async (dir) => {
+      const [{ rollup }, config] = await Promise.all([
+        import("rollup"),
+        import(join(projectRoot, "rollup.config.mjs")) as Promise<RollupConfigModule>,
+      ]);
+      const options = config.deviceBundle(p.entry, dir, p.tsconfig);
+      const b = await rollup(options);
+      try {
+        await b.write(options.output);
+      } finally {
+        await b.close();
+      }
+    },
+  );
 }
 
 async function buildTarget(t: Target, bundleDir: string, path: string): Promise<BuiltBinary> {
@@ -88,11 +107,19 @@ async function buildTarget(t: Target, bundleDir: string, path: string): Promise<
   const modules = await compile(tc, bytecode.source, [nativeDir, engineDir], []);
   const objects = [...natives, modules, ...engine];
   // the key names what the folder holds: the executable and its linker map
-  const linked = await cachedDir(`bin/${t.cpu}`, hashOf(objects, tls, ["limen", "limen.map"]), (dir) => linkStatic(tc, objects, join(dir, "limen"), [tls]));
+  const linked = await cachedDir(`bin/${t.cpu}`, hashOf(objects, tls, ["limen", "limen.map"]), (dir) =>
+    linkStatic(tc, objects, join(dir, "limen"), [tls]),
+  );
   const tmp = `${path}.tmp-${process.pid}`;
   await copyFile(join(linked, "limen"), tmp);
   await rename(tmp, path);
-  return { cpu: t.cpu, path, size: (await stat(path)).size, bytecode: bytecode.size, bearssl: await linkedBytes(join(linked, "limen.map"), tls) };
+  return {
+    cpu: t.cpu,
+    path,
+    size: (await stat(path)).size,
+    bytecode: bytecode.size,
+    bearssl: await linkedBytes(join(linked, "limen.map"), tls),
+  };
 }
 
 async function buildProgram(program: Program, cpus: Target["cpu"][]): Promise<BuiltBinary[]> {
@@ -120,12 +147,24 @@ export async function build(cpus: Target["cpu"][], tests = false): Promise<Built
   ensureHostTools();
   const [built] = await Promise.all([buildProgram(product, cpus), tests ? buildProgram(engineTests, cpus) : []]);
   const engine = await engineSource();
-  await writeFile(join(distDir, "build-info.json"), JSON.stringify({ engine: `qjs-src ${engine.packageVersion}`, binaries: built.map(({ path, ...b }) => ({ ...b, file: path.split("/").pop() })) }, null, 2) + "\n");
+  await writeFile(
+    join(distDir, "build-info.json"),
+    JSON.stringify(
+      {
+        engine: `qjs-src ${engine.packageVersion}`,
+        binaries: built.map(({ path, ...b }) => ({ ...b, file: path.split("/").pop() })),
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   return built;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { cpu: { type: "string" }, quiet: { type: "boolean" }, tests: { type: "boolean" } } });
+  const { values } = parseArgs({
+    options: { cpu: { type: "string" }, quiet: { type: "boolean" }, tests: { type: "boolean" } },
+  });
   const parsed = Args.safeParse(values);
   if (!parsed.success) {
     console.error(`build: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
@@ -135,7 +174,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const built = await build(parsed.data.cpu, parsed.data.tests);
     if (!parsed.data.quiet) {
-      for (const b of built) console.log(`${b.path.replace(projectRoot + "/", "").padEnd(20)} ${(b.size / 1024).toFixed(0).padStart(5)} KiB (bytecode ${(b.bytecode / 1024).toFixed(1)} KiB, BearSSL ${(b.bearssl / 1024).toFixed(1)} KiB)`);
+      for (const b of built)
+        console.log(
+          `${b.path.replace(projectRoot + "/", "").padEnd(20)} ${(b.size / 1024).toFixed(0).padStart(5)} KiB (bytecode ${(b.bytecode / 1024).toFixed(1)} KiB, BearSSL ${(b.bearssl / 1024).toFixed(1)} KiB)`,
+        );
       console.log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
   } catch (e) {

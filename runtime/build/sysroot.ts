@@ -9,7 +9,6 @@ import { cachedDir, hashOf } from "../../image/lib/cache.ts";
 import { run } from "../../image/lib/run.ts";
 import type { Target } from "./targets.ts";
 
-
 export interface Sysroot {
   include: string;
   kinclude: string;
@@ -29,7 +28,12 @@ export async function sysroot(t: Target): Promise<Sysroot> {
     const tmp = join(out, "unpacked");
     await extractDeb(headers.path, tmp);
     await rename(join(tmp, "usr", t.gnu, "include"), join(out, "kinclude"));
-    if (t.debArch) await unpackMusl(musl.map((d) => d.path), tmp, out);
+    if (t.debArch)
+      await unpackMusl(
+        musl.map((d) => d.path),
+        tmp,
+        out,
+      );
     else await buildMusl(t, musl[0].version, tmp, out);
     await run(["rm", "-rf", tmp]);
   });
@@ -50,7 +54,18 @@ async function buildMusl(t: Target, version: string, tmp: string, out: string): 
   const src = join(tmp, "musl");
   await bookworm.source(`musl=${version}`, src);
   const cc = `${t.gnu}-gcc`;
-  await run(["./configure", `--target=${t.gnu.replace("-gnu", "-musl")}`, "--prefix=/", "--disable-shared", `CC=${cc}`, `CROSS_COMPILE=${t.gnu}-`, "CFLAGS=-Os"], { cwd: src });
+  await run(
+    [
+      "./configure",
+      `--target=${t.gnu.replace("-gnu", "-musl")}`,
+      "--prefix=/",
+      "--disable-shared",
+      `CC=${cc}`,
+      `CROSS_COMPILE=${t.gnu}-`,
+      "CFLAGS=-Os",
+    ],
+    { cwd: src },
+  );
   await run(["make", `-j${cpus().length}`], { cwd: src });
   const dest = join(tmp, "installed");
   await mkdir(dest);

@@ -57,9 +57,17 @@ export function toolchain(t: Target): Promise<Toolchain> {
 
 /** Size-first code generation for every C file, ours and the engine's. */
 const commonFlags = [
-  "-std=gnu11", "-D_GNU_SOURCE", "-DNDEBUG", "-Os",
-  "-ffunction-sections", "-fdata-sections", "-funsigned-char", "-fwrapv",
-  "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-stack-protector",
+  "-std=gnu11",
+  "-D_GNU_SOURCE",
+  "-DNDEBUG",
+  "-Os",
+  "-ffunction-sections",
+  "-fdata-sections",
+  "-funsigned-char",
+  "-fwrapv",
+  "-fno-asynchronous-unwind-tables",
+  "-fno-unwind-tables",
+  "-fno-stack-protector",
 ];
 
 const headerHashes = new Map<string, Promise<string>>();
@@ -79,8 +87,16 @@ async function headersOf(dir: string): Promise<string> {
 export async function compile(tc: Toolchain, source: string, includeDirs: string[], flags: string[]): Promise<string> {
   const gccInclude = await tc.gccFile("include");
   const args = [
-    ...commonFlags, ...tc.target.cflags, ...flags,
-    "-nostdinc", "-isystem", tc.sysroot.include, "-isystem", tc.sysroot.kinclude, "-isystem", gccInclude,
+    ...commonFlags,
+    ...tc.target.cflags,
+    ...flags,
+    "-nostdinc",
+    "-isystem",
+    tc.sysroot.include,
+    "-isystem",
+    tc.sysroot.kinclude,
+    "-isystem",
+    gccInclude,
     ...includeDirs.flatMap((d) => ["-I", d]),
   ];
   const key = hashOf(tc.id, args, await readFile(source), await Promise.all(includeDirs.map(headersOf)));
@@ -100,23 +116,45 @@ export async function archive(tc: Toolchain, objects: string[], output: string):
  * Links a static executable and strips it; `libraries` are archives searched after the objects.
  * The linker's map is kept beside it (`<output>.map`): what each input adds to the program.
  */
-export async function linkStatic(tc: Toolchain, objects: string[], output: string, libraries: string[] = []): Promise<void> {
+export async function linkStatic(
+  tc: Toolchain,
+  objects: string[],
+  output: string,
+  libraries: string[] = [],
+): Promise<void> {
   const lib = tc.sysroot.lib;
   const [crtbegin, crtend, libgcc, libgccEh, libatomic] = await Promise.all(
     ["crtbeginT.o", "crtend.o", "libgcc.a", "libgcc_eh.a", "libatomic.a"].map((f) => tc.gccFile(f)),
   );
   await gate(() =>
     run([
-      tc.cc, "-static", "-nostdlib", "-nostartfiles", ...tc.target.cflags,
-      join(lib, "crt1.o"), join(lib, "crti.o"), crtbegin,
-      ...objects, ...libraries,
-      "-Wl,--gc-sections", "-Wl,--build-id=none", "-Wl,-z,noexecstack", `-Wl,-Map=${output}.map`,
+      tc.cc,
+      "-static",
+      "-nostdlib",
+      "-nostartfiles",
+      ...tc.target.cflags,
+      join(lib, "crt1.o"),
+      join(lib, "crti.o"),
+      crtbegin,
+      ...objects,
+      ...libraries,
+      "-Wl,--gc-sections",
+      "-Wl,--build-id=none",
+      "-Wl,-z,noexecstack",
+      `-Wl,-Map=${output}.map`,
       // musl's static start-up never write-protects a RELRO segment, and aligning its end to
       // aarch64's 64 KiB pages costs up to 64 KiB of padding in the file
       "-Wl,-z,norelro",
-      "-Wl,--start-group", join(lib, "libc.a"), libgcc, libgccEh, libatomic, "-Wl,--end-group",
-      crtend, join(lib, "crtn.o"),
-      "-o", output,
+      "-Wl,--start-group",
+      join(lib, "libc.a"),
+      libgcc,
+      libgccEh,
+      libatomic,
+      "-Wl,--end-group",
+      crtend,
+      join(lib, "crtn.o"),
+      "-o",
+      output,
     ]),
   );
   await run([tc.strip, "--strip-all", "-R", ".comment", output]);

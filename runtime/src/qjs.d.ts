@@ -31,9 +31,7 @@ declare module "qjs:os" {
   export function rename(from: string, to: string): number;
   export function mkdir(path: string, mode?: number): number;
   export function readdir(path: string): [string[], number];
-  export function stat(
-    path: string,
-  ): [
+  export function stat(path: string): [
     {
       mode: number;
       size: number;
