@@ -132,13 +132,13 @@ async function buildProgram(program: Program, cpus: Target["cpu"][]): Promise<Bu
 const product: Program = {
   entry: "runtime/src/main.ts",
   tsconfig: "runtime/src/tsconfig.json",
-  sources: ["runtime/src"],
+  sources: ["runtime/src", "init"],
   output: (t) => join(distDir, `limen-${t.cpu}`),
 };
 const engineTests: Program = {
   entry: "test/engine/main.ts",
   tsconfig: "test/engine/tsconfig.json",
-  sources: ["runtime/src", "test/engine"],
+  sources: ["runtime/src", "init", "test/engine"],
   output: (t) => join(testProgramDir, `limen-test-${t.cpu}`),
 };
 

@@ -19,19 +19,19 @@ const commands: Record<string, Command> = {
   },
   preinit: {
     summary: "process 1 of an initramfs: load modules, mount the root, start its init",
-    load: () => import("./commands/preinit"),
+    load: () => import("../../init/preinit"),
   },
   init: {
     summary: "process 1: mount, hostname, scan directory, then s6-svscan",
-    load: () => import("./commands/init"),
+    load: () => import("../../init/init"),
   },
   shutdown: {
     summary: "stop every service, then s6-svscan (restart|halt|poweroff)",
-    load: () => import("./commands/shutdown"),
+    load: () => import("../../init/shutdown"),
   },
   finish: {
     summary: "s6-svscan's finish: end what is left, restart or power off",
-    load: () => import("./commands/shutdown").then((m) => ({ main: m.finish })),
+    load: () => import("../../init/shutdown").then((m) => ({ main: m.finish })),
   },
   secrets: {
     summary: "runtime secrets: render a service's secret files, clear them (secrets --help)",

@@ -6,7 +6,7 @@ import { DatabaseError, loadGraph, type Graph } from "../svc/graph";
 import { readLog } from "../svc/log";
 import { readOutput, readOutputs, watchOutputs } from "../svc/outputs";
 import { paths } from "../svc/paths";
-import { buildScanDir } from "../svc/s6";
+import { buildScanDir } from "../../../init/scan-dir";
 import { isUp, stateOf, upTree, type ServiceState } from "../svc/state";
 import { formatStamp } from "../svc/tai";
 import { change } from "../svc/transitions";

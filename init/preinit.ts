@@ -5,8 +5,8 @@
 import * as os from "qjs:os";
 import * as std from "qjs:std";
 import * as native from "limen:native";
-import { exists, listDir, mkdirs } from "../lib/fs";
-import { environ } from "../lib/process";
+import { exists, listDir, mkdirs } from "../runtime/src/lib/fs";
+import { environ } from "../runtime/src/lib/process";
 
 export interface PreinitPlan {
   /** Module files to load, dependencies first. */

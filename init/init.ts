@@ -4,11 +4,11 @@
 import * as os from "qjs:os";
 import * as std from "qjs:std";
 import * as native from "limen:native";
-import { exists, mkdirs, writeAtomic } from "../lib/fs";
-import { environ } from "../lib/process";
-import { loadGraph } from "../svc/graph";
-import { paths } from "../svc/paths";
-import { buildScanDir } from "../svc/s6";
+import { exists, mkdirs, writeAtomic } from "../runtime/src/lib/fs";
+import { environ } from "../runtime/src/lib/process";
+import { loadGraph } from "../runtime/src/svc/graph";
+import { paths } from "../runtime/src/svc/paths";
+import { buildScanDir } from "./scan-dir";
 
 const early: [fstype: string, target: string, flags: number, data: string][] = [
   ["proc", "/proc", native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, ""],

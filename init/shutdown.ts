@@ -4,11 +4,11 @@
 import * as os from "qjs:os";
 import * as std from "qjs:std";
 import * as native from "limen:native";
-import { listDir, writeAtomic } from "../lib/fs";
-import { spawnAsync } from "../lib/process";
-import { loadGraph } from "../svc/graph";
-import { paths } from "../svc/paths";
-import { change } from "../svc/transitions";
+import { listDir, writeAtomic } from "../runtime/src/lib/fs";
+import { spawnAsync } from "../runtime/src/lib/process";
+import { loadGraph } from "../runtime/src/svc/graph";
+import { paths } from "../runtime/src/svc/paths";
+import { change } from "../runtime/src/svc/transitions";
 
 type Action = "restart" | "halt" | "poweroff";
 const actions: Action[] = ["restart", "halt", "poweroff"];
