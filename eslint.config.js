@@ -15,5 +15,7 @@ export default tseslint.config(
       },
     },
     linterOptions: { reportUnusedDisableDirectives: "error" },
+    // `const { a: _a, ...rest } = o` is how a key is dropped from a copy.
+    rules: { "@typescript-eslint/no-unused-vars": ["error", { ignoreRestSiblings: true }] },
   },
 );

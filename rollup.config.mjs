@@ -4,9 +4,17 @@ import { readFileSync } from "node:fs";
 import replace from "@rollup/plugin-replace";
 import typescript from "@rollup/plugin-typescript";
 
-const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
+/** @type {(text: string) => { version: string }} */
+const readPackage = JSON.parse;
+const { version } = readPackage(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
 
-/** A device program: `entry` becomes main.js in `dir`, type-checked with `tsconfig`. */
+/**
+ * A device program: `entry` becomes main.js in `dir`, type-checked with `tsconfig`.
+ * @param {string} entry
+ * @param {string} dir
+ * @param {string} tsconfig
+ * @returns {import("rollup").RollupOptions}
+ */
 export function deviceBundle(entry, dir, tsconfig) {
   return {
     input: { main: entry },

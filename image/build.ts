@@ -45,6 +45,7 @@ async function readLock(file: string): Promise<Record<string, Lock>> {
   } catch (e) {
     throw new Error(
       `${file} is not a valid lock file (${(e as Error).message}): fix it or delete it to take the archive's current packages`,
+      { cause: e },
     );
   }
 }

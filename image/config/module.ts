@@ -25,7 +25,7 @@ type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) exten
 type ShapeOf<M> = M extends Module<infer O, Templates> ? O : never;
 /** The options declared by a list of modules (and what they import). */
 export type ShapesOf<M extends readonly AnyModule[]> = [M[number]] extends [never]
-  ? {}
+  ? Record<never, never>
   : UnionToIntersection<ShapeOf<M[number]>>;
 
 export type Templates = { readonly [key: string]: AnyTemplate | Templates };
@@ -63,8 +63,8 @@ function claimTemplates(t: Templates, owner: { name: string; file: string }): vo
 
 export function defineModule<
   const I extends readonly AnyModule[] = [],
-  O extends OptionShape = {},
-  T extends Templates = {},
+  O extends OptionShape = Record<never, never>,
+  T extends Templates = Record<never, never>,
 >(m: {
   name: string;
   imports?: I;

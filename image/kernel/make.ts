@@ -38,6 +38,7 @@ export async function compilerId(a: KernelArch): Promise<string> {
   } catch (e) {
     throw new Error(
       `the ${a.arch} kernel needs the cross compiler ${gcc}, which cannot be run (Debian's ${a.compilerPackage} provides it): ${(e as Error).message.split("\n")[0]}`,
+      { cause: e },
     );
   }
 }

@@ -103,6 +103,7 @@ export class AptRepo {
       } catch (e) {
         throw new Error(
           `cannot update the package lists of ${this.spec.suites.join(", ")} from ${mirror} (network down?)\n${(e as Error).message}`,
+          { cause: e },
         );
       }
       await writeFile(stamp, sources);
@@ -156,6 +157,7 @@ export class AptRepo {
       const out = e instanceof CommandError ? e.output : String(e);
       throw new Error(
         `Debian package ${specs.join(" ")} is not in ${where}: ${out.split("\n").find((l) => l.startsWith("E:")) ?? out}`,
+        { cause: e },
       );
     }
     // a line a package: 'URI' name_version_arch.deb size SHA256:hash
@@ -184,7 +186,9 @@ export class AptRepo {
           { cwd: this.debs },
         );
       } catch (e) {
-        throw new Error(`Debian packages cannot be downloaded from ${where} (network down?): ${(e as Error).message}`);
+        throw new Error(`Debian packages cannot be downloaded from ${where} (network down?): ${(e as Error).message}`, {
+          cause: e,
+        });
       }
     }
     const result: Record<string, FetchedPackage> = {};
@@ -213,7 +217,7 @@ export class AptRepo {
   depends(specs: string[]): Promise<Record<string, string[]>> {
     return this.serially(async () => {
       const file = join(this.root, "depends.json");
-      const known: Record<string, string[]> = existsSync(file) ? JSON.parse(await readFile(file, "utf8")) : {};
+      const known = existsSync(file) ? (JSON.parse(await readFile(file, "utf8")) as Record<string, string[]>) : {};
       const pkgs = await this.fetchNow(specs);
       const keyOf = (i: number) => `${specs[i]} ${pkgs[i].sha256}`;
       const unknown = specs.filter((_, i) => !known[keyOf(i)]);
@@ -267,7 +271,7 @@ export class AptRepo {
       try {
         await run(["apt-get", ...this.options(), "source", "--download-only", spec], { cwd: dir });
       } catch (e) {
-        throw new Error(`Debian source package ${spec} cannot be downloaded: ${(e as Error).message}`);
+        throw new Error(`Debian source package ${spec} cannot be downloaded: ${(e as Error).message}`, { cause: e });
       }
     }
     const dsc = (await readdir(dir)).find((f) => f.endsWith(".dsc"))!;

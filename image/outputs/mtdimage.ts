@@ -126,7 +126,7 @@ export async function mtdimage(
   const kernelFile = join(out, "kernel.uimage");
   let firmware: Partition | undefined;
   let rootOffset = 0; // unknown until the board's firmware partition is read from its device tree
-  let dtb = "";
+  let dtb: string;
   for (let attempt = 0; ; attempt++) {
     if (attempt > 4)
       throw new MtdImageError(`mtdimage for ${d.name}: the kernel and rootfs offsets did not settle (a bug)`);

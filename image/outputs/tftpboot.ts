@@ -188,7 +188,7 @@ async function mipsEntry(system: SystemDescription, kernel: Kernel): Promise<num
   try {
     return kernelEntry(await readSystemMap(kernel.systemMap), system.hardware.entryPoint);
   } catch (e) {
-    throw new Error(`tftpboot for ${system.device.name}: ${(e as Error).message}`);
+    throw new Error(`tftpboot for ${system.device.name}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -72,11 +72,12 @@ async function makeUbifs(entries: TreeEntry[], output: string, g: UbiGeometry): 
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
       const bytes = (
-        await Promise.all(rows.map((r) => (r.type === "f" ? lstat(join(root, r.path)).then((s) => s.size) : 0)))
+        await Promise.all(rows.map(async (r) => (r.type === "f" ? lstat(join(root, r.path)).then((s) => s.size) : 0)))
       ).reduce((a, b) => a + b, 0);
       throw new Error(
         `UBIFS root filesystem: mkfs.ubifs could not lay out the tree (${bytes} bytes of files, ${rows.length} entries in all) in at most ${g.maxLEBcount} LEBs of ${g.logicalEraseBlockSize} bytes ` +
           `(hardware.ubi.maxLEBcount, ${g.maxLEBcount * g.logicalEraseBlockSize} bytes): ${e.output.trim()}`,
+        { cause: e },
       );
     }
   } finally {

@@ -100,7 +100,7 @@ async function pollFixedLibc(src: string): Promise<string> {
 export async function engineObjects(t: Target, parser = false): Promise<string[]> {
   const [{ dir }, tc] = await Promise.all([engineSource(), toolchain(t)]);
   const sources = await Promise.all(
-    engineFiles.map((f) =>
+    engineFiles.map(async (f) =>
       f === "quickjs.c" && t.bigEndian
         ? bigEndianQuickjs(dir)
         : f === "quickjs-libc.c"

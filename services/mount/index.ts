@@ -30,7 +30,6 @@ const mount = template(
     const device = `/dev/disk/by-partlabel/${p.partlabel}`;
     const type = p.fstype === "auto" ? "" : sh` -t ${p.fstype}`;
     const options = p.options.length === 0 ? "" : sh` -o ${p.options.join(",")}`;
-    let controller: Service | undefined;
     const mounted = oneshot({
       name,
       controlled: true,
@@ -40,7 +39,7 @@ const mount = template(
       down: sh`umount -l ${p.mountpoint}`,
     });
     // (the controller comes into the system as the mount's dependency: it needs no `controls`)
-    controller = ruleController({
+    const controller: Service = ruleController({
       name: `${name}.uevent`,
       service: name,
       terms: { SUBSYSTEM: "block", DEVTYPE: "partition", PARTNAME: p.partlabel },

@@ -48,21 +48,15 @@ const ssh = template(
     const listen =
       p.address === null ? String(p.port) : `${p.address.includes(":") ? `[${p.address}]` : p.address}:${p.port}`;
     const users = Object.entries(p.authorizedKeys);
-    const secrets = Object.fromEntries(
-      users.map(([user, a]) => [
-        `authorized_keys.${user}`,
-        { content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : a.keys, owner: user },
-      ]),
-    );
-    const files = Object.fromEntries(
-      users.flatMap(([user, a]) => [
-        [`${a.home}/.ssh`, { type: "directory" as const, mode: 0o700, owner: user }],
-        [
-          `${a.home}/.ssh/authorized_keys`,
-          { type: "symlink" as const, target: secretPath(p.name, `authorized_keys.${user}`) },
-        ],
-      ]),
-    );
+    type Params = Parameters<typeof longrun>[0];
+    const secrets: NonNullable<Params["secrets"]> = {};
+    const files: NonNullable<Params["files"]> = {};
+    for (const [user, a] of users) {
+      const name = `authorized_keys.${user}`;
+      secrets[name] = { content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : a.keys, owner: user };
+      files[`${a.home}/.ssh`] = { type: "directory", mode: 0o700, owner: user };
+      files[`${a.home}/.ssh/authorized_keys`] = { type: "symlink", target: secretPath(p.name, name) };
+    }
     return longrun({
       name: p.name,
       run: ["mkdir -p /run/dropbear", sh`exec dropbear -F -E -R -p ${listen} ${[...flags, ...p.extraArgs]}`].join("\n"),

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       await bed.start();
       if (bed.svc("boot").code !== 0) throw new Error(`${c.name}: svc boot failed`);
       await settle(2000);
-      const pid = JSON.parse(bed.svc("status", "--json", c.controller).stdout).pid as number;
+      const { pid } = JSON.parse(bed.svc("status", "--json", c.controller).stdout) as { pid: number };
       const before = sample(pid);
       await settle(idleSeconds * 1000);
       const after = sample(pid);

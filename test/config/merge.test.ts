@@ -54,11 +54,9 @@ describe("merging definitions", () => {
     );
     const extra = ev.options["extra"] as { level: number; names: string[] };
     expect(extra).toEqual({ level: 3, names: ["from-module", "from-user"] });
-    expect(ev.options.packages).toEqual([
-      { name: "s6", files: expect.arrayContaining(["/usr/bin/s6-svscan"]) },
-      "chrony",
-      "dropbear-bin",
-    ]);
+    const [s6, ...others] = ev.options.packages;
+    expect(others).toEqual(["chrony", "dropbear-bin"]);
+    expect(typeof s6 === "object" && s6.name === "s6" && s6.files).toContain("/usr/bin/s6-svscan");
     expect(ev.options.kernel.config).toEqual({ BRIDGE: "y", TMPFS: "y" });
   });
 

@@ -93,11 +93,10 @@ describe("output references", () => {
     );
     expect(entry.outputRefs).toHaveLength(2);
     expect(entry.dependencies.sort()).toEqual(["eth0.link", "eth1.link", "upstream-gw"]);
-    expect(sys.files.find((f) => f.path === "/etc/limen/oneshot/route.default/up")).toMatchObject({
-      content: expect.stringContaining(
-        `ip route add default via "$(output upstream-gw address)" dev "$(output eth1.link ifname)" metric 100`,
-      ),
-    });
+    const up = sys.files.find((f) => f.path === "/etc/limen/oneshot/route.default/up");
+    expect(up?.type === "file" && up.content).toContain(
+      `ip route add default via "$(output upstream-gw address)" dev "$(output eth1.link ifname)" metric 100`,
+    );
   });
 
   it("must have a relative path inside the outputs", () => {
@@ -121,9 +120,13 @@ describe("bundles and templates", () => {
     const lan = network.svc.link.build({ ifname: "eth0", mtu: 9000 });
     const wan = network.svc.link.build({ ifname: "eth1" });
     const sys = compile(evaluate(defineConfig({ imports: [network], services: { lan, wan } }), testDevice));
-    const up = (n: string) => sys.files.find((f) => f.path === `/etc/limen/oneshot/${n}/up`);
-    expect(up("eth0.link")).toMatchObject({ content: expect.stringContaining("ip link set dev eth0 mtu 9000") });
-    expect(up("eth1.link")).toMatchObject({ content: expect.not.stringContaining("mtu") });
+    const up = (n: string) => {
+      const f = sys.files.find((f) => f.path === `/etc/limen/oneshot/${n}/up`);
+      return f?.type === "file" ? f.content : "";
+    };
+    expect(up("eth0.link")).toContain("ip link set dev eth0 mtu 9000");
+    expect(up("eth1.link")).toMatch(/ip link set dev eth1/);
+    expect(up("eth1.link")).not.toContain("mtu");
   });
 
   it("timeouts and readiness reach the database and the s6 directory", () => {

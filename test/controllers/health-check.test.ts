@@ -138,7 +138,7 @@ describe("health-check controller", () => {
     expect(ev.slice(before, before + 3)).toEqual(["run", "ready", "check ok"]);
   });
 
-  it("fails clearly on a service it cannot wrap", async () => {
+  it("fails clearly on a service it cannot wrap", () => {
     bed = new Bed({ once: { type: "oneshot", controlled: true } });
     const r = spawnSync("limen", ["health-check", "once", "300", "1", "300", "true"], {
       env: bed.env,

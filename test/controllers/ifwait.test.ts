@@ -39,7 +39,8 @@ async function start(args: string, limen = "limen"): Promise<{ bed: Bed; ns: Net
   return { bed, ns };
 }
 
-const isUp = (b: Bed, name: string): boolean => JSON.parse(b.svc("status", "--json", name).stdout).state === "up";
+const isUp = (b: Bed, name: string): boolean =>
+  (JSON.parse(b.svc("status", "--json", name).stdout) as { state: string }).state === "up";
 
 /** Waits (up to 10 s) until `target` and `after` are both up or both down. */
 async function until(b: Bed, up: boolean): Promise<void> {

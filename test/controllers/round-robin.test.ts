@@ -91,7 +91,8 @@ function failover(backends: Record<string, Fixture>, delays = "200 1000"): Recor
   };
 }
 
-const pid = (b: Bed, name: string): number => JSON.parse(b.svc("status", "--json", name).stdout).pid as number;
+const pid = (b: Bed, name: string): number =>
+  (JSON.parse(b.svc("status", "--json", name).stdout) as { pid: number }).pid;
 const upList = (b: Bed): string => b.svc("list").stdout;
 const routeEvents = (b: Bed): string[] => b.events().filter((e) => e.startsWith("route"));
 

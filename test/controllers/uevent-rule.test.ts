@@ -31,7 +31,8 @@ function netns(): Netns {
   return ns;
 }
 
-const isUp = (b: Bed, name: string): boolean => JSON.parse(b.svc("status", "--json", name).stdout).state === "up";
+const isUp = (b: Bed, name: string): boolean =>
+  (JSON.parse(b.svc("status", "--json", name).stdout) as { state: string }).state === "up";
 
 async function until(what: string, check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await settle(50);

@@ -64,7 +64,7 @@ async function fed(startWeb: boolean): Promise<{ b: Bed; feeds: () => string }> 
   expect(spawnSync("mkfifo", [b.path("dev.fifo")]).status).toBe(0);
   let received = "";
   reader = createReadStream(b.path("dev.fifo"), { encoding: "utf8" });
-  reader.on("data", (d) => (received += d));
+  reader.on("data", (d) => (received += String(d)));
   await b.start();
   expect(b.svc("boot").code).toBe(0);
   return { b, feeds: () => received };
@@ -112,7 +112,7 @@ describe("watchdog feeder", () => {
     expect(spawnSync("mkfifo", [b.path("dev/watchdog")]).status).toBe(0);
     let received = "";
     reader = createReadStream(b.path("dev/watchdog"), { encoding: "utf8" });
-    reader.on("data", (d) => (received += d));
+    reader.on("data", (d) => (received += String(d)));
     await b.start();
     expect(b.svc("boot").code).toBe(0);
     await settle(2000);
@@ -126,7 +126,7 @@ describe("watchdog feeder", () => {
     );
   });
 
-  it("fails clearly when the device is missing or a service is unknown", async () => {
+  it("fails clearly when the device is missing or a service is unknown", () => {
     const b = new Bed({ web: { type: "longrun" } });
     bed = b;
     const run = (...args: string[]) => spawnSync("limen", ["watchdog", ...args], { env: b.env, encoding: "utf8" });

@@ -18,7 +18,8 @@ export function throwsNative(fn: () => unknown, code: string, syscall: string, p
     const err = e as NativeError;
     equal([err.code, err.syscall, err.path], [code, syscall, path], "error");
     const prefix = path === undefined ? `${code}: ${syscall}:` : `${code}: ${syscall} ${path}:`;
-    if (!err.message.startsWith(prefix)) throw new Error(`message "${err.message}" does not start with "${prefix}"`);
+    if (!err.message.startsWith(prefix))
+      throw new Error(`message "${err.message}" does not start with "${prefix}"`, { cause: e });
     return err;
   }
   throw new Error(`expected ${code} from ${syscall}, but nothing was thrown`);

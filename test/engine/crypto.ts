@@ -21,7 +21,7 @@ function throwsWith(fn: () => unknown, start: string): void {
     fn();
   } catch (e) {
     const m = (e as Error).message;
-    if (!m.startsWith(start)) throw new Error(`message "${m}" does not start with "${start}"`);
+    if (!m.startsWith(start)) throw new Error(`message "${m}" does not start with "${start}"`, { cause: e });
     return;
   }
   throw new Error(`expected an error starting "${start}", nothing was thrown`);

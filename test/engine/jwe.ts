@@ -36,7 +36,8 @@ function throwsJwe(fn: () => unknown, start: string): void {
     fn();
   } catch (e) {
     if (!(e instanceof JweError)) throw e;
-    if (!e.message.startsWith(start)) throw new Error(`message "${e.message}" does not start with "${start}"`);
+    if (!e.message.startsWith(start))
+      throw new Error(`message "${e.message}" does not start with "${start}"`, { cause: e });
     return;
   }
   throw new Error(`expected a JweError "${start}", nothing was thrown`);

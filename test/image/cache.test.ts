@@ -61,7 +61,7 @@ console.log(dir);
         () =>
           new Promise<string>((resolve, reject) => {
             execFile(tsx, [script], { env: { ...process.env, LIMEN_CACHE: root } }, (e, stdout) =>
-              e ? reject(e) : resolve(stdout.trim()),
+              e ? reject(new Error(`${script}: ${e.message}`, { cause: e })) : resolve(stdout.trim()),
             );
           }),
       ),

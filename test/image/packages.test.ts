@@ -46,10 +46,9 @@ describe.each(Object.entries(triples))("packages for %s", { timeout: 300_000 }, 
     expect(skarnet?.link).toMatch(/^libskarnet\.so\.2\.13\.\d/);
     expect(files.find((f) => f.path === `/usr/lib/${triple}/${skarnet!.link}`)?.source).toBeDefined();
     for (const name of ["dropbear-bin", "s6", "libc6", "libskarnet2.13"]) {
-      expect(c.lock[`${name}:${arch}`]).toMatchObject({
-        version: expect.any(String),
-        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
-      });
+      const locked = c.lock[`${name}:${arch}`];
+      expect(locked?.version).toMatch(/^\S+$/);
+      expect(locked?.sha256).toMatch(/^[0-9a-f]{64}$/);
     }
   });
 });

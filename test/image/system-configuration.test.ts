@@ -23,9 +23,11 @@ describe.each(cases)("systemConfiguration of $config for $device", { timeout: 90
     expect(readlinkSync(join(root, "sbin/init"))).toBe("../bin/limen");
     expect(readFileSync(join(root, "bin/limen")).subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
     // the compiled service database the device's svc reads
-    expect(Object.keys(JSON.parse(readFileSync(join(root, "etc/limen/services.json"), "utf8")).services)).toEqual(
-      expect.arrayContaining(system.defaultServices),
-    );
+    expect(
+      Object.keys(
+        (JSON.parse(readFileSync(join(root, "etc/limen/services.json"), "utf8")) as { services: object }).services,
+      ),
+    ).toEqual(expect.arrayContaining(system.defaultServices));
 
     const rows = readFileSync(join(out, "owners"), "utf8")
       .trim()

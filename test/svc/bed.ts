@@ -97,8 +97,8 @@ export class Bed {
       const child = spawn("svc", args, { env: this.env });
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d));
-      child.stderr.on("data", (d: Buffer) => (stderr += d));
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.on("close", (code) => resolve({ code, stdout, stderr }));
     });
   }

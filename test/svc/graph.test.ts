@@ -42,7 +42,7 @@ describe("svc on the service database", () => {
       "net",
       "usb",
     ]);
-    const all = JSON.parse(bed.svc("list", "--all", "--json").stdout);
+    const all = JSON.parse(bed.svc("list", "--all", "--json").stdout) as unknown[];
     expect(all).toContainEqual({ name: "dns", type: "longrun", state: "down" });
     expect(all).toContainEqual({ name: "net", type: "bundle", state: "down" });
     expect(all).toHaveLength(7);

@@ -21,7 +21,7 @@ afterEach(async () => {
   bed = null;
 });
 
-const state = (b: Bed, name: string): Record<string, unknown> => JSON.parse(b.svc("status", "--json", name).stdout);
+const state = (b: Bed, name: string) => JSON.parse(b.svc("status", "--json", name).stdout) as Record<string, unknown>;
 
 describe("svc start", () => {
   it("brings dependencies up first, waiting for readiness when a service notifies it", async () => {

@@ -2,7 +2,7 @@
 import * as std from "qjs:std";
 import { loadGraph } from "../svc/graph";
 import { paths } from "../svc/paths";
-import { subscribe, type Action } from "../secrets/subscriber";
+import { parseAction, subscribe, type Action } from "../secrets/subscriber";
 import { removeSecrets, substitute } from "../secrets/substitute";
 
 const usage = `usage: secrets COMMAND
@@ -31,7 +31,7 @@ function run(args: string[]): number | Promise<number> {
   if (command === "subscribe") {
     let action: Action = "restart";
     if (rest[0] === "--signal") {
-      action = rest[1] ?? "";
+      action = parseAction(rest[1] ?? "");
       rest.splice(0, 2);
     }
     const [watched, ...services] = rest;

@@ -168,6 +168,6 @@ export function request(method: "GET" | "POST", url: string, options: RequestOpt
       conn.close();
     }
   } catch (e) {
-    throw new Error(`${method} ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${method} ${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }

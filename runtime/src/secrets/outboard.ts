@@ -137,7 +137,7 @@ export async function main(args: string[]): Promise<number> {
     try {
       raw = JSON.parse(readText(path, "configuration"));
     } catch (e) {
-      throw new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     c = checkConfig(raw, path);
   } catch (e) {

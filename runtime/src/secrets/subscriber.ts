@@ -10,7 +10,7 @@ import { serviceDir } from "../svc/s6";
 import { isUp } from "../svc/state";
 
 /** s6-svc's option for each signal it can send. */
-export const signals: Record<string, string> = {
+export const signals = {
   hup: "-h",
   int: "-i",
   quit: "-q",
@@ -18,7 +18,7 @@ export const signals: Record<string, string> = {
   usr1: "-1",
   usr2: "-2",
   alrm: "-a",
-};
+} satisfies Record<string, string>;
 
 export type Action = "restart" | keyof typeof signals;
 
@@ -37,11 +37,15 @@ export function readsFrom(graph: Graph, service: string, watched: string): strin
     .map((r) => r.path);
 }
 
+/** The action a command line names: restart, or a signal s6-svc can send. */
+export function parseAction(s: string): Action {
+  if (s === "restart" || Object.hasOwn(signals, s)) return s as Action;
+  throw new Error(`unknown action "${s}" (restart or ${Object.keys(signals).join(", ")})`);
+}
+
 /** Checks a subscription against the database; the error names what is wrong. */
 export function checkSubscription(graph: Graph, sub: Subscription): void {
   if (!graph.has(sub.watched)) throw new Error(`unknown service "${sub.watched}"`);
-  if (sub.action !== "restart" && !Object.hasOwn(signals, sub.action))
-    throw new Error(`unknown action "${sub.action}" (restart or ${Object.keys(signals).join(", ")})`);
   for (const s of sub.services) {
     if (!graph.has(s)) throw new Error(`unknown service "${s}"`);
     if (readsFrom(graph, s, sub.watched).length === 0) throw new Error(`${s} reads no output of ${sub.watched}`);

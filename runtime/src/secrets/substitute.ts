@@ -26,7 +26,7 @@ export function loadSecretsSpec(service: string): SecretsSpec {
   try {
     raw = JSON.parse(decode(bytes));
   } catch (e) {
-    throw new Error(`${path}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new Error(`${path}: not JSON (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   }
   return checkSecretsSpec(raw, path);
 }

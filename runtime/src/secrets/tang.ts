@@ -25,7 +25,7 @@ export function decryptOnce(o: TangOptions): string | null {
   try {
     jwe = parseTangJwe(decode(bytes));
   } catch (e) {
-    throw new Error(`${o.file}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${o.file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   const url = `${jwe.url.replace(/\/+$/, "")}/rec/${jwe.kid}`;
   const recovery = recoveryRequest(jwe);
@@ -49,7 +49,7 @@ export function decryptOnce(o: TangOptions): string | null {
     }
     plain = recovery.finish(ecKey(reply, "the answer"));
   } catch (e) {
-    throw new Error(`${o.file} with ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${o.file} with ${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   let doc: unknown;
   try {

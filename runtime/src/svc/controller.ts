@@ -74,7 +74,7 @@ export function statusWhen(
       } catch (e) {
         os.setReadHandler(fd, null);
         os.close(fd);
-        reject(e);
+        reject(e instanceof Error ? e : new Error(String(e)));
       }
     };
     os.setReadHandler(fd, () => {

@@ -90,7 +90,10 @@ export function checkDatabase(raw: unknown, source: string): Database {
     strings(s.outputs, `${where}.outputs`);
     if (
       !Array.isArray(s.outputRefs) ||
-      s.outputRefs.some((r) => typeof r?.service !== "string" || typeof r?.path !== "string")
+      (s.outputRefs as unknown[]).some((r) => {
+        const ref = r as { service?: unknown; path?: unknown } | null;
+        return typeof ref?.service !== "string" || typeof ref?.path !== "string";
+      })
     ) {
       fail(`${where}.outputRefs`, "must be a list of {service, path}");
     }
