@@ -68,7 +68,9 @@ export const baseOptions = {
   services: z
     .record(
       z.string().min(1),
-      z.instanceof(Service, { message: "expected a service (built with longrun, oneshot, bundle or a template)" }),
+      z
+        .instanceof(Service, { message: "expected a service (built with longrun, oneshot, bundle or a template)" })
+        .meta({ type: "service" }),
     )
     .default({})
     .describe("The services of the system; what they depend on, control or watch joins them."),
@@ -249,7 +251,7 @@ export const baseOptions = {
       "radio drivers are not loaded by name; put them in kernel.config or kernel.loadModules",
     ).describe("Kernel modules of the board's radios; only [] until radios are set up by name."),
     networkInterfaces: z
-      .record(z.string(), z.instanceof(Service))
+      .record(z.string(), z.instanceof(Service).meta({ type: "service" }))
       .default({})
       .describe("The board's network interfaces by role (lan, wan, wlan), as a configuration receives them."),
     ubi: {

@@ -19,6 +19,8 @@ export interface NotYet {
 
 interface Meta {
   description?: string;
+  /** The type in words, where the schema's own would say too little (a custom check). */
+  type?: string;
   notYet?: NotYet;
 }
 

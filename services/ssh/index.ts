@@ -17,7 +17,7 @@ import {
 const authorized = z.strictObject({
   /** The user's home directory, as in `users` (dropbear looks there). */
   home: absolutePath,
-  keys: z.union([z.array(z.string().min(1)).min(1), z.instanceof(OutputRef)]),
+  keys: z.union([z.array(z.string().min(1)).min(1), z.instanceof(OutputRef).meta({ type: "outputRef" })]),
 });
 
 const ssh = template(
