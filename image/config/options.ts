@@ -88,6 +88,7 @@ export const baseOptions = {
   },
   filesystem: fileTree
     .default({})
+    .meta({ type: "record of { type: file, directory or symlink, … }" })
     .describe("Files, directories and symbolic links to put in the root tree, by absolute path."),
   rootfsType: z
     .enum(["btrfs", "ext4", "jffs2", "squashfs", "ubifs"])

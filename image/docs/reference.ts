@@ -5,6 +5,7 @@
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
+import { format, resolveConfig } from "prettier";
 import { z } from "zod";
 import type { AnyModule, Templates } from "../config/module.ts";
 import { baseOptions } from "../config/options.ts";
@@ -26,7 +27,9 @@ export async function serviceModules(): Promise<AnyModule[]> {
 }
 
 export function templatesOf(t: Templates): AnyTemplate[] {
-  return Object.values(t).flatMap((v) => ("params" in v && typeof v.build === "function" ? [v as AnyTemplate] : templatesOf(v as Templates)));
+  return Object.values(t).flatMap((v) =>
+    "params" in v && typeof v.build === "function" ? [v as AnyTemplate] : templatesOf(v as Templates),
+  );
 }
 
 /** A schema's type in words: "list of string", "one of "fit", "uimage"", "service or null". */
@@ -39,8 +42,7 @@ export function typeOf(s: z.ZodType): string {
   if (s instanceof z.ZodPipe) return typeOf(s.in as z.ZodType);
   if (s instanceof z.ZodString) return "string";
   if (s instanceof z.ZodBoolean) return "boolean";
-  if (s instanceof z.ZodNumber)
-    return s.isInt ? ((s.minValue ?? -1) >= 0 ? "unsigned integer" : "integer") : "number";
+  if (s instanceof z.ZodNumber) return s.isInt ? ((s.minValue ?? -1) >= 0 ? "unsigned integer" : "integer") : "number";
   if (s instanceof z.ZodEnum) return `one of ${s.options.map((o) => JSON.stringify(o)).join(", ")}`;
   if (s instanceof z.ZodLiteral) return [...s.values].map((v) => JSON.stringify(v)).join(" or ");
   if (s instanceof z.ZodArray) return `list of ${typeOf(s.element as z.ZodType)}`;
@@ -78,6 +80,7 @@ function table(heading: string, leaves: Leaf[]): string[] {
 
 const fileOf = (m: AnyModule) => relative(root, m.file.replace(/:\d+$/, ""));
 
+/** The text of OPTIONS.md, formatted as the repository's prettier check wants it. */
 export async function optionsReference(): Promise<string> {
   const lines = [
     "# Options",
@@ -87,7 +90,7 @@ export async function optionsReference(): Promise<string> {
     "Every option a configuration can set, and the parameters of every service template, with",
     "type, default and description. Options merge from the modules a configuration imports, its",
     "device and the configuration itself; a template's parameters are checked when the service is",
-    "built (`network.svc.link.build({ ifname: \"eth0\" })`). An option marked _not yet_ accepts only",
+    'built (`network.svc.link.build({ ifname: "eth0" })`). An option marked _not yet_ accepts only',
     "its default until the feature is built.",
     "",
     "## Base options",
@@ -101,5 +104,6 @@ export async function optionsReference(): Promise<string> {
     for (const t of templatesOf(m.svc))
       lines.push("", `### Template ${t.name}`, "", ...table("Parameter", paramLeaves(t.params)));
   }
-  return lines.join("\n") + "\n";
+  const file = join(root, "OPTIONS.md");
+  return format(lines.join("\n") + "\n", { ...(await resolveConfig(file)), filepath: file });
 }

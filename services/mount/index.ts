@@ -10,20 +10,22 @@ const word = z.string().regex(/^[^\s,]+$/, "must be one word without commas");
 const mount = template(
   "mount",
   z.strictObject({
-    name: z.string().optional(),
+    name: z.string().optional().describe("Name of the mount service; mount.<mountpoint's parts> when not given."),
     partlabel: z
       .string()
-      .regex(/^[A-Za-z0-9_.@+-]{1,36}$/, "must be a GPT partition name of letters, digits and _ . @ + - (at most 36)"),
+      .regex(/^[A-Za-z0-9_.@+-]{1,36}$/, "must be a GPT partition name of letters, digits and _ . @ + - (at most 36)")
+      .describe("GPT partition name of the file system to mount when it appears."),
     mountpoint: z
       .string()
       .regex(/^\/[^\s]*$/, "must be an absolute path without spaces")
-      .refine((m) => m !== "/", "must not be /"),
-    /** "auto" lets mount try the kernel's file systems in turn. */
+      .refine((m) => m !== "/", "must not be /")
+      .describe("Where to mount it (made when missing)."),
     fstype: z
       .string()
       .regex(/^[a-z0-9_.]+$/, "must be a file system type")
-      .default("auto"),
-    options: z.array(word).default([]),
+      .default("auto")
+      .describe('File system type; "auto" lets mount try the kernel\'s file systems in turn.'),
+    options: z.array(word).default([]).describe("Mount options (mount -o), e.g. noatime, ro."),
   }),
   (p) => {
     const name = p.name ?? nameSafe(`mount${p.mountpoint.replaceAll("/", ".")}`);
