@@ -2,7 +2,7 @@
 // there (the manual's "inout" case: a USB stick appearing mounts /srv). The template returns the
 // controlled mount service, so that what needs the file system depends on it and starts with it;
 // the mount service needs its uevent-rule controller (`limen uevent-rule`), which is what boot starts.
-import { defineModule, nameSafe, oneshot, sh, template, z, type Service } from "../../image/config/index.ts";
+import { defineModule, nameSafe, oneshot, sh, template, z } from "../../image/config/index.ts";
 import { ruleController } from "../uevent-rule/index.ts";
 
 const word = z.string().regex(/^[^\s,]+$/, "must be one word without commas");
@@ -32,17 +32,8 @@ const mount = template(
     const device = `/dev/disk/by-partlabel/${p.partlabel}`;
     const type = p.fstype === "auto" ? "" : sh` -t ${p.fstype}`;
     const options = p.options.length === 0 ? "" : sh` -o ${p.options.join(",")}`;
-    let controller: Service | undefined;
-    const mounted = oneshot({
-      name,
-      controlled: true,
-      dependencies: [() => controller],
-      up: [sh`mkdir -p ${p.mountpoint}`, `mount${type}${options} ${sh`${device} ${p.mountpoint}`}`].join("\n"),
-      // lazily: a stick pulled out leaves open files behind, the mount point must come free anyway
-      down: sh`umount -l ${p.mountpoint}`,
-    });
     // (the controller comes into the system as the mount's dependency: it needs no `controls`)
-    controller = ruleController({
+    const controller = ruleController({
       name: `${name}.uevent`,
       service: name,
       terms: { SUBSYSTEM: "block", DEVTYPE: "partition", PARTNAME: p.partlabel },
@@ -50,7 +41,14 @@ const mount = template(
       symlink: device,
       controls: [],
     });
-    return mounted;
+    return oneshot({
+      name,
+      controlled: true,
+      dependencies: [controller],
+      up: [sh`mkdir -p ${p.mountpoint}`, `mount${type}${options} ${sh`${device} ${p.mountpoint}`}`].join("\n"),
+      // lazily: a stick pulled out leaves open files behind, the mount point must come free anyway
+      down: sh`umount -l ${p.mountpoint}`,
+    });
   },
 );
 

@@ -20,6 +20,8 @@ const authorized = z.strictObject({
   keys: z.union([z.array(z.string().min(1)).min(1), z.instanceof(OutputRef).meta({ type: "outputRef" })]),
 });
 
+type SshFile = NonNullable<Parameters<typeof longrun>[0]["files"]>[string];
+
 const ssh = template(
   "ssh",
   z.strictObject({
@@ -60,7 +62,7 @@ const ssh = template(
       ]),
     );
     const files = Object.fromEntries(
-      users.flatMap(([user, a]) => [
+      users.flatMap(([user, a]): [string, SshFile][] => [
         [`${a.home}/.ssh`, { type: "directory" as const, mode: 0o700, owner: user }],
         [
           `${a.home}/.ssh/authorized_keys`,
