@@ -32,8 +32,8 @@ function program(): ts.Program {
       },
     },
   )!;
-  // the device side too: its code is checked with its own tsconfig, but it reads nothing of the
-  // host's types; its files are here so that a read there would be seen
+  // the device side too (init reads the logging settings the compiler writes): checked with its
+  // own tsconfig, but its reads of the shared types count
   const device = ts.sys.readDirectory(join(root, "init"), [".ts"]);
   return ts.createProgram([...config.fileNames, ...device], config.options);
 }
