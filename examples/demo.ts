@@ -48,7 +48,6 @@ export default defineConfig(({ interfaces }) => {
   return {
     imports: [network, bridge, hostapd, dnsmasq, ppp, dhcp6c, firewall, ntp, ssh],
     hostname: "the-internet", // EDIT
-    rootfsType: "jffs2",
     users: {
       // EDIT: a hash made with `mkpasswd -m sha512crypt`; this one is for "secret".
       root: {

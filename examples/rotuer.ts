@@ -119,7 +119,6 @@ export default defineConfig(({ interfaces }) => {
       }),
       sshd: ssh.svc.ssh.build({ allowPasswordLogin: false, allowPasswordLoginForRoot: false }),
     },
-    logging: { persistent: { enable: true } },
     programs: { busybox: { applets: ["cp", "umount"] } },
     // of iproute2 what a person at the router's shell uses: arpd alone would bring Berkeley DB
     defaultProfile: {

@@ -5,6 +5,7 @@ import * as std from "qjs:std";
 import { chmod, mknod, S_IFIFO } from "limen:native";
 import { exists, listDir, mkdirs, writeAtomic } from "../runtime/src/lib/fs";
 import type { Graph } from "../runtime/src/svc/graph";
+import { loggingSettings } from "../runtime/src/svc/log";
 import { paths } from "../runtime/src/svc/paths";
 import { serviceDir } from "../runtime/src/svc/s6";
 
@@ -30,15 +31,18 @@ export const catchAllLogger = "s6-svscan-log";
  * lines with the service name; plus the catch-all logger writing the collated log.
  */
 export function buildScanDir(graph: Graph): void {
+  const log = loggingSettings();
   mkdirs(paths.scan);
-  mkdirs(paths.log);
+  mkdirs(log.directory);
   mkdirs(paths.state);
   mkdirs(paths.outputs);
   if (!exists(paths.logFifo)) mknod(paths.logFifo, S_IFIFO | 0o600, 0, 0);
   const logger = `${paths.scan}/${catchAllLogger}`;
   mkdirs(logger);
-  // s6-log: t = TAI64N stamp, s = rotate at this many bytes, n = archives kept
-  writeScript(`${logger}/run`, `exec s6-log -- t s100000 n10 ${paths.log} < ${paths.logFifo}`);
+  // logging.script's directives (by default t = TAI64N stamp, s = rotate at this many bytes,
+  // n = archives kept), then the folder; the words hold no quotes or spaces (checked on both sides)
+  const words = [...log.script, log.directory].map((w) => `'${w}'`).join(" ");
+  writeScript(`${logger}/run`, `exec s6-log -- ${words} < ${paths.logFifo}`);
   for (const name of graph.names().filter((n) => graph.entry(n).type === "longrun")) {
     const source = `${paths.longruns}/${name}`;
     const dir = serviceDir(name);

@@ -1,8 +1,8 @@
 // Belkin RT-3200, the same hardware as the Linksys E8450: MediaTek MT7622BV (two Cortex-A53),
 // 512 MB RAM, 128 MB SPI-NAND on the SoC's SPI-NAND flash interface holding a UBI device that
 // OpenWrt's UBI installer lays out (the manual's "Preparation"), an MT7531 switch (lan1-4, wan),
-// MT7622 2.4 GHz and MT7915 5 GHz radios. U-Boot boots a FIT image from boot/fit in the UBIFS
-// volume "liminix".
+// MT7622 2.4 GHz and MT7915 5 GHz radios (drivers mt7615e and mt7915e, not in its kernel yet).
+// U-Boot boots a FIT image from boot/fit in the UBIFS volume "liminix".
 import { join } from "node:path";
 import { defineDevice } from "../../image/config/index.ts";
 import network from "../../services/network/index.ts";
@@ -47,7 +47,6 @@ export default defineDevice({
       // monitor keeps 0x43000000-0x4302ffff
       loadAddress: 0x44000000,
       entryPoint: 0x44000000,
-      ram: { startAddress: 0x40000000 },
       // the "ubi" MTD partition (see the .dts): 125 MiB of 128 KiB erase blocks
       flash: { address: 0x300000, size: 0x7d00000, eraseBlockSize: 0x20000 },
       rootDevice: "ubi0:liminix",
@@ -58,7 +57,6 @@ export default defineDevice({
         logicalEraseBlockSize: "126976",
         maxLEBcount: "1024",
       },
-      radios: ["mt7615e", "mt7915e"],
       networkInterfaces: {
         // the MAC whose frames the switch tags for its ports (DSA conduit)
         eth: link("eth0"),

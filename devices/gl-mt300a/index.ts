@@ -8,7 +8,6 @@ export default ramipsDevice({
   dts: join(import.meta.dirname, "gl-mt300a.dts"),
   // the manual: "the firmware partition is from 0xbc050000 to 0xbcfd0000"
   firmwareSize: 0xf80000,
-  radios: ["rt2800soc"],
   // the vendor firmware's switch layout: port VLAN 1 the LAN port, VLAN 2 the WAN port
   interfaces: { lan: "eth0.1", wan: "eth0.2", wlan: "wlan0" },
   console: "ttyS0,115200",

@@ -49,7 +49,6 @@ export function qemuDevice(d: {
       hardware: {
         defaultOutput: "vmroot",
         rootDevice: "/dev/vda",
-        radios: ["mac80211_hwsim"],
         // QEMU generates the device tree itself.
         dts: { src: null, builtIn: d.builtInDeviceTree ?? false },
         ...(d.loadAddress !== undefined ? { loadAddress: d.loadAddress } : {}),

@@ -69,7 +69,6 @@ export interface RamipsBoard {
   dts: string;
   /** Size of the firmware partition, from 0x50000 to where the board keeps its own data. */
   firmwareSize: number;
-  radios: string[];
   /** Ethernet interfaces by role: the kernel interface name of each. */
   interfaces: Record<string, string>;
   console: string;
@@ -90,7 +89,6 @@ export function ramipsDevice(b: RamipsBoard) {
         entryPoint: 0x80000400,
         flash: { address: flashWindow + firmwareOffset, size: b.firmwareSize, eraseBlockSize },
         rootDevice: `/dev/mtdblock${rootMtdIndex}`,
-        radios: b.radios,
         dts: { src: b.dts, includes: [], includePaths: [] },
         networkInterfaces: Object.fromEntries(
           Object.entries(b.interfaces).map(([role, ifname]): [string, Service] => [

@@ -3,6 +3,7 @@
 // the kernel and busybox configuration. Pure data: writing it out is write.ts's job.
 import type { Database, ServiceEntry } from "../../runtime/src/svc/database.ts";
 import { databaseVersion } from "../../runtime/src/svc/database.ts";
+import { loggingVersion, type LoggingSettings } from "../../runtime/src/svc/logging.ts";
 import { databaseSchema } from "./database-schema.ts";
 import { ConfigError, formatPath } from "./errors.ts";
 import type { FileEntry } from "./files.ts";
@@ -17,6 +18,8 @@ export const databasePath = "/etc/limen/services.json";
 export const s6Directory = "/etc/limen/s6";
 export const oneshotDirectory = "/etc/limen/oneshot";
 export const outputsDirectory = "/run/services/outputs";
+/** The catch-all logger's settings (logging.directory, logging.script), read by init and svc log. */
+export const loggingPath = "/etc/limen/logging.json";
 
 export type CompiledFile = { path: string } & FileEntry;
 
@@ -31,16 +34,13 @@ export interface SystemDescription {
   packages: PackageRequest[];
   kernel: {
     config: Record<string, string>;
-    modular: boolean;
-    version: string;
     makeTargets: string[];
     loadModules: string[];
   };
-  busybox: { applets: string[]; options: Record<string, string> };
+  busybox: { applets: string[] };
   boot: Options["boot"];
   rootfsType: Options["rootfsType"];
   rootOptions: string | null;
-  logging: Options["logging"];
   hardware: Omit<Options["hardware"], "networkInterfaces">;
 }
 
@@ -263,6 +263,12 @@ export function compile(ev: Evaluated): SystemDescription {
   accounts(tree, o, source);
   for (const node of ev.services) serviceFiles(tree, node, o);
   tree.text(databasePath, JSON.stringify(database, null, 1) + "\n", "services", source);
+  const logging: LoggingSettings = {
+    version: loggingVersion,
+    directory: o.logging.directory,
+    script: o.logging.script.split(/\s+/),
+  };
+  tree.text(loggingPath, JSON.stringify(logging) + "\n", "logging", source);
   tree.checkOwners(new Set(Object.keys(o.users)), new Set(Object.keys(o.groups)));
 
   const { networkInterfaces: _interfaces, ...hardware } = o.hardware;
@@ -275,16 +281,13 @@ export function compile(ev: Evaluated): SystemDescription {
     packages: packageRequests([...o.packages, ...o.defaultProfile.packages]),
     kernel: {
       config: kernelConfig(o, source),
-      modular: o.kernel.modular,
-      version: o.kernel.version,
       makeTargets: o.kernel.makeTargets,
       loadModules: sorted(o.kernel.loadModules),
     },
-    busybox: { applets: sorted(o.programs.busybox.applets), options: o.programs.busybox.options },
+    busybox: { applets: sorted(o.programs.busybox.applets) },
     boot: o.boot,
     rootfsType: o.rootfsType,
     rootOptions: o.rootOptions,
-    logging: o.logging,
     hardware,
   };
 }

@@ -4,7 +4,15 @@
 import { base } from "./base.ts";
 import { ConfigError, formatPath, zodError, type PathSegment } from "./errors.ts";
 import { Merged } from "./merge.ts";
-import { mergeShapes, shapeSchema, type AnyModule, type Device, type OutputOf, type UserConfig } from "./module.ts";
+import {
+  mergeShapes,
+  shapeSchema,
+  type AnyModule,
+  type Device,
+  type InputOf,
+  type OutputOf,
+  type UserConfig,
+} from "./module.ts";
 import type { BaseShape } from "./options.ts";
 import { Service, type ServiceRef, type ServiceSpec } from "./service.ts";
 
@@ -158,8 +166,8 @@ function defaultSet(nodes: readonly ServiceNode[]): string[] {
 
 /** The device's interfaces as the configuration sees them (the device's own definitions, unchecked yet). */
 function deviceInterfaces(device: Device): Record<string, Service> {
-  const hardware = device.config["hardware"] as { networkInterfaces?: Record<string, Service> } | undefined;
-  return { ...hardware?.networkInterfaces };
+  const config = device.config as InputOf<BaseShape>;
+  return { ...config.hardware?.networkInterfaces } as Record<string, Service>;
 }
 
 export function evaluate(userConfig: UserConfig, device: Device): Evaluated {

@@ -23,7 +23,7 @@ export { secretPath, secretText } from "./secrets.ts";
 export { absolutePath } from "./files.ts";
 
 /** A template parameter that must be a service itself (not a lazy reference): its outputs are read. */
-export const service = z.instanceof(Service, { message: "expected a service" });
+export const service = z.instanceof(Service, { message: "expected a service" }).meta({ type: "service" });
 
 /** Characters a derived service name may not hold become "_". */
 export function nameSafe(s: string): string {

@@ -1,5 +1,8 @@
 // The base options every configuration has (the manual's Appendix B "Base options", "Busybox",
 // "Hardware-dependent options", hostname, kernel, logging, boot and users). Modules add their own.
+// Each option has a one-line description (the option reference, OPTIONS.md, is made from them)
+// and is read by something (test/config/options-read.test.ts); one that is not built yet
+// accepts only its default (notYet).
 import { z } from "zod";
 import { absolutePath, fileTree } from "./files.ts";
 import { Service } from "./service.ts";
@@ -18,6 +21,21 @@ const packageEntry = z.union([
   z.strictObject({ name: packageName, files: z.array(absolutePath).min(1, "must name at least one file") }),
 ]);
 export type PackageEntry = z.output<typeof packageEntry>;
+
+/**
+ * An option whose feature is not built yet: the schema accepts only its default and refuses
+ * anything else with "not yet" and why. `refused` is a value it refuses, for the test of the refusal.
+ */
+function notYet<S extends z.ZodType>(schema: S, value: z.output<S>, refused: z.input<S>, why: string) {
+  const same = (v: unknown) => JSON.stringify(v) === JSON.stringify(value);
+  return schema
+    .default(value as never)
+    .refine(same, `not yet: ${why}`)
+    .meta({ notYet: { refused, why } });
+}
+
+/** Root file system types the outputs build (squashfs: vmroot, mtdimage, tftpboot; ubifs: ubimage). */
+const builtRootfs = ["squashfs", "ubifs"];
 
 const user = z.strictObject({
   uid: id,
@@ -45,80 +63,206 @@ export const baseOptions = {
     .string()
     .min(1)
     .regex(/^[A-Za-z0-9.-]+$/, "must be a host name")
-    .default("limen"),
+    .default("limen")
+    .describe("The router's host name, written to /etc/hostname and set at boot."),
   services: z
     .record(
       z.string().min(1),
-      z.instanceof(Service, { message: "expected a service (built with longrun, oneshot, bundle or a template)" }),
+      z
+        .instanceof(Service, { message: "expected a service (built with longrun, oneshot, bundle or a template)" })
+        .meta({ type: "service" }),
     )
-    .default({}),
-  packages: z.array(packageEntry).default([]),
-  defaultProfile: { packages: z.array(packageEntry).default([]) },
-  filesystem: fileTree.default({}),
-  rootfsType: z.enum(["btrfs", "ext4", "jffs2", "squashfs", "ubifs"]).default("squashfs"),
-  rootOptions: z.string().nullable().default(null),
-  users: z.record(account, user).default({}),
-  groups: z.record(account, group).default({}),
+    .default({})
+    .describe("The services of the system; what they depend on, control or watch joins them."),
+  packages: z
+    .array(packageEntry)
+    .default([])
+    .describe(
+      "Debian packages to ship: a name for all its executables, { name, files } for the files named (libraries follow).",
+    ),
+  defaultProfile: {
+    packages: z
+      .array(packageEntry)
+      .default([])
+      .describe("Packages for a person at the login shell (tcpdump, say); shipped as packages are."),
+  },
+  filesystem: fileTree
+    .default({})
+    .meta({ type: "record of { type: file, directory or symlink, … }" })
+    .describe("Files, directories and symbolic links to put in the root tree, by absolute path."),
+  rootfsType: z
+    .enum(["btrfs", "ext4", "jffs2", "squashfs", "ubifs"])
+    .default("squashfs")
+    .refine((t) => builtRootfs.includes(t), {
+      error: (issue) =>
+        `no output builds a ${String(issue.input)} root file system yet (${builtRootfs.join(" and ")} are built)`,
+    })
+    .describe(
+      "Type of the root file system the output makes: squashfs (vmroot, mtdimage, tftpboot) or ubifs (ubimage).",
+    ),
+  rootOptions: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe("Mount options of the root file system, given to the kernel as rootflags= (mtdimage, ubimage)."),
+  users: z
+    .record(account, user)
+    .default({})
+    .describe(
+      "Accounts by name: uid, gid, home, shell, encrypted password and ssh keys, for /etc/passwd and /etc/shadow.",
+    ),
+  groups: z.record(account, group).default({}).describe("Groups by name: gid and member user names, for /etc/group."),
   programs: {
     busybox: {
-      applets: z.array(z.string().regex(/^[a-z0-9_.[-]+$/, "must be a busybox applet name")).default([]),
-      options: kconfig.default({}),
+      applets: z
+        .array(z.string().regex(/^[a-z0-9_.[-]+$/, "must be a busybox applet name"))
+        .default([])
+        .describe("Busybox applets to link in /bin (a program of the same name from a package wins)."),
+      options: notYet(
+        kconfig,
+        {},
+        { FEATURE_EDITING: "y" },
+        "busybox comes built from Debian's busybox package, whose build options cannot change",
+      ).describe("Busybox build options (Kconfig symbols without CONFIG_); only {} until busybox is built here."),
     },
   },
   kernel: {
-    config: kconfig.default({}),
-    conditionalConfig: z.record(kconfigName, kconfig).default({}),
-    modular: z.boolean().default(true),
-    makeTargets: z.array(z.string()).default([]),
-    /** Modules loaded at boot, before the root is mounted, where the kernel builds a driver as a module (Debian's, in the emulated devices). */
-    loadModules: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a kernel module name")).default([]),
-    version: z.string().default("6.1"),
+    config: kconfig
+      .default({})
+      .describe('Kconfig options of a kernel built from source (without CONFIG_), e.g. { BRIDGE: "y" }.'),
+    conditionalConfig: z
+      .record(kconfigName, kconfig)
+      .default({})
+      .describe("Kconfig options added only where kernel.config sets the key's symbol to y or m."),
+    makeTargets: z
+      .array(z.string())
+      .default([])
+      .describe("Make targets built beside the kernel image (vmlinux.bin for a MIPS kernel U-Boot loads raw)."),
+    loadModules: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a kernel module name"))
+      .default([])
+      .describe("Kernel modules preinit loads before mounting the root, where the kernel builds a driver as a module."),
+    version: notYet(
+      z.string(),
+      "6.1",
+      "6.6",
+      "kernels are built from Debian bookworm's linux-source-6.1 (and the emulated devices boot Debian's 6.1)",
+    ).describe("Linux version of the kernel; only 6.1 for now."),
   },
   boot: {
-    commandLine: z.array(z.string().min(1)).default([]),
-    commandLineDtbNode: z.enum(["bootargs", "bootargs-override"]).default("bootargs"),
-    imageFormat: z.enum(["fit", "uimage"]).default("uimage"),
-    imageType: z.enum(["primary", "secondary"]).default("primary"),
+    commandLine: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Kernel command line words; the output adds the root device's."),
+    commandLineDtbNode: z
+      .enum(["bootargs", "bootargs-override"])
+      .default("bootargs")
+      .describe("Property of the device tree's /chosen node that gets the command line."),
+    imageFormat: z
+      .enum(["fit", "uimage"])
+      .default("uimage")
+      .describe("How U-Boot is given the kernel: a FIT image (with its device tree) or a uImage."),
+    imageType: notYet(
+      z.enum(["primary", "secondary"]),
+      "primary",
+      "secondary",
+      "the primary/secondary (A/B) firmware images come with the update work",
+    ).describe("Which firmware image of an A/B flash layout to build; only primary for now."),
     tftp: {
-      ipaddr: z.string().optional(),
-      serverip: z.string().optional(),
-      loadAddress: unsigned.optional(),
-      appendDTB: z.boolean().default(false),
-      compressRoot: z.boolean().default(false),
-      freeSpaceBytes: z.number().int().default(0),
-      kernelFormat: z.enum(["zimage", "uimage"]).default("uimage"),
+      ipaddr: z
+        .string()
+        .optional()
+        .describe("The router's IPv4 address in U-Boot scripts that fetch over TFTP (else U-Boot's own)."),
+      serverip: z.string().optional().describe("The TFTP server's IPv4 address in U-Boot scripts (else U-Boot's own)."),
+      loadAddress: unsigned
+        .optional()
+        .describe("RAM address where U-Boot receives files over TFTP: free RAM, not the kernel's load address."),
+      appendDTB: z
+        .boolean()
+        .default(false)
+        .describe("tftpboot: append the device tree to the kernel, for kernels that read it there."),
+      compressRoot: z
+        .boolean()
+        .default(false)
+        .describe("tftpboot: fetch the root image lzma-compressed and unpack it in U-Boot (quicker over slow TFTP)."),
+      freeSpaceBytes: z
+        .number()
+        .int()
+        .default(0)
+        .describe("tftpboot: bytes of free space reserved after the root image in RAM."),
+      kernelFormat: z
+        .enum(["zimage", "uimage"])
+        .default("uimage")
+        .describe("tftpboot: how the kernel is booted, a zImage/Image (bootz, booti) or a uImage (bootm)."),
     },
-    initramfs: { enable: z.boolean().default(false) },
-    ramdisk: { enable: z.boolean().default(false) },
   },
   logging: {
-    directory: absolutePath.default("/run/log"),
-    /** s6-log script of the catch-all logger that collates every service's log. */
-    script: z.string().min(1).default("t"),
-    persistent: { enable: z.boolean().default(false) },
+    directory: absolutePath
+      .default("/run/log")
+      .describe("Folder of the catch-all logger that collates every service's log (svc log reads it)."),
+    script: z
+      .string()
+      .regex(/^[^\s'"\\]+(\s+[^\s'"\\]+)*$/, "must be s6-log directives separated by spaces, without quotes")
+      .default("t s100000 n10")
+      .describe("s6-log directives of the catch-all logger, before its folder (stamp, rotation size, archives kept)."),
+    persistent: {
+      enable: notYet(
+        z.boolean(),
+        false,
+        true,
+        "logs kept across reboots come with the life-cycle (updates) work",
+      ).describe("Keep the log across reboots; only false for now."),
+    },
   },
   hardware: {
-    defaultOutput: z.string().min(1),
-    alignment: unsigned.nullable().default(null),
+    defaultOutput: z.string().min(1).describe("The output npm run image makes when --output is not given."),
+    alignment: unsigned
+      .nullable()
+      .default(null)
+      .describe("FIT images: align each image's data to this many bytes after the FIT structure."),
     dts: {
-      src: z.string().nullable().default(null),
-      includes: z.array(z.string()).default([]),
-      includePaths: z.array(z.string()).default([]),
-      /** The kernel carries the board's tree itself and ignores the boot loader's (QEMU's Malta): RAM boot passes what it needs on the command line. */
-      builtIn: z.boolean().default(false),
+      src: z
+        .string()
+        .nullable()
+        .default(null)
+        .describe("The board's device tree source, compiled with the kernel's includes."),
+      includes: z.array(z.string()).default([]).describe("Device tree fragments included after the board's source."),
+      includePaths: z.array(z.string()).default([]).describe("Further folders searched by the device tree's #include."),
+      builtIn: z
+        .boolean()
+        .default(false)
+        .describe(
+          "The kernel carries the board's tree and ignores the boot loader's (QEMU's Malta): RAM boot uses the command line.",
+        ),
     },
-    entryPoint: unsigned.optional(),
-    loadAddress: unsigned.optional(),
-    flash: { address: unsigned.optional(), eraseBlockSize: unsigned.optional(), size: unsigned.optional() },
-    ram: { startAddress: z.number().int().optional() },
-    rootDevice: z.string().optional(),
-    radios: z.array(z.string()).default([]),
-    networkInterfaces: z.record(z.string(), z.instanceof(Service)).default({}),
+    entryPoint: unsigned.optional().describe("Address at which the kernel starts (uImage, FIT)."),
+    loadAddress: unsigned.optional().describe("Address at which the boot loader places the kernel (uImage, FIT)."),
+    flash: {
+      address: unsigned
+        .optional()
+        .describe("Offset of the flash partition the image is written to (the firmware or UBI partition)."),
+      eraseBlockSize: unsigned.optional().describe("The flash's erase block size in bytes."),
+      size: unsigned.optional().describe("Size in bytes of that partition."),
+    },
+    rootDevice: z.string().optional().describe("The kernel's root= device: /dev/vda, /dev/mtdblock5, ubi0:liminix."),
+    radios: notYet(
+      z.array(z.string()),
+      [],
+      ["mt7915e"],
+      "radio drivers are not loaded by name; put them in kernel.config or kernel.loadModules",
+    ).describe("Kernel modules of the board's radios; only [] until radios are set up by name."),
+    networkInterfaces: z
+      .record(z.string(), z.instanceof(Service).meta({ type: "service" }))
+      .default({})
+      .describe("The board's network interfaces by role (lan, wan, wlan), as a configuration receives them."),
     ubi: {
-      logicalEraseBlockSize: z.string().optional(),
-      maxLEBcount: z.string().optional(),
-      minIOSize: z.string().optional(),
-      physicalEraseBlockSize: z.string().optional(),
+      logicalEraseBlockSize: z
+        .string()
+        .optional()
+        .describe("UBI: bytes of a logical erase block (the physical one less UBI's headers)."),
+      maxLEBcount: z.string().optional().describe("UBI: the most logical erase blocks the volume may have."),
+      minIOSize: z.string().optional().describe("UBI: the flash's page size, its smallest write."),
+      physicalEraseBlockSize: z.string().optional().describe("UBI: bytes of a physical erase block."),
     },
   },
 };

@@ -10,7 +10,7 @@ export const secretsDirectory = "/run/secrets";
 export const secretTemplates = "/etc/limen/secrets";
 
 const account = z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user or group name");
-const part = z.union([z.string(), z.instanceof(OutputRef)]);
+const part = z.union([z.string(), z.instanceof(OutputRef).meta({ type: "outputRef" })]);
 
 export const secretFile = z.strictObject({
   /** The text: a literal, an outputRef, or a list of both (see `secretText`). */

@@ -110,13 +110,15 @@ export function outputRef(service: Service, path: string): OutputRef {
 
 /** A parameter that accepts a literal or an outputRef (Liminix's "replaceable" type). */
 export function replaceable<S extends z.ZodType>(schema: S) {
-  return z.union([schema, z.instanceof(OutputRef)]);
+  return z.union([schema, z.instanceof(OutputRef).meta({ type: "outputRef" })]);
 }
 
-export const serviceRef = z.custom<ServiceRef>(
-  (v) => v instanceof Service || typeof v === "function",
-  "expected a service (or a function returning one)",
-);
+export const serviceRef = z
+  .custom<ServiceRef>(
+    (v) => v instanceof Service || typeof v === "function",
+    "expected a service (or a function returning one)",
+  )
+  .meta({ type: "service or function returning one" });
 export const serviceName = z
   .string()
   .regex(/^[A-Za-z0-9_.@-]+$/, "a service name may only hold letters, digits and _ . @ -");

@@ -5,8 +5,11 @@ import { defineModule, nameSafe, oneshot, outputRef, service, sh, template, z } 
 const primary = template(
   "bridge.primary",
   z.strictObject({
-    name: z.string().optional(),
-    ifname: z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, "must be a network interface name"),
+    name: z.string().optional().describe("Name of the service; <ifname>.bridge when not given."),
+    ifname: z
+      .string()
+      .regex(/^[A-Za-z0-9_.@-]{1,15}$/, "must be a network interface name")
+      .describe("Name of the bridge device to create (its output ifname)."),
   }),
   (p) =>
     oneshot({
@@ -23,7 +26,14 @@ const primary = template(
 
 const members = template(
   "bridge.members",
-  z.strictObject({ name: z.string().optional(), primary: service, members: z.array(service).min(1) }),
+  z.strictObject({
+    name: z.string().optional().describe("Name of the service; <primary's name>.members when not given."),
+    primary: service.describe("The bridge (a bridge.primary service) to enslave the members to."),
+    members: z
+      .array(service)
+      .min(1)
+      .describe("Interface services (output ifname) to put in the bridge: a wired LAN, access points."),
+  }),
   (p) => {
     const bridge = outputRef(p.primary, "ifname");
     const each = (verb: (dev: ReturnType<typeof outputRef>) => string) =>

@@ -5,17 +5,18 @@ import { defineModule, longrun, sh, template, z } from "../../image/config/index
 const getty = template(
   "getty",
   z.strictObject({
-    name: z.string().default("console"),
-    /** Terminal device under /dev; "console" is whatever console= named on the kernel command line. */
+    name: z.string().default("console").describe("Name of the service."),
     tty: z
       .string()
       .regex(/^[A-Za-z0-9]+$/, "must be a device name under /dev")
-      .default("console"),
-    baud: z.number().int().positive().default(115200),
+      .default("console")
+      .describe('Terminal device under /dev; "console" is whatever console= named on the kernel command line.'),
+    baud: z.number().int().positive().default(115200).describe("Line speed in bits per second."),
     term: z
       .string()
       .regex(/^[A-Za-z0-9-]+$/)
-      .default("vt100"),
+      .default("vt100")
+      .describe("TERM of the login session."),
   }),
   // -L: a local line, no carrier detect; s6 starts it again after each logout
   (p) => longrun({ name: p.name, run: sh`exec getty -L ${String(p.baud)} ${p.tty} ${p.term}` }),

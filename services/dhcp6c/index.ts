@@ -59,16 +59,22 @@ case "$reason" in
 esac
 `;
 
-const client = template("dhcp6c.client", z.strictObject({ name: z.string().optional(), interface: service }), (p) =>
-  longrun({
-    name: p.name ?? `${p.interface.name}.dhcp6c`,
-    dependencies: [p.interface],
-    outputs: ["addresses", "prefixes", "rdnss", "domains"],
-    notificationFd: readyFd,
-    // a lease takes a few seconds; an upstream PPP link may be slow to pass traffic at first
-    timeoutUp: 60_000,
-    run: sh`exec dhcpcd -B -f ${conf} -e OUTPUTS="$OUTPUTS" ${outputRef(p.interface, "ifname")}`,
+const client = template(
+  "dhcp6c.client",
+  z.strictObject({
+    name: z.string().optional().describe("Name of the service; <interface's name>.dhcp6c when not given."),
+    interface: service.describe("The upstream interface (output ifname) to ask on."),
   }),
+  (p) =>
+    longrun({
+      name: p.name ?? `${p.interface.name}.dhcp6c`,
+      dependencies: [p.interface],
+      outputs: ["addresses", "prefixes", "rdnss", "domains"],
+      notificationFd: readyFd,
+      // a lease takes a few seconds; an upstream PPP link may be slow to pass traffic at first
+      timeoutUp: 60_000,
+      run: sh`exec dhcpcd -B -f ${conf} -e OUTPUTS="$OUTPUTS" ${outputRef(p.interface, "ifname")}`,
+    }),
 );
 
 /**
@@ -79,7 +85,11 @@ const client = template("dhcp6c.client", z.strictObject({ name: z.string().optio
 function fromOutput(kind: string, key: string, suffix: string) {
   return template(
     `dhcp6c.${kind}`,
-    z.strictObject({ name: z.string().optional(), client: service, interface: service }),
+    z.strictObject({
+      name: z.string().optional().describe(`Name of the service; <interface's name>.${kind}6 when not given.`),
+      client: service.describe("The dhcp6c.client whose lease gives the address."),
+      interface: service.describe("The interface (output ifname) to add the /64 address to: not the client's."),
+    }),
     (p) => {
       const client = p.client.realize([`dhcp6c.${kind}`, "client"]);
       if (client.dependencies.includes(p.interface)) {

@@ -21,15 +21,24 @@ const host = z.strictObject({
 const dnsmasq = template(
   "dnsmasq",
   z.strictObject({
-    name: z.string().default("dnsmasq"),
-    user: z.string().default("dnsmasq"),
-    group: z.string().default("dnsmasq"),
-    interface: service,
-    resolvconf: service.nullable().default(null),
-    upstreams: z.array(z.string()).default([]),
-    ranges: z.array(z.string().min(1)).default([]),
-    domain: z.string().nullable().default(null),
-    hosts: z.record(z.string(), host).default({}),
+    name: z.string().default("dnsmasq").describe("Name of the service."),
+    user: z.string().default("dnsmasq").describe("User dnsmasq runs as once started."),
+    group: z.string().default("dnsmasq").describe("Group dnsmasq runs as once started."),
+    interface: service.describe("The LAN interface (output ifname) to serve."),
+    resolvconf: service
+      .nullable()
+      .default(null)
+      .describe("A service whose output dns names the upstream DNS server (a DHCP client's, say)."),
+    upstreams: z.array(z.string()).default([]).describe("Upstream DNS servers (dnsmasq --server values)."),
+    ranges: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("DHCP ranges (dnsmasq --dhcp-range values), e.g. 10.8.0.10,10.8.0.240."),
+    domain: z.string().nullable().default(null).describe("Local domain, given to DHCP clients with their names."),
+    hosts: z
+      .record(z.string(), host)
+      .default({})
+      .describe("Fixed leases by host name: mac, v4, v6 addresses and leasetime in seconds."),
   }),
   (p) => {
     const args = [

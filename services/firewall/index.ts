@@ -38,10 +38,12 @@ function ruleset(zones: string[], extraRules: string): string {
 const firewall = template(
   "firewall",
   z.strictObject({
-    name: z.string().default("firewall"),
-    zones: z.record(zoneName, z.array(service)).default({}),
-    /** nftables statements added inside `table inet limen`. */
-    extraRules: z.string().default(""),
+    name: z.string().default("firewall").describe("Name of the service."),
+    zones: z
+      .record(zoneName, z.array(service))
+      .default({})
+      .describe('Interface services (output ifname) by zone; "lan" may reach "wan", which is masqueraded.'),
+    extraRules: z.string().default("").describe("nftables statements added inside table inet limen."),
   }),
   (p) => {
     const file = `/etc/limen/firewall/${nameSafe(p.name)}.nft`;

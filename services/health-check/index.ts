@@ -11,16 +11,22 @@ const seconds = z.number().positive().max(86_400);
 const healthCheck = template(
   "health-check",
   z.strictObject({
-    /** Name of the controller; the checked service keeps its own. */
-    name: z.string().optional(),
-    service,
-    /** Shell command, run with sh -c; exit 0 means healthy. */
-    healthCheck: z.string().min(1),
-    interval: seconds.default(10),
-    /** Failed checks in a row that are tolerated: one more restarts the service. */
-    threshold: z.number().int().min(0).default(3),
-    /** Seconds a check may take (a check out of time failed); the interval when not given. */
-    timeout: seconds.optional(),
+    name: z
+      .string()
+      .optional()
+      .describe("Name of the controller; <service's name>.health when not given (the service keeps its own)."),
+    service: service.describe("The longrun to start and check; it becomes a controlled service."),
+    healthCheck: z.string().min(1).describe("Shell command, run with sh -c; exit 0 means healthy."),
+    interval: seconds.default(10).describe("Seconds between checks once the service is up."),
+    threshold: z
+      .number()
+      .int()
+      .min(0)
+      .default(3)
+      .describe("Failed checks in a row that are tolerated: one more restarts the service."),
+    timeout: seconds
+      .optional()
+      .describe("Seconds a check may take (a check out of time failed); the interval when not given."),
   }),
   (p) => {
     const checked = p.service.realize(["health-check", "service"]);

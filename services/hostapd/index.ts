@@ -15,9 +15,11 @@ const defaults: Record<string, string | number> = {
 const hostapd = template(
   "hostapd",
   z.strictObject({
-    name: z.string().optional(),
-    interface: service,
-    params: z.record(z.string().regex(/^[a-z0-9_]+$/, "must be a hostapd.conf key"), value),
+    name: z.string().optional().describe("Name of the service; <interface's name>.hostapd when not given."),
+    interface: service.describe("The radio's interface (output ifname)."),
+    params: z
+      .record(z.string().regex(/^[a-z0-9_]+$/, "must be a hostapd.conf key"), value)
+      .describe("hostapd.conf settings (ssid, channel, wpa_passphrase, …); any may be an outputRef."),
   }),
   (p) => {
     const name = p.name ?? `${p.interface.name}.hostapd`;

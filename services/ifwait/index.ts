@@ -7,11 +7,13 @@ import { controlledService } from "../uevent-rule/index.ts";
 const ifwait = template(
   "ifwait",
   z.strictObject({
-    name: z.string().optional(),
-    /** The interface's service: its output "ifname" names the interface. */
-    interface: service,
-    service: controlledService,
-    state: z.enum(["present", "up", "running"]).default("running"),
+    name: z.string().optional().describe("Name of the controller; <service's name>.ifwait when not given."),
+    interface: service.describe('The interface\'s service: its output "ifname" names the interface.'),
+    service: controlledService.describe("The controlled service kept up while the interface is in the state."),
+    state: z
+      .enum(["present", "up", "running"])
+      .default("running")
+      .describe("running: up with a carrier; up: administratively up; present: merely there."),
   }),
   (p) =>
     longrun({

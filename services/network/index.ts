@@ -18,11 +18,14 @@ const ifname = z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, "must be a network in
 const link = template(
   "network.link",
   z.strictObject({
-    name: z.string().optional(),
-    ifname,
-    /** sysfs path of the device: when given, whatever it is called is renamed to ifname. */
-    devpath: z.string().nullable().default(null),
-    mtu: z.number().int().min(68).max(65535).nullable().default(null),
+    name: z.string().optional().describe("Name of the service; <ifname>.link when not given."),
+    ifname: ifname.describe("The interface's name (its output ifname)."),
+    devpath: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe("sysfs path of the device: when given, whatever it is called is renamed to ifname."),
+    mtu: z.number().int().min(68).max(65535).nullable().default(null).describe("MTU to set, if any."),
   }),
   (p) =>
     oneshot({
@@ -41,11 +44,11 @@ const link = template(
 const address = template(
   "network.address",
   z.strictObject({
-    name: z.string().optional(),
-    interface: service,
-    family: z.enum(["inet", "inet6"]).default("inet"),
-    address: z.string().min(1),
-    prefixLength: z.number().int().min(0).max(128),
+    name: z.string().optional().describe("Name of the service; <interface's name>.a.<address> when not given."),
+    interface: service.describe("The interface (output ifname) to put the address on."),
+    family: z.enum(["inet", "inet6"]).default("inet").describe("inet for IPv4, inet6 for IPv6."),
+    address: z.string().min(1).describe("The address, without its prefix length."),
+    prefixLength: z.number().int().min(0).max(128).describe("Length of the network prefix (24 for a /24)."),
   }),
   (p) => {
     const dev = outputRef(p.interface, "ifname");
@@ -68,12 +71,12 @@ const address = template(
 const route = template(
   "network.route",
   z.strictObject({
-    name: z.string().optional(),
-    interface: service.nullable().default(null),
-    target: z.string().min(1),
-    via: replaceable(z.string().min(1)),
-    metric: z.number().int().min(0).default(100),
-    dependencies: z.array(service).default([]),
+    name: z.string().optional().describe("Name of the service; route.<target> when not given."),
+    interface: service.nullable().default(null).describe("The interface (output ifname) to route through, if any."),
+    target: z.string().min(1).describe('Destination network, e.g. "default" or 10.0.0.0/8.'),
+    via: replaceable(z.string().min(1)).describe("Gateway address; may be an outputRef (a DHCP lease's router)."),
+    metric: z.number().int().min(0).default(100).describe("Route metric: the lowest wins."),
+    dependencies: z.array(service).default([]).describe("Services to be up first (the one whose output via reads)."),
   }),
   (p) => {
     const dev = p.interface === null ? "" : sh` dev ${outputRef(p.interface, "ifname")}`;
@@ -90,9 +93,9 @@ const route = template(
 const forward = template(
   "network.forward",
   z.strictObject({
-    name: z.string().default("forwarding"),
-    enableIPv4: z.boolean().default(true),
-    enableIPv6: z.boolean().default(true),
+    name: z.string().default("forwarding").describe("Name of the service."),
+    enableIPv4: z.boolean().default(true).describe("Forward IPv4 packets between interfaces while up."),
+    enableIPv6: z.boolean().default(true).describe("Forward IPv6 packets between interfaces while up."),
   }),
   (p) => {
     const set = (v4: boolean, v6: boolean) =>
@@ -116,7 +119,10 @@ esac
 
 const dhcpClient = template(
   "network.dhcp.client",
-  z.strictObject({ name: z.string().optional(), interface: service }),
+  z.strictObject({
+    name: z.string().optional().describe("Name of the service; <interface's name>.dhcpc when not given."),
+    interface: service.describe("The interface (output ifname) to ask on; the lease becomes outputs."),
+  }),
   (p) => {
     const name = p.name ?? `${p.interface.name}.dhcpc`;
     const script = `/etc/limen/udhcpc/${name}`;

@@ -4,21 +4,29 @@ import { defineModule, serviceAccount, longrun, sh, template, z } from "../../im
 
 const word = z.string().regex(/^[^\s#]+$/, "must be one word (no spaces or #)");
 const sources = z.record(word, z.array(word)).default({});
+const sourcesOf = (kind: string) => sources.describe(`chrony ${kind} by host name, each with its options (iburst, …).`);
 
 const ntp = template(
   "ntp",
   z.strictObject({
-    name: z.string().default("ntp"),
-    user: z.string().default("ntp"),
-    pools: sources,
-    servers: sources,
-    peers: sources,
-    makestep: z.strictObject({ threshold: z.number().positive(), limit: z.number().int() }).nullable().default(null),
-    allow: z.array(word).default([]),
-    bindaddress: word.nullable().default(null),
-    binddevice: word.nullable().default(null),
-    dumpdir: z.string().default("/run/chrony"),
-    extraConfig: z.string().default(""),
+    name: z.string().default("ntp").describe("Name of the service."),
+    user: z.string().default("ntp").describe("User chronyd runs as once started."),
+    pools: sourcesOf("pools"),
+    servers: sourcesOf("servers"),
+    peers: sourcesOf("peers"),
+    makestep: z
+      .strictObject({
+        threshold: z.number().positive().describe("Seconds of offset above which the clock is stepped."),
+        limit: z.number().int().describe("Updates during which it may step (-1: always)."),
+      })
+      .nullable()
+      .default(null)
+      .describe("Step the clock instead of slewing it when far off (chrony makestep)."),
+    allow: z.array(word).default([]).describe("Subnets served time (chrony allow)."),
+    bindaddress: word.nullable().default(null).describe("Address to serve time on (chrony bindaddress)."),
+    binddevice: word.nullable().default(null).describe("Interface to serve time on (chrony binddevice)."),
+    dumpdir: z.string().default("/run/chrony").describe("Folder for chrony's measurement history."),
+    extraConfig: z.string().default("").describe("Further lines of chrony.conf."),
   }),
   (p) => {
     const lines = [

@@ -4,20 +4,25 @@ import { defineModule, longrun, outputRef, replaceable, service, sh, template, z
 const pppoe = template(
   "pppoe",
   z.strictObject({
-    name: z.string().optional(),
-    interface: service,
+    name: z.string().optional().describe("Name of the service; <interface's name>.pppoe when not given."),
+    interface: service.describe("The Ethernet interface (output ifname) the PPPoE server is on."),
     ifname: z
       .string()
       .regex(/^ppp[0-9]+$/, "must be pppN")
-      .default("ppp0"),
-    username: replaceable(z.string().min(1)).nullable().default(null),
-    password: replaceable(z.string().min(1)).nullable().default(null),
-    debug: z.boolean().default(false),
+      .default("ppp0")
+      .describe("Name of the PPP interface (its output ifname)."),
+    username: replaceable(z.string().min(1)).nullable().default(null).describe("PPP user name; may be an outputRef."),
+    password: replaceable(z.string().min(1)).nullable().default(null).describe("PPP password; may be an outputRef."),
+    debug: z.boolean().default(false).describe("Log pppd's negotiation."),
     lcpEcho: z
-      .strictObject({ interval: z.number().int().min(1), failure: z.number().int().min(1) })
+      .strictObject({
+        interval: z.number().int().min(1).describe("Seconds between LCP echo requests."),
+        failure: z.number().int().min(1).describe("Unanswered requests after which the link is down."),
+      })
       .nullable()
-      .default({ interval: 10, failure: 3 }),
-    "ppp-options": z.array(z.string()).default([]),
+      .default({ interval: 10, failure: 3 })
+      .describe("LCP echoes that notice a dead link; null sends none."),
+    "ppp-options": z.array(z.string()).default([]).describe("Further pppd options."),
   }),
   (p) => {
     const options = [

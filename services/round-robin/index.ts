@@ -13,12 +13,14 @@ const roundRobin = template(
   "round-robin",
   z
     .strictObject({
-      /** Name of the proxy, the service dependents use; the controller is "<name>.controller". */
-      name: z.string(),
-      services: z.array(service).min(2),
-      /** Wait before starting the next backend; it doubles while backends keep failing, up to maxDelay. */
-      minDelay: seconds.default(1),
-      maxDelay: seconds.default(60),
+      name: z
+        .string()
+        .describe('Name of the proxy, the service dependents use; the controller is "<name>.controller".'),
+      services: z.array(service).min(2).describe("The backends (longruns), tried in turn."),
+      minDelay: seconds
+        .default(1)
+        .describe("Seconds before starting the next backend; doubling while backends keep failing."),
+      maxDelay: seconds.default(60).describe("The most minDelay doubles up to."),
     })
     .refine((p) => p.minDelay <= p.maxDelay, {
       message: "minDelay must not be more than maxDelay",

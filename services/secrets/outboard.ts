@@ -12,22 +12,32 @@ export const outboard = template(
   "secrets.outboard",
   z
     .strictObject({
-      name: serviceName.default("secrets"),
-      url: z.string().regex(/^https?:\/\/.+/, "must be an http:// or https:// URL"),
-      username: z.string().min(1).nullable().default(null),
-      password: z.string().nullable().default(null),
-      /** How often to fetch, in minutes. */
-      interval: z.number().int().min(1).default(30),
-      /** CA certificates (PEM) the server's certificate must chain to, placed in the image... */
-      ca: pem.nullable().default(null),
-      /** ...or a CA bundle already on the device. */
-      caFile: absolutePath.nullable().default(null),
-      /** A client certificate (PEM chain) and its key, as files on the device, for servers that ask for one. */
-      clientCertificateFile: absolutePath.nullable().default(null),
-      clientKeyFile: absolutePath.nullable().default(null),
-      /** Seconds one fetch may take, connection and TLS handshake included. */
-      timeout: z.number().int().min(1).max(600).default(30),
-      dependencies: z.array(serviceRef).default([]),
+      name: serviceName.default("secrets").describe("Name of the service, whose outputs are the secrets."),
+      url: z
+        .string()
+        .regex(/^https?:\/\/.+/, "must be an http:// or https:// URL")
+        .describe("Where the JSON document of secrets is fetched."),
+      username: z.string().min(1).nullable().default(null).describe("HTTP basic user name (in the image)."),
+      password: z.string().nullable().default(null).describe("HTTP basic password (in the image, readable by root)."),
+      interval: z.number().int().min(1).default(30).describe("Minutes between fetches."),
+      ca: pem
+        .nullable()
+        .default(null)
+        .describe("CA certificates (PEM) the server's certificate must chain to, placed in the image."),
+      caFile: absolutePath.nullable().default(null).describe("Or a CA bundle already on the device."),
+      clientCertificateFile: absolutePath
+        .nullable()
+        .default(null)
+        .describe("A client certificate (PEM chain) on the device, for servers that ask for one."),
+      clientKeyFile: absolutePath.nullable().default(null).describe("The client certificate's key on the device."),
+      timeout: z
+        .number()
+        .int()
+        .min(1)
+        .max(600)
+        .default(30)
+        .describe("Seconds one fetch may take, connection and TLS handshake included."),
+      dependencies: z.array(serviceRef).default([]).describe("What must be up first (the network to the server)."),
     })
     .refine((p) => !p.url.startsWith("https:") || (p.ca === null) !== (p.caFile === null), {
       message: "an https URL needs exactly one of ca and caFile",

@@ -9,13 +9,13 @@ const actions = ["restart", "hup", "int", "quit", "term", "usr1", "usr2", "alrm"
 export const subscriber = template(
   "secrets.subscriber",
   z.strictObject({
-    name: z.string().default("secrets-subscriber"),
-    /** The secrets service whose outputs are followed. */
-    watch: service,
-    /** Services reading its outputs (through outputRef) to act on when those change. */
-    services: z.array(service).min(1),
-    /** Restart the service, or send its process this signal. */
-    action: z.enum(actions).default("restart"),
+    name: z.string().default("secrets-subscriber").describe("Name of the service."),
+    watch: service.describe("The secrets service whose outputs are followed."),
+    services: z
+      .array(service)
+      .min(1)
+      .describe("Services reading its outputs (through outputRef) to act on when those change."),
+    action: z.enum(actions).default("restart").describe("Restart the services, or send their processes this signal."),
   }),
   (p) => {
     for (const s of p.services) {

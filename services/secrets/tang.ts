@@ -7,17 +7,23 @@ import { absolutePath, longrun, serviceRef, sh, template, z } from "../../image/
 export const tang = template(
   "secrets.tang",
   z.strictObject({
-    name: z.string().default("secrets-tang"),
-    /** The JWE file on the device (a USB stick's mount, say). */
-    file: absolutePath,
-    /** Minutes between decryptions (a changed file is picked up then). */
-    interval: z.number().positive().default(60),
-    /** Seconds before the first retry after a failure (doubling up to the interval). */
-    retry: z.number().positive().default(10),
-    /** Seconds the Tang server has to answer. */
-    timeout: z.number().positive().default(10),
-    /** What must be up first: the mount holding the file, the network to the server. */
-    dependencies: z.array(serviceRef).default([]),
+    name: z.string().default("secrets-tang").describe("Name of the service, whose outputs are the secrets."),
+    file: absolutePath.describe("The Clevis/Tang JWE file on the device (a USB stick's mount, say)."),
+    interval: z
+      .number()
+      .positive()
+      .default(60)
+      .describe("Minutes between decryptions (a changed file is picked up then)."),
+    retry: z
+      .number()
+      .positive()
+      .default(10)
+      .describe("Seconds before the first retry after a failure (doubling up to the interval)."),
+    timeout: z.number().positive().default(10).describe("Seconds the Tang server has to answer."),
+    dependencies: z
+      .array(serviceRef)
+      .default([])
+      .describe("What must be up first: the mount holding the file, the network to the server."),
   }),
   (p) => {
     const ms = (x: number) => String(Math.round(x));

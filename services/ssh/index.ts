@@ -17,24 +17,29 @@ import {
 const authorized = z.strictObject({
   /** The user's home directory, as in `users` (dropbear looks there). */
   home: absolutePath,
-  keys: z.union([z.array(z.string().min(1)).min(1), z.instanceof(OutputRef)]),
+  keys: z.union([z.array(z.string().min(1)).min(1), z.instanceof(OutputRef).meta({ type: "outputRef" })]),
 });
 
 const ssh = template(
   "ssh",
   z.strictObject({
-    name: z.string().default("sshd"),
-    address: z.string().nullable().default(null),
-    port: port.default(22),
-    allowRoot: z.boolean().default(true),
-    allowPasswordLogin: z.boolean().default(true),
-    allowPasswordLoginForRoot: z.boolean().default(true),
-    allowLocalPortForward: z.boolean().default(false),
-    allowRemotePortForward: z.boolean().default(false),
-    allowRemoteConnectionToForwardedPorts: z.boolean().default(false),
-    extraArgs: z.array(z.string()).default([]),
-    /** Per user name. */
-    authorizedKeys: z.record(z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name"), authorized).default({}),
+    name: z.string().default("sshd").describe("Name of the service."),
+    address: z.string().nullable().default(null).describe("Address to listen on; every address when null."),
+    port: port.default(22).describe("TCP port to listen on."),
+    allowRoot: z.boolean().default(true).describe("Let root log in."),
+    allowPasswordLogin: z.boolean().default(true).describe("Let users log in with a password."),
+    allowPasswordLoginForRoot: z.boolean().default(true).describe("Let root log in with a password."),
+    allowLocalPortForward: z.boolean().default(false).describe("Allow local port forwarding (ssh -L)."),
+    allowRemotePortForward: z.boolean().default(false).describe("Allow remote port forwarding (ssh -R)."),
+    allowRemoteConnectionToForwardedPorts: z
+      .boolean()
+      .default(false)
+      .describe("Let other hosts connect to forwarded ports."),
+    extraArgs: z.array(z.string()).default([]).describe("Further dropbear arguments."),
+    authorizedKeys: z
+      .record(z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name"), authorized)
+      .default({})
+      .describe("Keys allowed to log in, per user name: home and keys (a list, or an outputRef to text)."),
   }),
   (p) => {
     const flags = [

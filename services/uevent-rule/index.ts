@@ -47,17 +47,22 @@ const ueventRule = template(
   "uevent-rule",
   z
     .strictObject({
-      name: z.string().optional(),
-      /** The controlled service to run while a matching device is present. */
-      service: controlledService,
-      terms: z.record(key, value).default({}),
-      attributes: z.record(attribute, value).default({}),
-      /** A symlink to /dev/DEVNAME of the matching device while it is present. */
+      name: z.string().optional().describe("Name of the controller; <service's name>.uevent when not given."),
+      service: controlledService.describe("The controlled service to run while a matching device is present."),
+      terms: z
+        .record(key, value)
+        .default({})
+        .describe("uevent keys and the values they must have (SUBSYSTEM, DEVTYPE, PARTNAME, INTERFACE, …)."),
+      attributes: z
+        .record(attribute, value)
+        .default({})
+        .describe("Files under the device's sysfs directory and the values they must hold."),
       symlink: z
         .string()
         .regex(/^\/[^\s]*$/, "must be an absolute path without spaces")
         .nullable()
-        .default(null),
+        .default(null)
+        .describe("A symlink to /dev/DEVNAME of the matching device while it is present."),
     })
     .refine(
       (p) => Object.keys(p.terms).length + Object.keys(p.attributes).length > 0,

@@ -10,13 +10,16 @@ const seconds = z.number().positive().max(86_400);
 const watchdog = template(
   "watchdog",
   z.strictObject({
-    name: z.string().default("watchdog"),
-    watched: z.array(service).min(1),
-    /** Seconds after start during which it feeds whatever the services' state. */
-    headStart: z.number().min(0).max(86_400).default(60),
-    /** Seconds between feeds: well below the watchdog's timeout. */
-    interval: seconds.default(10),
-    device: absolutePath.default("/dev/watchdog"),
+    name: z.string().default("watchdog").describe("Name of the service."),
+    watched: z.array(service).min(1).describe("Services that must stay up for the watchdog to be fed."),
+    headStart: z
+      .number()
+      .min(0)
+      .max(86_400)
+      .default(60)
+      .describe("Seconds after start during which it feeds whatever the services' state."),
+    interval: seconds.default(10).describe("Seconds between feeds: well below the watchdog's timeout."),
+    device: absolutePath.default("/dev/watchdog").describe("The kernel's watchdog device."),
   }),
   (p) =>
     longrun({

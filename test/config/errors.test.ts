@@ -148,3 +148,77 @@ describe("configuration errors", () => {
     expect(e.file).toMatch(here);
   });
 });
+
+describe("options not built yet", () => {
+  const refused = (c: ReturnType<typeof defineConfig>, path: string, problem: RegExp) => {
+    const e = failure(evaluated(c));
+    expect(e.path).toBe(path);
+    expect(e.file).toMatch(here);
+    expect(e.problem).toMatch(problem);
+    expect(e.message).toMatch(new RegExp(`errors\\.test\\.ts:\\d+: ${path.replaceAll(".", "\\.")}: `));
+  };
+
+  it.each(["ext4", "jffs2", "btrfs"] as const)("rootfsType %s: no output builds it", (t) => {
+    refused(
+      defineConfig({ rootfsType: t }),
+      "rootfsType",
+      new RegExp(`^no output builds a ${t} root file system yet \\(squashfs and ubifs are built\\)$`),
+    );
+  });
+
+  it("boot.imageType secondary: the A/B images come with the update work", () => {
+    refused(defineConfig({ boot: { imageType: "secondary" } }), "boot.imageType", /^not yet: .*A\/B/);
+  });
+
+  it("logging.persistent.enable: comes with the life-cycle (updates) work", () => {
+    refused(
+      defineConfig({ logging: { persistent: { enable: true } } }),
+      "logging.persistent.enable",
+      /^not yet: .*life-cycle \(updates\)/,
+    );
+  });
+
+  it("programs.busybox.options: busybox is Debian's", () => {
+    refused(
+      defineConfig({ programs: { busybox: { options: { FEATURE_EDITING: "y" } } } }),
+      "programs.busybox.options",
+      /^not yet: busybox comes built from Debian's busybox package/,
+    );
+  });
+
+  it("kernel.version other than 6.1", () => {
+    refused(defineConfig({ kernel: { version: "6.6" } }), "kernel.version", /^not yet: .*linux-source-6\.1/);
+  });
+
+  it("hardware.radios: not set up by name", () => {
+    refused(defineConfig({ hardware: { radios: ["mt7915e"] } }), "hardware.radios", /^not yet: radio drivers/);
+  });
+
+  it("accepts each at its default", () => {
+    const sys = evaluated(
+      defineConfig({
+        rootfsType: "ubifs",
+        boot: { imageType: "primary" },
+        logging: { persistent: { enable: false } },
+        kernel: { version: "6.1" },
+      }),
+    )();
+    expect(sys.rootfsType).toBe("ubifs");
+  });
+
+  it("logging.directory and logging.script reach the device in /etc/limen/logging.json", () => {
+    const sys = evaluated(defineConfig({ logging: { directory: "/var/log/all", script: "t  s4096 n3" } }))();
+    const f = sys.files.find((x) => x.path === "/etc/limen/logging.json");
+    expect(f?.type === "file" && JSON.parse(f.content)).toEqual({
+      version: 1,
+      directory: "/var/log/all",
+      script: ["t", "s4096", "n3"],
+    });
+  });
+
+  it("logging.script with quotes is refused", () => {
+    const e = failure(evaluated(defineConfig({ logging: { script: "t 'x y'" } })));
+    expect(e.path).toBe("logging.script");
+    expect(e.problem).toMatch(/s6-log directives separated by spaces/);
+  });
+});

@@ -95,7 +95,7 @@ describe("examples/demo.ts", () => {
     expect(db["int.bridge.prefix6"].outputRefs).toContainEqual({ service: "wan.link.pppoe.dhcp6c", path: "prefixes" });
     expect(db["firewall"].dependencies.sort()).toEqual(["int.bridge", "wan.link.pppoe"]);
     expect(sys.defaultServices).toHaveLength(Object.keys(db).length);
-    expect(sys.rootfsType).toBe("jffs2");
+    expect(sys.rootfsType).toBe("squashfs");
     expect(sys.packages.map((p) => p.package)).toEqual([
       "chrony",
       "dhcpcd-base",
@@ -157,7 +157,13 @@ describe("examples/rotuer.ts", () => {
     expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ mode: 0o600, owner: "root" });
     expect(content(sys, "/home/root/.ssh/authorized_keys")).toMatch(/^ssh-ed25519 /);
     expect(content(sys, "/etc/limen/s6/sshd/run")).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
-    expect(sys.logging.persistent.enable).toBe(true);
+    // the catch-all logger's settings, as init and svc log read them
+    const logging: unknown = JSON.parse(content(sys, "/etc/limen/logging.json"));
+    expect(logging).toEqual({
+      version: 1,
+      directory: "/run/log",
+      script: ["t", "s100000", "n10"],
+    });
     expect(sys.packages.find((p) => p.package === "iproute2")!.files).toEqual([
       "/bin/ip",
       "/bin/ss",

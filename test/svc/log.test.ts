@@ -1,7 +1,7 @@
 // The collated log: every service's lines in /run/log/current through s6-log, stamped TAI64N and
 // prefixed with the service name; `svc log` shows them with readable time, as s6-tai64nlocal does.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bed } from "./bed.ts";
 
@@ -81,5 +81,33 @@ describe("a oneshot's output when no logger runs", () => {
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(1000);
     expect(lines[999]).toBe(`loud 00999 ${"0".repeat(90)}`);
+  });
+});
+
+describe("the catch-all logger's settings (logging.directory and logging.script)", () => {
+  const bed = new Bed({ talker: { type: "longrun", run: `echo "hello from talker"; exec sleep 1000` } });
+  // as the configuration compiler writes them: no t directive, so no stamps
+  writeFileSync(
+    bed.path("etc/limen/logging.json"),
+    JSON.stringify({ version: 1, directory: "/var/log/all", script: ["s4096", "n2"] }),
+  );
+  afterAll(() => bed.stop());
+
+  it("put the log in the folder given, written by the script given, where svc log reads it", async () => {
+    await bed.start();
+    expect(bed.svc("start", "talker").code).toBe(0);
+    const current = bed.path("var/log/all/current");
+    const text = (): string => (existsSync(current) ? readFileSync(current, "utf8") : "");
+    for (let i = 0; i < 100 && !text().includes("hello from talker"); i++) await settle(50);
+    expect(text()).toMatch(/^talker hello from talker$/m);
+    expect(existsSync(bed.path("run/log"))).toBe(false);
+    expect(bed.svc("log", "talker").stdout).toBe("talker hello from talker\n");
+  });
+
+  it("are refused when malformed, naming the file", () => {
+    writeFileSync(bed.path("etc/limen/logging.json"), JSON.stringify({ version: 1, directory: "x", script: [] }));
+    const r = bed.svc("log");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/etc\/limen\/logging\.json: directory must be an absolute path/);
   });
 });

@@ -2,15 +2,25 @@
 // `current`; each line is `@<tai64n> <service> <message>`.
 import { listDir, readBytes } from "../lib/fs";
 import { decode } from "../lib/utf8";
+import * as std from "qjs:std";
+import { checkLogging, defaultLogging, type LoggingSettings } from "./logging";
 import { paths } from "./paths";
 import { formatStamp, parseTai64n } from "./tai";
 
+/** The catch-all logger's settings, its folder under LIMEN_ROOT. */
+export function loggingSettings(): LoggingSettings {
+  const text = std.loadFile(paths.logging);
+  const s = text === null ? defaultLogging : checkLogging(JSON.parse(text), paths.logging);
+  return { ...s, directory: `${paths.root}${s.directory}` };
+}
+
 /** The log's lines with readable UTC time, only those of `service` when given. */
 export function readLog(service?: string): string[] {
-  const files = [...listDir(paths.log).filter((f) => f.startsWith("@") && f.endsWith(".s")), "current"];
+  const dir = loggingSettings().directory;
+  const files = [...listDir(dir).filter((f) => f.startsWith("@") && f.endsWith(".s")), "current"];
   const out: string[] = [];
   for (const file of files) {
-    const bytes = readBytes(`${paths.log}/${file}`);
+    const bytes = readBytes(`${dir}/${file}`);
     if (bytes === null) continue;
     for (const line of decode(bytes).split("\n")) {
       if (line === "") continue;

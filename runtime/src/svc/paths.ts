@@ -22,6 +22,6 @@ export const paths = {
   state: `${root}/run/services/state`,
   /** FIFO read by the catch-all logger; s6-svscan's output goes there too. */
   logFifo: `${root}/run/services/log.fifo`,
-  /** The catch-all logger's directory (s6-log writes `current` there). */
-  log: `${root}/run/log`,
+  /** The catch-all logger's settings (its folder and s6-log script: see logging.ts). */
+  logging: `${root}/etc/limen/logging.json`,
 };
