@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { compile, type SystemDescription } from "./config/compile.ts";
 import { evaluate } from "./config/evaluate.ts";
 import { loadConfig, loadDevice } from "./config/load.ts";
+import type { OutputName } from "./config/outputs.ts";
 import type { Lock } from "./packages/collect.ts";
 import { emulatorOf } from "./qemu/emulator.ts";
 import { manifest, manifestText } from "./outputs/manifest.ts";
@@ -17,10 +18,6 @@ import { ubimage } from "./outputs/ubimage.ts";
 import { vmroot } from "./outputs/vmroot.ts";
 import { rootTree } from "./rootfs/system.ts";
 import { build as buildRuntime } from "../runtime/build/main.ts";
-import type { Target } from "../runtime/build/targets.ts";
-
-export const outputs = ["vmroot", "mtdimage", "tftpboot", "ubimage", "systemConfiguration", "manifest"] as const;
-export type OutputName = (typeof outputs)[number];
 
 /** Outputs for a bootloader: made from the root tree alone (the runtime is already in it). */
 const flashOutputs = { mtdimage, tftpboot, ubimage, systemConfiguration };
@@ -45,6 +42,7 @@ async function readLock(file: string): Promise<Record<string, Lock>> {
   } catch (e) {
     throw new Error(
       `${file} is not a valid lock file (${(e as Error).message}): fix it or delete it to take the archive's current packages`,
+      { cause: e },
     );
   }
 }
@@ -54,9 +52,7 @@ export async function buildImage(
 ): Promise<{ system: SystemDescription; output: OutputName; out: string }> {
   r.progress(`evaluating ${r.config} for ${r.device}`);
   const system = compile(evaluate(await loadConfig(r.config), await loadDevice(r.device)));
-  const output = r.output ?? (system.hardware.defaultOutput as OutputName);
-  if (!outputs.includes(output))
-    throw new Error(`device ${r.device}: output "${output}" is not one of ${outputs.join(", ")}`);
+  const output = r.output ?? system.hardware.defaultOutput;
 
   if (output === "manifest") {
     // the compiled description only: nothing is fetched or built
@@ -70,7 +66,7 @@ export async function buildImage(
   }
 
   r.progress(`building the runtime for ${system.device.cpu}`);
-  const [runtime] = await buildRuntime([system.device.cpu as Target["cpu"]]);
+  const [runtime] = await buildRuntime([system.device.cpu]);
 
   const asked = system.packages.map((p) =>
     p.files === "executables" ? p.package : `${p.package} (${p.files.length} of its files)`,

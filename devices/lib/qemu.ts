@@ -3,7 +3,7 @@
 import { defineDevice } from "../../image/config/index.ts";
 import network from "../../services/network/index.ts";
 import type { Cpu } from "../../image/config/module.ts";
-import type { DebianArch } from "../../image/lib/debian.ts";
+import type { DeviceArch } from "../../image/lib/debian.ts";
 import type { Emulator } from "../../image/qemu/emulator.ts";
 
 /** How QEMU runs the board: everything of an Emulator that the device description does not already say. */
@@ -19,7 +19,7 @@ interface Tftp {
 export function qemuDevice(d: {
   name: string;
   cpu: Cpu;
-  debianArch: DebianArch;
+  debianArch: DeviceArch;
   console: string;
   kernelConfig: Record<string, string>;
   board: Board;

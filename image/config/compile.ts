@@ -12,6 +12,8 @@ import { shellQuote } from "./shell.ts";
 import { secretsVersion, type SecretsSpec } from "../../runtime/src/secrets/template.ts";
 import type { PackageRequest } from "../packages/collect.ts";
 import type { PackageEntry } from "./options.ts";
+import type { Cpu } from "./module.ts";
+import type { DeviceArch } from "../lib/debian.ts";
 
 export const databasePath = "/etc/limen/services.json";
 export const s6Directory = "/etc/limen/s6";
@@ -21,7 +23,7 @@ export const outputsDirectory = "/run/services/outputs";
 export type CompiledFile = { path: string } & FileEntry;
 
 export interface SystemDescription {
-  device: { name: string; cpu: string; debianArch: string };
+  device: { name: string; cpu: Cpu; debianArch: DeviceArch };
   hostname: string;
   database: Database;
   /** Services brought up at boot. */

@@ -3,6 +3,7 @@
 // values and exposes service templates; only imported modules add anything to the system.
 import { z } from "zod";
 import { callerLocation, ConfigError, formatPath, type PathSegment } from "./errors.ts";
+import type { DeviceArch } from "../lib/debian.ts";
 import type { BaseShape } from "./options.ts";
 import type { AnyTemplate, OutputRef, Service } from "./service.ts";
 
@@ -21,11 +22,14 @@ export type InputOf<S> = { [K in keyof S]?: S[K] extends z.ZodType ? DeepPartial
 /** The evaluated options, defaults applied. */
 export type OutputOf<S> = { [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : OutputOf<S[K]> };
 
+/** No options and no templates: the identity of intersecting shapes. */
+type NoOptions = Record<never, never>;
+
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 type ShapeOf<M> = M extends Module<infer O, Templates> ? O : never;
 /** The options declared by a list of modules (and what they import). */
 export type ShapesOf<M extends readonly AnyModule[]> = [M[number]] extends [never]
-  ? {}
+  ? NoOptions
   : UnionToIntersection<ShapeOf<M[number]>>;
 
 export type Templates = { readonly [key: string]: AnyTemplate | Templates };
@@ -63,8 +67,8 @@ function claimTemplates(t: Templates, owner: { name: string; file: string }): vo
 
 export function defineModule<
   const I extends readonly AnyModule[] = [],
-  O extends OptionShape = {},
-  T extends Templates = {},
+  O extends OptionShape = NoOptions,
+  T extends Templates = NoOptions,
 >(m: {
   name: string;
   imports?: I;
@@ -94,7 +98,7 @@ export interface Device {
   readonly name: string;
   readonly cpu: Cpu;
   /** Debian architecture of the device's packages. */
-  readonly debianArch: string;
+  readonly debianArch: DeviceArch;
   readonly file: string;
   readonly imports: readonly AnyModule[];
   readonly config: Record<string, unknown>;
@@ -104,7 +108,7 @@ export interface Device {
 export function defineDevice<const I extends readonly AnyModule[] = []>(d: {
   name: string;
   cpu: Cpu;
-  debianArch: string;
+  debianArch: DeviceArch;
   imports?: I;
   config: InputOf<BaseShape & ShapesOf<I>>;
 }): Device {

@@ -2,6 +2,7 @@
 // "Hardware-dependent options", hostname, kernel, logging, boot and users). Modules add their own.
 import { z } from "zod";
 import { absolutePath, fileTree } from "./files.ts";
+import { outputs } from "./outputs.ts";
 import { Service } from "./service.ts";
 
 const kconfigName = z.string().regex(/^[A-Z0-9_]+$/, "must be a Kconfig symbol without the CONFIG_ prefix");
@@ -11,6 +12,7 @@ const account = z
   .regex(/^[a-z_][a-z0-9_-]*$/, "must be a user or group name (lower case letters, digits, _ and -)");
 const id = z.number().int().min(0).max(65535);
 const unsigned = z.number().int().min(0);
+const positive = z.number().int().min(1);
 const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "must be a Debian package name");
 /** A package's name ships all its executables; `{ name, files }` only the files named (libraries come by themselves). */
 const packageEntry = z.union([
@@ -98,7 +100,7 @@ export const baseOptions = {
     persistent: { enable: z.boolean().default(false) },
   },
   hardware: {
-    defaultOutput: z.string().min(1),
+    defaultOutput: z.enum(outputs),
     alignment: unsigned.nullable().default(null),
     dts: {
       src: z.string().nullable().default(null),
@@ -115,10 +117,10 @@ export const baseOptions = {
     radios: z.array(z.string()).default([]),
     networkInterfaces: z.record(z.string(), z.instanceof(Service)).default({}),
     ubi: {
-      logicalEraseBlockSize: z.string().optional(),
-      maxLEBcount: z.string().optional(),
-      minIOSize: z.string().optional(),
-      physicalEraseBlockSize: z.string().optional(),
+      logicalEraseBlockSize: positive.optional(),
+      maxLEBcount: positive.optional(),
+      minIOSize: positive.optional(),
+      physicalEraseBlockSize: positive.optional(),
     },
   },
 };

@@ -1,7 +1,6 @@
 // The root filesystem of a compiled system: its file tree, the Debian programs it asks for,
 // busybox with the applets it needs, and the limen runtime with its command links.
 import type { CompiledFile, SystemDescription } from "../config/compile.ts";
-import type { DebianArch } from "../lib/debian.ts";
 import { PackageCollector, type Lock, type ShippedFile } from "../packages/collect.ts";
 import type { TreeEntry } from "./tree.ts";
 
@@ -111,7 +110,7 @@ export interface RootTree {
 
 export async function rootTree(system: SystemDescription, runtime: string, lock: Lock): Promise<RootTree> {
   const ids = accounts(system.files);
-  const collector = new PackageCollector(system.device.debianArch as DebianArch, lock);
+  const collector = new PackageCollector(system.device.debianArch, lock);
   const packaged = await collector.collect([{ package: "busybox", files: ["/bin/busybox"] }, ...system.packages]);
   const taken = new Set(packaged.map((f) => f.path));
   const applets = [...new Set([...essentialApplets, ...system.busybox.applets])].sort();

@@ -3,7 +3,15 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
-import { defineConfig, defineModule, longrun, outputRef, Service, template } from "../../image/config/index.ts";
+import {
+  defineConfig,
+  defineDevice,
+  defineModule,
+  longrun,
+  outputRef,
+  Service,
+  template,
+} from "../../image/config/index.ts";
 import ssh from "../../services/ssh/index.ts";
 import { failure, testDevice } from "./fixtures.ts";
 
@@ -33,6 +41,26 @@ describe("configuration errors", () => {
     expect(e.path).toBe("hostname");
     expect(e.file).toMatch(here);
     expect(e.problem).toMatch(/expected string/);
+  });
+
+  it("hardware.defaultOutput is one of the outputs and UBI sizes are positive numbers", () => {
+    const device = defineDevice({
+      name: "test",
+      cpu: "aarch64",
+      debianArch: "arm64",
+      // @ts-expect-error "iso" is no output
+      config: { hardware: { defaultOutput: "iso" } },
+    });
+    const output = failure(() => compile(evaluate(defineConfig({}), device)));
+    expect(output.path).toBe("hardware.defaultOutput");
+    expect(output.problem).toMatch(/"vmroot"\|"mtdimage"\|"tftpboot"\|"ubimage"\|"systemConfiguration"\|"manifest"/);
+    // @ts-expect-error a size is a number, not a string
+    const text = failure(evaluated(defineConfig({ hardware: { ubi: { minIOSize: "2048" } } })));
+    expect(text.path).toBe("hardware.ubi.minIOSize");
+    expect(text.problem).toMatch(/expected number/);
+    const zero = failure(evaluated(defineConfig({ hardware: { ubi: { maxLEBcount: 0 } } })));
+    expect(zero.path).toBe("hardware.ubi.maxLEBcount");
+    expect(zero.problem).toMatch(/Too small/);
   });
 
   it("a wrong type in a record entry names the key", () => {
