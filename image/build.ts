@@ -9,7 +9,6 @@ import { evaluate } from "./config/evaluate.ts";
 import { loadConfig, loadDevice } from "./config/load.ts";
 import type { OutputName } from "./config/outputs.ts";
 import type { Lock } from "./packages/collect.ts";
-import { emulatorOf } from "./qemu/emulator.ts";
 import { manifest, manifestText } from "./outputs/manifest.ts";
 import { mtdimage } from "./outputs/mtdimage.ts";
 import { systemConfiguration } from "./outputs/system-configuration.ts";
@@ -80,7 +79,7 @@ export async function buildImage(
     await writeFile(join(tmp, "manifest"), manifestText(await manifest(entries)));
     if (output === "vmroot") {
       r.progress("making the root filesystem, initramfs and run.sh");
-      await vmroot(system, await emulatorOf(r.device), entries, runtime.path, tmp);
+      await vmroot(system, entries, runtime.path, tmp);
     } else {
       await flashOutputs[output](system, entries, tmp, r.progress);
     }

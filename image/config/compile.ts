@@ -12,7 +12,7 @@ import { shellQuote } from "./shell.ts";
 import { secretsVersion, type SecretsSpec } from "../../runtime/src/secrets/template.ts";
 import type { PackageRequest } from "../packages/collect.ts";
 import type { PackageEntry } from "./options.ts";
-import type { Cpu } from "./module.ts";
+import type { Cpu, Emulator } from "./module.ts";
 import type { DeviceArch } from "../lib/debian.ts";
 
 export const databasePath = "/etc/limen/services.json";
@@ -24,6 +24,8 @@ export type CompiledFile = { path: string } & FileEntry;
 
 export interface SystemDescription {
   device: { name: string; cpu: Cpu; debianArch: DeviceArch };
+  /** How QEMU runs the device, from its definition; null for real hardware. */
+  emulator: Emulator | null;
   hostname: string;
   database: Database;
   /** Services brought up at boot. */
@@ -270,6 +272,7 @@ export function compile(ev: Evaluated): SystemDescription {
   const { networkInterfaces: _interfaces, ...hardware } = o.hardware;
   return {
     device: { name: ev.device.name, cpu: ev.device.cpu, debianArch: ev.device.debianArch },
+    emulator: ev.device.emulator,
     hostname: o.hostname,
     database,
     defaultServices: ev.defaultServices,

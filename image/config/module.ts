@@ -93,12 +93,32 @@ export function defineModule<
 export const cpus = ["aarch64", "armv7", "mipsel", "mips"] as const;
 export type Cpu = (typeof cpus)[number];
 
+/** How QEMU runs an emulated device: its board, the Debian kernel it boots and the modules that kernel needs early. */
+export interface Emulator {
+  /** QEMU system emulator program. */
+  system: string;
+  /** Board and CPU arguments. */
+  machine: string[];
+  memoryMiB: number;
+  /** Serial console device name inside the guest. */
+  console: string;
+  /** Debian kernel meta-package (e.g. linux-image-arm64) and its architecture. */
+  kernelPackage: string;
+  debianArch: DeviceArch;
+  /** Modules to load at boot, in order, before the network and disks are used. */
+  kernelModules: string[];
+  /** Extra QEMU arguments (e.g. -vga none on malta). */
+  extra: string[];
+}
+
 export interface Device {
   readonly kind: "device";
   readonly name: string;
   readonly cpu: Cpu;
   /** Debian architecture of the device's packages. */
   readonly debianArch: DeviceArch;
+  /** How QEMU runs it, for an emulated device (the vmroot output); null for real hardware. */
+  readonly emulator: Emulator | null;
   readonly file: string;
   readonly imports: readonly AnyModule[];
   readonly config: Record<string, unknown>;
@@ -109,6 +129,7 @@ export function defineDevice<const I extends readonly AnyModule[] = []>(d: {
   name: string;
   cpu: Cpu;
   debianArch: DeviceArch;
+  emulator?: Emulator;
   imports?: I;
   config: InputOf<BaseShape & ShapesOf<I>>;
 }): Device {
@@ -117,6 +138,7 @@ export function defineDevice<const I extends readonly AnyModule[] = []>(d: {
     name: d.name,
     cpu: d.cpu,
     debianArch: d.debianArch,
+    emulator: d.emulator ?? null,
     file: callerLocation(),
     imports: d.imports ?? [],
     config: d.config,

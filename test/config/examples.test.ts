@@ -41,6 +41,11 @@ describe("examples/hello-from-qemu.ts", () => {
     const sys = await build("examples/hello-from-qemu.ts", device);
     checkBothWays(sys);
     expect(sys.device.name).toBe(device);
+    // the emulator facts come from the device's definition, for vmroot and run.sh
+    expect(sys.emulator).toMatchObject({
+      debianArch: sys.device.debianArch,
+      kernelModules: ["virtio_pci", "virtio_net", "virtio_blk"],
+    });
     expect(Object.keys(sys.database.services).sort()).toEqual([
       "console",
       "dnsmasq",
