@@ -1,6 +1,7 @@
 // Compilation of an evaluated configuration into the system description: the service database,
 // s6 service directories, oneshot scripts, accounts and every other file, the package list and
-// the kernel and busybox configuration. Pure data: writing it out is write.ts's job.
+// the kernel and busybox configuration. Pure data: writing it out is the outputs' job
+// (image/outputs/: systemConfiguration, manifest, the images).
 import type { Database, ServiceEntry } from "../../runtime/src/svc/database.ts";
 import { databaseVersion } from "../../runtime/src/svc/database.ts";
 import { databaseSchema } from "./database-schema.ts";
@@ -20,7 +21,10 @@ export const s6Directory = "/etc/limen/s6";
 export const oneshotDirectory = "/etc/limen/oneshot";
 export const outputsDirectory = "/run/services/outputs";
 
-export type CompiledFile = { path: string } & FileEntry;
+/** A file of the system; a file's or folder's owner and group are also resolved to ids. */
+export type CompiledFile = { path: string } & (
+  (Exclude<FileEntry, { type: "symlink" }> & { uid: number; gid: number }) | Extract<FileEntry, { type: "symlink" }>
+);
 
 export interface SystemDescription {
   device: { name: string; cpu: Cpu; debianArch: DeviceArch };
@@ -45,7 +49,8 @@ export interface SystemDescription {
   rootfsType: Options["rootfsType"];
   rootOptions: string | null;
   logging: Options["logging"];
-  hardware: Omit<Options["hardware"], "networkInterfaces">;
+  /** The hardware options; the device's interfaces that are part of the system as role -> service name. */
+  hardware: Omit<Options["hardware"], "networkInterfaces"> & { networkInterfaces: Record<string, string> };
 }
 
 /** The files being assembled, each remembering which option or service put it there. */
@@ -77,18 +82,18 @@ class Tree {
     this.add(path, { type: "file", content, mode, owner: "root", group: "root" }, from, file);
   }
 
-  files(): CompiledFile[] {
-    return [...this.#files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, f]) => ({ path, ...f.entry }));
-  }
-
-  checkOwners(users: Set<string>, groups: Set<string>): void {
-    for (const [path, f] of this.#files) {
-      if (f.entry.type === "symlink") continue;
-      if (!users.has(f.entry.owner))
-        throw new ConfigError(f.from, f.file, `${path} is owned by unknown user "${f.entry.owner}"`);
-      if (!groups.has(f.entry.group))
-        throw new ConfigError(f.from, f.file, `${path} has unknown group "${f.entry.group}"`);
-    }
+  /** Every file, sorted by path, owners resolved to the system's uids and gids. */
+  files(o: Options): CompiledFile[] {
+    return [...this.#files]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([path, { entry, from, file }]): CompiledFile => {
+        if (entry.type === "symlink") return { path, ...entry };
+        const user = o.users[entry.owner];
+        if (!user) throw new ConfigError(from, file, `${path} is owned by unknown user "${entry.owner}"`);
+        const group = o.groups[entry.group];
+        if (!group) throw new ConfigError(from, file, `${path} has unknown group "${entry.group}"`);
+        return { path, ...entry, uid: user.uid, gid: group.gid };
+      });
   }
 }
 
@@ -267,16 +272,19 @@ export function compile(ev: Evaluated): SystemDescription {
   accounts(tree, o, source);
   for (const node of ev.services) serviceFiles(tree, node, o);
   tree.text(databasePath, JSON.stringify(database, null, 1) + "\n", "services", source);
-  tree.checkOwners(new Set(Object.keys(o.users)), new Set(Object.keys(o.groups)));
 
-  const { networkInterfaces: _interfaces, ...hardware } = o.hardware;
+  const inSystem = new Map(ev.services.map((n) => [n.service, n.name]));
+  const interfaces = Object.entries(o.hardware.networkInterfaces).flatMap(([role, s]) => {
+    const name = inSystem.get(s);
+    return name === undefined ? [] : [[role, name] as const];
+  });
   return {
     device: { name: ev.device.name, cpu: ev.device.cpu, debianArch: ev.device.debianArch },
     emulator: ev.device.emulator,
     hostname: o.hostname,
     database,
     defaultServices: ev.defaultServices,
-    files: tree.files(),
+    files: tree.files(o),
     packages: packageRequests([...o.packages, ...o.defaultProfile.packages]),
     kernel: {
       config: kernelConfig(o, source),
@@ -290,6 +298,6 @@ export function compile(ev: Evaluated): SystemDescription {
     rootfsType: o.rootfsType,
     rootOptions: o.rootOptions,
     logging: o.logging,
-    hardware,
+    hardware: { ...o.hardware, networkInterfaces: Object.fromEntries(interfaces) },
   };
 }

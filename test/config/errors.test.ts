@@ -158,6 +158,21 @@ describe("configuration errors", () => {
     expect(e.message).toMatch(/module b .*: thing: option is already declared by module a/);
   });
 
+  it("a file's owner and group are resolved to the system's ids when compiling", () => {
+    const sys = evaluated(
+      defineConfig({
+        users: { root: { uid: 0, gid: 0 }, web: { uid: 80, gid: 33 } },
+        groups: { root: { gid: 0 }, www: { gid: 33 } },
+        filesystem: {
+          "/srv": { type: "directory", owner: "web", group: "www" },
+          "/srv/index.html": { type: "file", content: "hi", owner: "web", group: "root" },
+        },
+      }),
+    )();
+    expect(sys.files.find((f) => f.path === "/srv")).toMatchObject({ owner: "web", uid: 80, group: "www", gid: 33 });
+    expect(sys.files.find((f) => f.path === "/srv/index.html")).toMatchObject({ uid: 80, gid: 0 });
+  });
+
   it("a file owned by an unknown user is an error", () => {
     const e = failure(
       evaluated(defineConfig({ filesystem: { "/etc/x": { type: "file", content: "", owner: "nobody" } } })),

@@ -11,6 +11,8 @@ import { compile, type SystemDescription } from "../../image/config/compile.ts";
 import { databaseSchema } from "../../image/config/database-schema.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { loadConfig, loadDevice } from "../../image/config/load.ts";
+import { systemConfiguration } from "../../image/outputs/system-configuration.ts";
+import { configurationEntries } from "../../image/rootfs/system.ts";
 
 const devices = ["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"];
 
@@ -60,6 +62,8 @@ describe("examples/hello-from-qemu.ts", () => {
     expect(sys.kernel.config["VIRTIO_NET"]).toBe("y");
     expect(sys.busybox.applets).toEqual(expect.arrayContaining(["ip", "sh"]));
     expect(sys.hostname).toBe("hello");
+    // of the device's interfaces, only the LAN is used
+    expect(sys.hardware.networkInterfaces).toEqual({ lan: "lan.link" });
   });
 
   it("has an s6 directory for each longrun and scripts for each oneshot", async () => {
@@ -175,20 +179,31 @@ describe("examples/rotuer.ts", () => {
   });
 });
 
-describe("the CLI", () => {
-  const out = mkdtempSync(join(tmpdir(), "limen-cli-"));
+describe("the system's own files through the systemConfiguration output", () => {
+  const out = mkdtempSync(join(tmpdir(), "limen-files-"));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
-  const cli = (...args: string[]) =>
-    promisify(execFile)("npx", ["tsx", "image/config/main.ts", ...args], { encoding: "utf8" });
 
-  it("writes system.json and the file tree with modes", async () => {
-    const { stdout } = await cli("--config", "examples/hello-from-qemu.ts", "--device", "qemu-mipsel", "--out", out);
-    expect(stdout).toMatch(/5 services, \d+ files, 4 packages/);
-    const sys = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as SystemDescription;
-    expect(sys.device).toEqual({ name: "qemu-mipsel", cpu: "mipsel", debianArch: "mipsel" });
+  it("are written with their modes, owners listed by id", async () => {
+    const sys = await build("examples/hello-from-qemu.ts", "qemu-mipsel");
+    await systemConfiguration(sys, configurationEntries(sys), out);
     expect(statSync(join(out, "root/etc/limen/s6/sshd/run")).mode & 0o777).toBe(0o755);
     expect(statSync(join(out, "root/etc/shadow")).mode & 0o777).toBe(0o600);
     expect(readlinkSync(join(out, "root/etc/dropbear"))).toBe("/run/dropbear");
+    expect(readFileSync(join(out, "owners"), "utf8")).toContain("\n/etc/shadow f 600 0 0\n");
+  });
+});
+
+describe("npm run image --output manifest", () => {
+  const out = mkdtempSync(join(tmpdir(), "limen-cli-"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const cli = (...args: string[]) =>
+    promisify(execFile)("npx", ["tsx", "image/main.ts", "--output", "manifest", ...args], { encoding: "utf8" });
+
+  it("writes the system description as system.json", async () => {
+    await cli("--config", "examples/hello-from-qemu.ts", "--device", "qemu-mipsel", "--out", out);
+    const sys = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as SystemDescription;
+    expect(sys.device).toEqual({ name: "qemu-mipsel", cpu: "mipsel", debianArch: "mipsel" });
+    expect(sys).toEqual(JSON.parse(JSON.stringify(await build("examples/hello-from-qemu.ts", "qemu-mipsel"))));
   });
 
   it("rejects a bad device name and names the argument", async () => {
