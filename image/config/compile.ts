@@ -9,6 +9,7 @@ import { ConfigError, formatPath } from "./errors.ts";
 import type { FileEntry } from "./files.ts";
 import type { Evaluated, Options, ServiceNode } from "./evaluate.ts";
 import { secretsDirectory, secretTemplates } from "./secrets.ts";
+import { OutputRef, Service } from "./service.ts";
 import { shellQuote } from "./shell.ts";
 import { secretsVersion, type SecretsSpec } from "../../runtime/src/secrets/template.ts";
 import type { PackageRequest } from "../packages/collect.ts";
@@ -32,6 +33,8 @@ export interface SystemDescription {
   emulator: Emulator | null;
   hostname: string;
   database: Database;
+  /** Each service's origin and templates, by name. */
+  services: Record<string, ServiceOrigin>;
   /** Services brought up at boot. */
   defaultServices: string[];
   files: CompiledFile[];
@@ -51,6 +54,17 @@ export interface SystemDescription {
   logging: Options["logging"];
   /** The hardware options; the device's interfaces that are part of the system as role -> service name. */
   hardware: Omit<Options["hardware"], "networkInterfaces"> & { networkInterfaces: Record<string, string> };
+}
+
+/** A template parameter as JSON: services by name, output references as { service, path }. */
+export type ParamValue = string | number | boolean | null | ParamValue[] | { [key: string]: ParamValue };
+
+/** Who built a service: what tools (the lab, the docs) read to know its role without parsing scripts. */
+export interface ServiceOrigin {
+  /** `file:line` of the call that built it. */
+  origin: string;
+  /** The templates that built it, outermost first, with the module exposing each and its checked parameters. */
+  templates: { name: string; module: { name: string; file: string } | null; params: ParamValue }[];
 }
 
 /** The files being assembled, each remembering which option or service put it there. */
@@ -253,9 +267,43 @@ function packageRequests(entries: PackageEntry[]): PackageRequest[] {
     .map(([name, files]) => ({ package: name, files: files === "executables" ? files : sorted(files) }));
 }
 
+/** Parameters made JSON-safe; a service is named as in the system (`names`), or by its own name. */
+function paramValue(v: unknown, names: ReadonlyMap<Service, string>): ParamValue {
+  const nameOf = (s: Service) => names.get(s) ?? s.name;
+  if (v === null || typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v === "number") return Number.isFinite(v) ? v : String(v);
+  if (v instanceof Service) return nameOf(v);
+  if (v instanceof OutputRef) return { service: nameOf(v.service), path: v.path };
+  if (typeof v === "function") {
+    // a lazy service reference (ServiceRef)
+    const s: unknown = (v as () => unknown)();
+    return s instanceof Service ? nameOf(s) : null;
+  }
+  if (Array.isArray(v)) return v.map((x) => paramValue(x, names));
+  if (typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, paramValue(x, names)]),
+    );
+  return typeof v === "bigint" ? v.toString() : null;
+}
+
+function serviceOrigin(node: ServiceNode, names: ReadonlyMap<Service, string>): ServiceOrigin {
+  return {
+    origin: node.service.origin,
+    templates: node.spec.templates.map(({ template, params }) => ({
+      name: template.name,
+      module: template.owner ? { name: template.owner.name, file: template.owner.file } : null,
+      params: paramValue(params, names),
+    })),
+  };
+}
+
 export function compile(ev: Evaluated): SystemDescription {
   const o = ev.options;
   const source = ev.config.file;
+  const inSystem = new Map(ev.services.map((n) => [n.service, n.name]));
   const database: Database = {
     version: databaseVersion,
     services: Object.fromEntries(
@@ -273,7 +321,6 @@ export function compile(ev: Evaluated): SystemDescription {
   for (const node of ev.services) serviceFiles(tree, node, o);
   tree.text(databasePath, JSON.stringify(database, null, 1) + "\n", "services", source);
 
-  const inSystem = new Map(ev.services.map((n) => [n.service, n.name]));
   const interfaces = Object.entries(o.hardware.networkInterfaces).flatMap(([role, s]) => {
     const name = inSystem.get(s);
     return name === undefined ? [] : [[role, name] as const];
@@ -283,6 +330,9 @@ export function compile(ev: Evaluated): SystemDescription {
     emulator: ev.device.emulator,
     hostname: o.hostname,
     database,
+    services: Object.fromEntries(
+      [...ev.services].sort((a, b) => (a.name < b.name ? -1 : 1)).map((n) => [n.name, serviceOrigin(n, inSystem)]),
+    ),
     defaultServices: ev.defaultServices,
     files: tree.files(o),
     packages: packageRequests([...o.packages, ...o.defaultProfile.packages]),

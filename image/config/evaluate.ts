@@ -70,7 +70,7 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
     const known = byService.get(service);
     if (known) return known;
     const spec = service.realize(path);
-    for (const t of spec.templates) {
+    for (const { template: t } of spec.templates) {
       if (t.owner && !imported.has(t.owner.file)) {
         throw new ConfigError(
           formatPath(path),

@@ -136,6 +136,31 @@ describe("examples/demo.ts", () => {
 });
 
 describe("examples/rotuer.ts", () => {
+  it("records each service's template and parameters: its role without reading scripts", async () => {
+    const sys = await build("examples/rotuer.ts", "qemu-aarch64");
+    const [wan] = sys.services["wan.link.pppoe"].templates;
+    expect(wan.name).toBe("pppoe");
+    expect(wan.module?.name).toBe("ppp");
+    expect(wan.module?.file).toMatch(/^services\/ppp\/index\.ts:\d+$/);
+    expect(wan.params).toMatchObject({
+      interface: "wan.link",
+      username: { service: "secrets", path: "ppp/username" },
+      lcpEcho: { interval: 5, failure: 4 },
+    });
+    expect(sys.services["wan.link.pppoe"].origin).toMatch(/^examples\/rotuer\.ts:\d+$/);
+    expect(sys.services["firewall"].templates[0].params).toMatchObject({
+      zones: { lan: ["int.bridge"], wan: ["wan.link.pppoe"] },
+    });
+    expect(sys.services["sshd"].templates[0].params).toMatchObject({ port: 22 });
+    expect(sys.services["dnsmasq"].templates[0].params).toMatchObject({ hosts: { nas: { v4: "10.8.0.9" } } });
+    // a service built without a template records only where it was built
+    expect(sys.services["secrets"].origin).toMatch(/^examples\/rotuer\.ts:\d+$/);
+    expect(sys.services["secrets"].templates).toEqual([]);
+    expect(Object.keys(sys.services)).toEqual(Object.keys(sys.database.services));
+    // JSON-safe: the description survives a round trip unchanged
+    expect(JSON.parse(JSON.stringify(sys.services))).toEqual(sys.services);
+  });
+
   it.each(devices)("compiles for %s", async (device) => {
     const sys = await build("examples/rotuer.ts", device);
     checkBothWays(sys);
@@ -163,11 +188,8 @@ describe("examples/rotuer.ts", () => {
       dependencies: ["persist"],
       outputs: ["ppp/username", "ppp/password", "wifi/passphrase"],
     });
-    expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({
-      mode: 0o600,
-      owner: "root",
-      content: expect.stringMatching(/^ssh-ed25519 /),
-    });
+    expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ mode: 0o600, owner: "root", uid: 0 });
+    expect(content(sys, "/home/root/.ssh/authorized_keys")).toMatch(/^ssh-ed25519 /);
     expect(content(sys, "/etc/limen/s6/sshd/run")).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
     expect(sys.logging.persistent.enable).toBe(true);
     expect(sys.packages.find((p) => p.package === "iproute2")!.files).toEqual([
