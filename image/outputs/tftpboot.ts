@@ -19,10 +19,9 @@ import { run } from "../lib/run.ts";
 import { squashfs } from "../rootfs/squashfs.ts";
 import type { TreeEntry } from "../rootfs/tree.ts";
 import { ubootArch, writeUbootScript } from "./uboot-script.ts";
+import { alignUp, hex, hexDigits } from "../lib/numbers.ts";
 
 const MiB = 0x100000;
-const alignUp = (n: number, to: number) => Math.ceil(n / to) * to;
-const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** Where boot.scr puts each file in RAM; every region starts on a MiB boundary. */
 export interface RamLayout {
@@ -93,7 +92,7 @@ export function ramBootEdits(
   createReservedMemory: boolean,
 ): DtEdit[] {
   const cells = (n: number) => (addressCells === 2 ? [Math.floor(n / 2 ** 32), n % 2 ** 32] : [n]);
-  const node = `/reserved-memory/phram-rootfs@${region.start.toString(16)}`;
+  const node = `/reserved-memory/phram-rootfs@${hexDigits(region.start)}`;
   return [
     ...(createReservedMemory
       ? [
@@ -124,7 +123,7 @@ export function fdtCommands(edits: DtEdit[]): string[] {
     // quoted: hush reads an unquoted word starting with # as a comment
     const head = `fdt set ${e.node} "${e.property}"`;
     const v = e.value;
-    if ("cells" in v) return `${head} <${v.cells.map(hex).join(" ")}>`;
+    if ("cells" in v) return `${head} <${v.cells.map((n) => hex(n)).join(" ")}>`;
     if ("string" in v) return `${head} "${v.string}"`;
     return head;
   });

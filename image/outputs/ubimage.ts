@@ -11,6 +11,7 @@ import { run } from "../lib/run.ts";
 import type { TreeEntry } from "../rootfs/tree.ts";
 import { ubifs, type UbiGeometry } from "../rootfs/ubifs.ts";
 import { writeUbootScript } from "./uboot-script.ts";
+import { hex } from "../lib/numbers.ts";
 
 /** What UBI keeps of a device's erase blocks for itself: the volume table (2), wear-leveling (1), atomic LEB change (1). */
 const ubiReservedPebs = 4;
@@ -92,7 +93,6 @@ export function ubimageFacts(system: SystemDescription): UbimageFacts {
 }
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
-const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** The kernel's command line: the device's, then the UBIFS root. */
 export function ubiCommandLine(system: SystemDescription): string {
