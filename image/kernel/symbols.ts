@@ -27,6 +27,8 @@ export function kernelEntry(symbols: Map<string, number>, declared: number | und
   const entry = declared ?? symbols.get("kernel_entry");
   if (entry === undefined) throw new Error("the kernel has no kernel_entry in its System.map");
   if (!entries.includes(entry))
-    throw new Error(`hardware.entryPoint ${hex(entry)} is not the kernel's entry (${entries.map((n) => hex(n)).join(" or ")})`);
+    throw new Error(
+      `hardware.entryPoint ${hex(entry)} is not the kernel's entry (${entries.map((n) => hex(n)).join(" or ")})`,
+    );
   return entry;
 }
