@@ -90,8 +90,8 @@ export function defineModule<
   };
 }
 
-export const cpus = ["aarch64", "armv7", "mipsel", "mips"] as const;
-export type Cpu = (typeof cpus)[number];
+/** The router CPUs a device can have (the runtime's targets but the host's x86_64). */
+export type Cpu = "aarch64" | "armv7" | "mipsel" | "mips";
 
 /** How QEMU runs an emulated device: its board, the Debian kernel it boots and the modules that kernel needs early. */
 export interface Emulator {
