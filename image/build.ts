@@ -7,8 +7,8 @@ import { join, resolve } from "node:path";
 import { compile, type SystemDescription } from "./config/compile.ts";
 import { evaluate } from "./config/evaluate.ts";
 import { loadConfig, loadDevice } from "./config/load.ts";
+import type { OutputName } from "./config/outputs.ts";
 import type { Lock } from "./packages/collect.ts";
-import { emulatorOf } from "./qemu/emulator.ts";
 import { manifest, manifestText } from "./outputs/manifest.ts";
 import { mtdimage } from "./outputs/mtdimage.ts";
 import { systemConfiguration } from "./outputs/system-configuration.ts";
@@ -17,10 +17,6 @@ import { ubimage } from "./outputs/ubimage.ts";
 import { vmroot } from "./outputs/vmroot.ts";
 import { rootTree } from "./rootfs/system.ts";
 import { build as buildRuntime } from "../runtime/build/main.ts";
-import type { Target } from "../runtime/build/targets.ts";
-
-export const outputs = ["vmroot", "mtdimage", "tftpboot", "ubimage", "systemConfiguration", "manifest"] as const;
-export type OutputName = (typeof outputs)[number];
 
 /** Outputs for a bootloader: made from the root tree alone (the runtime is already in it). */
 const flashOutputs = { mtdimage, tftpboot, ubimage, systemConfiguration };
@@ -55,9 +51,7 @@ export async function buildImage(
 ): Promise<{ system: SystemDescription; output: OutputName; out: string }> {
   r.progress(`evaluating ${r.config} for ${r.device}`);
   const system = compile(evaluate(await loadConfig(r.config), await loadDevice(r.device)));
-  const output = r.output ?? (system.hardware.defaultOutput as OutputName);
-  if (!outputs.includes(output))
-    throw new Error(`device ${r.device}: output "${output}" is not one of ${outputs.join(", ")}`);
+  const output = r.output ?? system.hardware.defaultOutput;
 
   if (output === "manifest") {
     // the compiled description only: nothing is fetched or built
@@ -71,7 +65,7 @@ export async function buildImage(
   }
 
   r.progress(`building the runtime for ${system.device.cpu}`);
-  const [runtime] = await buildRuntime([system.device.cpu as Target["cpu"]]);
+  const [runtime] = await buildRuntime([system.device.cpu]);
 
   const asked = system.packages.map((p) =>
     p.files === "executables" ? p.package : `${p.package} (${p.files.length} of its files)`,
@@ -85,7 +79,7 @@ export async function buildImage(
     await writeFile(join(tmp, "manifest"), manifestText(await manifest(entries)));
     if (output === "vmroot") {
       r.progress("making the root filesystem, initramfs and run.sh");
-      await vmroot(system, await emulatorOf(r.device), entries, runtime.path, tmp);
+      await vmroot(system, entries, runtime.path, tmp);
     } else {
       await flashOutputs[output](system, entries, tmp, r.progress);
     }

@@ -2,7 +2,8 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ConfigError } from "./config/errors.ts";
-import { buildImage, outputs } from "./build.ts";
+import { buildImage } from "./build.ts";
+import { outputs } from "./config/outputs.ts";
 
 const Args = z.strictObject({
   device: z

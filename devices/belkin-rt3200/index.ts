@@ -52,10 +52,10 @@ export default defineDevice({
       rootDevice: "ubi0:liminix",
       // 2 KiB pages, 128 KiB erase blocks; a LEB loses two pages to UBI's headers
       ubi: {
-        minIOSize: "2048",
-        physicalEraseBlockSize: "131072",
-        logicalEraseBlockSize: "126976",
-        maxLEBcount: "1024",
+        minIOSize: 2048,
+        physicalEraseBlockSize: 131072,
+        logicalEraseBlockSize: 126976,
+        maxLEBcount: 1024,
       },
       networkInterfaces: {
         // the MAC whose frames the switch tags for its ports (DSA conduit)

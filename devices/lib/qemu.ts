@@ -2,9 +2,8 @@
 // manual's socket-network conventions) and an image that run.sh boots directly (vmroot).
 import { defineDevice } from "../../image/config/index.ts";
 import network from "../../services/network/index.ts";
-import type { Cpu } from "../../image/config/module.ts";
-import type { DebianArch } from "../../image/lib/debian.ts";
-import type { Emulator } from "../../image/qemu/emulator.ts";
+import type { Cpu, Emulator } from "../../image/config/module.ts";
+import type { DeviceArch } from "../../image/lib/debian.ts";
 
 /** How QEMU runs the board: everything of an Emulator that the device description does not already say. */
 type Board = Pick<Emulator, "system" | "machine" | "kernelPackage" | "extra">;
@@ -15,11 +14,11 @@ interface Tftp {
   kernelFormat: "zimage" | "uimage";
 }
 
-/** The device description for the configuration, and the emulator facts for the image builder. */
+/** The device description, with the emulator facts for the image builder. */
 export function qemuDevice(d: {
   name: string;
   cpu: Cpu;
-  debianArch: DebianArch;
+  debianArch: DeviceArch;
   console: string;
   kernelConfig: Record<string, string>;
   board: Board;
@@ -40,10 +39,11 @@ export function qemuDevice(d: {
     debianArch: d.debianArch,
     kernelModules: virtioModules,
   };
-  const device = defineDevice({
+  return defineDevice({
     name: d.name,
     cpu: d.cpu,
     debianArch: d.debianArch,
+    emulator,
     imports: [network],
     config: {
       hardware: {
@@ -92,7 +92,6 @@ export function qemuDevice(d: {
       },
     },
   });
-  return { device, emulator };
 }
 
 /** Debian's kernels build the virtio drivers as modules: these are loaded first, in this order. */

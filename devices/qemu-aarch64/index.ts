@@ -2,7 +2,7 @@
 import { roomyKernelConfig } from "../lib/kernel.ts";
 import { qemuDevice } from "../lib/qemu.ts";
 
-const qemu = qemuDevice({
+export default qemuDevice({
   name: "qemu-aarch64",
   cpu: "aarch64",
   debianArch: "arm64",
@@ -31,6 +31,3 @@ const qemu = qemuDevice({
     extra: [],
   },
 });
-
-export default qemu.device;
-export const emulator = qemu.emulator;

@@ -1,7 +1,7 @@
 // QEMU "virt" board with a 32-bit ARMv7 CPU.
 import { qemuDevice } from "../lib/qemu.ts";
 
-const qemu = qemuDevice({
+export default qemuDevice({
   name: "qemu-armv7l",
   cpu: "armv7",
   debianArch: "armhf",
@@ -15,6 +15,3 @@ const qemu = qemuDevice({
     extra: [],
   },
 });
-
-export default qemu.device;
-export const emulator = qemu.emulator;

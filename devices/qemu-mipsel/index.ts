@@ -3,7 +3,7 @@
 import { mipsKernelConfig, roomyKernelConfig } from "../lib/kernel.ts";
 import { qemuDevice } from "../lib/qemu.ts";
 
-const qemu = qemuDevice({
+export default qemuDevice({
   name: "qemu-mipsel",
   cpu: "mipsel",
   debianArch: "mipsel",
@@ -45,6 +45,3 @@ const qemu = qemuDevice({
     extra: ["-vga", "none"],
   },
 });
-
-export default qemu.device;
-export const emulator = qemu.emulator;

@@ -1,6 +1,7 @@
 // Compilation of an evaluated configuration into the system description: the service database,
 // s6 service directories, oneshot scripts, accounts and every other file, the package list and
-// the kernel and busybox configuration. Pure data: writing it out is write.ts's job.
+// the kernel and busybox configuration. Pure data: writing it out is the outputs' job
+// (image/outputs/: systemConfiguration, manifest, the images).
 import type { Database, ServiceEntry } from "../../runtime/src/svc/database.ts";
 import { databaseVersion } from "../../runtime/src/svc/database.ts";
 import { loggingVersion, type LoggingSettings } from "../../runtime/src/svc/logging.ts";
@@ -9,10 +10,13 @@ import { ConfigError, formatPath } from "./errors.ts";
 import type { FileEntry } from "./files.ts";
 import type { Evaluated, Options, ServiceNode } from "./evaluate.ts";
 import { secretsDirectory, secretTemplates } from "./secrets.ts";
+import { OutputRef, Service } from "./service.ts";
 import { shellQuote } from "./shell.ts";
 import { secretsVersion, type SecretsSpec } from "../../runtime/src/secrets/template.ts";
 import type { PackageRequest } from "../packages/collect.ts";
 import type { PackageEntry } from "./options.ts";
+import type { Cpu, Emulator } from "./module.ts";
+import type { DeviceArch } from "../lib/debian.ts";
 
 export const databasePath = "/etc/limen/services.json";
 export const s6Directory = "/etc/limen/s6";
@@ -21,12 +25,19 @@ export const outputsDirectory = "/run/services/outputs";
 /** The catch-all logger's settings (logging.directory, logging.script), read by init and svc log. */
 export const loggingPath = "/etc/limen/logging.json";
 
-export type CompiledFile = { path: string } & FileEntry;
+/** A file of the system; a file's or folder's owner and group are also resolved to ids. */
+export type CompiledFile = { path: string } & (
+  (Exclude<FileEntry, { type: "symlink" }> & { uid: number; gid: number }) | Extract<FileEntry, { type: "symlink" }>
+);
 
 export interface SystemDescription {
-  device: { name: string; cpu: string; debianArch: string };
+  device: { name: string; cpu: Cpu; debianArch: DeviceArch };
+  /** How QEMU runs the device, from its definition; null for real hardware. */
+  emulator: Emulator | null;
   hostname: string;
   database: Database;
+  /** Each service's origin and templates, by name. */
+  services: Record<string, ServiceOrigin>;
   /** Services brought up at boot. */
   defaultServices: string[];
   files: CompiledFile[];
@@ -41,7 +52,19 @@ export interface SystemDescription {
   boot: Options["boot"];
   rootfsType: Options["rootfsType"];
   rootOptions: string | null;
-  hardware: Omit<Options["hardware"], "networkInterfaces">;
+  /** The hardware options; the device's interfaces that are part of the system as role -> service name. */
+  hardware: Omit<Options["hardware"], "networkInterfaces"> & { networkInterfaces: Record<string, string> };
+}
+
+/** A template parameter as JSON: services by name, output references as { service, path }. */
+export type ParamValue = string | number | boolean | null | ParamValue[] | { [key: string]: ParamValue };
+
+/** Who built a service: what tools (the lab, the docs) read to know its role without parsing scripts. */
+export interface ServiceOrigin {
+  /** `file:line` of the call that built it. */
+  origin: string;
+  /** The templates that built it, outermost first, with the module exposing each and its checked parameters. */
+  templates: { name: string; module: { name: string; file: string } | null; params: ParamValue }[];
 }
 
 /** The files being assembled, each remembering which option or service put it there. */
@@ -73,18 +96,18 @@ class Tree {
     this.add(path, { type: "file", content, mode, owner: "root", group: "root" }, from, file);
   }
 
-  files(): CompiledFile[] {
-    return [...this.#files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, f]) => ({ path, ...f.entry }));
-  }
-
-  checkOwners(users: Set<string>, groups: Set<string>): void {
-    for (const [path, f] of this.#files) {
-      if (f.entry.type === "symlink") continue;
-      if (!users.has(f.entry.owner))
-        throw new ConfigError(f.from, f.file, `${path} is owned by unknown user "${f.entry.owner}"`);
-      if (!groups.has(f.entry.group))
-        throw new ConfigError(f.from, f.file, `${path} has unknown group "${f.entry.group}"`);
-    }
+  /** Every file, sorted by path, owners resolved to the system's uids and gids. */
+  files(o: Options): CompiledFile[] {
+    return [...this.#files]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([path, { entry, from, file }]): CompiledFile => {
+        if (entry.type === "symlink") return { path, ...entry };
+        const user = o.users[entry.owner];
+        if (!user) throw new ConfigError(from, file, `${path} is owned by unknown user "${entry.owner}"`);
+        const group = o.groups[entry.group];
+        if (!group) throw new ConfigError(from, file, `${path} has unknown group "${entry.group}"`);
+        return { path, ...entry, uid: user.uid, gid: group.gid };
+      });
   }
 }
 
@@ -244,9 +267,43 @@ function packageRequests(entries: PackageEntry[]): PackageRequest[] {
     .map(([name, files]) => ({ package: name, files: files === "executables" ? files : sorted(files) }));
 }
 
+/** Parameters made JSON-safe; a service is named as in the system (`names`), or by its own name. */
+function paramValue(v: unknown, names: ReadonlyMap<Service, string>): ParamValue {
+  const nameOf = (s: Service) => names.get(s) ?? s.name;
+  if (v === null || typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v === "number") return Number.isFinite(v) ? v : String(v);
+  if (v instanceof Service) return nameOf(v);
+  if (v instanceof OutputRef) return { service: nameOf(v.service), path: v.path };
+  if (typeof v === "function") {
+    // a lazy service reference (ServiceRef)
+    const s: unknown = (v as () => unknown)();
+    return s instanceof Service ? nameOf(s) : null;
+  }
+  if (Array.isArray(v)) return v.map((x) => paramValue(x, names));
+  if (typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, paramValue(x, names)]),
+    );
+  return typeof v === "bigint" ? v.toString() : null;
+}
+
+function serviceOrigin(node: ServiceNode, names: ReadonlyMap<Service, string>): ServiceOrigin {
+  return {
+    origin: node.service.origin,
+    templates: node.spec.templates.map(({ template, params }) => ({
+      name: template.name,
+      module: template.owner ? { name: template.owner.name, file: template.owner.file } : null,
+      params: paramValue(params, names),
+    })),
+  };
+}
+
 export function compile(ev: Evaluated): SystemDescription {
   const o = ev.options;
   const source = ev.config.file;
+  const inSystem = new Map(ev.services.map((n) => [n.service, n.name]));
   const database: Database = {
     version: databaseVersion,
     services: Object.fromEntries(
@@ -269,15 +326,21 @@ export function compile(ev: Evaluated): SystemDescription {
     script: o.logging.script.split(/\s+/),
   };
   tree.text(loggingPath, JSON.stringify(logging) + "\n", "logging", source);
-  tree.checkOwners(new Set(Object.keys(o.users)), new Set(Object.keys(o.groups)));
 
-  const { networkInterfaces: _interfaces, ...hardware } = o.hardware;
+  const interfaces = Object.entries(o.hardware.networkInterfaces).flatMap(([role, s]) => {
+    const name = inSystem.get(s);
+    return name === undefined ? [] : [[role, name] as const];
+  });
   return {
     device: { name: ev.device.name, cpu: ev.device.cpu, debianArch: ev.device.debianArch },
+    emulator: ev.device.emulator,
     hostname: o.hostname,
     database,
+    services: Object.fromEntries(
+      [...ev.services].sort((a, b) => (a.name < b.name ? -1 : 1)).map((n) => [n.name, serviceOrigin(n, inSystem)]),
+    ),
     defaultServices: ev.defaultServices,
-    files: tree.files(),
+    files: tree.files(o),
     packages: packageRequests([...o.packages, ...o.defaultProfile.packages]),
     kernel: {
       config: kernelConfig(o, source),
@@ -288,6 +351,6 @@ export function compile(ev: Evaluated): SystemDescription {
     boot: o.boot,
     rootfsType: o.rootfsType,
     rootOptions: o.rootOptions,
-    hardware,
+    hardware: { ...o.hardware, networkInterfaces: Object.fromEntries(interfaces) },
   };
 }

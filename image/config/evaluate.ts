@@ -1,6 +1,7 @@
 // Evaluation: gathers the imported modules, merges every definition, checks the result against the
 // declared options, then walks the service graph from `services`, building each service and
 // checking names, references and cycles. Any problem stops evaluation with a ConfigError.
+import { bootSet, findCycle } from "../../runtime/src/svc/dependencies.ts";
 import { base } from "./base.ts";
 import { ConfigError, formatPath, zodError, type PathSegment } from "./errors.ts";
 import { Merged } from "./merge.ts";
@@ -77,7 +78,7 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
     const known = byService.get(service);
     if (known) return known;
     const spec = service.realize(path);
-    for (const t of spec.templates) {
+    for (const { template: t } of spec.templates) {
       if (t.owner && !imported.has(t.owner.file)) {
         throw new ConfigError(
           formatPath(path),
@@ -131,37 +132,15 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
   return [...byService.values()];
 }
 
-function checkCycles(nodes: readonly ServiceNode[]): void {
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const state = new Map<string, "active" | "done">();
-  const stack: string[] = [];
-  const visit = (n: ServiceNode): void => {
-    if (state.get(n.name) === "done") return;
-    if (state.get(n.name) === "active") {
-      const cycle = [...stack.slice(stack.indexOf(n.name)), n.name];
-      throw new ConfigError(formatPath(n.path), n.service.origin, `dependency cycle: ${cycle.join(" -> ")}`);
-    }
-    state.set(n.name, "active");
-    stack.push(n.name);
-    for (const d of n.dependencies) visit(byName.get(d)!);
-    stack.pop();
-    state.set(n.name, "done");
-  };
-  nodes.forEach(visit);
-}
-
+/** The services started at boot; a dependency cycle is an error at the service where it closes. */
 function defaultSet(nodes: readonly ServiceNode[]): string[] {
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const memo = new Map<string, boolean>();
-  const controlled = (n: ServiceNode): boolean => {
-    let c = memo.get(n.name);
-    if (c === undefined) {
-      c = n.controlled || n.dependencies.some((d) => controlled(byName.get(d)!));
-      memo.set(n.name, c);
-    }
-    return c;
-  };
-  return nodes.filter((n) => !controlled(n)).map((n) => n.name);
+  const cycle = findCycle(byName);
+  if (cycle) {
+    const n = byName.get(cycle[0])!;
+    throw new ConfigError(formatPath(n.path), n.service.origin, `dependency cycle: ${cycle.join(" -> ")}`);
+  }
+  return bootSet(byName);
 }
 
 /** The device's interfaces as the configuration sees them (the device's own definitions, unchecked yet). */
@@ -187,6 +166,5 @@ export function evaluate(userConfig: UserConfig, device: Device): Evaluated {
   if (!parsed.success) throw zodError(parsed.error, [], (p) => merged.sourceOf(p));
   const options = parsed.data as Options;
   const services = walkServices(options, modules);
-  checkCycles(services);
   return { device, config: userConfig, modules, options, services, defaultServices: defaultSet(services) };
 }

@@ -3,6 +3,7 @@
 // values and exposes service templates; only imported modules add anything to the system.
 import { z } from "zod";
 import { callerLocation, ConfigError, formatPath, type PathSegment } from "./errors.ts";
+import type { DeviceArch } from "../lib/debian.ts";
 import type { BaseShape } from "./options.ts";
 import type { AnyTemplate, OutputRef, Service } from "./service.ts";
 
@@ -21,11 +22,14 @@ export type InputOf<S> = { [K in keyof S]?: S[K] extends z.ZodType ? DeepPartial
 /** The evaluated options, defaults applied. */
 export type OutputOf<S> = { [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : OutputOf<S[K]> };
 
+/** No options and no templates: the identity of intersecting shapes. */
+type NoOptions = Record<never, never>;
+
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 type ShapeOf<M> = M extends Module<infer O, Templates> ? O : never;
 /** The options declared by a list of modules (and what they import). */
 export type ShapesOf<M extends readonly AnyModule[]> = [M[number]] extends [never]
-  ? Record<never, never>
+  ? NoOptions
   : UnionToIntersection<ShapeOf<M[number]>>;
 
 export type Templates = { readonly [key: string]: AnyTemplate | Templates };
@@ -63,8 +67,8 @@ function claimTemplates(t: Templates, owner: { name: string; file: string }): vo
 
 export function defineModule<
   const I extends readonly AnyModule[] = [],
-  O extends OptionShape = Record<never, never>,
-  T extends Templates = Record<never, never>,
+  O extends OptionShape = NoOptions,
+  T extends Templates = NoOptions,
 >(m: {
   name: string;
   imports?: I;
@@ -86,15 +90,35 @@ export function defineModule<
   };
 }
 
-export const cpus = ["aarch64", "armv7", "mipsel", "mips"] as const;
-export type Cpu = (typeof cpus)[number];
+/** The router CPUs a device can have (the runtime's targets but the host's x86_64). */
+export type Cpu = "aarch64" | "armv7" | "mipsel" | "mips";
+
+/** How QEMU runs an emulated device: its board, the Debian kernel it boots and the modules that kernel needs early. */
+export interface Emulator {
+  /** QEMU system emulator program. */
+  system: string;
+  /** Board and CPU arguments. */
+  machine: string[];
+  memoryMiB: number;
+  /** Serial console device name inside the guest. */
+  console: string;
+  /** Debian kernel meta-package (e.g. linux-image-arm64) and its architecture. */
+  kernelPackage: string;
+  debianArch: DeviceArch;
+  /** Modules to load at boot, in order, before the network and disks are used. */
+  kernelModules: string[];
+  /** Extra QEMU arguments (e.g. -vga none on malta). */
+  extra: string[];
+}
 
 export interface Device {
   readonly kind: "device";
   readonly name: string;
   readonly cpu: Cpu;
   /** Debian architecture of the device's packages. */
-  readonly debianArch: string;
+  readonly debianArch: DeviceArch;
+  /** How QEMU runs it, for an emulated device (the vmroot output); null for real hardware. */
+  readonly emulator: Emulator | null;
   readonly file: string;
   readonly imports: readonly AnyModule[];
   readonly config: Record<string, unknown>;
@@ -104,7 +128,8 @@ export interface Device {
 export function defineDevice<const I extends readonly AnyModule[] = []>(d: {
   name: string;
   cpu: Cpu;
-  debianArch: string;
+  debianArch: DeviceArch;
+  emulator?: Emulator;
   imports?: I;
   config: InputOf<BaseShape & ShapesOf<I>>;
 }): Device {
@@ -113,6 +138,7 @@ export function defineDevice<const I extends readonly AnyModule[] = []>(d: {
     name: d.name,
     cpu: d.cpu,
     debianArch: d.debianArch,
+    emulator: d.emulator ?? null,
     file: callerLocation(),
     imports: d.imports ?? [],
     config: d.config,

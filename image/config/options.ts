@@ -5,6 +5,7 @@
 // accepts only its default (notYet).
 import { z } from "zod";
 import { absolutePath, fileTree } from "./files.ts";
+import { outputs } from "./outputs.ts";
 import { Service } from "./service.ts";
 
 const kconfigName = z.string().regex(/^[A-Z0-9_]+$/, "must be a Kconfig symbol without the CONFIG_ prefix");
@@ -14,6 +15,7 @@ const account = z
   .regex(/^[a-z_][a-z0-9_-]*$/, "must be a user or group name (lower case letters, digits, _ and -)");
 const id = z.number().int().min(0).max(65535);
 const unsigned = z.number().int().min(0);
+const positive = z.number().int().min(1);
 const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "must be a Debian package name");
 /** A package's name ships all its executables; `{ name, files }` only the files named (libraries come by themselves). */
 const packageEntry = z.union([
@@ -215,7 +217,7 @@ export const baseOptions = {
     },
   },
   hardware: {
-    defaultOutput: z.string().min(1).describe("The output npm run image makes when --output is not given."),
+    defaultOutput: z.enum(outputs).describe("The output npm run image makes when --output is not given."),
     alignment: unsigned
       .nullable()
       .default(null)
@@ -256,13 +258,12 @@ export const baseOptions = {
       .default({})
       .describe("The board's network interfaces by role (lan, wan, wlan), as a configuration receives them."),
     ubi: {
-      logicalEraseBlockSize: z
-        .string()
+      logicalEraseBlockSize: positive
         .optional()
         .describe("UBI: bytes of a logical erase block (the physical one less UBI's headers)."),
-      maxLEBcount: z.string().optional().describe("UBI: the most logical erase blocks the volume may have."),
-      minIOSize: z.string().optional().describe("UBI: the flash's page size, its smallest write."),
-      physicalEraseBlockSize: z.string().optional().describe("UBI: bytes of a physical erase block."),
+      maxLEBcount: positive.optional().describe("UBI: the most logical erase blocks the volume may have."),
+      minIOSize: positive.optional().describe("UBI: the flash's page size, its smallest write."),
+      physicalEraseBlockSize: positive.optional().describe("UBI: bytes of a physical erase block."),
     },
   },
 };

@@ -41,8 +41,14 @@ export interface ServiceSpec {
   files: FileTree;
   /** Files rendered from outputs when the service starts (see secrets.ts). */
   secrets: Record<string, SecretFile>;
-  /** Templates that built it, outermost first: each one's module must be imported. */
-  templates: AnyTemplate[];
+  /** Templates that built it, outermost first, each with the parameters it checked: each one's module must be imported. */
+  templates: TemplateUse[];
+}
+
+/** A template that built a service, and the parameters it checked (defaults applied). */
+export interface TemplateUse {
+  template: AnyTemplate;
+  params: unknown;
 }
 
 /** Output references rendered into scripts while services are being built, innermost build last. */
@@ -288,7 +294,7 @@ export function template<S extends z.ZodType>(name: string, params: S, make: (p:
         return {
           ...inner,
           outputRefs: [...inner.outputRefs, ...findOutputRefs(p)],
-          templates: [t, ...inner.templates],
+          templates: [{ template: t, params: p }, ...inner.templates],
         };
       });
     },

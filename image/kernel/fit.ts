@@ -8,6 +8,7 @@ import { ensureCommands } from "../../runtime/build/host-tools.ts";
 import type { Cpu } from "../config/module.ts";
 import { CommandError, run } from "../lib/run.ts";
 import { kernelArches } from "./arch.ts";
+import { hex, hexDigits } from "../lib/numbers.ts";
 
 export type FitCompression = "lzma" | "none";
 
@@ -46,7 +47,7 @@ export async function fitImage(r: FitRequest): Promise<void> {
     }
     const its = join(work, "image.its");
     await writeFile(its, fitSource({ ...r, kernel, dtb: resolve(r.dtb) }));
-    const align = r.alignment ? ["-E", "-B", r.alignment.toString(16)] : [];
+    const align = r.alignment ? ["-E", "-B", hexDigits(r.alignment)] : [];
     try {
       // a fixed timestamp: the same inputs make the same file
       await run(["mkimage", "-q", ...align, "-f", its, resolve(r.out)], {
@@ -70,7 +71,6 @@ export function fitSource(r: Omit<FitRequest, "out" | "alignment">): string {
       throw new Error(`FIT image: the ${what} ${v} is not a 32-bit address`);
   }
   const arch = kernelArches[r.cpu].arch;
-  const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
   const text = (s: string) => {
     if (!/^[ -~]*$/.test(s) || /["\\]/.test(s))
       throw new Error(
@@ -92,8 +92,8 @@ export function fitSource(r: Omit<FitRequest, "out" | "alignment">): string {
 			arch = "${arch}";
 			os = "linux";
 			compression = "${r.compression}";
-			load = <${hex(r.loadAddress)}>;
-			entry = <${hex(r.entryPoint)}>;
+			load = <${hex(r.loadAddress, 8)}>;
+			entry = <${hex(r.entryPoint, 8)}>;
 			hash-1 {
 				algo = "crc32";
 			};

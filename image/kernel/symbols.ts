@@ -1,6 +1,7 @@
 // Addresses of a built kernel's symbols, from its System.map: where a MIPS kernel is entered and
 // where it looks for an appended device tree differ from build to build.
 import { readFile } from "node:fs/promises";
+import { hex } from "../lib/numbers.ts";
 
 /** Symbol name → address. */
 export async function readSystemMap(path: string): Promise<Map<string, number>> {
@@ -14,8 +15,6 @@ export async function readSystemMap(path: string): Promise<Map<string, number>> 
   );
 }
 
-const hex = (n: number) => `0x${n.toString(16)}`;
-
 /**
  * Where U-Boot enters a MIPS kernel: `declared` (hardware.entryPoint) when the device fixes it,
  * which must be the raw-boot jump (BOOT_RAW's __kernel_entry) or kernel_entry of this build;
@@ -28,6 +27,8 @@ export function kernelEntry(symbols: Map<string, number>, declared: number | und
   const entry = declared ?? symbols.get("kernel_entry");
   if (entry === undefined) throw new Error("the kernel has no kernel_entry in its System.map");
   if (!entries.includes(entry))
-    throw new Error(`hardware.entryPoint ${hex(entry)} is not the kernel's entry (${entries.map(hex).join(" or ")})`);
+    throw new Error(
+      `hardware.entryPoint ${hex(entry)} is not the kernel's entry (${entries.map((n) => hex(n)).join(" or ")})`,
+    );
   return entry;
 }

@@ -5,6 +5,7 @@
 import { open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { ensureCommands } from "../../runtime/build/host-tools.ts";
 import { run } from "../lib/run.ts";
+import { hex } from "../lib/numbers.ts";
 
 /** mkimage's -A names of the kernel architectures Limen boots with U-Boot. */
 export type UImageArch = "mips" | "arm" | "arm64";
@@ -59,9 +60,9 @@ export async function uimage(r: UImageRequest): Promise<void> {
         "-C",
         r.compression,
         "-a",
-        hex(r.loadAddress),
+        hex(r.loadAddress, 8),
         "-e",
-        hex(r.entryPoint),
+        hex(r.entryPoint, 8),
         "-n",
         r.name,
         "-d",
@@ -106,8 +107,4 @@ export async function lzmaAlone(file: string): Promise<string> {
     await f.close();
   }
   return out;
-}
-
-function hex(n: number): string {
-  return `0x${n.toString(16).padStart(8, "0")}`;
 }

@@ -9,6 +9,8 @@ export const debianArchitectures = {
   mipsel: "mipsel-linux-gnu",
 } as const;
 export type DebianArch = keyof typeof debianArchitectures;
+/** The Debian architectures of the devices: amd64 only builds and tests on the host. */
+export type DeviceArch = Exclude<DebianArch, "amd64">;
 
 export const bookworm = new AptRepo({
   name: "bookworm",

@@ -13,7 +13,6 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SystemDescription } from "../config/compile.ts";
-import { cpus, type Cpu } from "../config/module.ts";
 import { compileDtb } from "../kernel/dtb.ts";
 import { kernelForSystem } from "../kernel/index.ts";
 import { kernelEntry, readSystemMap } from "../kernel/symbols.ts";
@@ -22,6 +21,7 @@ import { run } from "../lib/run.ts";
 import { squashfs } from "../rootfs/squashfs.ts";
 import type { TreeEntry } from "../rootfs/tree.ts";
 import { writeUbootScript } from "./uboot-script.ts";
+import { alignUp, hex } from "../lib/numbers.ts";
 
 export interface MtdLayout {
   /** Offsets are from the start of the flash; the firmware partition is where firmware.bin goes. */
@@ -55,9 +55,7 @@ function deviceFacts(system: SystemDescription) {
       throw new MtdImageError(`mtdimage for ${name}: hardware.${option} is not set (the device must say it)`);
     return v;
   };
-  if (!(cpus as readonly string[]).includes(system.device.cpu))
-    throw new MtdImageError(`mtdimage for ${name}: unknown CPU "${system.device.cpu}"`);
-  const cpu = system.device.cpu as Cpu;
+  const cpu = system.device.cpu;
   if (cpu !== "mipsel" && cpu !== "mips")
     throw new MtdImageError(
       `mtdimage for ${name}: packs MIPS kernels with an appended device tree; CPU "${cpu}" is not MIPS`,
@@ -80,9 +78,6 @@ function deviceFacts(system: SystemDescription) {
   };
 }
 
-const align = (n: number, to: number) => Math.ceil(n / to) * to;
-const hex = (n: number) => `0x${n.toString(16)}`;
-
 /** Writes firmware.bin, board.dtb, flash.scr (with flash.txt) and layout.json into `out`. */
 export async function mtdimage(
   system: SystemDescription,
@@ -104,7 +99,7 @@ export async function mtdimage(
   await squashfs(root, rootFile, { compression: "xz", blockSize: 1 << 20 });
   const rootSize = (await stat(rootFile)).size;
   // no kernel can make it fit if the root alone does not: fail before the long kernel build
-  if (align(rootSize, d.eraseBlockSize) >= d.size) throw tooBig(d, null, rootSize);
+  if (alignUp(rootSize, d.eraseBlockSize) >= d.size) throw tooBig(d, null, rootSize);
 
   progress("mtdimage: building the kernel");
   const kernel = await kernelForSystem(system, progress);
@@ -152,7 +147,7 @@ export async function mtdimage(
       payload: [raw, dtb],
       out: kernelFile,
     });
-    const needed = firmware.offset + align((await stat(kernelFile)).size, d.eraseBlockSize);
+    const needed = firmware.offset + alignUp((await stat(kernelFile)).size, d.eraseBlockSize);
     if (needed <= rootOffset) break;
     rootOffset = needed;
   }
@@ -161,7 +156,7 @@ export async function mtdimage(
   checkRootDevice(d, partitions);
 
   const kernelPadded = rootOffset - firmware.offset;
-  const rootPadded = align(rootSize, d.eraseBlockSize);
+  const rootPadded = alignUp(rootSize, d.eraseBlockSize);
   const imageSize = kernelPadded + rootPadded;
   if (imageSize > d.size) throw tooBig(d, { size: kernelSize, padded: kernelPadded }, rootSize);
 
@@ -191,7 +186,7 @@ export async function mtdimage(
 type Facts = ReturnType<typeof deviceFacts>;
 
 function tooBig(d: Facts, kernel: { size: number; padded: number } | null, rootSize: number): MtdImageError {
-  const rootPadded = align(rootSize, d.eraseBlockSize);
+  const rootPadded = alignUp(rootSize, d.eraseBlockSize);
   const parts = [
     ...(kernel ? [`kernel ${kernel.size} bytes (${kernel.padded} with erase-block padding)`] : []),
     `root filesystem ${rootSize} bytes (${rootPadded} padded)`,

@@ -3,7 +3,7 @@
 // is the "access" network (multicast 230.0.0.1:1234), the second the LAN (230.0.0.1:1235), both
 // on loopback only; an optional user-mode NIC forwards a loopback port to the router's ssh, and
 // can let the router reach one loopback port of the host (a test's server) and nothing else.
-import type { Emulator } from "../qemu/emulator.ts";
+import type { Emulator } from "../config/module.ts";
 import { shellQuote } from "../config/shell.ts";
 
 export function runScript(device: string, e: Emulator, commandLine: string): string {

@@ -10,7 +10,7 @@ import { copyFile, open, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureCommands } from "../../runtime/build/host-tools.ts";
 import type { SystemDescription } from "../config/compile.ts";
-import { cpus, type Cpu } from "../config/module.ts";
+import type { Cpu } from "../config/module.ts";
 import { compileDtb, kernelForSystem, type Kernel } from "../kernel/index.ts";
 import { parseConfig } from "../kernel/kconfig.ts";
 import { kernelEntry, readSystemMap } from "../kernel/symbols.ts";
@@ -19,10 +19,9 @@ import { run } from "../lib/run.ts";
 import { squashfs } from "../rootfs/squashfs.ts";
 import type { TreeEntry } from "../rootfs/tree.ts";
 import { ubootArch, writeUbootScript } from "./uboot-script.ts";
+import { alignUp, hex, hexDigits } from "../lib/numbers.ts";
 
 const MiB = 0x100000;
-const alignUp = (n: number, to: number) => Math.ceil(n / to) * to;
-const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** Where boot.scr puts each file in RAM; every region starts on a MiB boundary. */
 export interface RamLayout {
@@ -93,7 +92,7 @@ export function ramBootEdits(
   createReservedMemory: boolean,
 ): DtEdit[] {
   const cells = (n: number) => (addressCells === 2 ? [Math.floor(n / 2 ** 32), n % 2 ** 32] : [n]);
-  const node = `/reserved-memory/phram-rootfs@${region.start.toString(16)}`;
+  const node = `/reserved-memory/phram-rootfs@${hexDigits(region.start)}`;
   return [
     ...(createReservedMemory
       ? [
@@ -124,7 +123,7 @@ export function fdtCommands(edits: DtEdit[]): string[] {
     // quoted: hush reads an unquoted word starting with # as a comment
     const head = `fdt set ${e.node} "${e.property}"`;
     const v = e.value;
-    if ("cells" in v) return `${head} <${v.cells.map(hex).join(" ")}>`;
+    if ("cells" in v) return `${head} <${v.cells.map((n) => hex(n)).join(" ")}>`;
     if ("string" in v) return `${head} "${v.string}"`;
     return head;
   });
@@ -156,22 +155,105 @@ const wordCells = (cpu: Cpu): 1 | 2 => (cpu === "aarch64" ? 2 : 1);
 export function ramBootCommandLine(system: SystemDescription): string {
   // drivers/mtd/devices (phram) is linked before drivers/mtd/nand and drivers/spi, so phram takes
   // mtd0 ahead of the board's flash
-  const line = [
-    ...system.boot.commandLine,
-    "root=/dev/mtdblock0",
-    `rootfstype=${system.rootfsType}`,
-    "ro",
-    "rootwait",
-  ].join(" ");
-  const bad = /["'\\$]/.exec(line);
-  if (bad)
-    throw new Error(
-      `tftpboot: boot.commandLine holds ${bad[0]}, which boot.scr cannot pass inside a U-Boot string: ${line}`,
-    );
-  return line;
+  return [...system.boot.commandLine, "root=/dev/mtdblock0", `rootfstype=${system.rootfsType}`, "ro", "rootwait"].join(
+    " ",
+  );
 }
 
-interface KernelPlan {
+/** Problems, all of them: one error names every one. */
+class Problems {
+  readonly #list: string[] = [];
+  constructor(private readonly device: string) {}
+  add(problem: string): void {
+    this.#list.push(problem);
+  }
+  check(): void {
+    if (this.#list.length > 0)
+      throw new Error(`tftpboot for ${this.device}:\n${this.#list.map((p) => `  ${p}`).join("\n")}`);
+  }
+}
+
+const isMips = (cpu: Cpu) => cpu === "mipsel" || cpu === "mips";
+
+/** What the output needs of the options, checked before any work is done. */
+export interface TftpbootFacts {
+  cpu: Cpu;
+  serverip: string;
+  ipaddr: string;
+  /** Where in RAM boot.scr loads the kernel. */
+  loadAddress: number;
+  commandLine: string;
+  /** The kernel is a uImage that bootm copies to `copiedTo` (hardware.loadAddress) and enters at the declared entry point (hardware.entryPoint; a MIPS kernel's is checked against its System.map). */
+  uimage: { copiedTo: number; entryPoint: number | undefined } | null;
+  /** The kernel option that reads an appended tree (boot.tftp.appendDTB), or null when none is appended. */
+  appendedDtbOption: string | null;
+}
+
+/** Checks and reads the options tftpboot needs, naming every one that is missing or wrong. */
+export function tftpbootFacts(system: SystemDescription): TftpbootFacts {
+  const problems = new Problems(system.device.name);
+  const { tftp } = system.boot;
+  const { hardware } = system;
+  const cpu = system.device.cpu;
+  if (system.rootfsType !== "squashfs")
+    problems.add(`root filesystem type "${system.rootfsType}" is not supported yet (squashfs is)`);
+  const missing = (["serverip", "ipaddr", "loadAddress"] as const).filter((k) => tftp[k] === undefined);
+  if (missing.length > 0)
+    problems.add(
+      `set ${missing.map((k) => `boot.tftp.${k}`).join(" and ")} (the TFTP server's address, the device's address and where in RAM U-Boot loads the kernel)`,
+    );
+  for (const k of ["serverip", "ipaddr"] as const) {
+    const v = tftp[k];
+    if (v !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(v))
+      problems.add(`boot.tftp.${k} "${v}" is not an IPv4 address`);
+  }
+  const commandLine = ramBootCommandLine(system);
+  const bad = /["'\\$]/.exec(commandLine);
+  if (bad)
+    problems.add(`boot.commandLine holds ${bad[0]}, which boot.scr cannot pass inside a U-Boot string: ${commandLine}`);
+  let appendedDtbOption: string | null = null;
+  if (tftp.appendDTB) {
+    if (!hardware.dts.src)
+      problems.add(
+        `boot.tftp.appendDTB needs the device's own device tree (hardware.dts.src), and ${system.device.name} has none`,
+      );
+    appendedDtbOption = {
+      aarch64: null,
+      armv7: "ARM_APPENDED_DTB",
+      mipsel: "MIPS_RAW_APPENDED_DTB",
+      mips: "MIPS_RAW_APPENDED_DTB",
+    }[cpu];
+    if (!appendedDtbOption)
+      problems.add("boot.tftp.appendDTB: arm64 kernels do not read a device tree appended to them");
+  }
+  const mips = isMips(cpu);
+  if (mips && !system.kernel.makeTargets.includes("vmlinux.bin"))
+    problems.add(`a MIPS kernel is loaded as its raw binary: add "vmlinux.bin" to kernel.makeTargets`);
+  let uimage: TftpbootFacts["uimage"] = null;
+  if (tftp.kernelFormat === "uimage") {
+    const { loadAddress, entryPoint } = hardware;
+    if (loadAddress === undefined || (!mips && entryPoint === undefined))
+      problems.add(
+        `a uImage kernel needs hardware.loadAddress and hardware.entryPoint, which ${system.device.name} does not set`,
+      );
+    else uimage = { copiedTo: loadAddress, entryPoint };
+  } else if (mips) {
+    problems.add(`MIPS kernels boot from U-Boot as a uImage: set boot.tftp.kernelFormat to "uimage"`);
+  }
+  problems.check();
+  return {
+    cpu,
+    serverip: tftp.serverip!,
+    ipaddr: tftp.ipaddr!,
+    loadAddress: tftp.loadAddress!,
+    commandLine,
+    uimage,
+    appendedDtbOption: tftp.appendDTB ? appendedDtbOption : null,
+  };
+}
+
+/** What the built kernel is: how boot.scr starts it and how the root image is compressed for it. */
+export interface KernelPlan {
   /** The kernel binary: arm64 Image, arm zImage, MIPS vmlinux.bin. */
   payload: string;
   format: "uimage" | "raw";
@@ -181,68 +263,136 @@ interface KernelPlan {
   /** Where bootm copies a uImage's kernel before it starts it, and enters it. */
   copiedTo?: number;
   entryPoint?: number;
+  /** The squashfs compression the kernel reads. */
+  compression: "xz" | "gzip";
 }
 
-/** Where U-Boot enters the MIPS kernel of `system` (see kernelEntry). */
-async function mipsEntry(system: SystemDescription, kernel: Kernel): Promise<number> {
-  try {
-    return kernelEntry(await readSystemMap(kernel.systemMap), system.hardware.entryPoint);
-  } catch (e) {
-    throw new Error(`tftpboot for ${system.device.name}: ${(e as Error).message}`, { cause: e });
-  }
-}
-
-/** How boot.scr loads and starts the kernel, as boot.tftp.kernelFormat asks; nothing is written yet. */
-async function kernelPlan(system: SystemDescription, cpu: Cpu, kernel: Kernel, hasDtb: boolean): Promise<KernelPlan> {
-  const { tftp } = system.boot;
-  if (tftp.appendDTB) {
-    if (!hasDtb)
-      throw new Error(
-        `tftpboot: boot.tftp.appendDTB needs the device's own device tree (hardware.dts.src), and ${system.device.name} has none`,
-      );
-    const option = {
-      aarch64: null,
-      armv7: "ARM_APPENDED_DTB",
-      mipsel: "MIPS_RAW_APPENDED_DTB",
-      mips: "MIPS_RAW_APPENDED_DTB",
-    }[cpu];
-    if (!option)
-      throw new Error("tftpboot: boot.tftp.appendDTB: arm64 kernels do not read a device tree appended to them");
-    if (parseConfig(await readFile(kernel.config, "utf8")).get(option) !== "y")
-      throw new Error(`tftpboot: boot.tftp.appendDTB needs CONFIG_${option}=y in kernel.config`);
-  }
-  const mips = cpu === "mipsel" || cpu === "mips";
-  const payload = mips ? kernel.targets["vmlinux.bin"] : kernel.image;
-  if (!payload)
-    throw new Error(
-      `tftpboot: a MIPS kernel is loaded as its raw binary: add "vmlinux.bin" to kernel.makeTargets of ${system.device.name}`,
+/** Reads the built kernel (its .config, its size, a MIPS kernel's entry), naming every problem with it. */
+export async function kernelPlan(system: SystemDescription, facts: TftpbootFacts, kernel: Kernel): Promise<KernelPlan> {
+  const problems = new Problems(system.device.name);
+  const kconfig = parseConfig(await readFile(kernel.config, "utf8"));
+  const missingOptions = ["MTD", "MTD_PHRAM", "MTD_BLOCK"].filter((o) => kconfig.get(o) !== "y");
+  if (missingOptions.length > 0)
+    problems.add(
+      `the kernel mounts its root from RAM through phram and mtdblock: set ${missingOptions.map((o) => `${o}: "y"`).join(", ")} in kernel.config`,
     );
+  // compressed as this kernel can read it: the kernel, not the host, mounts it
+  const compression: KernelPlan["compression"] | null =
+    kconfig.get("SQUASHFS_XZ") === "y" ? "xz" : kconfig.get("SQUASHFS_ZLIB") === "y" ? "gzip" : null;
+  if (!compression)
+    problems.add("the kernel reads neither xz nor gzip squashfs: set SQUASHFS_XZ or SQUASHFS_ZLIB in kernel.config");
+  if (facts.appendedDtbOption && kconfig.get(facts.appendedDtbOption) !== "y")
+    problems.add(`boot.tftp.appendDTB needs CONFIG_${facts.appendedDtbOption}=y in kernel.config`);
+  const mips = isMips(facts.cpu);
+  const payload = mips ? kernel.targets["vmlinux.bin"] : kernel.image;
+  if (!payload) problems.add(`the kernel build made no vmlinux.bin`);
+  let entryPoint = facts.uimage?.entryPoint;
+  if (facts.uimage && mips) {
+    try {
+      entryPoint = kernelEntry(await readSystemMap(kernel.systemMap), entryPoint);
+    } catch (e) {
+      problems.add((e as Error).message);
+    }
+  }
+  problems.check();
   const size = (await stat(payload)).size;
-  if (tftp.kernelFormat === "uimage") {
-    const { loadAddress } = system.hardware;
-    const entryPoint = mips ? await mipsEntry(system, kernel) : system.hardware.entryPoint;
-    if (loadAddress === undefined || entryPoint === undefined)
-      throw new Error(
-        `tftpboot: a uImage kernel needs hardware.loadAddress and hardware.entryPoint, which ${system.device.name} does not set`,
-      );
+  const common = { payload, compression: compression! };
+  if (facts.uimage)
     return {
-      payload,
+      ...common,
       format: "uimage",
       boot: "bootm",
       footprint: uimageHeaderSize + size,
-      copiedTo: loadAddress,
-      entryPoint,
+      copiedTo: facts.uimage.copiedTo,
+      entryPoint: entryPoint!,
     };
-  }
-  if (mips)
-    throw new Error(
-      `tftpboot: MIPS kernels boot from U-Boot as a uImage: set boot.tftp.kernelFormat to "uimage" for ${system.device.name}`,
-    );
-  if (cpu === "armv7") return { payload, format: "raw", boot: "bootz", footprint: size };
+  if (facts.cpu === "armv7") return { ...common, format: "raw", boot: "bootz", footprint: size };
   const header = Buffer.alloc(24);
   const f = await open(payload);
   await f.read(header, 0, 24, 0).finally(() => f.close());
-  return { payload, format: "raw", boot: "booti", footprint: Math.max(size, Number(header.readBigUInt64LE(16))) };
+  return { ...common, format: "raw", boot: "booti", footprint: Math.max(size, Number(header.readBigUInt64LE(16))) };
+}
+
+/** The device tree boot.scr boots with: one compiled here (with its root's and /reserved-memory's #address-cells), the kernel's own, or the board's. */
+export type TreeSource =
+  | { kind: "compiled"; addressCells: number; reservedMemoryCells: number | null }
+  | { kind: "builtIn" }
+  | { kind: "board" };
+
+export interface BootPlan {
+  layout: RamLayout;
+  /** RAM kept for the kernel file (an appended tree included). */
+  footprint: number;
+  /** boot.scr's commands. */
+  lines: string[];
+  /** Edits to make to the compiled tree before it is written (or appended). */
+  dtbEdits: DtEdit[] | null;
+}
+
+/** Where everything goes in RAM and what boot.scr says, from the sizes of what was built; every problem named. */
+export function bootPlan(
+  system: SystemDescription,
+  facts: TftpbootFacts,
+  kernel: KernelPlan,
+  tree: TreeSource,
+  rootImageSize: number,
+  compressedRootSize: number | null,
+): BootPlan {
+  const problems = new Problems(system.device.name);
+  const { tftp } = system.boot;
+  // an appended tree goes after the kernel and grows by the edits: room for it is kept
+  const footprint = kernel.footprint + (facts.appendedDtbOption ? dtbSpace : 0);
+  const layout = ramLayout(facts.loadAddress, footprint, rootImageSize, tftp.freeSpaceBytes, compressedRootSize);
+  const { copiedTo } = kernel;
+  if (copiedTo !== undefined && copiedTo < layout.end && copiedTo + kernel.footprint > layout.kernel)
+    problems.add(
+      `bootm copies the kernel to hardware.loadAddress ${hex(copiedTo)}, onto what boot.scr loads at ${hex(layout.kernel)}-${hex(layout.end)}: move boot.tftp.loadAddress`,
+    );
+  if (facts.cpu !== "aarch64" && layout.end > 2 ** 32)
+    problems.add(`the images end at ${hex(layout.end)}, beyond the 32-bit address space: lower boot.tftp.loadAddress`);
+  const region = phramRegion(facts.cpu, layout);
+  const node = system.boot.commandLineDtbNode;
+  const lines = [
+    `setenv serverip ${facts.serverip}`,
+    `setenv ipaddr ${facts.ipaddr}`,
+    `tftpboot ${hex(layout.kernel)} kernel`,
+  ];
+  // lzmadec is given the region's size: without it, U-Boot 2023.01 does not finish on an image
+  // whose header records its size (seen under QEMU)
+  if (layout.compressedRoot !== null)
+    lines.push(
+      `tftpboot ${hex(layout.compressedRoot)} rootfs.lzma`,
+      `lzmadec ${hex(layout.compressedRoot)} ${hex(layout.root)} ${hex(layout.rootSize)}`,
+    );
+  else lines.push(`tftpboot ${hex(layout.root)} rootfs`);
+  let dtbEdits: DtEdit[] | null = null;
+  if (tree.kind === "compiled") {
+    // known at build time: the compiled tree is patched now, unless U-Boot never sees it (appended)
+    const cells = tree.addressCells;
+    if (cells !== 1 && cells !== 2)
+      problems.add(`the device tree's root #address-cells is ${cells}; 1 or 2 are handled`);
+    else if (tree.reservedMemoryCells !== null && tree.reservedMemoryCells !== cells)
+      problems.add(
+        `the device tree's /reserved-memory has #address-cells ${tree.reservedMemoryCells}, its root ${cells}: make them agree`,
+      );
+    else dtbEdits = ramBootEdits(region, cells, node, facts.commandLine, tree.reservedMemoryCells === null);
+    if (facts.appendedDtbOption) lines.push(`${kernel.boot} ${hex(layout.kernel)}`);
+    else lines.push(`tftpboot ${hex(layout.dtb)} dtb`, `${kernel.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
+  } else if (tree.kind === "builtIn") {
+    // single quotes: U-Boot expands no $ inside them
+    lines.push(
+      `setenv bootargs '${[facts.commandLine, ...phramArguments(region)].join(" ")}'`,
+      `${kernel.boot} ${hex(layout.kernel)}`,
+    );
+  } else {
+    // the board's own tree (QEMU's), copied out of U-Boot's memory with room for the edits
+    lines.push("fdt addr ${fdtcontroladdr}", `fdt move \${fdtcontroladdr} ${hex(layout.dtb)} ${hex(dtbSpace)}`);
+    lines.push(...fdtCommands(ramBootEdits(region, wordCells(facts.cpu), node, facts.commandLine, true)));
+    // U-Boot would otherwise write its own bootargs variable over the tree's
+    lines.push("setenv bootargs", `${kernel.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
+  }
+  problems.check();
+  return { layout, footprint, lines, dtbEdits };
 }
 
 /** Writes the kernel file of `plan` with the files in `parts` (the payload, and an appended tree). */
@@ -265,35 +415,19 @@ async function writeKernel(
   });
 }
 
-/** Writes the tftpboot output of `system` with root tree `root` into `out`. */
+/** Writes the tftpboot output of `system` with root tree `root` into `out`: facts, then the kernel and its plan, then the boot plan, then the files. */
 export async function tftpboot(
   system: SystemDescription,
   root: TreeEntry[],
   out: string,
   progress: (step: string) => void = () => {},
 ): Promise<void> {
-  // checked before any work is done
-  if (system.rootfsType !== "squashfs")
-    throw new Error(`tftpboot: root filesystem type "${system.rootfsType}" is not supported yet (squashfs is)`);
-  const { tftp } = system.boot;
-  const missing = (["serverip", "ipaddr", "loadAddress"] as const).filter((k) => tftp[k] === undefined);
-  if (missing.length > 0)
-    throw new Error(
-      `tftpboot: set ${missing.map((k) => `boot.tftp.${k}`).join(" and ")} (the TFTP server's address, the device's address and where in RAM U-Boot loads the kernel)`,
-    );
-  for (const k of ["serverip", "ipaddr"] as const) {
-    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(tftp[k]!))
-      throw new Error(`tftpboot: boot.tftp.${k} "${tftp[k]}" is not an IPv4 address`);
-  }
-  const commandLine = ramBootCommandLine(system);
+  const facts = tftpbootFacts(system);
   ensureCommands([
     ["fdtput", "device-tree-compiler"],
     ["fdtget", "device-tree-compiler"],
   ]);
-  if (!(cpus as readonly string[]).includes(system.device.cpu))
-    throw new Error(`tftpboot: no kernel for CPU "${system.device.cpu}"`);
-  const cpu = system.device.cpu as Cpu;
-
+  const { cpu } = facts;
   const { dts } = system.hardware;
   const dtb = dts.src ? join(out, "dtb") : null;
   if (dtb) {
@@ -304,91 +438,42 @@ export async function tftpboot(
     );
   }
   progress(`building the kernel for ${cpu} (cached after the first build)`);
-  const kernel = await kernelForSystem(system, progress);
+  const kernel = await kernelPlan(system, facts, await kernelForSystem(system, progress));
   progress("making the root filesystem");
   const rootImage = join(out, "rootfs");
-  // compressed as this kernel can read it: the kernel, not the host, mounts it
-  const kconfig = parseConfig(await readFile(kernel.config, "utf8"));
-  const missingOptions = ["MTD", "MTD_PHRAM", "MTD_BLOCK"].filter((o) => kconfig.get(o) !== "y");
-  if (missingOptions.length > 0)
-    throw new Error(
-      `tftpboot: the kernel of ${system.device.name} mounts its root from RAM through phram and mtdblock: set ${missingOptions.map((o) => `${o}: "y"`).join(", ")} in kernel.config`,
-    );
-  const compression = kconfig.get("SQUASHFS_XZ") === "y" ? "xz" : kconfig.get("SQUASHFS_ZLIB") === "y" ? "gzip" : null;
-  if (!compression)
-    throw new Error(
-      `tftpboot: the kernel of ${system.device.name} reads neither xz nor gzip squashfs: set SQUASHFS_XZ or SQUASHFS_ZLIB in kernel.config`,
-    );
-  await squashfs(root, rootImage, { compression, blockSize: 262144 });
-  const compressed = tftp.compressRoot ? await lzmaAlone(rootImage) : null;
-
-  const plan = await kernelPlan(system, cpu, kernel, dtb !== null);
-  // an appended tree goes after the kernel and grows by the edits: room for it is kept
-  const footprint = plan.footprint + (tftp.appendDTB ? dtbSpace : 0);
-  const layout = ramLayout(
-    tftp.loadAddress!,
-    footprint,
+  await squashfs(root, rootImage, { compression: kernel.compression, blockSize: 262144 });
+  const compressed = system.boot.tftp.compressRoot ? await lzmaAlone(rootImage) : null;
+  const tree: TreeSource = dtb
+    ? {
+        kind: "compiled",
+        addressCells: Number((await fdtget(dtb, "/", "#address-cells")) ?? "1"),
+        reservedMemoryCells: await fdtget(dtb, "/reserved-memory", "#address-cells").then((c) =>
+          c === null ? null : Number(c),
+        ),
+      }
+    : { kind: dts.builtIn ? "builtIn" : "board" };
+  const plan = bootPlan(
+    system,
+    facts,
+    kernel,
+    tree,
     (await stat(rootImage)).size,
-    tftp.freeSpaceBytes,
     compressed ? (await stat(compressed)).size : null,
   );
-  if (plan.copiedTo !== undefined && plan.copiedTo < layout.end && plan.copiedTo + plan.footprint > layout.kernel) {
-    throw new Error(
-      `tftpboot: bootm copies the kernel to hardware.loadAddress ${hex(plan.copiedTo)}, onto what boot.scr loads at ${hex(layout.kernel)}-${hex(layout.end)}: move boot.tftp.loadAddress`,
-    );
-  }
-  if (cpu !== "aarch64" && layout.end > 2 ** 32)
-    throw new Error(
-      `tftpboot: the images end at ${hex(layout.end)}, beyond the 32-bit address space: lower boot.tftp.loadAddress`,
-    );
-  const region = phramRegion(cpu, layout);
-
-  const lines = [
-    `setenv serverip ${tftp.serverip}`,
-    `setenv ipaddr ${tftp.ipaddr}`,
-    `tftpboot ${hex(layout.kernel)} kernel`,
-  ];
-  // lzmadec is given the region's size: without it, U-Boot 2023.01 does not finish on an image
-  // whose header records its size (seen under QEMU)
-  if (compressed)
-    lines.push(
-      `tftpboot ${hex(layout.compressedRoot!)} rootfs.lzma`,
-      `lzmadec ${hex(layout.compressedRoot!)} ${hex(layout.root)} ${hex(layout.rootSize)}`,
-    );
-  else lines.push(`tftpboot ${hex(layout.root)} rootfs`);
-  if (dtb) {
-    // known at build time: the compiled tree is patched now, unless U-Boot never sees it (appended)
-    const existing = await fdtget(dtb, "/reserved-memory", "#address-cells");
-    const cells = Number((await fdtget(dtb, "/", "#address-cells")) ?? "1");
-    if (cells !== 1 && cells !== 2)
-      throw new Error(`tftpboot: the device tree's root #address-cells is ${cells}; 1 or 2 are handled`);
-    if (existing !== null && Number(existing) !== cells)
-      throw new Error(
-        `tftpboot: the device tree's /reserved-memory has #address-cells ${existing}, its root ${cells}: make them agree`,
-      );
-    await applyEdits(dtb, ramBootEdits(region, cells, system.boot.commandLineDtbNode, commandLine, existing === null));
-    if (tftp.appendDTB) lines.push(`${plan.boot} ${hex(layout.kernel)}`);
-    else lines.push(`tftpboot ${hex(layout.dtb)} dtb`, `${plan.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
-  } else if (dts.builtIn) {
-    // single quotes: U-Boot expands no $ inside them
-    lines.push(
-      `setenv bootargs '${[commandLine, ...phramArguments(region)].join(" ")}'`,
-      `${plan.boot} ${hex(layout.kernel)}`,
-    );
-  } else {
-    // the board's own tree (QEMU's), copied out of U-Boot's memory with room for the edits
-    lines.push("fdt addr ${fdtcontroladdr}", `fdt move \${fdtcontroladdr} ${hex(layout.dtb)} ${hex(dtbSpace)}`);
-    lines.push(...fdtCommands(ramBootEdits(region, wordCells(cpu), system.boot.commandLineDtbNode, commandLine, true)));
-    // U-Boot would otherwise write its own bootargs variable over the tree's
-    lines.push("setenv bootargs", `${plan.boot} ${hex(layout.kernel)} - ${hex(layout.dtb)}`);
-  }
+  if (dtb && plan.dtbEdits) await applyEdits(dtb, plan.dtbEdits);
   // written once the tree is patched: an appended tree is the patched one
   const kernelOut = join(out, "kernel");
-  await writeKernel(system, cpu, plan, tftp.appendDTB ? [plan.payload, dtb!] : [plan.payload], kernelOut);
+  await writeKernel(
+    system,
+    cpu,
+    kernel,
+    facts.appendedDtbOption ? [kernel.payload, dtb!] : [kernel.payload],
+    kernelOut,
+  );
   const written = (await stat(kernelOut)).size;
-  if (written > footprint)
+  if (written > plan.footprint)
     throw new Error(
-      `tftpboot: the kernel file is ${written} bytes, more than the ${footprint} bytes kept for it before the root image`,
+      `tftpboot for ${system.device.name}: the kernel file is ${written} bytes, more than the ${plan.footprint} bytes kept for it before the root image`,
     );
-  await writeUbootScript(out, "boot", cpu, lines);
+  await writeUbootScript(out, "boot", cpu, plan.lines);
 }

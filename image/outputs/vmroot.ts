@@ -4,7 +4,6 @@ import { chmod, copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SystemDescription } from "../config/compile.ts";
 import { debianKernel } from "../qemu/kernel.ts";
-import type { Emulator } from "../qemu/emulator.ts";
 import { initramfs } from "../rootfs/cpio.ts";
 import { squashfs } from "../rootfs/squashfs.ts";
 import type { TreeEntry } from "../rootfs/tree.ts";
@@ -12,12 +11,13 @@ import { runScript } from "./run-script.ts";
 
 export async function vmroot(
   system: SystemDescription,
-  emulator: Emulator,
   root: TreeEntry[],
   runtime: string,
   out: string,
 ): Promise<void> {
-  // checked before any work is done: nothing else is written for a type vmroot cannot boot
+  // checked before any work is done: nothing else is written for a system vmroot cannot boot
+  const { emulator } = system;
+  if (!emulator) throw new Error(`vmroot: device ${system.device.name} is not emulated (it defines no emulator)`);
   if (system.rootfsType !== "squashfs")
     throw new Error(`vmroot: root filesystem type "${system.rootfsType}" is not supported yet (squashfs is)`);
   const kernel = await debianKernel(emulator, ["squashfs", ...system.kernel.loadModules]);

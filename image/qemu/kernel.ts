@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { extractDeb } from "../lib/apt.ts";
 import { cachedDir } from "../lib/cache.ts";
 import { bookworm } from "../lib/debian.ts";
-import type { Emulator } from "./emulator.ts";
+import type { Emulator } from "../config/module.ts";
 
 export interface KernelModule {
   name: string;

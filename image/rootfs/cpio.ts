@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { normalizeTree, type TreeEntry } from "./tree.ts";
+import { alignUp, hexDigits } from "../lib/numbers.ts";
 
 const S_IFDIR = 0o040000,
   S_IFREG = 0o100000,
@@ -11,7 +12,7 @@ const S_IFDIR = 0o040000,
   S_IFBLK = 0o060000;
 
 function pad4(n: number): Buffer {
-  return Buffer.alloc((4 - (n % 4)) % 4);
+  return Buffer.alloc(alignUp(n, 4) - n);
 }
 
 function header(fields: {
@@ -25,7 +26,7 @@ function header(fields: {
   name: string;
 }): Buffer {
   const name = Buffer.from(`${fields.name}\0`);
-  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
+  const hex = (n: number) => hexDigits(n >>> 0, 8);
   const text =
     "070701" +
     [

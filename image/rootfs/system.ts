@@ -1,7 +1,6 @@
 // The root filesystem of a compiled system: its file tree, the Debian programs it asks for,
 // busybox with the applets it needs, and the limen runtime with its command links.
-import type { CompiledFile, SystemDescription } from "../config/compile.ts";
-import type { DebianArch } from "../lib/debian.ts";
+import type { SystemDescription } from "../config/compile.ts";
 import { PackageCollector, type Lock, type ShippedFile } from "../packages/collect.ts";
 import type { TreeEntry } from "./tree.ts";
 
@@ -60,34 +59,6 @@ const limenLinks = { "/bin/svc": "limen", "/bin/output": "limen", "/sbin/init": 
 /** Mount points and the directories every system has. */
 const skeleton = ["/proc", "/sys", "/dev", "/run", "/tmp", "/root", "/var"];
 
-/** uid/gid by name, from the system's own /etc/passwd and /etc/group. */
-function accounts(files: CompiledFile[]): { uid: (n: string) => number; gid: (n: string) => number } {
-  const table = (path: string, idField: number) => {
-    const f = files.find((x) => x.path === path);
-    const content = f?.type === "file" ? f.content : "";
-    return new Map(
-      content
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => {
-          const p = l.split(":");
-          return [p[0], Number(p[idField])];
-        }),
-    );
-  };
-  const users = table("/etc/passwd", 2);
-  const groups = table("/etc/group", 2);
-  const id = (m: Map<string, number>, what: string) => (n: string) => {
-    const v = m.get(n);
-    if (v === undefined)
-      throw new Error(
-        `root filesystem: ${what} "${n}" is not in the system's /etc/${what === "user" ? "passwd" : "group"}`,
-      );
-    return v;
-  };
-  return { uid: id(users, "user"), gid: id(groups, "group") };
-}
-
 function fromPackages(files: ShippedFile[]): TreeEntry[] {
   return files.map((f): TreeEntry =>
     f.link !== undefined
@@ -104,14 +75,27 @@ function fromPackages(files: ShippedFile[]): TreeEntry[] {
   );
 }
 
+/** The system's own files (accounts, services, the configuration's filesystem) as tree entries. */
+export function configurationEntries(system: SystemDescription): TreeEntry[] {
+  return system.files.map((f): TreeEntry => {
+    switch (f.type) {
+      case "file":
+        return { type: "file", path: f.path, mode: f.mode, uid: f.uid, gid: f.gid, content: Buffer.from(f.content) };
+      case "directory":
+        return { type: "dir", path: f.path, mode: f.mode, uid: f.uid, gid: f.gid };
+      case "symlink":
+        return { type: "symlink", path: f.path, target: f.target, uid: 0, gid: 0 };
+    }
+  });
+}
+
 export interface RootTree {
   entries: TreeEntry[];
   lock: Lock;
 }
 
 export async function rootTree(system: SystemDescription, runtime: string, lock: Lock): Promise<RootTree> {
-  const ids = accounts(system.files);
-  const collector = new PackageCollector(system.device.debianArch as DebianArch, lock);
+  const collector = new PackageCollector(system.device.debianArch, lock);
   const packaged = await collector.collect([{ package: "busybox", files: ["/bin/busybox"] }, ...system.packages]);
   const taken = new Set(packaged.map((f) => f.path));
   const applets = [...new Set([...essentialApplets, ...system.busybox.applets])].sort();
@@ -146,23 +130,7 @@ export async function rootTree(system: SystemDescription, runtime: string, lock:
       gid: 0,
       package: "limen",
     })),
-    ...system.files.map((f): TreeEntry => {
-      switch (f.type) {
-        case "file":
-          return {
-            type: "file",
-            path: f.path,
-            mode: f.mode,
-            uid: ids.uid(f.owner),
-            gid: ids.gid(f.group),
-            content: Buffer.from(f.content),
-          };
-        case "directory":
-          return { type: "dir", path: f.path, mode: f.mode, uid: ids.uid(f.owner), gid: ids.gid(f.group) };
-        case "symlink":
-          return { type: "symlink", path: f.path, target: f.target, uid: 0, gid: 0 };
-      }
-    }),
+    ...configurationEntries(system),
   ];
   return { entries, lock: collector.lock };
 }

@@ -3,7 +3,15 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
-import { defineConfig, defineModule, longrun, outputRef, Service, template } from "../../image/config/index.ts";
+import {
+  defineConfig,
+  defineDevice,
+  defineModule,
+  longrun,
+  outputRef,
+  Service,
+  template,
+} from "../../image/config/index.ts";
 import ssh from "../../services/ssh/index.ts";
 import { failure, testDevice } from "./fixtures.ts";
 
@@ -33,6 +41,26 @@ describe("configuration errors", () => {
     expect(e.path).toBe("hostname");
     expect(e.file).toMatch(here);
     expect(e.problem).toMatch(/expected string/);
+  });
+
+  it("hardware.defaultOutput is one of the outputs and UBI sizes are positive numbers", () => {
+    const device = defineDevice({
+      name: "test",
+      cpu: "aarch64",
+      debianArch: "arm64",
+      // @ts-expect-error "iso" is no output
+      config: { hardware: { defaultOutput: "iso" } },
+    });
+    const output = failure(() => compile(evaluate(defineConfig({}), device)));
+    expect(output.path).toBe("hardware.defaultOutput");
+    expect(output.problem).toMatch(/"vmroot"\|"mtdimage"\|"tftpboot"\|"ubimage"\|"systemConfiguration"\|"manifest"/);
+    // @ts-expect-error a size is a number, not a string
+    const text = failure(evaluated(defineConfig({ hardware: { ubi: { minIOSize: "2048" } } })));
+    expect(text.path).toBe("hardware.ubi.minIOSize");
+    expect(text.problem).toMatch(/expected number/);
+    const zero = failure(evaluated(defineConfig({ hardware: { ubi: { maxLEBcount: 0 } } })));
+    expect(zero.path).toBe("hardware.ubi.maxLEBcount");
+    expect(zero.problem).toMatch(/Too small/);
   });
 
   it("a wrong type in a record entry names the key", () => {
@@ -128,6 +156,21 @@ describe("configuration errors", () => {
     const e = failure(evaluated(defineConfig({ imports: [a, b] })));
     expect(e.path).toBe("thing");
     expect(e.message).toMatch(/module b .*: thing: option is already declared by module a/);
+  });
+
+  it("a file's owner and group are resolved to the system's ids when compiling", () => {
+    const sys = evaluated(
+      defineConfig({
+        users: { root: { uid: 0, gid: 0 }, web: { uid: 80, gid: 33 } },
+        groups: { root: { gid: 0 }, www: { gid: 33 } },
+        filesystem: {
+          "/srv": { type: "directory", owner: "web", group: "www" },
+          "/srv/index.html": { type: "file", content: "hi", owner: "web", group: "root" },
+        },
+      }),
+    )();
+    expect(sys.files.find((f) => f.path === "/srv")).toMatchObject({ owner: "web", uid: 80, group: "www", gid: 33 });
+    expect(sys.files.find((f) => f.path === "/srv/index.html")).toMatchObject({ uid: 80, gid: 0 });
   });
 
   it("a file owned by an unknown user is an error", () => {

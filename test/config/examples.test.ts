@@ -11,6 +11,8 @@ import { compile, type SystemDescription } from "../../image/config/compile.ts";
 import { databaseSchema } from "../../image/config/database-schema.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { loadConfig, loadDevice } from "../../image/config/load.ts";
+import { systemConfiguration } from "../../image/outputs/system-configuration.ts";
+import { configurationEntries } from "../../image/rootfs/system.ts";
 
 const devices = ["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"];
 
@@ -41,6 +43,11 @@ describe("examples/hello-from-qemu.ts", () => {
     const sys = await build("examples/hello-from-qemu.ts", device);
     checkBothWays(sys);
     expect(sys.device.name).toBe(device);
+    // the emulator facts come from the device's definition, for vmroot and run.sh
+    expect(sys.emulator).toMatchObject({
+      debianArch: sys.device.debianArch,
+      kernelModules: ["virtio_pci", "virtio_net", "virtio_blk"],
+    });
     expect(Object.keys(sys.database.services).sort()).toEqual([
       "console",
       "dnsmasq",
@@ -55,6 +62,8 @@ describe("examples/hello-from-qemu.ts", () => {
     expect(sys.kernel.config["VIRTIO_NET"]).toBe("y");
     expect(sys.busybox.applets).toEqual(expect.arrayContaining(["ip", "sh"]));
     expect(sys.hostname).toBe("hello");
+    // of the device's interfaces, only the LAN is used
+    expect(sys.hardware.networkInterfaces).toEqual({ lan: "lan.link" });
   });
 
   it("has an s6 directory for each longrun and scripts for each oneshot", async () => {
@@ -127,6 +136,31 @@ describe("examples/demo.ts", () => {
 });
 
 describe("examples/rotuer.ts", () => {
+  it("records each service's template and parameters: its role without reading scripts", async () => {
+    const sys = await build("examples/rotuer.ts", "qemu-aarch64");
+    const [wan] = sys.services["wan.link.pppoe"].templates;
+    expect(wan.name).toBe("pppoe");
+    expect(wan.module?.name).toBe("ppp");
+    expect(wan.module?.file).toMatch(/^services\/ppp\/index\.ts:\d+$/);
+    expect(wan.params).toMatchObject({
+      interface: "wan.link",
+      username: { service: "secrets", path: "ppp/username" },
+      lcpEcho: { interval: 5, failure: 4 },
+    });
+    expect(sys.services["wan.link.pppoe"].origin).toMatch(/^examples\/rotuer\.ts:\d+$/);
+    expect(sys.services["firewall"].templates[0].params).toMatchObject({
+      zones: { lan: ["int.bridge"], wan: ["wan.link.pppoe"] },
+    });
+    expect(sys.services["sshd"].templates[0].params).toMatchObject({ port: 22 });
+    expect(sys.services["dnsmasq"].templates[0].params).toMatchObject({ hosts: { nas: { v4: "10.8.0.9" } } });
+    // a service built without a template records only where it was built
+    expect(sys.services["secrets"].origin).toMatch(/^examples\/rotuer\.ts:\d+$/);
+    expect(sys.services["secrets"].templates).toEqual([]);
+    expect(Object.keys(sys.services)).toEqual(Object.keys(sys.database.services));
+    // JSON-safe: the description survives a round trip unchanged
+    expect(JSON.parse(JSON.stringify(sys.services))).toEqual(sys.services);
+  });
+
   it.each(devices)("compiles for %s", async (device) => {
     const sys = await build("examples/rotuer.ts", device);
     checkBothWays(sys);
@@ -154,7 +188,7 @@ describe("examples/rotuer.ts", () => {
       dependencies: ["persist"],
       outputs: ["ppp/username", "ppp/password", "wifi/passphrase"],
     });
-    expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ mode: 0o600, owner: "root" });
+    expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ mode: 0o600, owner: "root", uid: 0 });
     expect(content(sys, "/home/root/.ssh/authorized_keys")).toMatch(/^ssh-ed25519 /);
     expect(content(sys, "/etc/limen/s6/sshd/run")).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
     // the catch-all logger's settings, as init and svc log read them
@@ -173,20 +207,31 @@ describe("examples/rotuer.ts", () => {
   });
 });
 
-describe("the CLI", () => {
-  const out = mkdtempSync(join(tmpdir(), "limen-cli-"));
+describe("the system's own files through the systemConfiguration output", () => {
+  const out = mkdtempSync(join(tmpdir(), "limen-files-"));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
-  const cli = (...args: string[]) =>
-    promisify(execFile)("npx", ["tsx", "image/config/main.ts", ...args], { encoding: "utf8" });
 
-  it("writes system.json and the file tree with modes", async () => {
-    const { stdout } = await cli("--config", "examples/hello-from-qemu.ts", "--device", "qemu-mipsel", "--out", out);
-    expect(stdout).toMatch(/5 services, \d+ files, 4 packages/);
-    const sys = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as SystemDescription;
-    expect(sys.device).toEqual({ name: "qemu-mipsel", cpu: "mipsel", debianArch: "mipsel" });
+  it("are written with their modes, owners listed by id", async () => {
+    const sys = await build("examples/hello-from-qemu.ts", "qemu-mipsel");
+    await systemConfiguration(sys, configurationEntries(sys), out);
     expect(statSync(join(out, "root/etc/limen/s6/sshd/run")).mode & 0o777).toBe(0o755);
     expect(statSync(join(out, "root/etc/shadow")).mode & 0o777).toBe(0o600);
     expect(readlinkSync(join(out, "root/etc/dropbear"))).toBe("/run/dropbear");
+    expect(readFileSync(join(out, "owners"), "utf8")).toContain("\n/etc/shadow f 600 0 0\n");
+  });
+});
+
+describe("npm run image --output manifest", () => {
+  const out = mkdtempSync(join(tmpdir(), "limen-cli-"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const cli = (...args: string[]) =>
+    promisify(execFile)("npx", ["tsx", "image/main.ts", "--output", "manifest", ...args], { encoding: "utf8" });
+
+  it("writes the system description as system.json", async () => {
+    await cli("--config", "examples/hello-from-qemu.ts", "--device", "qemu-mipsel", "--out", out);
+    const sys = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as SystemDescription;
+    expect(sys.device).toEqual({ name: "qemu-mipsel", cpu: "mipsel", debianArch: "mipsel" });
+    expect(sys).toEqual(JSON.parse(JSON.stringify(await build("examples/hello-from-qemu.ts", "qemu-mipsel"))));
   });
 
   it("rejects a bad device name and names the argument", async () => {

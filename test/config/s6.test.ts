@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig, longrun, sh } from "../../image/config/index.ts";
-import { writeSystem } from "../../image/config/write.ts";
+import { systemConfiguration } from "../../image/outputs/system-configuration.ts";
+import { configurationEntries } from "../../image/rootfs/system.ts";
 import { testDevice } from "./fixtures.ts";
 
 const run = promisify(execFile);
@@ -22,7 +23,8 @@ describe("a compiled longrun under s6-svscan", () => {
     const message = "hello from 'limen' $HOME";
     const daemon = longrun({ name, notificationFd: 5, run: sh`echo ${message}\necho >&5\nexec sleep 1000` });
     const sys = compile(evaluate(defineConfig({ services: { daemon } }), testDevice));
-    await writeSystem(sys, join(tmp, "system"));
+    mkdirSync(join(tmp, "system"));
+    await systemConfiguration(sys, configurationEntries(sys), join(tmp, "system"));
     const scan = join(tmp, "scan");
     mkdirSync(scan);
     cpSync(join(tmp, "system/root/etc/limen/s6", name), join(scan, name), { recursive: true });

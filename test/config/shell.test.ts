@@ -1,6 +1,6 @@
 // Shell escaping, checked by running the generated text with a real shell.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,7 +17,8 @@ import {
   template,
   z,
 } from "../../image/config/index.ts";
-import { writeSystem } from "../../image/config/write.ts";
+import { systemConfiguration } from "../../image/outputs/system-configuration.ts";
+import { configurationEntries } from "../../image/rootfs/system.ts";
 import { testDevice } from "./fixtures.ts";
 
 const nasty = [
@@ -76,8 +77,8 @@ describe("shell escaping", () => {
       const sys = compile(
         evaluate(defineConfig({ imports: [m], services: { say: say.build({ message }) } }), testDevice),
       );
-      const out = join(tmp, "say");
-      await writeSystem(sys, out);
+      const out = mkdtempSync(join(tmp, "say-"));
+      await systemConfiguration(sys, configurationEntries(sys), out);
       const run = join(out, "root/etc/limen/s6/say/run");
       expect(execFileSync(run, { encoding: "utf8" })).toBe(`<${message}>`);
     }
@@ -89,7 +90,8 @@ describe("shell escaping", () => {
     const scripts = sys.files.filter((f) => f.type === "file" && f.content.startsWith("#!/bin/sh"));
     expect(scripts.length).toBeGreaterThan(5);
     const out = join(tmp, example);
-    await writeSystem(sys, out);
+    mkdirSync(out);
+    await systemConfiguration(sys, configurationEntries(sys), out);
     for (const f of scripts) execFileSync("/bin/sh", ["-n", join(out, "root", f.path)]);
   });
 });

@@ -30,6 +30,7 @@ describe.each(boards)("$device", ({ device, soc, firmwareEnd, flash }) => {
     const h = system.hardware;
     expect(h.defaultOutput).toBe("mtdimage");
     expect(system.device).toMatchObject({ cpu: "mipsel", debianArch: "mipsel" });
+    expect(system.emulator).toBeNull();
     expect(h).toMatchObject({ loadAddress: 0x80000000, entryPoint: 0x80000400, rootDevice: "/dev/mtdblock5" });
     // U-Boot sees the 16 MB flash at 0xbc000000; the firmware partition starts 0x50000 into it
     expect(h.flash).toEqual({ address: 0xbc050000, size: firmwareEnd - 0x50000, eraseBlockSize: 0x10000 });

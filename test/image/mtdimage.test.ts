@@ -15,6 +15,7 @@ import type { SystemDescription } from "../../image/config/compile.ts";
 import type { MtdLayout } from "../../image/outputs/mtdimage.ts";
 import { projectRoot } from "../../image/lib/cache.ts";
 import { ih, parseUImage, uimageHeaderSize } from "../lib/uimage.ts";
+import { hex } from "../../image/lib/numbers.ts";
 
 const buildTimeout = 60 * 60_000;
 const device = "gl-mt300n-v2";
@@ -124,7 +125,7 @@ describe(`mtdimage for ${device}`, { timeout: buildTimeout }, () => {
   });
 
   it("writes flash.scr: fetch firmware.bin into RAM, erase exactly its size of the partition, copy, compare", () => {
-    const size = `0x${image.length.toString(16)}`;
+    const size = hex(image.length);
     expect(readFileSync(join(out, "flash.txt"), "utf8")).toBe(
       [
         `tftpboot 0x81000000 firmware.bin`,

@@ -18,6 +18,7 @@ import {
   ramBootEdits,
   ramLayout,
   tftpboot,
+  tftpbootFacts,
 } from "../../image/outputs/tftpboot.ts";
 import { lineProblem } from "../../image/outputs/uboot-script.ts";
 
@@ -120,12 +121,44 @@ describe("tftpboot options", () => {
   it("are checked before anything is built or written", async () => {
     const out = mkdtempSync(join(dir, "out-"));
     await expect(tftpboot(await system({}), [], out)).rejects.toThrow(
-      /tftpboot: set boot\.tftp\.serverip and boot\.tftp\.ipaddr \(/,
+      /^tftpboot for qemu-aarch64:\n {2}set boot\.tftp\.serverip and boot\.tftp\.ipaddr \(/,
     );
     await expect(tftpboot(await system({ serverip: "10.0.0.1", ipaddr: "router" }), [], out)).rejects.toThrow(
       /boot\.tftp\.ipaddr "router" is not an IPv4 address/,
     );
     expect(readdirSync(out)).toEqual([]);
+  });
+
+  it("name every problem at once", async () => {
+    const s = await system({ ipaddr: "router", appendDTB: true });
+    const wrong = {
+      ...s,
+      rootfsType: "ubifs" as const,
+      boot: {
+        ...s.boot,
+        commandLine: [...s.boot.commandLine, "x=$y"],
+        tftp: { ...s.boot.tftp, kernelFormat: "uimage" as const },
+      },
+      hardware: { ...s.hardware, entryPoint: undefined, loadAddress: undefined },
+    };
+    const message = (() => {
+      try {
+        tftpbootFacts(wrong);
+        return "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(message.split("\n")).toEqual([
+      "tftpboot for qemu-aarch64:",
+      '  root filesystem type "ubifs" is not supported yet (squashfs is)',
+      expect.stringMatching(/^ {2}set boot\.tftp\.serverip \(/),
+      '  boot.tftp.ipaddr "router" is not an IPv4 address',
+      expect.stringMatching(/^ {2}boot\.commandLine holds \$, which boot\.scr cannot pass/),
+      "  boot.tftp.appendDTB needs the device's own device tree (hardware.dts.src), and qemu-aarch64 has none",
+      "  boot.tftp.appendDTB: arm64 kernels do not read a device tree appended to them",
+      "  a uImage kernel needs hardware.loadAddress and hardware.entryPoint, which qemu-aarch64 does not set",
+    ]);
   });
 
   it("refuse a command line U-Boot cannot carry in a string", async () => {

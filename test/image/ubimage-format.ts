@@ -3,6 +3,7 @@
 // length, type), nodes are 8-byte aligned within a LEB, and a LEB's unused space is 0xff. Enough to
 // check the superblock and master nodes and to find which files the tree holds and their sizes.
 import { crc32 } from "node:zlib";
+import { alignUp } from "../../image/lib/numbers.ts";
 
 export const UBIFS_NODE_MAGIC = 0x06101831;
 export const nodeTypes = {
@@ -58,7 +59,7 @@ export function nodes(image: Buffer, lebSize: number): Node[] {
       all.push(n);
       // a padding node covers the rest of a min-I/O unit: its pad_len follows the header
       const next = n.type === nodeTypes.pad ? offset + n.len + n.body.readUInt32LE(24) : offset + n.len;
-      offset = (next + 7) & ~7;
+      offset = alignUp(next, 8);
     }
   }
   return all;

@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { PackageCollector } from "../../image/packages/collect.ts";
 import { debianKernel, type DebianKernel } from "../../image/qemu/kernel.ts";
-import type { Emulator } from "../../image/qemu/emulator.ts";
+import type { Emulator } from "../../image/config/module.ts";
 import { initramfs } from "../../image/rootfs/cpio.ts";
 import type { TreeEntry } from "../../image/rootfs/tree.ts";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
-import { emulatorOf } from "../../image/qemu/emulator.ts";
+import { loadDevice } from "../../image/config/load.ts";
 import { busyboxGuest, guestCommand } from "../lib/busybox-guest.ts";
 import { Guest } from "../lib/qemu.ts";
 import { Vm } from "../lib/vm.ts";
@@ -47,7 +47,7 @@ describe.each([
     await router.login("hello", "root", "secret");
     expect(await router.servicesUp(system.defaultServices)).toEqual(expect.arrayContaining(system.defaultServices));
 
-    const emulator = await emulatorOf("qemu-aarch64");
+    const emulator = (await loadDevice("qemu-aarch64")).emulator!;
     const initrd = join(dir, `client-${device}.cpio.gz`);
     const kernel = await busyboxGuest(
       emulator,

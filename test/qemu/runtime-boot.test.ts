@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { emulatorOf } from "../../image/qemu/emulator.ts";
+import { loadDevice } from "../../image/config/load.ts";
 import { projectRoot } from "../../image/lib/cache.ts";
 import { binaryPath } from "../lib/runtime.ts";
 import { busyboxGuest, guestCommand } from "../lib/busybox-guest.ts";
@@ -25,7 +25,7 @@ afterEach(async () => {
 
 describe.each(devices)("$device boots and runs the runtime", { timeout: 600_000 }, ({ device, cpu }) => {
   it("passes limen selftest and the engine tests under a real kernel", async () => {
-    const emulator = await emulatorOf(device);
+    const emulator = (await loadDevice(device)).emulator!;
     const initrd = join(scratch, `${device}.cpio.gz`);
     const kernel = await busyboxGuest(
       emulator,

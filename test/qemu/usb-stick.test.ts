@@ -11,7 +11,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { loadConfig, loadDevice } from "../../image/config/load.ts";
-import { emulatorOf } from "../../image/qemu/emulator.ts";
 import { debianKernel } from "../../image/qemu/kernel.ts";
 import { initramfs } from "../../image/rootfs/cpio.ts";
 import { rootTree } from "../../image/rootfs/system.ts";
@@ -83,7 +82,7 @@ async function monitor(socket: string, command: string): Promise<string> {
 
 describe("a USB stick on qemu-aarch64", { timeout: 600_000 }, () => {
   it("mounts /srv from the partition labelled limen-srv when it is plugged in, unmounts it when it is pulled, and mounts it again", async () => {
-    const emulator = await emulatorOf("qemu-aarch64");
+    const emulator = (await loadDevice("qemu-aarch64")).emulator!;
     const system = compile(
       evaluate(await loadConfig("test/qemu/fixtures/usb-stick.ts"), await loadDevice("qemu-aarch64")),
     );

@@ -2,6 +2,7 @@
 // and the default set started at boot.
 import * as std from "qjs:std";
 import { checkDatabase, type Database, type ServiceEntry } from "./database";
+import { bootSet, findCycle } from "./dependencies";
 
 /** The database cannot be used (missing, malformed, cyclic): s6-rc's exit status 4. */
 export class DatabaseError extends Error {}
@@ -15,7 +16,8 @@ export class Graph {
     for (const name of this.names()) this.dependents.set(name, []);
     for (const name of this.names())
       for (const d of this.services[name].dependencies) this.dependents.get(d)!.push(name);
-    this.checkAcyclic();
+    const cycle = findCycle(this.byName());
+    if (cycle) throw new DatabaseError(`service database: dependency cycle ${cycle.join(" -> ")}`);
   }
 
   names(): string[] {
@@ -53,29 +55,13 @@ export class Graph {
     return [...seen].sort();
   }
 
-  /** Whether `name` is controlled or needs, directly or not, a controlled service. */
-  needsControlled(name: string): boolean {
-    return [name, ...this.closure(name, "deps")].some((n) => this.entry(n).controlled);
-  }
-
   /** What boot brings up: every service but controlled ones and those needing them. */
   defaultSet(): string[] {
-    return this.names().filter((n) => !this.needsControlled(n));
+    return bootSet(this.byName());
   }
 
-  private checkAcyclic(): void {
-    const done = new Set<string>();
-    const path: string[] = [];
-    const visit = (n: string): void => {
-      if (done.has(n)) return;
-      const at = path.indexOf(n);
-      if (at >= 0) throw new DatabaseError(`service database: dependency cycle ${[...path.slice(at), n].join(" -> ")}`);
-      path.push(n);
-      for (const d of this.entry(n).dependencies) visit(d);
-      path.pop();
-      done.add(n);
-    };
-    for (const n of this.names()) visit(n);
+  private byName(): Map<string, ServiceEntry> {
+    return new Map(this.names().map((n) => [n, this.entry(n)]));
   }
 }
 
