@@ -40,7 +40,7 @@ export function buildScanDir(graph: Graph): void {
   // s6-log: t = TAI64N stamp, s = rotate at this many bytes, n = archives kept
   writeScript(`${logger}/run`, `exec s6-log -- t s100000 n10 ${paths.log} < ${paths.logFifo}`);
   for (const name of graph.names().filter((n) => graph.entry(n).type === "longrun")) {
-    const source = `${paths.longruns}/${name}`;
+    const source = paths.longrun(name);
     const dir = serviceDir(name);
     if (exists(dir)) continue;
     if (!exists(`${source}/run`)) throw new Error(`longrun ${name}: ${source}/run is missing`);

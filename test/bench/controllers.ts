@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "../../runtime/build/main.ts";
+import { layout } from "../../runtime/src/layout.ts";
 import { Netns } from "../lib/netns.ts";
 
 const rssLimitKiB = 1536;
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     mkdirSync(bin);
     for (const name of ["limen", "svc", "output"]) symlinkSync(built.path, join(bin, name));
     const services: Record<string, unknown> = {};
+    const device = layout(root);
     for (const name of ["a", "b"]) {
       services[name] = {
         type: "oneshot",
@@ -50,10 +52,10 @@ async function main(): Promise<void> {
         outputs: [],
         outputRefs: [],
       };
-      mkdirSync(join(root, "etc/limen/oneshot", name), { recursive: true });
-      writeFileSync(join(root, "etc/limen/oneshot", name, "up"), "#!/bin/sh\ntrue\n", { mode: 0o755 });
+      mkdirSync(device.oneshot(name), { recursive: true });
+      writeFileSync(join(device.oneshot(name), "up"), "#!/bin/sh\ntrue\n", { mode: 0o755 });
     }
-    writeFileSync(join(root, "etc/limen/services.json"), JSON.stringify({ version: 1, services }));
+    writeFileSync(device.database, JSON.stringify({ version: 1, services }));
     const env = { ...process.env, LIMEN_ROOT: root, PATH: `${bin}:${process.env.PATH}` };
     const rule = controller(ns, built.path, ["uevent-rule", "a", "subsystem=net", "interface=lmb0"], env);
     const wait = controller(ns, built.path, ["ifwait", "--state", "up", "lmb0", "b"], env);

@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { cachedDir, hashOf, projectRoot } from "../../image/lib/cache.ts";
 import { run } from "../../image/lib/run.ts";
 import { build } from "../../runtime/build/main.ts";
+import { layout } from "../../runtime/src/layout.ts";
 import { targets, type Target } from "../../runtime/build/targets.ts";
 import { compile, linkStatic, toolchain } from "../../runtime/build/toolchain.ts";
 import { TangServer } from "../secrets/tang-server.ts";
@@ -155,8 +156,9 @@ async function svcRoot(): Promise<string> {
       outputRefs: [],
     };
   }
-  await mkdir(join(root, "etc", "limen"), { recursive: true });
-  await writeFile(join(root, "etc", "limen", "services.json"), JSON.stringify({ version: 1, services }));
+  const { database } = layout(root);
+  await mkdir(join(database, ".."), { recursive: true });
+  await writeFile(database, JSON.stringify({ version: 1, services }));
   return root;
 }
 
@@ -336,9 +338,10 @@ async function secretsBench(binary: string): Promise<void> {
       outputs: [],
       outputRefs: [],
     };
-    await mkdir(join(dir, "etc/limen"), { recursive: true });
+    const { database } = layout(dir);
+    await mkdir(join(database, ".."), { recursive: true });
     await writeFile(
-      join(dir, "etc/limen/services.json"),
+      database,
       JSON.stringify({
         version: 1,
         services: {

@@ -11,6 +11,7 @@ import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig, longrun, sh } from "../../image/config/index.ts";
 import { writeSystem } from "../../image/config/write.ts";
 import { testDevice } from "./fixtures.ts";
+import { layout } from "../../runtime/src/layout.ts";
 
 const run = promisify(execFile);
 const tmp = mkdtempSync(join(tmpdir(), "limen-s6-"));
@@ -25,7 +26,7 @@ describe("a compiled longrun under s6-svscan", () => {
     await writeSystem(sys, join(tmp, "system"));
     const scan = join(tmp, "scan");
     mkdirSync(scan);
-    cpSync(join(tmp, "system/root/etc/limen/s6", name), join(scan, name), { recursive: true });
+    cpSync(layout(join(tmp, "system/root")).longrun(name), join(scan, name), { recursive: true });
 
     const svscan = spawn("s6-svscan", [scan], { stdio: ["ignore", "pipe", "inherit"] });
     let logged = "";

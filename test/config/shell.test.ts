@@ -19,6 +19,7 @@ import {
 } from "../../image/config/index.ts";
 import { writeSystem } from "../../image/config/write.ts";
 import { testDevice } from "./fixtures.ts";
+import { layout } from "../../runtime/src/layout.ts";
 
 const nasty = [
   "",
@@ -78,7 +79,7 @@ describe("shell escaping", () => {
       );
       const out = join(tmp, "say");
       await writeSystem(sys, out);
-      const run = join(out, "root/etc/limen/s6/say/run");
+      const run = `${layout(join(out, "root")).longrun("say")}/run`;
       expect(execFileSync(run, { encoding: "utf8" })).toBe(`<${message}>`);
     }
   });

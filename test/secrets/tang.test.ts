@@ -11,6 +11,9 @@ import secrets from "../../services/secrets/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
 import { TangServer } from "./tang-server.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const doc = (key: string) =>
@@ -56,9 +59,9 @@ describe("secrets tang", () => {
     await tang.start();
     mkdirSync(bed.path("stick"));
     place(tang.encrypt(doc("one")));
-    mkdirSync(bed.path("etc/limen/secrets"), { recursive: true });
+    mkdirSync(bed.layout.secretSpecs, { recursive: true });
     writeFileSync(
-      bed.path("etc/limen/secrets/app.json"),
+      bed.layout.secretSpecOf("app"),
       JSON.stringify({
         version: 1,
         files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/authorized_keys" }] } },
@@ -141,7 +144,7 @@ describe("secrets.tang template", () => {
     });
     const sys = compile(evaluate(defineConfig({ imports: [secrets], services: { vault } }), testDevice));
     expect(sys.database.services["vault"]).toMatchObject({ dependencies: ["mount-stick"], notificationFd: 3 });
-    expect(sys.files.find((f) => f.path === "/etc/limen/s6/vault/run")).toMatchObject({
+    expect(sys.files.find((f) => f.path === `${onDevice.longrun("vault")}/run`)).toMatchObject({
       content: expect.stringContaining(
         "exec limen secrets tang --interval-ms 600000 --retry-ms 5000 --timeout-ms 10000 --ready-fd 3 vault /srv/secrets.jwe\n",
       ),

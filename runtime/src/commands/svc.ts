@@ -64,7 +64,7 @@ function known(graph: Graph, names: string[]): void {
 /** Holds the lock for the rest of the process: concurrent calls wait their turn. */
 function lock(): void {
   mkdirs(paths.state);
-  lockFile(`${paths.state}/lock`);
+  lockFile(paths.lock);
 }
 
 function stateJson({ up, since, ...rest }: ServiceState): Record<string, unknown> {

@@ -35,7 +35,7 @@ export function graphWith(names: string[], types: string[]): Graph {
 
 /** `svc start` or `svc stop` of `names` under svc's lock; returns svc's exit status. */
 export async function transition(graph: Graph, direction: "up" | "down", names: string[]): Promise<number> {
-  const fd = native.lockFile(`${paths.state}/lock`);
+  const fd = native.lockFile(paths.lock);
   try {
     return await change(graph, direction, names);
   } finally {

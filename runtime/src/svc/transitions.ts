@@ -94,7 +94,7 @@ function oneshotOutput(name: string): { fd: number; logger: Promise<number> | nu
 
 /** Runs a oneshot's up or down script with SERVICE set; a missing down script is nothing to do. */
 async function oneshotScript(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
-  const script = `${paths.oneshots}/${name}/${direction}`;
+  const script = `${paths.oneshot(name)}/${direction}`;
   if (!exists(script)) {
     if (direction === "down") return "done";
     say(`${name}: ${script} is missing`);
