@@ -8,7 +8,7 @@ import { listDir, writeAtomic } from "../runtime/src/lib/fs";
 import { spawnAsync } from "../runtime/src/lib/process";
 import { loadGraph } from "../runtime/src/svc/graph";
 import { paths } from "../runtime/src/svc/paths";
-import { change } from "../runtime/src/svc/transitions";
+import { change, lockTransitions } from "../runtime/src/svc/transitions";
 
 type Action = "restart" | "halt" | "poweroff";
 const actions: Action[] = ["restart", "halt", "poweroff"];
@@ -21,7 +21,7 @@ export async function main(args: string[]): Promise<number> {
   }
   writeAtomic(paths.shutdownAction, action);
   try {
-    native.lockFile(paths.lock);
+    lockTransitions();
     const graph = loadGraph(paths.database);
     await change(graph, "down", graph.names());
   } catch (e) {

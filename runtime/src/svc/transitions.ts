@@ -3,8 +3,8 @@
 // needed it. Exit status as s6-rc: 0 all done, 1 something failed, 2 something timed out.
 import * as os from "qjs:os";
 import * as std from "qjs:std";
-import { O_NONBLOCK } from "limen:native";
-import { exists, writeAtomic } from "../lib/fs";
+import { lockFile, O_NONBLOCK } from "limen:native";
+import { exists, mkdirs, writeAtomic } from "../lib/fs";
 import { environ, spawnAsync } from "../lib/process";
 import type { Graph } from "./graph";
 import { removeOutputs } from "./outputs";
@@ -20,6 +20,16 @@ const s6Timeout = 99;
 
 function say(message: string): void {
   std.err.puts(`svc: ${message}\n`);
+}
+
+/**
+ * Waits for svc's lock, which every transition is taken under (svc, the controllers, shutdown),
+ * and returns its fd: closing it, or the process ending, releases it. Whoever comes first makes
+ * the state folder (at boot, init makes it; a test's or bench's root may not have it).
+ */
+export function lockTransitions(): number {
+  mkdirs(paths.state);
+  return lockFile(paths.lock);
 }
 
 async function run(argv: string[]): Promise<number> {
