@@ -28,7 +28,7 @@ describe("secrets subscriber", () => {
       type: "longrun",
       dependencies: ["vault"],
       outputRefs: [{ service: "vault", path: "ssh" }],
-      run: `limen secrets render app || exit 1\necho "start $(cat run/secrets/app/keys)" >> events\nexec sleep 1000`,
+      run: `limen secrets render app || exit 1\necho "start $(cat "$LIMEN_ROOT${onDevice.secretsOf("app")}/keys")" >> events\nexec sleep 1000`,
     },
     // a daemon that reloads on SIGHUP
     reloader: {

@@ -32,7 +32,7 @@ describe("secrets tang", () => {
       type: "longrun",
       dependencies: ["vault"],
       outputRefs: [{ service: "vault", path: "ssh/authorized_keys" }],
-      run: `limen secrets render app || exit 1\necho "start $(cat run/secrets/app/keys)" >> events\nexec sleep 1000`,
+      run: `limen secrets render app || exit 1\necho "start $(cat "$LIMEN_ROOT${onDevice.secretsOf("app")}/keys")" >> events\nexec sleep 1000`,
     },
     subscriber: { type: "longrun", run: "exec limen secrets subscribe vault app" },
   });
