@@ -14,7 +14,8 @@
 // At run time (/run is a tmpfs that init mounts):
 //   /run/service/                       s6-svscan's scan directory (longruns are linked in here)
 //   /run/services/outputs/<name>/<key>  outputs
-//   /run/services/state/                svc's own state: oneshot up/down, the lock, the shutdown action
+//   /run/services/state/                svc's own state: the lock, the shutdown action, and up/<name>
+//                                       for each oneshot that is up (a oneshot may be named "lock")
 //   /run/services/log.fifo              read by the catch-all logger; s6-svscan's output goes there too
 //   /run/log/                           the catch-all logger's directory (s6-log writes `current`)
 //   /run/secrets/<name>/                a service's rendered secret files
@@ -39,15 +40,18 @@ export function layout(root: string) {
     /** s6-svscan's scan directory. */
     scan: `${root}/run/service`,
     outputs: `${services}/outputs`,
-    /** One file per oneshot that is up, the lock, and the shutdown action. */
+    /** The lock, the shutdown action, and the oneshots that are up. */
     state,
     /** svc's lock: every transition (svc, controllers, shutdown) is taken holding it. */
     lock: `${state}/lock`,
     shutdownAction: `${state}/shutdown`,
+    /** One file per oneshot that is up, in a folder of its own so that no name is one of svc's files. */
+    oneshotsUp: `${state}/up`,
     logFifo: `${services}/log.fifo`,
     log: `${root}/run/log`,
     longrun: (name: string): string => `${limen}/s6/${name}`,
     oneshot: (name: string): string => `${limen}/oneshot/${name}`,
+    oneshotUp: (name: string): string => `${state}/up/${name}`,
     outputsOf: (service: string): string => `${services}/outputs/${service}`,
     secretSpecOf: (service: string): string => `${limen}/secrets/${service}.json`,
     secretsOf: (service: string): string => `${root}/run/secrets/${service}`,

@@ -10,7 +10,7 @@ import type { Graph } from "./graph";
 import { removeOutputs } from "./outputs";
 import { paths } from "./paths";
 import { serviceDir } from "./s6";
-import { isUp, oneshotStateFile } from "./state";
+import { isUp } from "./state";
 
 type Outcome = "done" | "failed" | "timeout" | "skipped";
 type Direction = "up" | "down";
@@ -25,10 +25,10 @@ function say(message: string): void {
 /**
  * Waits for svc's lock, which every transition is taken under (svc, the controllers, shutdown),
  * and returns its fd: closing it, or the process ending, releases it. Whoever comes first makes
- * the state folder (at boot, init makes it; a test's or bench's root may not have it).
+ * the state folders (at boot, init makes the first; a test's or bench's root may have neither).
  */
 export function lockTransitions(): number {
-  mkdirs(paths.state);
+  mkdirs(paths.oneshotsUp);
   return lockFile(paths.lock);
 }
 
@@ -144,8 +144,8 @@ async function oneshotScript(graph: Graph, name: string, direction: Direction): 
 
 async function oneshot(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
   const outcome = await oneshotScript(graph, name, direction);
-  if (outcome === "done" && direction === "up") writeAtomic(oneshotStateFile(name), "");
-  if (outcome === "done" && direction === "down") os.remove(oneshotStateFile(name));
+  if (outcome === "done" && direction === "up") writeAtomic(paths.oneshotUp(name), "");
+  if (outcome === "done" && direction === "down") os.remove(paths.oneshotUp(name));
   return outcome;
 }
 
