@@ -7,6 +7,7 @@ import * as std from "qjs:std";
 import * as native from "limen:native";
 import { exists, listDir, mkdirs } from "../runtime/src/lib/fs";
 import { environ } from "../runtime/src/lib/process";
+import { layout } from "../runtime/src/layout";
 
 export interface PreinitPlan {
   /** Module files to load, dependencies first. */
@@ -17,7 +18,8 @@ export interface PreinitPlan {
   init: string;
 }
 
-const planFile = "/etc/preinit.json";
+// the initramfs is always the root here: preinit runs only as its process 1, never under LIMEN_ROOT
+const planFile = layout("").preinitPlan;
 const newRoot = "/newroot";
 const rootWaitMs = 15_000;
 

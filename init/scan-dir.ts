@@ -44,7 +44,7 @@ export function buildScanDir(graph: Graph): void {
   const words = [...log.script, log.directory].map((w) => `'${w}'`).join(" ");
   writeScript(`${logger}/run`, `exec s6-log -- ${words} < ${paths.logFifo}`);
   for (const name of graph.names().filter((n) => graph.entry(n).type === "longrun")) {
-    const source = `${paths.longruns}/${name}`;
+    const source = paths.longrun(name);
     const dir = serviceDir(name);
     if (exists(dir)) continue;
     if (!exists(`${source}/run`)) throw new Error(`longrun ${name}: ${source}/run is missing`);

@@ -8,11 +8,10 @@ import { listDir, writeAtomic } from "../runtime/src/lib/fs";
 import { spawnAsync } from "../runtime/src/lib/process";
 import { loadGraph } from "../runtime/src/svc/graph";
 import { paths } from "../runtime/src/svc/paths";
-import { change } from "../runtime/src/svc/transitions";
+import { change, lockTransitions } from "../runtime/src/svc/transitions";
 
 type Action = "restart" | "halt" | "poweroff";
 const actions: Action[] = ["restart", "halt", "poweroff"];
-const actionFile = (): string => `${paths.state}/shutdown`;
 
 export async function main(args: string[]): Promise<number> {
   const [action] = args;
@@ -20,9 +19,9 @@ export async function main(args: string[]): Promise<number> {
     std.err.puts(`usage: limen shutdown ${actions.join("|")}\n`);
     return 100;
   }
-  writeAtomic(actionFile(), action);
+  writeAtomic(paths.shutdownAction, action);
   try {
-    native.lockFile(`${paths.state}/lock`);
+    lockTransitions();
     const graph = loadGraph(paths.database);
     await change(graph, "down", graph.names());
   } catch (e) {
@@ -42,7 +41,7 @@ export async function main(args: string[]): Promise<number> {
 }
 
 export function finish(): number {
-  const saved = std.loadFile(actionFile())?.trim() as Action | undefined;
+  const saved = std.loadFile(paths.shutdownAction)?.trim() as Action | undefined;
   // s6-svscan ending without a shutdown (it should not) restarts the router
   const action = saved !== undefined && actions.includes(saved) ? saved : "restart";
   os.kill(-1, os.SIGTERM);

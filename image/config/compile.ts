@@ -5,11 +5,11 @@
 import type { Database, ServiceEntry } from "../../runtime/src/svc/database.ts";
 import { databaseVersion } from "../../runtime/src/svc/database.ts";
 import { loggingVersion, type LoggingSettings } from "../../runtime/src/svc/logging.ts";
+import { layout } from "../../runtime/src/layout.ts";
 import { databaseSchema } from "./database-schema.ts";
 import { ConfigError, formatPath } from "./errors.ts";
 import type { FileEntry } from "./files.ts";
 import type { Evaluated, Options, ServiceNode } from "./evaluate.ts";
-import { secretsDirectory, secretTemplates } from "./secrets.ts";
 import { OutputRef, Service } from "./service.ts";
 import { shellQuote } from "./shell.ts";
 import { secretsVersion, type SecretsSpec } from "../../runtime/src/secrets/template.ts";
@@ -18,12 +18,8 @@ import type { PackageEntry } from "./options.ts";
 import type { Cpu, Emulator } from "./module.ts";
 import type { DeviceArch } from "../lib/debian.ts";
 
-export const databasePath = "/etc/limen/services.json";
-export const s6Directory = "/etc/limen/s6";
-export const oneshotDirectory = "/etc/limen/oneshot";
-export const outputsDirectory = "/run/services/outputs";
-/** The catch-all logger's settings (logging.directory, logging.script), read by init and svc log. */
-export const loggingPath = "/etc/limen/logging.json";
+/** Where the compiled files go on the device. */
+const onDevice = layout("");
 
 /** A file of the system; a file's or folder's owner and group are also resolved to ids. */
 export type CompiledFile = { path: string } & (
@@ -129,7 +125,7 @@ function entry(node: ServiceNode): ServiceEntry {
 function preamble(name: string, outputs: boolean): string[] {
   const lines = [
     `SERVICE=${shellQuote(name)}`,
-    `OUTPUTS=${shellQuote(`${outputsDirectory}/${name}`)}`,
+    `OUTPUTS=${shellQuote(onDevice.outputsOf(name))}`,
     "export SERVICE OUTPUTS",
   ];
   if (outputs) lines.push(`mkdir -p "$OUTPUTS"`);
@@ -166,10 +162,10 @@ function serviceFiles(tree: Tree, node: ServiceNode, o: Options): void {
   const file = node.service.origin;
   const declares = s.outputs.length > 0;
   const secrets = secretsSpec(node, o);
-  if (secrets) tree.text(`${secretTemplates}/${s.name}.json`, JSON.stringify(secrets, null, 1) + "\n", from, file);
-  const clearSecrets = secrets ? [`rm -rf ${shellQuote(`${secretsDirectory}/${s.name}`)}`] : [];
+  if (secrets) tree.text(onDevice.secretSpecOf(s.name), JSON.stringify(secrets, null, 1) + "\n", from, file);
+  const clearSecrets = secrets ? [`rm -rf ${shellQuote(onDevice.secretsOf(s.name))}`] : [];
   if (s.type === "longrun") {
-    const dir = `${s6Directory}/${s.name}`;
+    const dir = onDevice.longrun(s.name);
     // A missing output fails the start: s6 tries again (once a second at most).
     const render = secrets ? [`limen secrets render "$SERVICE" || exit 1`] : [];
     // stderr joins stdout so everything the daemon says reaches its logger.
@@ -178,7 +174,7 @@ function serviceFiles(tree: Tree, node: ServiceNode, o: Options): void {
     // and its secrets are no longer needed.
     tree.script(
       `${dir}/finish`,
-      ["#!/bin/sh", `rm -rf ${shellQuote(`${outputsDirectory}/${s.name}`)}`, ...clearSecrets],
+      ["#!/bin/sh", `rm -rf ${shellQuote(onDevice.outputsOf(s.name))}`, ...clearSecrets],
       from,
       file,
     );
@@ -186,7 +182,7 @@ function serviceFiles(tree: Tree, node: ServiceNode, o: Options): void {
     // Each line gets the service name and goes on to the catch-all logger, which collates and rotates.
     tree.script(`${dir}/log/run`, ["#!/bin/sh", `exec s6-log -- ${shellQuote(`p${s.name}:`)} 1`], from, file);
   } else if (s.type === "oneshot") {
-    const dir = `${oneshotDirectory}/${s.name}`;
+    const dir = onDevice.oneshot(s.name);
     const render = secrets ? [`limen secrets render "$SERVICE"`] : [];
     tree.script(`${dir}/up`, ["#!/bin/sh", "set -e", ...preamble(s.name, declares), ...render, s.up!], from, file);
     if (s.down !== null || declares || secrets) {
@@ -316,16 +312,16 @@ export function compile(ev: Evaluated): SystemDescription {
 
   const tree = new Tree();
   for (const [path, f] of Object.entries(o.filesystem)) tree.add(path, f, formatPath(["filesystem", path]), source);
-  tree.text("/etc/hostname", `${o.hostname}\n`, "hostname", source);
+  tree.text(onDevice.hostname, `${o.hostname}\n`, "hostname", source);
   accounts(tree, o, source);
   for (const node of ev.services) serviceFiles(tree, node, o);
-  tree.text(databasePath, JSON.stringify(database, null, 1) + "\n", "services", source);
+  tree.text(onDevice.database, JSON.stringify(database, null, 1) + "\n", "services", source);
   const logging: LoggingSettings = {
     version: loggingVersion,
     directory: o.logging.directory,
     script: o.logging.script.split(/\s+/),
   };
-  tree.text(loggingPath, JSON.stringify(logging) + "\n", "logging", source);
+  tree.text(onDevice.logging, JSON.stringify(logging) + "\n", "logging", source);
 
   const interfaces = Object.entries(o.hardware.networkInterfaces).flatMap(([role, s]) => {
     const name = inSystem.get(s);

@@ -3,11 +3,9 @@
 // starts, into /run/secrets/<service>/<name>, owned by the service's user and unreadable by others.
 // The image holds only the template; runtime/src/secrets/template.ts defines its format.
 import { z } from "zod";
+import { layout } from "../../runtime/src/layout.ts";
 import { secretFileName } from "../../runtime/src/secrets/template.ts";
 import { OutputRef } from "./output-ref.ts";
-
-export const secretsDirectory = "/run/secrets";
-export const secretTemplates = "/etc/limen/secrets";
 
 const account = z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user or group name");
 const part = z.union([z.string(), z.instanceof(OutputRef).meta({ type: "outputRef" })]);
@@ -32,7 +30,7 @@ export const secretFiles = z.record(
 
 /** Where a service's secret file is found on the device once rendered. */
 export function secretPath(service: string, file: string): string {
-  return `${secretsDirectory}/${service}/${file}`;
+  return `${layout("").secretsOf(service)}/${file}`;
 }
 
 /** A tagged template for `content`: secretText`password=${outputRef(vault, "wifi/psk")}\n`. */

@@ -3,6 +3,7 @@
 import { chmod, copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SystemDescription } from "../config/compile.ts";
+import { layout } from "../../runtime/src/layout.ts";
 import { debianKernel } from "../qemu/kernel.ts";
 import { initramfs } from "../rootfs/cpio.ts";
 import { squashfs } from "../rootfs/squashfs.ts";
@@ -35,7 +36,7 @@ export async function vmroot(
       { type: "file", path: "/preinit", mode: 0o755, ...owner, content: { hostPath: runtime } },
       {
         type: "file",
-        path: "/etc/preinit.json",
+        path: layout("").preinitPlan,
         mode: 0o644,
         ...owner,
         content: Buffer.from(JSON.stringify(plan, null, 1) + "\n"),

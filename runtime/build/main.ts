@@ -33,7 +33,7 @@ export const distDir = join(projectRoot, "dist");
 export const testProgramDir = join(projectRoot, "build", "test");
 const nativeDir = join(projectRoot, "runtime", "native");
 /** The runner and the C files of limen:native. */
-const nativeFiles = ["runner.c", "native.c", "crypto.c", "tcp.c", "tls.c"];
+const nativeFiles = ["runner.c", "native.c", "process.c", "filesystem.c", "events.c", "crypto.c", "tcp.c", "tls.c"];
 
 export interface BuiltBinary {
   cpu: Target["cpu"];

@@ -1,4 +1,4 @@
-// limen:native (runtime/native/native.c). Failures throw NativeError.
+// limen:native (runtime/native/*.c, one file per domain). Failures throw NativeError.
 declare module "limen:native" {
   /** An Error from a failed kernel call: `message` starts with `code` and names the call and its argument. */
   export interface NativeError extends Error {

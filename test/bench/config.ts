@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { loadConfig, loadDevice } from "../../image/config/load.ts";
+import { scaled } from "./common.ts";
 
 const [config = "examples/demo.ts", device = "qemu-aarch64"] = process.argv.slice(2);
 const t0 = performance.now();
@@ -11,7 +12,7 @@ const [c, d] = [await loadConfig(config), await loadDevice(device)];
 const t1 = performance.now();
 const system = compile(evaluate(c, d));
 const t2 = performance.now();
-const rounds = 20;
+const rounds = scaled(20, 1);
 for (let i = 0; i < rounds; i++) compile(evaluate(await loadConfig(config), d));
 const t3 = performance.now();
 console.log(

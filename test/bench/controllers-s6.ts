@@ -1,37 +1,12 @@
 // `npm run bench` (controllers over s6): health-check, round-robin and watchdog natively on this
 // machine under real s6: their memory once settled, and what they cost while idle — CPU time and
 // wake-ups (context switches) over an idle period, against the wake-ups their own interval asks for.
-import { readFileSync } from "node:fs";
 import { Bed } from "../svc/bed.ts";
+import { scaled, settle, smoke, table, usage } from "./common.ts";
 
-const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 20);
+const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? scaled(20, 1));
 /** Issue 6: each controller's resident set at most 1.5 MB natively; no CPU between events. */
 const rssLimitKiB = 1536;
-const ticksPerSecond = 100;
-
-interface Sample {
-  cpuMs: number;
-  wakeups: number;
-}
-
-function sample(pid: number): Sample {
-  // utime and stime are fields 14 and 15 of /proc/PID/stat, counted after the command's ")"
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const switches = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)![1]);
-  return {
-    cpuMs: (ticks * 1000) / ticksPerSecond,
-    wakeups: switches("voluntary_ctxt_switches") + switches("nonvoluntary_ctxt_switches"),
-  };
-}
-
-function rssKiB(pid: number): number {
-  return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
-}
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A controller under s6 with what it controls; `expected` wake-ups it needs over the idle period. */
 const cases: { name: string; controller: string; expected: number; services: ConstructorParameters<typeof Bed>[0] }[] =
@@ -72,7 +47,7 @@ const cases: { name: string; controller: string; expected: number; services: Con
 
 async function main(): Promise<void> {
   console.log(
-    `\ncontrollers (x86_64, native, real s6): resident set once settled; CPU and wake-ups over ${idleSeconds} s idle\n`,
+    `\ncontrollers (x86_64, native, real s6${smoke ? ", smoke mode" : ""}): resident set once settled; CPU and wake-ups over ${idleSeconds} s idle\n`,
   );
   const rows: string[][] = [];
   for (const c of cases) {
@@ -80,12 +55,12 @@ async function main(): Promise<void> {
     try {
       await bed.start();
       if (bed.svc("boot").code !== 0) throw new Error(`${c.name}: svc boot failed`);
-      await settle(2000);
+      await settle(scaled(2000, 500));
       const { pid } = JSON.parse(bed.svc("status", "--json", c.controller).stdout) as { pid: number };
-      const before = sample(pid);
+      const before = usage(pid, c.name);
       await settle(idleSeconds * 1000);
-      const after = sample(pid);
-      const rss = rssKiB(pid);
+      const after = usage(pid, c.name);
+      const rss = after.maxRssKiB;
       const wakeups = after.wakeups - before.wakeups;
       const cpu = after.cpuMs - before.cpuMs;
       const checks = [
@@ -97,9 +72,7 @@ async function main(): Promise<void> {
       await bed.stop();
     }
   }
-  const header = ["controller", "max RSS", "idle CPU", "wake-ups", "targets"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const r of [header, ...rows]) console.log(r.map((x, i) => x.padEnd(widths[i])).join("  "));
+  table(["controller", "max RSS", "idle CPU", "wake-ups", "targets"], rows);
 }
 
 await main();

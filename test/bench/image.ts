@@ -1,13 +1,15 @@
 // Image benchmark: hello-from-qemu for qemu-aarch64 — a rebuild with nothing changed (target
 // ≤ 10 s), boot under TCG until every default service is up, and what the image weighs; and
 // examples/rotuer.ts for the gl-mt300n-v2 — firmware.bin against its 16 MB NOR flash (target:
-// at least 3 MiB of the firmware partition left free).
+// at least 3 MiB of the firmware partition left free). Smoke mode skips both, saying so: each
+// builds an image (and the first boots it).
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildImage } from "../../image/build.ts";
 import type { MtdLayout } from "../../image/outputs/mtdimage.ts";
 import { Vm } from "../lib/vm.ts";
+import { smoke } from "./common.ts";
 
 const warmRebuildLimitSeconds = 10;
 const norFreeGoalBytes = 3 * 2 ** 20;
@@ -96,5 +98,10 @@ async function nor(): Promise<void> {
   }
 }
 
-await main();
-await nor();
+if (smoke) {
+  console.log("image benchmark: skipped in smoke mode (it builds an image and boots it under QEMU)");
+  console.log("NOR image benchmark: skipped in smoke mode (it builds an image)");
+} else {
+  await main();
+  await nor();
+}

@@ -11,11 +11,15 @@ import { createInterface } from "node:readline";
 import { cachedDir, hashOf, projectRoot } from "../../image/lib/cache.ts";
 import { run } from "../../image/lib/run.ts";
 import { build } from "../../runtime/build/main.ts";
+import { layout } from "../../runtime/src/layout.ts";
 import { targets, type Target } from "../../runtime/build/targets.ts";
 import { compile, linkStatic, toolchain } from "../../runtime/build/toolchain.ts";
 import { TangServer } from "../secrets/tang-server.ts";
+import { count, scaled, settle, smoke, table, usage } from "./common.ts";
 
-const runs = Number(process.env.BENCH_RUNS ?? 21);
+const runs = Number(process.env.BENCH_RUNS ?? scaled(21, 1));
+/** HTTPS fetches of the outboard part, changes of the subscriber part. */
+const rounds = scaled(10, 1);
 const here = join(projectRoot, "test", "bench");
 
 /** Size targets from the runtime issue, in bytes. */
@@ -77,13 +81,16 @@ const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
 const verdict = (ok: boolean) => (ok ? "ok" : "MISSED");
 
 async function main(): Promise<void> {
-  await build(targets.map((t) => t.cpu));
+  // smoke mode runs after npm test's own build: the one below is a rebuild already
+  if (!smoke) await build(targets.map((t) => t.cpu));
   const rebuildStart = Date.now();
   const built = await build(targets.map((t) => t.cpu));
   const rebuildSeconds = (Date.now() - rebuildStart) / 1000;
   const timer = await hostTool("spawn-timer");
 
-  console.log(`limen runtime benchmark: ${runs} runs each, median start-up of \`limen --version\`\n`);
+  console.log(
+    `limen runtime benchmark${smoke ? " (smoke mode)" : ""}: ${runs} runs each, median start-up of \`limen --version\`\n`,
+  );
   const header = [
     "cpu",
     "binary",
@@ -132,11 +139,6 @@ async function main(): Promise<void> {
   await secretsBench(built.find((b) => b.cpu === "x86_64")!.path);
 }
 
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join("  "));
-}
-
 /** A 30-service database (longruns, oneshots, a bundle, a controlled service) under a temporary LIMEN_ROOT. */
 async function svcRoot(): Promise<string> {
   const root = mkdtempSync(join(tmpdir(), "limen-bench-svc-"));
@@ -155,8 +157,9 @@ async function svcRoot(): Promise<string> {
       outputRefs: [],
     };
   }
-  await mkdir(join(root, "etc", "limen"), { recursive: true });
-  await writeFile(join(root, "etc", "limen", "services.json"), JSON.stringify({ version: 1, services }));
+  const { database } = layout(root);
+  await mkdir(join(database, ".."), { recursive: true });
+  await writeFile(database, JSON.stringify({ version: 1, services }));
   return root;
 }
 
@@ -165,8 +168,7 @@ async function watcherRssKiB(binary: string, env: NodeJS.ProcessEnv): Promise<nu
   const child = spawn(binary, ["svc", "outputs", "--watch", "s0"], { env, stdio: ["ignore", "pipe", "inherit"] });
   try {
     await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
-    const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-    return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]);
+    return usage(child.pid!, "svc outputs --watch").maxRssKiB;
   } finally {
     child.kill();
   }
@@ -209,7 +211,8 @@ async function svcBench(built: Awaited<ReturnType<typeof build>>, timer: string)
 
 /**
  * Peak resident set of `limen outboard` after ten HTTPS fetches (TLS handshake with an RSA-2048
- * server, JSON, publication) from a Node server on 127.0.0.1, and the CPU time they took.
+ * server, JSON, publication; one in smoke mode) from a Node server on 127.0.0.1, and the CPU
+ * time they took.
  */
 async function outboardBench(binary: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "limen-bench-outboard-"));
@@ -270,12 +273,10 @@ async function outboardBench(binary: string): Promise<void> {
     });
     try {
       const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-      for (let published = 0; published < 10; published++) await lines.next();
-      const rss = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]);
-      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
-      const cpuMs = ((Number(stat[11]) + Number(stat[12])) * 1000) / 100;
+      for (let published = 0; published < rounds; published++) await lines.next();
+      const u = usage(child.pid!, "limen outboard");
       console.log(
-        `\nsecrets.outboard (native): peak RSS ${rss} KiB after 10 HTTPS fetches, CPU ${cpuMs.toFixed(0)} ms in all; rss<=${watcherRssLimitKiB} KiB ${verdict(rss <= watcherRssLimitKiB)}`,
+        `\nsecrets.outboard (native): peak RSS ${u.maxRssKiB} KiB after ${count(rounds, "HTTPS fetch", "HTTPS fetches")}, CPU ${u.cpuMs.toFixed(0)} ms in all; rss<=${watcherRssLimitKiB} KiB ${verdict(u.maxRssKiB <= watcherRssLimitKiB)}`,
       );
     } finally {
       child.kill();
@@ -286,25 +287,18 @@ async function outboardBench(binary: string): Promise<void> {
   }
 }
 
-/** Peak RSS and CPU of a process, from /proc. */
-function usage(pid: number): { rssKiB: number; cpuMs: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return {
-    rssKiB: Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]),
-    cpuMs: ((Number(stat[11]) + Number(stat[12])) * 1000) / 100,
-  };
-}
-
 /**
  * `limen secrets tang`: time to the first publication (start, one P-521 recovery with Debian's
  * tangd on 127.0.0.1, publication) and peak RSS after decrypting every 0.1 s for 3 s;
  * `limen secrets subscribe`: peak RSS after ten changes of the outputs it follows, and its CPU
- * time while nothing changes (inotify: none expected).
+ * time while nothing changes for 5 s (inotify: none expected). Smoke mode shortens all three.
  */
 async function secretsBench(binary: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "limen-bench-secrets-"));
   const tang = new TangServer();
   const env = { ...process.env, LIMEN_ROOT: dir };
+  const decryptMs = scaled(3000, 300);
+  const idleMs = scaled(5000, 500);
   try {
     await tang.start();
     await writeFile(
@@ -319,10 +313,10 @@ async function secretsBench(binary: string): Promise<void> {
     try {
       await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
       const firstMs = performance.now() - started;
-      await new Promise((r) => setTimeout(r, 3000));
-      const u = usage(child.pid!);
+      await settle(decryptMs);
+      const u = usage(child.pid!, "limen secrets tang");
       console.log(
-        `\nsecrets.tang (native): first secrets in ${firstMs.toFixed(0)} ms; peak RSS ${u.rssKiB} KiB after 3 s of decrypting every 0.1 s, CPU ${u.cpuMs.toFixed(0)} ms; rss<=${watcherRssLimitKiB} KiB ${verdict(u.rssKiB <= watcherRssLimitKiB)}`,
+        `\nsecrets.tang (native): first secrets in ${firstMs.toFixed(0)} ms; peak RSS ${u.maxRssKiB} KiB after ${decryptMs / 1000} s of decrypting every 0.1 s, CPU ${u.cpuMs.toFixed(0)} ms; rss<=${watcherRssLimitKiB} KiB ${verdict(u.maxRssKiB <= watcherRssLimitKiB)}`,
       );
     } finally {
       child.kill();
@@ -336,9 +330,10 @@ async function secretsBench(binary: string): Promise<void> {
       outputs: [],
       outputRefs: [],
     };
-    await mkdir(join(dir, "etc/limen"), { recursive: true });
+    const { database } = layout(dir);
+    await mkdir(join(database, ".."), { recursive: true });
     await writeFile(
-      join(dir, "etc/limen/services.json"),
+      database,
       JSON.stringify({
         version: 1,
         services: {
@@ -352,16 +347,16 @@ async function secretsBench(binary: string): Promise<void> {
     const sub = spawn(binary, ["secrets", "subscribe", "vault", "app"], { env, stdio: ["ignore", "pipe", "inherit"] });
     try {
       const lines = createInterface({ input: sub.stdout })[Symbol.asyncIterator]();
-      await new Promise((r) => setTimeout(r, 300));
-      for (let i = 1; i <= 10; i++) {
+      await settle(300);
+      for (let i = 1; i <= rounds; i++) {
         set(String(i));
         await lines.next();
       }
-      const before = usage(sub.pid!);
-      await new Promise((r) => setTimeout(r, 5000));
-      const after = usage(sub.pid!);
+      const before = usage(sub.pid!, "limen secrets subscribe");
+      await settle(idleMs);
+      const after = usage(sub.pid!, "limen secrets subscribe");
       console.log(
-        `secrets.subscriber (native): peak RSS ${after.rssKiB} KiB after 10 changes; CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms in 5 s idle; rss<=${watcherRssLimitKiB} KiB ${verdict(after.rssKiB <= watcherRssLimitKiB)}, idle CPU 0 ${verdict(after.cpuMs === before.cpuMs)}`,
+        `secrets.subscriber (native): peak RSS ${after.maxRssKiB} KiB after ${count(rounds, "change")}; CPU ${(after.cpuMs - before.cpuMs).toFixed(0)} ms in ${idleMs / 1000} s idle; rss<=${watcherRssLimitKiB} KiB ${verdict(after.maxRssKiB <= watcherRssLimitKiB)}, idle CPU 0 ${verdict(after.cpuMs === before.cpuMs)}`,
       );
     } finally {
       sub.kill();

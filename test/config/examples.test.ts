@@ -13,6 +13,9 @@ import { evaluate } from "../../image/config/evaluate.ts";
 import { loadConfig, loadDevice } from "../../image/config/load.ts";
 import { systemConfiguration } from "../../image/outputs/system-configuration.ts";
 import { configurationEntries } from "../../image/rootfs/system.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const devices = ["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"];
 
@@ -33,7 +36,7 @@ function content(sys: SystemDescription, path: string): string {
 }
 
 function checkBothWays(sys: SystemDescription): void {
-  const json: unknown = JSON.parse(content(sys, "/etc/limen/services.json"));
+  const json: unknown = JSON.parse(content(sys, onDevice.database));
   expect(checkDatabase(json, "services.json")).toEqual(sys.database);
   expect(databaseSchema.parse(json)).toEqual(sys.database);
 }
@@ -69,14 +72,16 @@ describe("examples/hello-from-qemu.ts", () => {
   it("has an s6 directory for each longrun and scripts for each oneshot", async () => {
     const sys = await build("examples/hello-from-qemu.ts", "qemu-aarch64");
     for (const name of ["dnsmasq", "sshd"]) {
-      expect(file(sys, `/etc/limen/s6/${name}/run`)).toMatchObject({ mode: 0o755, owner: "root" });
-      expect(content(sys, `/etc/limen/s6/${name}/finish`)).toContain(`rm -rf /run/services/outputs/${name}\n`);
-      expect(content(sys, `/etc/limen/s6/${name}/log/run`)).toBe(`#!/bin/sh\nexec s6-log -- p${name}: 1\n`);
+      expect(file(sys, `${onDevice.longrun(name)}/run`)).toMatchObject({ mode: 0o755, owner: "root" });
+      expect(content(sys, `${onDevice.longrun(name)}/finish`)).toContain(`rm -rf ${onDevice.outputsOf(name)}\n`);
+      expect(content(sys, `${onDevice.longrun(name)}/log/run`)).toBe(`#!/bin/sh\nexec s6-log -- p${name}: 1\n`);
     }
-    expect(content(sys, "/etc/limen/oneshot/lan.link/up")).toContain("ip link set dev eth1 up");
-    expect(content(sys, "/etc/limen/oneshot/lan.link/down")).toContain(`rm -rf "$OUTPUTS"`);
-    expect(content(sys, "/etc/limen/s6/dnsmasq/run")).toContain(`--interface="$(output lan.link.a.10.3.0.1 ifname)"`);
-    expect(sys.files.some((f) => f.path.startsWith("/etc/limen/s6/lan.link"))).toBe(false);
+    expect(content(sys, `${onDevice.oneshot("lan.link")}/up`)).toContain("ip link set dev eth1 up");
+    expect(content(sys, `${onDevice.oneshot("lan.link")}/down`)).toContain(`rm -rf "$OUTPUTS"`);
+    expect(content(sys, `${onDevice.longrun("dnsmasq")}/run`)).toContain(
+      `--interface="$(output lan.link.a.10.3.0.1 ifname)"`,
+    );
+    expect(sys.files.some((f) => f.path.startsWith(onDevice.longrun("lan.link")))).toBe(false);
   });
 
   it("has accounts for root and the dnsmasq user, with the shadow file private", async () => {
@@ -124,14 +129,14 @@ describe("examples/demo.ts", () => {
       MAC80211: "y",
       VIRTIO_NET: "y",
     });
-    expect(content(sys, "/etc/limen/s6/wlan.link.hostapd/run")).toContain(
+    expect(content(sys, `${onDevice.longrun("wlan.link.hostapd")}/run`)).toContain(
       "printf '%s=%s\\n' wpa_passphrase 'not a real wifi password'",
     );
     expect(content(sys, "/etc/limen/chrony/ntp.conf")).toBe(
       "pool pool.ntp.org iburst\nmakestep 1 3\nallow 10.8.0.0/16\ndumpdir /run/chrony\n",
     );
     expect(content(sys, "/etc/limen/firewall/firewall.nft")).toContain("oifname @wan masquerade");
-    expect(content(sys, "/etc/limen/s6/sshd/run")).toContain("-g");
+    expect(content(sys, `${onDevice.longrun("sshd")}/run`)).toContain("-g");
   });
 });
 
@@ -181,7 +186,9 @@ describe("examples/rotuer.ts", () => {
     expect(db["wan.link.pppoe"].dependencies).toContain("secrets");
     for (const ap of ["wlan.link.hostapd", "wlan5.link.hostapd"]) {
       expect(db[ap].outputRefs).toContainEqual({ service: "secrets", path: "wifi/passphrase" });
-      expect(content(sys, `/etc/limen/s6/${ap}/run`)).toContain(`wpa_passphrase "$(output secrets wifi/passphrase)"`);
+      expect(content(sys, `${onDevice.longrun(ap)}/run`)).toContain(
+        `wpa_passphrase "$(output secrets wifi/passphrase)"`,
+      );
     }
     expect(db["secrets"]).toMatchObject({
       type: "oneshot",
@@ -190,9 +197,9 @@ describe("examples/rotuer.ts", () => {
     });
     expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ mode: 0o600, owner: "root", uid: 0 });
     expect(content(sys, "/home/root/.ssh/authorized_keys")).toMatch(/^ssh-ed25519 /);
-    expect(content(sys, "/etc/limen/s6/sshd/run")).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
+    expect(content(sys, `${onDevice.longrun("sshd")}/run`)).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
     // the catch-all logger's settings, as init and svc log read them
-    const logging: unknown = JSON.parse(content(sys, "/etc/limen/logging.json"));
+    const logging: unknown = JSON.parse(content(sys, onDevice.logging));
     expect(logging).toEqual({
       version: 1,
       directory: "/run/log",
@@ -214,7 +221,7 @@ describe("the system's own files through the systemConfiguration output", () => 
   it("are written with their modes, owners listed by id", async () => {
     const sys = await build("examples/hello-from-qemu.ts", "qemu-mipsel");
     await systemConfiguration(sys, configurationEntries(sys), out);
-    expect(statSync(join(out, "root/etc/limen/s6/sshd/run")).mode & 0o777).toBe(0o755);
+    expect(statSync(`${layout(join(out, "root")).longrun("sshd")}/run`).mode & 0o777).toBe(0o755);
     expect(statSync(join(out, "root/etc/shadow")).mode & 0o777).toBe(0o600);
     expect(readlinkSync(join(out, "root/etc/dropbear"))).toBe("/run/dropbear");
     expect(readFileSync(join(out, "owners"), "utf8")).toContain("\n/etc/shadow f 600 0 0\n");

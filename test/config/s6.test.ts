@@ -12,6 +12,7 @@ import { defineConfig, longrun, sh } from "../../image/config/index.ts";
 import { systemConfiguration } from "../../image/outputs/system-configuration.ts";
 import { configurationEntries } from "../../image/rootfs/system.ts";
 import { testDevice } from "./fixtures.ts";
+import { layout } from "../../runtime/src/layout.ts";
 
 const run = promisify(execFile);
 const tmp = mkdtempSync(join(tmpdir(), "limen-s6-"));
@@ -27,7 +28,7 @@ describe("a compiled longrun under s6-svscan", () => {
     await systemConfiguration(sys, configurationEntries(sys), join(tmp, "system"));
     const scan = join(tmp, "scan");
     mkdirSync(scan);
-    cpSync(join(tmp, "system/root/etc/limen/s6", name), join(scan, name), { recursive: true });
+    cpSync(layout(join(tmp, "system/root")).longrun(name), join(scan, name), { recursive: true });
 
     const svscan = spawn("s6-svscan", [scan], { stdio: ["ignore", "pipe", "inherit"] });
     let logged = "";

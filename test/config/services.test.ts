@@ -16,6 +16,9 @@ import {
 } from "../../image/config/index.ts";
 import network from "../../services/network/index.ts";
 import { testDevice } from "./fixtures.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 describe("controlled services", () => {
   it("leave the default set with everything that depends on them, but stay in the database", () => {
@@ -93,7 +96,7 @@ describe("output references", () => {
     );
     expect(entry.outputRefs).toHaveLength(2);
     expect(entry.dependencies.sort()).toEqual(["eth0.link", "eth1.link", "upstream-gw"]);
-    const up = sys.files.find((f) => f.path === "/etc/limen/oneshot/route.default/up");
+    const up = sys.files.find((f) => f.path === `${onDevice.oneshot("route.default")}/up`);
     expect(up?.type === "file" && up.content).toContain(
       `ip route add default via "$(output upstream-gw address)" dev "$(output eth1.link ifname)" metric 100`,
     );
@@ -121,7 +124,7 @@ describe("bundles and templates", () => {
     const wan = network.svc.link.build({ ifname: "eth1" });
     const sys = compile(evaluate(defineConfig({ imports: [network], services: { lan, wan } }), testDevice));
     const up = (n: string) => {
-      const f = sys.files.find((f) => f.path === `/etc/limen/oneshot/${n}/up`);
+      const f = sys.files.find((f) => f.path === `${onDevice.oneshot(n)}/up`);
       return f?.type === "file" ? f.content : "";
     };
     expect(up("eth0.link")).toContain("ip link set dev eth0 mtu 9000");
@@ -139,7 +142,7 @@ describe("bundles and templates", () => {
     });
     const sys = compile(evaluate(defineConfig({ services: { d } }), testDevice));
     expect(sys.database.services["d"]).toMatchObject({ notificationFd: 5, timeoutUp: 5000, timeoutDown: 1000 });
-    expect(sys.files.find((f) => f.path === "/etc/limen/s6/d/notification-fd")).toMatchObject({
+    expect(sys.files.find((f) => f.path === `${onDevice.longrun("d")}/notification-fd`)).toMatchObject({
       type: "file",
       content: "5\n",
     });

@@ -20,6 +20,7 @@ import {
 import { systemConfiguration } from "../../image/outputs/system-configuration.ts";
 import { configurationEntries } from "../../image/rootfs/system.ts";
 import { testDevice } from "./fixtures.ts";
+import { layout } from "../../runtime/src/layout.ts";
 
 const nasty = [
   "",
@@ -79,7 +80,7 @@ describe("shell escaping", () => {
       );
       const out = mkdtempSync(join(tmp, "say-"));
       await systemConfiguration(sys, configurationEntries(sys), out);
-      const run = join(out, "root/etc/limen/s6/say/run");
+      const run = `${layout(join(out, "root")).longrun("say")}/run`;
       expect(execFileSync(run, { encoding: "utf8" })).toBe(`<${message}>`);
     }
   });

@@ -10,6 +10,9 @@ import { defineConfig, longrun, oneshot } from "../../image/config/index.ts";
 import healthCheck from "../../services/health-check/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -27,7 +30,7 @@ describe("health-check template", () => {
     expect(sys.database.services["web"].controlled).toBe(true);
     expect(sys.database.services["web.health"].dependencies).toEqual([]);
     expect(sys.defaultServices.sort()).toEqual(["web.health"]);
-    const run = sys.files.find((f) => f.path === "/etc/limen/s6/web.health/run");
+    const run = sys.files.find((f) => f.path === `${onDevice.longrun("web.health")}/run`);
     expect(run && "content" in run ? run.content : "").toContain(
       "exec limen health-check web 30000 3 30000 'wget -q -O /dev/null http://127.0.0.1/'",
     );

@@ -6,6 +6,9 @@ import { defineConfig, longrun } from "../../image/config/index.ts";
 import ifwait from "../../services/ifwait/index.ts";
 import network from "../../services/network/index.ts";
 import { testDevice } from "../config/fixtures.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 describe("ifwait template", () => {
   it("runs the controller on the interface service's ifname, after that service, for a controlled service", () => {
@@ -15,7 +18,7 @@ describe("ifwait template", () => {
     const sys = compile(evaluate(defineConfig({ imports: [ifwait, network], services: { watch } }), testDevice));
     expect(sys.defaultServices.sort()).toEqual(["eth1.link", "wan.dhcp.ifwait"]);
     expect(sys.database.services["wan.dhcp.ifwait"].dependencies).toEqual(["eth1.link"]);
-    const run = sys.files.find((f) => f.path === "/etc/limen/s6/wan.dhcp.ifwait/run");
+    const run = sys.files.find((f) => f.path === `${onDevice.longrun("wan.dhcp.ifwait")}/run`);
     expect(run?.type === "file" && run.content).toContain(
       `exec limen ifwait --state running "$(output eth1.link ifname)" wan.dhcp\n`,
     );

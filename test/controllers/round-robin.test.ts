@@ -10,6 +10,9 @@ import network from "../../services/network/index.ts";
 import roundRobin from "../../services/round-robin/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed, type Fixture } from "../svc/bed.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -32,7 +35,7 @@ describe("round-robin template", () => {
     expect(db["lte"].controlled).toBe(true);
     expect(db["wan.controller"]).toMatchObject({ type: "longrun", controlled: false, dependencies: [] });
     expect(sys.defaultServices.sort()).toEqual(["dns", "wan.controller"]);
-    const run = sys.files.find((f) => f.path === "/etc/limen/s6/wan.controller/run");
+    const run = sys.files.find((f) => f.path === `${onDevice.longrun("wan.controller")}/run`);
     expect(run && "content" in run ? run.content : "").toContain("exec limen round-robin wan 500 30000 ppp lte");
   });
 

@@ -7,6 +7,9 @@ import { defineConfig, longrun, oneshot } from "../../image/config/index.ts";
 import mount from "../../services/mount/index.ts";
 import ueventRule from "../../services/uevent-rule/index.ts";
 import { testDevice } from "../config/fixtures.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const file = (sys: ReturnType<typeof compile>, path: string): string => {
   const f = sys.files.find((x) => x.path === path);
@@ -27,7 +30,7 @@ describe("uevent-rule template", () => {
     expect(sys.defaultServices).toEqual(["modem.uevent"]);
     expect(sys.database.services.modem.controlled).toBe(true);
     expect(sys.database.services["modem.uevent"].dependencies).toEqual([]);
-    expect(file(sys, "/etc/limen/s6/modem.uevent/run")).toContain(
+    expect(file(sys, `${onDevice.longrun("modem.uevent")}/run`)).toContain(
       "exec limen uevent-rule --symlink /dev/modem --attr 'device/interface=Modem port' modem subsystem=tty ID_BUS=usb\n",
     );
   });
@@ -70,13 +73,13 @@ describe("mount template", () => {
       dependencies: ["mount.srv.uevent"],
     });
     expect(sys.database.services.share.dependencies).toEqual(["mount.srv"]);
-    expect(file(sys, "/etc/limen/s6/mount.srv.uevent/run")).toContain(
+    expect(file(sys, `${onDevice.longrun("mount.srv.uevent")}/run`)).toContain(
       "exec limen uevent-rule --symlink /dev/disk/by-partlabel/backup mount.srv SUBSYSTEM=block DEVTYPE=partition PARTNAME=backup\n",
     );
-    expect(file(sys, "/etc/limen/oneshot/mount.srv/up")).toContain(
+    expect(file(sys, `${onDevice.oneshot("mount.srv")}/up`)).toContain(
       "mkdir -p /srv\nmount -t ext4 -o noatime,ro /dev/disk/by-partlabel/backup /srv\n",
     );
-    expect(file(sys, "/etc/limen/oneshot/mount.srv/down")).toContain("umount -l /srv\n");
+    expect(file(sys, `${onDevice.oneshot("mount.srv")}/down`)).toContain("umount -l /srv\n");
     expect(sys.busybox.applets).toEqual(expect.arrayContaining(["mount", "umount", "mkdir"]));
     expect(sys.kernel.config).toMatchObject({ EFI_PARTITION: "y" });
   });
@@ -84,7 +87,7 @@ describe("mount template", () => {
   it("lets mount find the file system type by default, and refuses a bad label or mount point", () => {
     const srv = mount.svc.mount.build({ partlabel: "stick", mountpoint: "/run/mnt/stick" });
     const sys = compile(evaluate(defineConfig({ imports: [mount], services: { srv } }), testDevice));
-    expect(file(sys, "/etc/limen/oneshot/mount.run.mnt.stick/up")).toContain(
+    expect(file(sys, `${onDevice.oneshot("mount.run.mnt.stick")}/up`)).toContain(
       "mount /dev/disk/by-partlabel/stick /run/mnt/stick\n",
     );
     const bad = (p: Parameters<typeof mount.svc.mount.build>[0]) => () =>

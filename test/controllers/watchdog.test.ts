@@ -10,6 +10,9 @@ import { defineConfig, longrun, oneshot } from "../../image/config/index.ts";
 import watchdog from "../../services/watchdog/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -22,7 +25,7 @@ describe("watchdog template", () => {
     expect(sys.database.services["watchdog"].dependencies).toEqual([]);
     expect(sys.defaultServices.sort()).toEqual(["lan", "sshd", "watchdog"]);
     expect(sys.kernel.config["WATCHDOG"]).toBe("y");
-    const run = sys.files.find((f) => f.path === "/etc/limen/s6/watchdog/run");
+    const run = sys.files.find((f) => f.path === `${onDevice.longrun("watchdog")}/run`);
     expect(run && "content" in run ? run.content : "").toContain(
       "exec limen watchdog /dev/watchdog 30000 10000 sshd lan",
     );

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
+import { layout } from "../../runtime/src/layout.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-sysconf-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,9 +25,7 @@ describe.each(cases)("systemConfiguration of $config for $device", { timeout: 90
     expect(readFileSync(join(root, "bin/limen")).subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
     // the compiled service database the device's svc reads
     expect(
-      Object.keys(
-        (JSON.parse(readFileSync(join(root, "etc/limen/services.json"), "utf8")) as { services: object }).services,
-      ),
+      Object.keys((JSON.parse(readFileSync(layout(root).database, "utf8")) as { services: object }).services),
     ).toEqual(expect.arrayContaining(system.defaultServices));
 
     const rows = readFileSync(join(out, "owners"), "utf8")

@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { inodes, lookup, master, nodes, nodeTypes, superblock } from "./ubimage-format.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const dir = mkdtempSync(join(tmpdir(), "limen-ubimage-build-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,7 +40,7 @@ describe("npm run image for belkin-rt3200", { timeout: 3_600_000 }, () => {
     const fitSize = statSync(join(out, "fit")).size;
     expect(ino.get(lookup(all, "/boot/fit")!)).toMatchObject({ size: fitSize, mode: 0o100644 });
     expect(ino.get(lookup(all, "/sbin/init")!)?.mode).toBe(0o120777);
-    expect(lookup(all, "/etc/limen/services.json")).toBeDefined();
+    expect(lookup(all, onDevice.database)).toBeDefined();
 
     // the FIT: the lzma kernel for arm64 at the board's load address, and the board's device tree
     const listing = execFileSync("mkimage", ["-l", join(out, "fit")], { encoding: "utf8" });

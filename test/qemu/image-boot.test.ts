@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { Vm } from "../lib/vm.ts";
+import { layout } from "../../runtime/src/layout.ts";
 
 const out = mkdtempSync(join(tmpdir(), "limen-image-"));
 let vm: Vm | undefined;
@@ -39,7 +40,7 @@ describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])(
       // the s6 programs the image keeps are the ones needed: svc waits on s6-svc -w (its listener
       // and fifo reader), a user reads s6-svstat, and poweroff stops everything and s6-svscan by s6-svscanctl
       expect((await vm.run("svc restart sshd && echo restarted")).trim()).toMatch(/restarted$/);
-      expect((await vm.run("s6-svstat /run/service/sshd")).trim()).toMatch(/^up \(pid \d+/);
+      expect((await vm.run(`s6-svstat ${layout("").scan}/sshd`)).trim()).toMatch(/^up \(pid \d+/);
       const from = vm.console.length;
       vm.send("poweroff\n");
       await vm.waitFor(/reboot: Power down/, 120_000, from);

@@ -12,6 +12,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { ensureCommands } from "../../runtime/build/host-tools.ts";
 import { Vm } from "../lib/vm.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const dir = mkdtempSync(join(tmpdir(), "limen-secrets-vm-"));
 const file = (name: string) => join(dir, name);
@@ -158,7 +161,7 @@ describe("ssh keys from an outboard secrets server on qemu-aarch64", { timeout: 
     // the image holds the template of the keys file and no key
     const image = JSON.stringify(system.files);
     expect(image).not.toContain(first.pub.split(" ")[1]);
-    expect(system.files.find((f) => f.path === "/etc/limen/secrets/sshd.json")).toBeDefined();
+    expect(system.files.find((f) => f.path === onDevice.secretSpecOf("sshd"))).toBeDefined();
 
     const sshPort = await freePort();
     vm = new Vm(result, [

@@ -6,6 +6,9 @@ import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig } from "../../image/config/index.ts";
 import secrets from "../../services/secrets/index.ts";
 import { testDevice } from "../config/fixtures.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
@@ -39,7 +42,7 @@ describe("secrets.outboard template", () => {
       readyFd: 3,
     });
     expect(sys.files.find((f) => f.path === "/etc/limen/outboard/vault-ca.pem")).toMatchObject({ content: ca });
-    const run = sys.files.find((f) => f.path === "/etc/limen/s6/vault/run") as { content: string };
+    const run = sys.files.find((f) => f.path === `${onDevice.longrun("vault")}/run`) as { content: string };
     expect(run.content).toContain("exec limen outboard /etc/limen/outboard/vault.json");
   });
 

@@ -28,6 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureCommands } from "../../runtime/build/host-tools.ts";
 import { binaryPath, targets, type Target } from "../lib/runtime.ts";
 import { Bed } from "../svc/bed.ts";
+import { layout } from "../../runtime/src/layout.ts";
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), "limen-outboard-"));
@@ -255,7 +256,7 @@ class Outboard {
   }
 
   get outputs(): string {
-    return join(this.root, "run/services/outputs/secrets");
+    return layout(this.root).outputsOf("secrets");
   }
 
   /** Every output file, keys relative to the outputs folder. */
@@ -462,7 +463,7 @@ describe("secrets.outboard", () => {
       await settle(1000); // the last version published, later fetches find nothing to change
       expect(snapshots).toBeGreaterThan(20);
       expect(o.lines.filter((l) => /^published 40 secrets/.test(l)).length).toBeGreaterThan(5);
-      expect(readdirSync(join(o.root, "run/services/outputs")).filter((f) => f.startsWith("."))).toEqual([]);
+      expect(readdirSync(layout(o.root).outputs).filter((f) => f.startsWith("."))).toEqual([]);
     } finally {
       o.stop();
     }

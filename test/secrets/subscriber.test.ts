@@ -3,6 +3,7 @@
 // outputs vanishing and coming back the same, do nothing. Log lines never hold values.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
@@ -10,6 +11,9 @@ import { defineConfig, longrun, outputRef } from "../../image/config/index.ts";
 import secrets from "../../services/secrets/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -24,7 +28,7 @@ describe("secrets subscriber", () => {
       type: "longrun",
       dependencies: ["vault"],
       outputRefs: [{ service: "vault", path: "ssh" }],
-      run: `limen secrets render app || exit 1\necho "start $(cat run/secrets/app/keys)" >> events\nexec sleep 1000`,
+      run: `limen secrets render app || exit 1\necho "start $(cat "$LIMEN_ROOT${onDevice.secretsOf("app")}/keys")" >> events\nexec sleep 1000`,
     },
     // a daemon that reloads on SIGHUP
     reloader: {
@@ -45,9 +49,9 @@ describe("secrets subscriber", () => {
   const count = (line: string) => bed.events().filter((e) => e === line).length;
 
   beforeAll(async () => {
-    mkdirSync(bed.path("etc/limen/secrets"), { recursive: true });
+    mkdirSync(bed.layout.secretSpecs, { recursive: true });
     writeFileSync(
-      bed.path("etc/limen/secrets/app.json"),
+      bed.layout.secretSpecOf("app"),
       JSON.stringify({
         version: 1,
         files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/keys" }] } },
@@ -64,7 +68,7 @@ describe("secrets subscriber", () => {
   it("restarts a service whose output changed, and it starts with the new value", async () => {
     set("ssh/keys", "key-2");
     await until(() => count("start key-2") === 1, "app restarted with key-2");
-    expect(readFileSync(bed.path("run/secrets/app/keys"), "utf8")).toBe("key-2");
+    expect(readFileSync(join(bed.layout.secretsOf("app"), "keys"), "utf8")).toBe("key-2");
     const log = bed.svc("log", "restarter").stdout;
     expect(log).toContain("vault changed ssh: restarting app");
     expect(log).not.toContain("key-2");
@@ -81,7 +85,7 @@ describe("secrets subscriber", () => {
 
   it("leaves services alone when other outputs change, or outputs vanish and return the same", async () => {
     set("other", "x-2");
-    rmSync(bed.path("run/services/outputs/vault"), { recursive: true });
+    rmSync(bed.layout.outputsOf("vault"), { recursive: true });
     await settle(300);
     set("ssh/keys", "key-2");
     set("wifi/psk", "psk-2");
@@ -111,7 +115,7 @@ describe("secrets.subscriber template", () => {
   const vault = longrun({ name: "vault", run: "exec fetch", outputs: ["psk"] });
   const reader = longrun({
     name: "reader",
-    run: "exec reader --psk-file /run/secrets/reader/psk",
+    run: `exec reader --psk-file ${onDevice.secretsOf("reader")}/psk`,
     secrets: { psk: { content: outputRef(vault, "psk") } },
   });
   const other = longrun({ name: "other", run: "exec other" });
@@ -124,7 +128,7 @@ describe("secrets.subscriber template", () => {
     expect(
       evaluate(defineConfig({ imports: [secrets], services: { vault, reader, sub } }), testDevice).defaultServices,
     ).toEqual(expect.arrayContaining(["vault", "reader", "secrets-subscriber"]));
-    const run = sys.files.find((f) => f.path === "/etc/limen/s6/secrets-subscriber/run");
+    const run = sys.files.find((f) => f.path === `${onDevice.longrun("secrets-subscriber")}/run`);
     expect(run?.type === "file" && run.content).toContain("exec limen secrets subscribe --signal hup vault reader\n");
   });
 

@@ -3,6 +3,7 @@
 // service's user and closed to everyone else, and never prints a value.
 import { spawnSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile, type SystemDescription } from "../../image/config/compile.ts";
 import { ConfigError } from "../../image/config/errors.ts";
@@ -12,6 +13,9 @@ import ssh from "../../services/ssh/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
 import type { SecretsSpec } from "../../runtime/src/secrets/template.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -36,7 +40,7 @@ describe("secret files in the configuration", () => {
       authorizedKeys: { root: { home: "/home/root", keys: outputRef(vault, "ssh/keys") } },
     });
     const sys = compile(evaluate(defineConfig({ imports: [ssh], services: { vault, sshd } }), testDevice));
-    expect(JSON.parse(textOf(sys, "/etc/limen/secrets/sshd.json"))).toEqual({
+    expect(JSON.parse(textOf(sys, onDevice.secretSpecOf("sshd")))).toEqual({
       version: 1,
       files: {
         "authorized_keys.root": { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/keys" }] },
@@ -45,12 +49,12 @@ describe("secret files in the configuration", () => {
     expect(fileOf(sys, "/home/root/.ssh/authorized_keys")).toEqual({
       path: "/home/root/.ssh/authorized_keys",
       type: "symlink",
-      target: "/run/secrets/sshd/authorized_keys.root",
+      target: `${onDevice.secretsOf("sshd")}/authorized_keys.root`,
     });
-    expect(textOf(sys, "/etc/limen/s6/sshd/run")).toContain(
+    expect(textOf(sys, `${onDevice.longrun("sshd")}/run`)).toContain(
       `limen secrets render "$SERVICE" || exit 1\nmkdir -p /run/dropbear\n`,
     );
-    expect(textOf(sys, "/etc/limen/s6/sshd/finish")).toContain("rm -rf /run/secrets/sshd\n");
+    expect(textOf(sys, `${onDevice.longrun("sshd")}/finish`)).toContain(`rm -rf ${onDevice.secretsOf("sshd")}\n`);
     expect(sys.database.services["sshd"]).toMatchObject({
       dependencies: ["vault"],
       outputRefs: [{ service: "vault", path: "ssh/keys" }],
@@ -62,7 +66,7 @@ describe("secret files in the configuration", () => {
       authorizedKeys: { root: { home: "/home/root", keys: ["ssh-ed25519 AAAA one", "ssh-ed25519 AAAA two"] } },
     });
     const sys = compile(evaluate(defineConfig({ imports: [ssh], services: { sshd } }), testDevice));
-    const spec = JSON.parse(textOf(sys, "/etc/limen/secrets/sshd.json")) as SecretsSpec;
+    const spec = JSON.parse(textOf(sys, onDevice.secretSpecOf("sshd"))) as SecretsSpec;
     expect(spec.files["authorized_keys.root"]?.parts).toEqual(["ssh-ed25519 AAAA one\n", "ssh-ed25519 AAAA two\n"]);
     const both = defineConfig({
       imports: [ssh],
@@ -118,7 +122,7 @@ describe("secrets render on the device", () => {
       testDevice,
     ),
   );
-  const spec = (fileOf(sys, "/etc/limen/secrets/app.json") as { content: string }).content;
+  const spec = (fileOf(sys, onDevice.secretSpecOf("app")) as { content: string }).content;
   const bed = new Bed({
     vault: { type: "oneshot", up: "output --set vault wifi/psk 'correct horse' && output --set vault user admin" },
     // as the compiled run script does, with the bed's root in front of /run
@@ -129,11 +133,11 @@ describe("secrets render on the device", () => {
       run: `limen secrets render app || exit 1\necho app started\nexec sleep 1000`,
     },
   });
-  const rendered = bed.path("run/secrets/app/hostapd.conf");
+  const rendered = join(bed.layout.secretsOf("app"), "hostapd.conf");
   const render = () => spawnSync("limen", ["secrets", "render", "app"], { env: bed.env, encoding: "utf8" });
   beforeAll(async () => {
-    mkdirSync(bed.path("etc/limen/secrets"), { recursive: true });
-    writeFileSync(bed.path("etc/limen/secrets/app.json"), spec);
+    mkdirSync(bed.layout.secretSpecs, { recursive: true });
+    writeFileSync(bed.layout.secretSpecOf("app"), spec);
     await bed.start();
   });
   afterAll(() => bed.stop());
@@ -144,7 +148,7 @@ describe("secrets render on the device", () => {
     expect(readFileSync(rendered, "utf8")).toBe("ssid=limen\nwpa_passphrase=correct horse\nuser=admin\n");
     const st = statSync(rendered);
     expect({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }).toEqual({ mode: 0o400, uid: 4321, gid: 4322 });
-    expect(statSync(bed.path("run/secrets/app")).mode & 0o7777).toBe(0o711);
+    expect(statSync(bed.layout.secretsOf("app")).mode & 0o7777).toBe(0o711);
     expect(bed.svc("log").stdout).not.toContain("correct horse");
   });
 
@@ -152,24 +156,26 @@ describe("secrets render on the device", () => {
     spawnSync("output", ["--set", "vault", "wifi/psk", "battery staple"], { env: bed.env });
     expect(render().status).toBe(0);
     expect(readFileSync(rendered, "utf8")).toContain("wpa_passphrase=battery staple\n");
-    spawnSync("rm", ["-f", bed.path("run/services/outputs/vault/user")]);
+    spawnSync("rm", ["-f", join(bed.layout.outputsOf("vault"), "user")]);
     spawnSync("output", ["--set", "vault", "wifi/psk", "never written"], { env: bed.env });
     const r = render();
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`secrets: ${bed.path("run/secrets/app/hostapd.conf")}: vault has no output user (yet)\n`);
+    expect(r.stderr).toBe(
+      `secrets: ${join(bed.layout.secretsOf("app"), "hostapd.conf")}: vault has no output user (yet)\n`,
+    );
     expect(readFileSync(rendered, "utf8")).toContain("wpa_passphrase=battery staple\n");
   });
 
   it("refuses a malformed template, naming the file and the field", () => {
     writeFileSync(
-      bed.path("etc/limen/secrets/app.json"),
+      bed.layout.secretSpecOf("app"),
       JSON.stringify({ version: 1, files: { conf: { uid: 0, gid: 0, mode: 0o644, parts: [] } } }),
     );
     const r = render();
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
-      `secrets: ${bed.path("etc/limen/secrets/app.json")}: files.conf.mode: must give no access to group or others\n`,
+      `secrets: ${bed.layout.secretSpecOf("app")}: files.conf.mode: must give no access to group or others\n`,
     );
-    writeFileSync(bed.path("etc/limen/secrets/app.json"), spec);
+    writeFileSync(bed.layout.secretSpecOf("app"), spec);
   });
 });

@@ -11,6 +11,9 @@ import secrets from "../../services/secrets/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
 import { TangServer } from "./tang-server.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const doc = (key: string) =>
@@ -29,7 +32,7 @@ describe("secrets tang", () => {
       type: "longrun",
       dependencies: ["vault"],
       outputRefs: [{ service: "vault", path: "ssh/authorized_keys" }],
-      run: `limen secrets render app || exit 1\necho "start $(cat run/secrets/app/keys)" >> events\nexec sleep 1000`,
+      run: `limen secrets render app || exit 1\necho "start $(cat "$LIMEN_ROOT${onDevice.secretsOf("app")}/keys")" >> events\nexec sleep 1000`,
     },
     subscriber: { type: "longrun", run: "exec limen secrets subscribe vault app" },
   });
@@ -56,9 +59,9 @@ describe("secrets tang", () => {
     await tang.start();
     mkdirSync(bed.path("stick"));
     place(tang.encrypt(doc("one")));
-    mkdirSync(bed.path("etc/limen/secrets"), { recursive: true });
+    mkdirSync(bed.layout.secretSpecs, { recursive: true });
     writeFileSync(
-      bed.path("etc/limen/secrets/app.json"),
+      bed.layout.secretSpecOf("app"),
       JSON.stringify({
         version: 1,
         files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/authorized_keys" }] } },
@@ -141,7 +144,7 @@ describe("secrets.tang template", () => {
     });
     const sys = compile(evaluate(defineConfig({ imports: [secrets], services: { vault } }), testDevice));
     expect(sys.database.services["vault"]).toMatchObject({ dependencies: ["mount-stick"], notificationFd: 3 });
-    const run = sys.files.find((f) => f.path === "/etc/limen/s6/vault/run");
+    const run = sys.files.find((f) => f.path === `${onDevice.longrun("vault")}/run`);
     expect(run?.type === "file" && run.content).toContain(
       "exec limen secrets tang --interval-ms 600000 --retry-ms 5000 --timeout-ms 10000 --ready-fd 3 vault /srv/secrets.jwe\n",
     );

@@ -28,6 +28,9 @@ import network from "../../services/network/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Netns } from "../lib/netns.ts";
 import { binaryPath } from "../lib/runtime.ts";
+import { layout } from "../../runtime/src/layout.ts";
+
+const onDevice = layout("");
 
 const pool = { first: 0x100, last: 0x1ff };
 const delegated = "2001:db8:100::/48";
@@ -217,10 +220,10 @@ describe("dhcp6c with dhcpcd against Kea", { timeout: 120_000 }, () => {
   const addresses = (dev: string) => client.inside("ip", "-6", "-o", "address", "show", "dev", dev);
 
   it("publishes the lease as outputs, ready once it has one, and the oneshots put addresses from it", async () => {
-    inClient("sh", "/etc/limen/oneshot/wan0.link/up");
-    inClient("sh", "/etc/limen/oneshot/lan0.link/up");
+    inClient("sh", `${onDevice.oneshot("wan0.link")}/up`);
+    inClient("sh", `${onDevice.oneshot("lan0.link")}/up`);
     // fd 3 stands for s6's notification pipe
-    const dhcpcd = spawn("nsenter", enter("sh", "/etc/limen/s6/wan0.link.dhcp6c/run"), {
+    const dhcpcd = spawn("nsenter", enter("sh", `${onDevice.longrun("wan0.link.dhcp6c")}/run`), {
       env,
       stdio: ["ignore", "pipe", "pipe", "pipe"],
     });
@@ -246,12 +249,12 @@ describe("dhcp6c with dhcpcd against Kea", { timeout: 120_000 }, () => {
     expect(uidsIn(client)).toContain("53");
     expect(inClient("ls", "/run/dhcpcd").split("\n")).toEqual(expect.arrayContaining(["duid", "wan0.lease6"]));
 
-    inClient("sh", "/etc/limen/oneshot/lan0.link.prefix6/up");
-    inClient("sh", "/etc/limen/oneshot/lan0.link.address6/up");
+    inClient("sh", `${onDevice.oneshot("lan0.link.prefix6")}/up`);
+    inClient("sh", `${onDevice.oneshot("lan0.link.address6")}/up`);
     expect(addresses("lan0")).toContain("inet6 2001:db8:100::1/64");
     expect(addresses("lan0")).toContain(`inet6 ${address.replace("/128", "/64")}`);
-    inClient("sh", "/etc/limen/oneshot/lan0.link.prefix6/down");
-    inClient("sh", "/etc/limen/oneshot/lan0.link.address6/down");
+    inClient("sh", `${onDevice.oneshot("lan0.link.prefix6")}/down`);
+    inClient("sh", `${onDevice.oneshot("lan0.link.address6")}/down`);
     expect(addresses("lan0")).not.toContain("2001:db8:");
 
     // stopping ends the lease: its outputs, its address and its route go

@@ -17,6 +17,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { layout } from "../../runtime/src/layout.ts";
 import { checkDatabase, type ServiceEntry } from "../../runtime/src/svc/database.ts";
 import { binaryPath } from "../lib/runtime.ts";
 
@@ -40,6 +41,8 @@ const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, m
 
 export class Bed {
   readonly root = mkdtempSync(join(tmpdir(), "limen-svc-"));
+  /** The device's files under the root. */
+  readonly layout = layout(this.root);
   readonly env: NodeJS.ProcessEnv;
   private scanner: ChildProcess | null = null;
 
@@ -67,19 +70,19 @@ export class Bed {
         chmodSync(path, 0o755);
       };
       if (f.type === "longrun") {
-        const dir = join(this.root, "etc/limen/s6", name);
+        const dir = this.layout.longrun(name);
         script(join(dir, "run"), run ?? "exec sleep 1000");
         if (log !== undefined) script(join(dir, "log", "run"), log);
         if (rest.notificationFd != null) writeFileSync(join(dir, "notification-fd"), `${rest.notificationFd}\n`);
       }
       if (f.type === "oneshot") {
-        script(join(this.root, "etc/limen/oneshot", name, "up"), up ?? "true");
-        if (down !== undefined) script(join(this.root, "etc/limen/oneshot", name, "down"), down);
+        script(join(this.layout.oneshot(name), "up"), up ?? "true");
+        if (down !== undefined) script(join(this.layout.oneshot(name), "down"), down);
       }
     }
     const db = { version: 1 as const, services: entries };
     checkDatabase(db, "fixture");
-    writeFileSync(join(this.root, "etc/limen/services.json"), JSON.stringify(db, null, 2));
+    writeFileSync(this.layout.database, JSON.stringify(db, null, 2));
   }
 
   path(...parts: string[]): string {
@@ -107,15 +110,15 @@ export class Bed {
   async start(): Promise<void> {
     const init = this.svc("init");
     if (init.code !== 0) throw new Error(`svc init failed: ${init.stderr}`);
-    const fifo = openSync(this.path("run/services/log.fifo"), "r+");
-    this.scanner = spawn("s6-svscan", [this.path("run/service")], {
+    const fifo = openSync(this.layout.logFifo, "r+");
+    this.scanner = spawn("s6-svscan", [this.layout.scan], {
       env: this.env,
       stdio: ["ignore", fifo, fifo],
       detached: true,
     });
     closeSync(fifo);
-    const dirs = readdirSync(this.path("run/service")).filter((d) => !d.startsWith("."));
-    for (let i = 0; i < 100 && !dirs.every((d) => existsSync(this.path("run/service", d, "supervise/status"))); i++)
+    const dirs = readdirSync(this.layout.scan).filter((d) => !d.startsWith("."));
+    for (let i = 0; i < 100 && !dirs.every((d) => existsSync(join(this.layout.scan, d, "supervise/status"))); i++)
       await settle(50);
   }
 
@@ -126,7 +129,7 @@ export class Bed {
   }
 
   async stop(): Promise<void> {
-    const scan = this.path("run/service");
+    const scan = this.layout.scan;
     if (this.scanner && existsSync(scan)) {
       const dirs = readdirSync(scan)
         .filter((d) => !d.startsWith("."))

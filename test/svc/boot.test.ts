@@ -28,7 +28,7 @@ describe("boot and shutdown as process 1", () => {
       usb: { type: "oneshot", controlled: true },
       backup: { type: "oneshot", dependencies: ["usb", "a"] },
     });
-    writeFileSync(bed.path("etc/hostname"), "limen-test\n");
+    writeFileSync(bed.layout.hostname, "limen-test\n");
     unshare = spawn("unshare", ["--pid", "--fork", "--mount", "--uts", "--propagation", "private", "limen", "init"], {
       env: bed.env,
       stdio: "ignore",

@@ -91,7 +91,7 @@ describe("svc on the service database", () => {
   });
 
   it("exits 4 on a database it cannot use, saying why and where", () => {
-    const path = bed.path("etc/limen/services.json");
+    const path = bed.layout.database;
     const good = JSON.stringify({
       version: 1,
       services: {

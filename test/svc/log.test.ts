@@ -2,6 +2,7 @@
 // prefixed with the service name; `svc log` shows them with readable time, as s6-tai64nlocal does.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bed } from "./bed.ts";
 
@@ -20,7 +21,7 @@ describe("the collated log", () => {
     },
   });
   const current = (): string =>
-    existsSync(bed.path("run/log/current")) ? readFileSync(bed.path("run/log/current"), "utf8") : "";
+    existsSync(join(bed.layout.log, "current")) ? readFileSync(join(bed.layout.log, "current"), "utf8") : "";
   beforeAll(async () => {
     await bed.start();
     expect(bed.svc("start", "talker", "setup", "own").code).toBe(0);
@@ -62,7 +63,7 @@ describe("the collated log", () => {
     expect(bed.svc("start", "chatty").code).toBe(0);
     const lines = (): string[] => bed.svc("log", "chatty").stdout.trim().split("\n");
     for (let i = 0; i < 100 && lines().length < 1500; i++) await settle(50);
-    expect(readdirSync(bed.path("run/log")).filter((f) => /^@[0-9a-f]{24}\.s$/.test(f)).length).toBeGreaterThan(0);
+    expect(readdirSync(bed.layout.log).filter((f) => /^@[0-9a-f]{24}\.s$/.test(f)).length).toBeGreaterThan(0);
     const numbers = lines().map((l) => Number(/ chatty line (\d{5}) 0{70}$/.exec(l)?.[1]));
     expect(numbers).toEqual(Array.from({ length: 1500 }, (_, i) => i));
   });

@@ -50,7 +50,7 @@ describe("service outputs", () => {
     r = output("--set", "wan", "../escape", "x");
     expect(r.status).toBe(111);
     expect(r.stderr).toContain('output key "../escape": must be a relative path');
-    expect(existsSync(bed.path("run/services/outputs/escape"))).toBe(false);
+    expect(existsSync(bed.layout.outputsOf("escape"))).toBe(false);
     expect(output("wan").status).toBe(100);
   });
 
@@ -79,7 +79,7 @@ describe("service outputs", () => {
       await until({ ...full, address: "192.0.2.7" });
       expect(bed.svc("stop", "wan").code).toBe(0);
       await until({});
-      expect(existsSync(bed.path("run/services/outputs/wan"))).toBe(false);
+      expect(existsSync(bed.layout.outputsOf("wan"))).toBe(false);
       expect(bed.svc("list").stdout).toBe("");
     } finally {
       watcher.kill();

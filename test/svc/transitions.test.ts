@@ -191,7 +191,7 @@ describe("svc stop, restart and up-tree", () => {
     expect(b.svc("list").stdout).toBe("base\nweb\n");
     // svc init linked only the longrun (and the catch-all logger) into the scan directory
     expect(
-      readdirSync(b.path("run/service"))
+      readdirSync(b.layout.scan)
         .filter((d) => !d.startsWith("."))
         .sort(),
     ).toEqual(["base", "s6-svscan-log"]);

@@ -144,7 +144,9 @@ const newSession = (): void => {
   os.signal(os.SIGUSR1, undefined); // ignored here; the child must not inherit that
   try {
     const { code, stdout } = runCapture(
-      ["/bin/sh", "-c", "echo $$; cat /proc/$$/stat; grep -E '^Sig(Blk|Ign)' /proc/$$/status"],
+      // grep reads its own status after exec (same pid, the mask it inherited): reading the shell's
+      // while the shell waits for grep races with the shell blocking every signal in its wait
+      ["/bin/sh", "-c", "echo $$; cat /proc/$$/stat; exec grep -E '^Sig(Blk|Ign)' /proc/self/status"],
       { newSession: true },
     );
     expect("child exit", code, 0);

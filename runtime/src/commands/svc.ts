@@ -1,7 +1,5 @@
 // `svc`: s6-rc's service management over plain s6 (see the usage text below).
 import * as std from "qjs:std";
-import { lockFile } from "limen:native";
-import { mkdirs } from "../lib/fs";
 import { DatabaseError, loadGraph, type Graph } from "../svc/graph";
 import { readLog } from "../svc/log";
 import { readOutput, readOutputs, watchOutputs } from "../svc/outputs";
@@ -9,7 +7,7 @@ import { paths } from "../svc/paths";
 import { buildScanDir } from "../../../init/scan-dir";
 import { isUp, stateOf, upTree, type ServiceState } from "../svc/state";
 import { formatStamp } from "../svc/tai";
-import { change } from "../svc/transitions";
+import { change, lockTransitions } from "../svc/transitions";
 
 const usageText = `usage: svc [--json] COMMAND
   list [--down|--all]        services up (--down: those down, --all: all with their state)
@@ -59,12 +57,6 @@ function print(json: boolean, value: unknown, text: () => string[]): void {
 function known(graph: Graph, names: string[]): void {
   const unknown = names.filter((n) => !graph.has(n));
   if (unknown.length > 0) throw new Exit(3, `unknown service${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`);
-}
-
-/** Holds the lock for the rest of the process: concurrent calls wait their turn. */
-function lock(): void {
-  mkdirs(paths.state);
-  lockFile(`${paths.state}/lock`);
 }
 
 function stateJson({ up, since, ...rest }: ServiceState): Record<string, unknown> {
@@ -170,12 +162,13 @@ async function run(command: string, flags: Set<string>, names: string[]): Promis
       return 0;
     }
     case "init":
-      lock();
+      lockTransitions();
       buildScanDir(graph);
       return 0;
   }
   known(graph, names);
-  lock();
+  // held for the rest of the process: concurrent calls wait their turn
+  lockTransitions();
   switch (command) {
     case "start":
       return change(graph, "up", names);

@@ -10,7 +10,8 @@
 // is up already and stops the others.
 import * as os from "qjs:os";
 import type { Graph } from "../svc/graph";
-import { outputDir, readOutputs, watchOutputs, writeOutput } from "../svc/outputs";
+import { readOutputs, watchOutputs, writeOutput } from "../svc/outputs";
+import { paths } from "../svc/paths";
 import { readStatus } from "../svc/s6";
 import { isUp, upTree } from "../svc/state";
 import {
@@ -33,7 +34,7 @@ const log = logger("round-robin");
 function mirror(proxy: string, outputs: Record<string, string>): void {
   for (const [key, value] of Object.entries(outputs)) writeOutput(proxy, key, value);
   for (const key of Object.keys(readOutputs(proxy)))
-    if (!Object.hasOwn(outputs, key)) os.remove(`${outputDir(proxy)}/${key}`);
+    if (!Object.hasOwn(outputs, key)) os.remove(`${paths.outputsOf(proxy)}/${key}`);
 }
 
 /** Runs `backend` as the active one until its process exits; everything it brought up is down after. */

@@ -6,7 +6,8 @@ import * as os from "qjs:os";
 import * as std from "qjs:std";
 import { mkdirs } from "../lib/fs";
 import { coldplug, listen, openUevents, parseUevent, sysfs, type Uevent } from "../lib/netlink";
-import { outputDir, removeOutputs, writeOutput } from "../svc/outputs";
+import { removeOutputs, writeOutput } from "../svc/outputs";
+import { paths } from "../svc/paths";
 import { logger, UsageError } from "../svc/controller";
 import { Controlled } from "./controlled";
 
@@ -122,7 +123,7 @@ export async function main(args: string[]): Promise<number> {
     if (outputs) {
       writeOutput(self, "devpath", device.devpath);
       if (devname !== undefined) writeOutput(self, "devname", devname);
-      else os.remove(`${outputDir(self)}/devname`); // the previous device's
+      else os.remove(`${paths.outputsOf(self)}/devname`); // the previous device's
     }
     if (rule.symlink === null) return;
     if (devname === undefined) log(`${device.devpath} has no device node: no symlink at ${rule.symlink}`);

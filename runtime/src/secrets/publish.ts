@@ -7,7 +7,7 @@ import * as os from "qjs:os";
 import * as std from "qjs:std";
 import { renameExchange } from "limen:native";
 import { isDir, mkdirs, removeTree, writeAtomic } from "../lib/fs";
-import { outputDir, readOutputs } from "../svc/outputs";
+import { readOutputs } from "../svc/outputs";
 import { paths } from "../svc/paths";
 
 /** Output key → text. */
@@ -65,7 +65,7 @@ function sameSecrets(a: Secrets, b: Secrets): boolean {
 
 /** Makes `secrets` the outputs of `service` in one step; false when they are already those. */
 export function publishSecrets(service: string, secrets: Secrets): boolean {
-  const dir = outputDir(service);
+  const dir = paths.outputsOf(service);
   if (isDir(dir) && sameSecrets(readOutputs(service), secrets)) return false;
   // hidden beside the live folder (same filesystem): output readers skip dot names. One
   // publisher a service: whatever is left there is from one that was killed midway.

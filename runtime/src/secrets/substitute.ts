@@ -10,16 +10,8 @@ import { paths } from "../svc/paths";
 import { chmod } from "limen:native";
 import { checkSecretsSpec, type SecretsSpec } from "./template";
 
-export function secretsSpecPath(service: string): string {
-  return `${paths.secretSpecs}/${service}.json`;
-}
-
-export function secretsDir(service: string): string {
-  return `${paths.secrets}/${service}`;
-}
-
 export function loadSecretsSpec(service: string): SecretsSpec {
-  const path = secretsSpecPath(service);
+  const path = paths.secretSpecOf(service);
   const bytes = readBytes(path);
   if (bytes === null) throw new Error(`${path} is missing: service ${service} has no secret files`);
   let raw: unknown;
@@ -34,7 +26,7 @@ export function loadSecretsSpec(service: string): SecretsSpec {
 /** Writes the secret files of `service`; returns the paths written. */
 export function substitute(service: string): string[] {
   const spec = loadSecretsSpec(service);
-  const dir = secretsDir(service);
+  const dir = paths.secretsOf(service);
   const rendered = Object.entries(spec.files).map(([name, f]) => {
     const text = f.parts
       .map((part) => {
@@ -56,5 +48,5 @@ export function substitute(service: string): string[] {
 
 /** Removes a service's rendered secrets (when it stops). */
 export function removeSecrets(service: string): void {
-  removeTree(secretsDir(service));
+  removeTree(paths.secretsOf(service));
 }

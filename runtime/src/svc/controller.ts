@@ -9,7 +9,7 @@ import { exists } from "../lib/fs";
 import { loadGraph, type Graph } from "./graph";
 import { paths } from "./paths";
 import { readStatus, serviceDir, type SuperviseStatus } from "./s6";
-import { change } from "./transitions";
+import { change, lockTransitions } from "./transitions";
 
 /** A wrong invocation (the template wrote the run script: a bug or a hand-written call). */
 export class UsageError extends Error {}
@@ -35,7 +35,7 @@ export function graphWith(names: string[], types: string[]): Graph {
 
 /** `svc start` or `svc stop` of `names` under svc's lock; returns svc's exit status. */
 export async function transition(graph: Graph, direction: "up" | "down", names: string[]): Promise<number> {
-  const fd = native.lockFile(`${paths.state}/lock`);
+  const fd = lockTransitions();
   try {
     return await change(graph, direction, names);
   } finally {

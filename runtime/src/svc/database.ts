@@ -1,16 +1,6 @@
 // The service database: what the host's configuration compiler (image/) writes to
-// /etc/limen/services.json and what `svc` reads on the device. Versioned: a device refuses a
-// database whose version it does not know.
-//
-// Files on the device (written by the image builder from the compiled configuration):
-//   /etc/limen/services.json          this database
-//   /etc/limen/s6/<name>/             s6 service directory of each longrun: run, finish,
-//                                     notification-fd (when ready-notified), log/run (consumer)
-//   /etc/limen/oneshot/<name>/up      oneshot scripts (down is optional), run with SERVICE=<name>
-// At run time:
-//   /run/service/                     s6-svscan's scan directory (longruns are linked in here)
-//   /run/services/outputs/<name>/<key> outputs
-//   /run/services/state/              svc's own state (oneshot up/down, lock)
+// /etc/limen/services.json and what `svc` reads on the device (where it and the other files lie:
+// ../layout.ts). Versioned: a device refuses a database whose version it does not know.
 
 export const databaseVersion = 1;
 

@@ -13,13 +13,9 @@ function checkKey(key: string): void {
   }
 }
 
-export function outputDir(service: string): string {
-  return `${paths.outputs}/${service}`;
-}
-
 export function writeOutput(service: string, key: string, value: string): void {
   checkKey(key);
-  const path = `${outputDir(service)}/${key}`;
+  const path = `${paths.outputsOf(service)}/${key}`;
   mkdirs(path.slice(0, path.lastIndexOf("/")));
   writeAtomic(path, value);
 }
@@ -27,7 +23,7 @@ export function writeOutput(service: string, key: string, value: string): void {
 /** One output's text, or null when the service has not written it. */
 export function readOutput(service: string, key: string): string | null {
   checkKey(key);
-  const bytes = readBytes(`${outputDir(service)}/${key}`);
+  const bytes = readBytes(`${paths.outputsOf(service)}/${key}`);
   return bytes === null ? null : decode(bytes);
 }
 
@@ -45,12 +41,12 @@ export function readOutputs(service: string): Record<string, string> {
       }
     }
   };
-  walk(outputDir(service), "");
+  walk(paths.outputsOf(service), "");
   return out;
 }
 
 export function removeOutputs(service: string): void {
-  removeTree(outputDir(service));
+  removeTree(paths.outputsOf(service));
 }
 
 export interface Watch {
@@ -82,7 +78,7 @@ export function watchOutputs(service: string, onChange: (outputs: Record<string,
   native.inotifyAddWatch(fd, paths.outputs, dirEvents);
   let last: string | null = null;
   const refresh = (): void => {
-    for (const dir of outputDirs(outputDir(service))) {
+    for (const dir of outputDirs(paths.outputsOf(service))) {
       try {
         native.inotifyAddWatch(fd, dir, dirEvents | native.IN_CLOSE_WRITE);
       } catch (e) {

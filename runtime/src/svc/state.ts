@@ -21,16 +21,12 @@ export interface ServiceState {
   supervised?: boolean;
 }
 
-export function oneshotStateFile(name: string): string {
-  return `${paths.state}/${name}`;
-}
-
 export function isUp(graph: Graph, name: string): boolean {
   switch (graph.entry(name).type) {
     case "longrun":
       return readStatus(name)?.wantUp ?? false;
     case "oneshot":
-      return exists(oneshotStateFile(name));
+      return exists(paths.oneshotUp(name));
     case "bundle":
       return graph.deps(name).every((d) => isUp(graph, d));
   }
@@ -46,7 +42,7 @@ export function stateOf(graph: Graph, name: string): ServiceState {
     return { name, type, up: s.wantUp, pid: s.pid, ready, since: s.since, lastExit: s.lastExit, supervised: true };
   }
   if (type === "oneshot") {
-    const [st, err] = os.stat(oneshotStateFile(name));
+    const [st, err] = os.stat(paths.oneshotUp(name));
     if (err !== 0) return { name, type, up: false };
     return {
       name,

@@ -3,14 +3,14 @@
 // needed it. Exit status as s6-rc: 0 all done, 1 something failed, 2 something timed out.
 import * as os from "qjs:os";
 import * as std from "qjs:std";
-import { O_NONBLOCK } from "limen:native";
-import { exists, writeAtomic } from "../lib/fs";
+import { lockFile, O_NONBLOCK } from "limen:native";
+import { exists, mkdirs, writeAtomic } from "../lib/fs";
 import { environ, spawnAsync } from "../lib/process";
 import type { Graph } from "./graph";
 import { removeOutputs } from "./outputs";
 import { paths } from "./paths";
 import { serviceDir } from "./s6";
-import { isUp, oneshotStateFile } from "./state";
+import { isUp } from "./state";
 
 type Outcome = "done" | "failed" | "timeout" | "skipped";
 type Direction = "up" | "down";
@@ -20,6 +20,16 @@ const s6Timeout = 99;
 
 function say(message: string): void {
   std.err.puts(`svc: ${message}\n`);
+}
+
+/**
+ * Waits for svc's lock, which every transition is taken under (svc, the controllers, shutdown),
+ * and returns its fd: closing it, or the process ending, releases it. Whoever comes first makes
+ * the state folders (at boot, init makes the first; a test's or bench's root may have neither).
+ */
+export function lockTransitions(): number {
+  mkdirs(paths.oneshotsUp);
+  return lockFile(paths.lock);
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -94,7 +104,7 @@ function oneshotOutput(name: string): { fd: number; logger: Promise<number> | nu
 
 /** Runs a oneshot's up or down script with SERVICE set; a missing down script is nothing to do. */
 async function oneshotScript(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
-  const script = `${paths.oneshots}/${name}/${direction}`;
+  const script = `${paths.oneshot(name)}/${direction}`;
   if (!exists(script)) {
     if (direction === "down") return "done";
     say(`${name}: ${script} is missing`);
@@ -134,8 +144,8 @@ async function oneshotScript(graph: Graph, name: string, direction: Direction): 
 
 async function oneshot(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
   const outcome = await oneshotScript(graph, name, direction);
-  if (outcome === "done" && direction === "up") writeAtomic(oneshotStateFile(name), "");
-  if (outcome === "done" && direction === "down") os.remove(oneshotStateFile(name));
+  if (outcome === "done" && direction === "up") writeAtomic(paths.oneshotUp(name), "");
+  if (outcome === "done" && direction === "down") os.remove(paths.oneshotUp(name));
   return outcome;
 }
 
