@@ -8,7 +8,7 @@
 // is told instead on its command line: memmap= reserves the region, phram.phram= names it.
 import { copyFile, open, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../lib/host-programs.ts";
 import type { SystemDescription } from "../config/compile.ts";
 import { cpus, type Cpu } from "../config/module.ts";
 import { compileDtb, kernelForSystem, type Kernel } from "../kernel/index.ts";
@@ -286,10 +286,7 @@ export async function tftpboot(
       throw new Error(`tftpboot: boot.tftp.${k} "${tftp[k]}" is not an IPv4 address`);
   }
   const commandLine = ramBootCommandLine(system);
-  ensureCommands([
-    ["fdtput", "device-tree-compiler"],
-    ["fdtget", "device-tree-compiler"],
-  ]);
+  ensureCommands(["fdtput", "fdtget"]);
   if (!(cpus as readonly string[]).includes(system.device.cpu))
     throw new Error(`tftpboot: no kernel for CPU "${system.device.cpu}"`);
   const cpu = system.device.cpu as Cpu;

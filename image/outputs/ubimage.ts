@@ -4,7 +4,7 @@
 // flash.scr, the U-Boot commands that fetch the image over TFTP and write it into the UBI volume.
 import { copyFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../lib/host-programs.ts";
 import type { SystemDescription } from "../config/compile.ts";
 import { cpus, type Cpu } from "../config/module.ts";
 import { compileDtb, fitImage, kernelForSystem } from "../kernel/index.ts";
@@ -167,7 +167,7 @@ export async function ubimage(
   if (!(cpus as readonly string[]).includes(system.device.cpu))
     throw new Error(`ubimage: no kernel for CPU "${system.device.cpu}"`);
   const cpu = system.device.cpu as Cpu;
-  ensureCommands([["fdtput", "device-tree-compiler"]]);
+  ensureCommands(["fdtput"]);
 
   progress("compiling the device tree");
   const { dts } = system.hardware;

@@ -10,7 +10,7 @@ import { cachedDir, hashFiles, hashOf, projectRoot } from "../../image/lib/cache
 import { bearsslInclude, bearsslLibrary, linkedBytes } from "./bearssl.ts";
 import { bytecodeFor } from "./bytecode.ts";
 import { engineObjects, engineSource } from "./engine.ts";
-import { ensureHostTools } from "./host-tools.ts";
+import { ensureHostPrograms } from "../../image/lib/host-programs.ts";
 import { targets, type Target } from "./targets.ts";
 import { compile, linkStatic, toolchain } from "./toolchain.ts";
 
@@ -144,7 +144,7 @@ const engineTests: Program = {
 
 /** Builds dist/limen-<cpu> for the given CPUs and, with `tests`, the engine test programs too. */
 export async function build(cpus: Target["cpu"][], tests = false): Promise<BuiltBinary[]> {
-  ensureHostTools();
+  ensureHostPrograms("build");
   const [built] = await Promise.all([buildProgram(product, cpus), tests ? buildProgram(engineTests, cpus) : []]);
   const engine = await engineSource();
   await writeFile(

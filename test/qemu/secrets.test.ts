@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { Vm } from "../lib/vm.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-secrets-vm-"));
@@ -81,11 +81,7 @@ function ssh(
 
 describe("ssh keys from an outboard secrets server on qemu-aarch64", { timeout: 900_000 }, () => {
   it("lets in the key the server gives, and after a rotation only the new one, without reboot", async () => {
-    ensureCommands([
-      ["socat", "socat"],
-      ["openssl", "openssl"],
-      ["ssh", "openssh-client"],
-    ]);
+    ensureCommands(["socat", "openssl", "ssh"]);
     openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key");
     openssl(
       "req",

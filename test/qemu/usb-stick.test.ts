@@ -16,7 +16,7 @@ import { debianKernel } from "../../image/qemu/kernel.ts";
 import { initramfs } from "../../image/rootfs/cpio.ts";
 import { rootTree } from "../../image/rootfs/system.ts";
 import type { TreeEntry } from "../../image/rootfs/tree.ts";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { build as buildRuntime } from "../../runtime/build/main.ts";
 import { guestCommand } from "../lib/busybox-guest.ts";
 import { Guest } from "../lib/qemu.ts";
@@ -35,10 +35,7 @@ function run(argv: string[], input?: string): void {
 
 /** A disk image with a GPT partition named `label` holding an ext2 file system with /hello. */
 function stick(path: string, label: string, hello: string): void {
-  ensureCommands([
-    ["sfdisk", "fdisk"],
-    ["mkfs.ext2", "e2fsprogs"],
-  ]);
+  ensureCommands(["sfdisk", "mkfs.ext2"]);
   const content = join(dir, "content");
   mkdirSync(content);
   writeFileSync(join(content, "hello"), `${hello}\n`);

@@ -25,7 +25,7 @@ import type { TLSSocket } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { binaryPath, targets, type Target } from "../lib/runtime.ts";
 import { Bed } from "../svc/bed.ts";
 
@@ -171,7 +171,7 @@ async function stopHttps(): Promise<void> {
 }
 
 beforeAll(async () => {
-  ensureCommands([["openssl", "openssl"]]);
+  ensureCommands(["openssl"]);
   makeCa("ca");
   makeCa("rogue-ca", true);
   issue("localhost", "ca", "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");

@@ -18,6 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkDatabase, type ServiceEntry } from "../../runtime/src/svc/database.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { binaryPath } from "../lib/runtime.ts";
 
 export interface Fixture extends Partial<ServiceEntry> {
@@ -105,6 +106,7 @@ export class Bed {
 
   /** `svc init`, then s6-svscan with its output into the catch-all logger's FIFO. */
   async start(): Promise<void> {
+    ensureCommands(["s6-svscan"]);
     const init = this.svc("init");
     if (init.code !== 0) throw new Error(`svc init failed: ${init.stderr}`);
     const fifo = openSync(this.path("run/services/log.fifo"), "r+");
