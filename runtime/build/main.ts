@@ -1,5 +1,5 @@
 // `npm run build`: bundles the device program and builds the limen executable for every CPU
-// into dist/limen-<cpu>. Every step is cached by its inputs under .cache/.
+// into dist/limen-<cpu>. Every step is cached by its inputs (image/lib/cache.ts).
 import { copyFile, mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
