@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { compile, type SystemDescription } from "./config/compile.ts";
 import { evaluate } from "./config/evaluate.ts";
 import { loadConfig, loadDevice } from "./config/load.ts";
+import type { Cpu } from "./config/module.ts";
 import type { Lock } from "./packages/collect.ts";
 import { emulatorOf } from "./qemu/emulator.ts";
 import { manifest, manifestText } from "./outputs/manifest.ts";
@@ -17,7 +18,6 @@ import { ubimage } from "./outputs/ubimage.ts";
 import { vmroot } from "./outputs/vmroot.ts";
 import { rootTree } from "./rootfs/system.ts";
 import { build as buildRuntime } from "../runtime/build/main.ts";
-import type { Target } from "../runtime/build/targets.ts";
 
 export const outputs = ["vmroot", "mtdimage", "tftpboot", "ubimage", "systemConfiguration", "manifest"] as const;
 export type OutputName = (typeof outputs)[number];
@@ -70,7 +70,7 @@ export async function buildImage(
   }
 
   r.progress(`building the runtime for ${system.device.cpu}`);
-  const [runtime] = await buildRuntime([system.device.cpu as Target["cpu"]]);
+  const [runtime] = await buildRuntime([system.device.cpu as Cpu]);
 
   const asked = system.packages.map((p) =>
     p.files === "executables" ? p.package : `${p.package} (${p.files.length} of its files)`,

@@ -8,7 +8,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import { kernelArches } from "../../image/kernel/arch.ts";
 import { ensureCommands, hostPrograms, missingPackages } from "../../image/lib/host-programs.ts";
 import { targets } from "../../runtime/build/targets.ts";
-import { ubootBoards } from "../lib/uboot.ts";
 
 const bin = mkdtempSync(join(tmpdir(), "limen-host-programs-"));
 afterAll(() => rmSync(bin, { recursive: true, force: true }));
@@ -55,13 +54,6 @@ describe("the list", () => {
   it("holds every kernel's cross compiler, under the package the kernel build names", () => {
     for (const a of Object.values(kernelArches)) {
       expect(packageOf.get(`${a.crossCompile}gcc`)).toBe(a.compilerPackage);
-    }
-  });
-
-  it("holds every U-Boot board's emulator and firmware", () => {
-    for (const b of Object.values(ubootBoards)) {
-      expect(listed).toContain(b.qemu[0]);
-      expect(listed).toContain(b.firmware);
     }
   });
 });

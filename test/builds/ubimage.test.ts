@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { ensureCommands } from "../../image/lib/host-programs.ts";
-import { inodes, lookup, master, nodes, nodeTypes, superblock } from "./ubimage-format.ts";
+import { inodes, lookup, master, nodes, nodeTypes, superblock } from "../image/ubimage-format.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-ubimage-build-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
