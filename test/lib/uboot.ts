@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureCommands } from "../../image/lib/host-programs.ts";
-import { Vm } from "./vm.ts";
+import { backgroundArgs, Vm } from "../../image/qemu/vm.ts";
 
 export interface UbootBoard {
   /** QEMU system emulator and board arguments. */
@@ -76,15 +76,7 @@ export class UbootVm extends Vm {
         `user,id=net,restrict=on,tftp=${this.tftpDir}`,
         "-device",
         `${this.board.nic},netdev=net,romfile=`,
-        "-display",
-        "none",
-        "-daemonize",
-        "-pidfile",
-        join(dir, "qemu.pid"),
-        "-chardev",
-        `socket,id=console,path=${join(dir, "console")},server=on,wait=off`,
-        "-serial",
-        "chardev:console",
+        ...backgroundArgs(dir),
       ],
       { stdio: "pipe" },
     );

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { ensureCommands } from "../../image/lib/host-programs.ts";
-import { Vm } from "../lib/vm.ts";
+import { Vm } from "../../image/qemu/vm.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-secrets-vm-"));
 const file = (name: string) => join(dir, name);

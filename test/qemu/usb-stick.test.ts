@@ -17,9 +17,8 @@ import { initramfs } from "../../image/rootfs/cpio.ts";
 import { rootTree } from "../../image/rootfs/system.ts";
 import type { TreeEntry } from "../../image/rootfs/tree.ts";
 import { ensureCommands } from "../../image/lib/host-programs.ts";
+import { Guest, guestCommand } from "../../image/qemu/vm.ts";
 import { build as buildRuntime } from "../../runtime/build/main.ts";
-import { guestCommand } from "../lib/busybox-guest.ts";
-import { Guest } from "../lib/qemu.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-usb-"));
 let guest: Guest | undefined;
