@@ -3,6 +3,7 @@
 // wake-ups (context switches) over an idle period, against the wake-ups their own interval asks for.
 import { readFileSync } from "node:fs";
 import { Bed } from "../svc/bed.ts";
+import { settle } from "../lib/until.ts";
 
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 20);
 /** Issue 6: each controller's resident set at most 1.5 MB natively; no CPU between events. */
@@ -30,8 +31,6 @@ function sample(pid: number): Sample {
 function rssKiB(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
 }
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A controller under s6 with what it controls; `expected` wake-ups it needs over the idle period. */
 const cases: { name: string; controller: string; expected: number; services: ConstructorParameters<typeof Bed>[0] }[] =

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "../../runtime/build/main.ts";
 import { Netns } from "../lib/netns.ts";
+import { settle } from "../lib/until.ts";
 
 const rssLimitKiB = 1536;
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** utime + stime of a process, in clock ticks. */
 function cpuTicks(pid: number): number {

@@ -10,8 +10,7 @@ import network from "../../services/network/index.ts";
 import roundRobin from "../../services/round-robin/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed, type Fixture } from "../svc/bed.ts";
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { until } from "../lib/until.ts";
 
 describe("round-robin template", () => {
   it("compiles to a controlled proxy depending on a controller that controls the backends", () => {
@@ -94,11 +93,6 @@ function failover(backends: Record<string, Fixture>, delays = "200 1000"): Recor
 const pid = (b: Bed, name: string): number => JSON.parse(b.svc("status", "--json", name).stdout).pid as number;
 const upList = (b: Bed): string => b.svc("list").stdout;
 const routeEvents = (b: Bed): string[] => b.events().filter((e) => e.startsWith("route"));
-
-async function until(what: string, test: () => boolean, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; !test(); await settle(50))
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("round-robin controller", () => {
   it("keeps one backend up, fails over when it exits and back again; the proxy's outputs and dependents follow", async () => {

@@ -10,8 +10,7 @@ import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { Bed, type Fixture } from "../svc/bed.ts";
 import { Netns } from "../lib/netns.ts";
 import { binaryPath } from "../lib/runtime.ts";
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { settle, until } from "../lib/until.ts";
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -32,11 +31,6 @@ function netns(): Netns {
 }
 
 const isUp = (b: Bed, name: string): boolean => JSON.parse(b.svc("status", "--json", name).stdout).state === "up";
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await settle(50);
-  if (!check()) throw new Error(`not within 10 s: ${what}`);
-}
 
 const log = (b: Bed): string => (existsSync(b.path("ctl.log")) ? readFileSync(b.path("ctl.log"), "utf8") : "");
 

@@ -10,8 +10,7 @@ import { defineConfig, longrun, oneshot } from "../../image/config/index.ts";
 import watchdog from "../../services/watchdog/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { settle } from "../lib/until.ts";
 
 describe("watchdog template", () => {
   it("compiles to a service in the default set that does not depend on what it watches", () => {

@@ -28,8 +28,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { binaryPath, targets, type Target } from "../lib/runtime.ts";
 import { Bed } from "../svc/bed.ts";
+import { settle } from "../lib/until.ts";
 
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), "limen-outboard-"));
 const file = (name: string): string => join(dir, name);
 

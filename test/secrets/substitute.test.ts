@@ -11,8 +11,7 @@ import { defineConfig, longrun, oneshot, outputRef, secretText } from "../../ima
 import ssh from "../../services/ssh/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { settle } from "../lib/until.ts";
 
 function fileOf(sys: SystemDescription, path: string) {
   const f = sys.files.find((x) => x.path === path);

@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { checkDatabase, type ServiceEntry } from "../../runtime/src/svc/database.ts";
 import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { binaryPath } from "../lib/runtime.ts";
+import { settle, until } from "../lib/until.ts";
 
 export interface Fixture extends Partial<ServiceEntry> {
   type: ServiceEntry["type"];
@@ -36,8 +37,6 @@ export interface Result {
   stdout: string;
   stderr: string;
 }
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class Bed {
   readonly root = mkdtempSync(join(tmpdir(), "limen-svc-"));
@@ -117,8 +116,11 @@ export class Bed {
     });
     closeSync(fifo);
     const dirs = readdirSync(this.path("run/service")).filter((d) => !d.startsWith("."));
-    for (let i = 0; i < 100 && !dirs.every((d) => existsSync(this.path("run/service", d, "supervise/status"))); i++)
-      await settle(50);
+    await until(
+      "s6-supervise for every service",
+      () => dirs.every((d) => existsSync(this.path("run/service", d, "supervise/status"))),
+      5_000,
+    );
   }
 
   /** Lines services appended to $LIMEN_ROOT/events. */
