@@ -1,6 +1,6 @@
 // `npm run cache -- --du | --prune [--dry-run] | --reset-uses`: the build cache's size by kind, and
 // the removal of entries that no existing checkout uses (image/lib/cache.ts records the uses).
-import { lstatSync, readdirSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -92,7 +92,13 @@ export function prune(root = cacheRoot(), dryRun = false): PruneResult {
     }
   };
   if (existsSync(root)) walk("");
-  if (!dryRun) for (const r of records) if (!live.includes(r)) rmSync(r.file, { force: true });
+  if (!dryRun) {
+    for (const r of records) {
+      if (!live.includes(r)) rmSync(r.file, { force: true });
+      // every process appends its own line per entry: keep each once
+      else writeFileSync(r.file, [`checkout ${r.checkout}`, ...new Set(r.entries)].join("\n") + "\n");
+    }
+  }
   return { staleRecords, removed };
 }
 

@@ -1,7 +1,16 @@
 // `npm run cache`: the size by kind, and prune keeping exactly what an existing checkout's record
 // of uses names, on a temporary cache folder.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,6 +78,8 @@ describe("npm run cache", () => {
     put(`deb/busybox_3.tmp-${process.pid}/f`, 10);
     // a second name for one file counts once
     linkSync(join(root, "kernel/k/vmlinux"), join(root, "kernel/k/vmlinux.link"));
+    // another process of this checkout used an entry again
+    appendFileSync(usesFile(), "deb/busybox_1\n");
     // the record of a checkout that is gone, naming the kernel
     writeFileSync(join(root, "uses", "gone"), "checkout /nonexistent/limen\nkernel/k\n");
   });
