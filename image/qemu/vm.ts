@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureCommands } from "../lib/host-programs.ts";
 import type { DebianKernel } from "./kernel.ts";
-import type { Emulator } from "./emulator.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -228,9 +227,20 @@ export class Guest {
   }
 }
 
+/** What guestCommand takes of an emulated device's facts (its Emulator). */
+export interface GuestMachine {
+  /** QEMU system emulator program, board and CPU arguments, RAM, and any extra arguments. */
+  system: string;
+  machine: string[];
+  memoryMiB: number;
+  extra: string[];
+  /** Serial console device name inside the guest. */
+  console: string;
+}
+
 /** The QEMU command that boots `kernel` with `initrd` on an emulated device, its console on stdio. */
 export function guestCommand(
-  e: Emulator,
+  e: GuestMachine,
   kernel: DebianKernel,
   initrd: string,
   net: string[] = ["-nic", "none"],
