@@ -4,6 +4,7 @@ import { z } from "zod";
 import { ConfigError } from "./config/errors.ts";
 import { buildImage } from "./build.ts";
 import { outputs } from "./config/outputs.ts";
+import { ensureHostPrograms } from "./lib/host-programs.ts";
 
 const Args = z.strictObject({
   device: z
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     const issue = args.error.issues[0];
     throw new Error(`--${issue.path.join(".")}: ${issue.message}\n${usage}`);
   }
+  ensureHostPrograms("build");
   const started = Date.now();
   const progress = (step: string) =>
     console.error(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${step}`);

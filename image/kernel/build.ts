@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { copyFile, cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../lib/host-programs.ts";
 import type { Cpu } from "../config/module.ts";
 import { cacheRoot, cachedDir, hashOf } from "../lib/cache.ts";
 import { kernelArches, targetFile, type KernelArch } from "./arch.ts";
@@ -48,22 +48,14 @@ export interface Kernel {
   sourceVersion: string;
 }
 
-const hostCommands: [string, string][] = [
-  ["make", "make"],
-  ["gcc", "gcc"],
-  ["flex", "flex"],
-  ["bison", "bison"],
-  ["bc", "bc"],
-  ["perl", "perl"],
-  ["tar", "tar"],
-];
+const hostCommands = ["make", "gcc", "flex", "bison", "bc", "perl", "tar"];
 
 /** Builds (or takes from the cache) the kernel for `req`. */
 export async function buildKernel(req: KernelRequest): Promise<Kernel> {
   const say = req.progress ?? (() => {});
   const debianArch = kernelArches[req.cpu];
   const a: KernelArch = req.crossCompile ? { ...debianArch, crossCompile: req.crossCompile } : debianArch;
-  ensureCommands(req.crossCompile ? hostCommands : [...hostCommands, [`${a.crossCompile}gcc`, a.compilerPackage]]);
+  ensureCommands(req.crossCompile ? hostCommands : [...hostCommands, `${a.crossCompile}gcc`]);
   const cc = await compilerId(a);
   say(`kernel: source ${sourcePackage}`);
   const src = await kernelSource();

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../lib/host-programs.ts";
 import type { Cpu } from "../config/module.ts";
 import { cachedDir, hashOf } from "../lib/cache.ts";
 import { CommandError, run } from "../lib/run.ts";
@@ -21,10 +21,7 @@ export interface DeviceTreeRequest {
   includePaths?: string[];
 }
 
-export const deviceTreeTools: [string, string][] = [
-  ["cpp", "cpp"],
-  ["dtc", "device-tree-compiler"],
-];
+export const deviceTreeTools = ["cpp", "dtc"] as const;
 
 // kbuild's own dtc warnings switched off for the kernel's dtsi files, which do not pass them either
 const dtcFlags = [

@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../lib/host-programs.ts";
 import type { Cpu } from "../config/module.ts";
 import { CommandError, run } from "../lib/run.ts";
 import { kernelArches } from "./arch.ts";
@@ -28,11 +28,7 @@ export interface FitRequest {
   out: string;
 }
 
-export const fitTools: [string, string][] = [
-  ["mkimage", "u-boot-tools"],
-  ["dtc", "device-tree-compiler"],
-  ["xz", "xz-utils"],
-];
+export const fitTools = ["mkimage", "dtc", "xz"] as const;
 
 /** Writes the FIT of `r` to r.out. */
 export async function fitImage(r: FitRequest): Promise<void> {

@@ -3,7 +3,7 @@
 // compressed here first, in the lzma-alone (.lzma) format that U-Boot's bootm decompresses; mkimage
 // only records the compression in the header.
 import { open, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../lib/host-programs.ts";
 import { run } from "../lib/run.ts";
 import { hex } from "../lib/numbers.ts";
 
@@ -29,10 +29,7 @@ const maxNameBytes = 31;
 
 /** Writes `r.out`: the uImage of the concatenated payload. */
 export async function uimage(r: UImageRequest): Promise<void> {
-  ensureCommands([
-    ["mkimage", "u-boot-tools"],
-    ["xz", "xz-utils"],
-  ]);
+  ensureCommands(["mkimage", "xz"]);
   if (r.payload.length === 0) throw new Error(`uImage ${r.out}: no payload files given`);
   if (Buffer.byteLength(r.name) > maxNameBytes)
     throw new Error(
@@ -86,7 +83,7 @@ export async function uimage(r: UImageRequest): Promise<void> {
  * dictionary is larger than any kernel Limen packs.
  */
 export async function lzmaAlone(file: string): Promise<string> {
-  ensureCommands([["xz", "xz-utils"]]);
+  ensureCommands(["xz"]);
   const size = (await stat(file)).size;
   await run([
     "xz",

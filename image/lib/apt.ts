@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cacheRoot } from "./cache.ts";
+import { cacheRoot, recordUse } from "./cache.ts";
 import { CommandError, run } from "./run.ts";
 
 const keyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
@@ -88,6 +88,7 @@ export class AptRepo {
   /** Updates the package lists when missing or older than a day. */
   private ensureLists(): Promise<void> {
     if (this.listsReady) return this.listsReady;
+    recordUse("apt", this.spec.name);
     this.listsReady = (async () => {
       await this.prepare();
       // the stamp records which sources the lists were made from

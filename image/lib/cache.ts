@@ -1,14 +1,57 @@
 // Content-addressed build cache: a step's result lives under a key derived from all its inputs,
 // is built in a temporary folder and renamed into place, so an interrupted build leaves nothing half-made.
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
 export const projectRoot = resolve(import.meta.dirname, "../..");
 
+/** Outside the checkout, so a second clone, a worktree and CI on the same machine share it. */
 export function cacheRoot(): string {
-  return process.env.LIMEN_CACHE ? resolve(process.env.LIMEN_CACHE) : join(projectRoot, ".cache");
+  if (process.env.LIMEN_CACHE) return resolve(process.env.LIMEN_CACHE);
+  const xdg = process.env.XDG_CACHE_HOME;
+  // the XDG specification ignores a relative XDG_CACHE_HOME
+  return join(xdg?.startsWith("/") ? xdg : join(homedir(), ".cache"), "limen");
+}
+
+/**
+ * Each checkout records the entries it looks up in `<cache>/uses/<checkout key>`: a first line
+ * `checkout PATH`, then one `kind/key` a line. `npm test` starts the record afresh, so after a run
+ * it names exactly what the checkout's current inputs reference; `npm run cache -- --prune` keeps
+ * only what some existing checkout's record names.
+ */
+export const usesFolder = "uses";
+
+export function usesFile(checkout = projectRoot): string {
+  return join(cacheRoot(), usesFolder, hashOf("checkout", checkout));
+}
+
+const recorded = new Set<string>();
+
+/** Notes that this checkout uses `<cache>/<kind>/<key>` (once per process). */
+export function recordUse(kind: string, key: string): void {
+  const file = usesFile();
+  const line = `${kind}/${key}`;
+  if (recorded.has(`${file}\n${line}`)) return;
+  recorded.add(`${file}\n${line}`);
+  mkdirSync(dirname(file), { recursive: true });
+  try {
+    writeFileSync(file, `checkout ${projectRoot}\n`, { flag: "wx" });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+  // one short line per append (O_APPEND): parallel test processes do not interleave within a line
+  appendFileSync(file, `${line}\n`);
+}
+
+/** Starts this checkout's record of uses afresh (npm test does, before it builds anything). */
+export function resetUses(): void {
+  const file = usesFile();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `checkout ${projectRoot}\n`);
+  recorded.clear();
 }
 
 export type Input = string | Buffer | Input[];
@@ -43,6 +86,7 @@ export async function hashFiles(paths: string[], base: string): Promise<string> 
 const inFlight = new Map<string, Promise<string>>();
 export function cachedDir(kind: string, key: string, produce: (dir: string) => Promise<void>): Promise<string> {
   const dir = join(cacheRoot(), kind, key);
+  recordUse(kind, key);
   const pending = inFlight.get(dir);
   if (pending) return pending;
   const p = (async () => {

@@ -8,7 +8,7 @@
 // is told instead on its command line: memmap= reserves the region, phram.phram= names it.
 import { copyFile, open, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../lib/host-programs.ts";
 import type { SystemDescription } from "../config/compile.ts";
 import type { Cpu } from "../config/module.ts";
 import { compileDtb, kernelForSystem, type Kernel } from "../kernel/index.ts";
@@ -423,10 +423,7 @@ export async function tftpboot(
   progress: (step: string) => void = () => {},
 ): Promise<void> {
   const facts = tftpbootFacts(system);
-  ensureCommands([
-    ["fdtput", "device-tree-compiler"],
-    ["fdtget", "device-tree-compiler"],
-  ]);
+  ensureCommands(["fdtput", "fdtget"]);
   const { cpu } = facts;
   const { dts } = system.hardware;
   const dtb = dts.src ? join(out, "dtb") : null;

@@ -4,7 +4,7 @@
 // flash.scr, the U-Boot commands that fetch the image over TFTP and write it into the UBI volume.
 import { copyFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../lib/host-programs.ts";
 import type { SystemDescription } from "../config/compile.ts";
 import { compileDtb, fitImage, kernelForSystem } from "../kernel/index.ts";
 import { run } from "../lib/run.ts";
@@ -160,7 +160,7 @@ export async function ubimage(
   const commandLine = ubiCommandLine(system);
   const lines = flashCommands(system, facts);
   const cpu = system.device.cpu;
-  ensureCommands([["fdtput", "device-tree-compiler"]]);
+  ensureCommands(["fdtput"]);
 
   progress("compiling the device tree");
   const { dts } = system.hardware;

@@ -3,7 +3,7 @@
 // text beside it (`<name>.txt`) for reading and for pasting line by line at the U-Boot prompt.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../lib/host-programs.ts";
 import type { Cpu } from "../config/module.ts";
 import type { UImageArch } from "../kernel/uimage.ts";
 import { run } from "../lib/run.ts";
@@ -92,7 +92,7 @@ export async function writeUbootScript(
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
     throw new UbootScriptError(`U-Boot script name "${name}" must be lower-case letters, digits and -`);
   const text = scriptText(name, lines);
-  ensureCommands([["mkimage", "u-boot-tools"]]);
+  ensureCommands(["mkimage"]);
   const files = { script: join(dir, `${name}.scr`), text: join(dir, `${name}.txt`) };
   await writeFile(files.text, text);
   // SOURCE_DATE_EPOCH fixes the header's time stamp: the same commands make the same file

@@ -4,7 +4,7 @@
 import { copyFile, lstat, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../lib/host-programs.ts";
 import { cachedDir, hashOf } from "../lib/cache.ts";
 import { CommandError, run } from "../lib/run.ts";
 import { stageTree } from "./stage.ts";
@@ -21,7 +21,7 @@ export interface UbiGeometry {
   maxLEBcount: number;
 }
 
-export const ubifsTools: [string, string][] = [["mkfs.ubifs", "mtd-utils"]];
+export const ubifsTools = ["mkfs.ubifs"] as const;
 
 /** Writes the image to `output`, reusing an identical earlier one from the cache. */
 export async function ubifs(entries: TreeEntry[], output: string, geometry: UbiGeometry): Promise<void> {

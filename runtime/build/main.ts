@@ -1,5 +1,5 @@
 // `npm run build`: bundles the device program and builds the limen executable for every CPU
-// into dist/limen-<cpu>. Every step is cached by its inputs under .cache/.
+// into dist/limen-<cpu>. Every step is cached by its inputs (image/lib/cache.ts).
 import { copyFile, mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -10,7 +10,7 @@ import { cachedDir, hashFiles, hashOf, projectRoot } from "../../image/lib/cache
 import { bearsslInclude, bearsslLibrary, linkedBytes } from "./bearssl.ts";
 import { bytecodeFor } from "./bytecode.ts";
 import { engineObjects, engineSource } from "./engine.ts";
-import { ensureHostTools } from "./host-tools.ts";
+import { ensureHostPrograms } from "../../image/lib/host-programs.ts";
 import { targets, type Target } from "./targets.ts";
 import { compile, linkStatic, toolchain } from "./toolchain.ts";
 
@@ -144,7 +144,7 @@ const engineTests: Program = {
 
 /** Builds dist/limen-<cpu> for the given CPUs and, with `tests`, the engine test programs too. */
 export async function build(cpus: Target["cpu"][], tests = false): Promise<BuiltBinary[]> {
-  ensureHostTools();
+  ensureHostPrograms("build");
   const [built] = await Promise.all([buildProgram(product, cpus), tests ? buildProgram(engineTests, cpus) : []]);
   const engine = await engineSource();
   await writeFile(

@@ -11,8 +11,6 @@ export const smoke = process.env.BENCH_SMOKE === "1";
 /** `full` in a real run, `short` in smoke mode. */
 export const scaled = (full: number, short: number): number => (smoke ? short : full);
 
-export const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 export interface Usage {

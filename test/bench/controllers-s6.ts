@@ -2,7 +2,8 @@
 // machine under real s6: their memory once settled, and what they cost while idle — CPU time and
 // wake-ups (context switches) over an idle period, against the wake-ups their own interval asks for.
 import { Bed } from "../svc/bed.ts";
-import { scaled, settle, smoke, table, usage } from "./common.ts";
+import { scaled, smoke, table, usage } from "./common.ts";
+import { settle } from "../lib/until.ts";
 
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? scaled(20, 1));
 /** Issue 6: each controller's resident set at most 1.5 MB natively; no CPU between events. */

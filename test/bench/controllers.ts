@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { build } from "../../runtime/build/main.ts";
 import { layout } from "../../runtime/src/layout.ts";
 import { Netns } from "../lib/netns.ts";
-import { count, scaled, settle, smoke, table, usage, type Usage } from "./common.ts";
+import { count, scaled, smoke, table, usage, type Usage } from "./common.ts";
+import { settle } from "../lib/until.ts";
 
 const rssLimitKiB = 1536;
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? scaled(10, 1));

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildImage } from "../../image/build.ts";
 import type { MtdLayout } from "../../image/outputs/mtdimage.ts";
-import { Vm } from "../lib/vm.ts";
+import { Vm } from "../../image/qemu/vm.ts";
 import { smoke } from "./common.ts";
 
 const warmRebuildLimitSeconds = 10;

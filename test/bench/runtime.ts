@@ -14,8 +14,10 @@ import { build } from "../../runtime/build/main.ts";
 import { layout } from "../../runtime/src/layout.ts";
 import { targets, type Target } from "../../runtime/build/targets.ts";
 import { compile, linkStatic, toolchain } from "../../runtime/build/toolchain.ts";
+import { TestPki } from "../lib/pki.ts";
 import { TangServer } from "../secrets/tang-server.ts";
-import { count, scaled, settle, smoke, table, usage } from "./common.ts";
+import { count, scaled, smoke, table, usage } from "./common.ts";
+import { settle } from "../lib/until.ts";
 
 const runs = Number(process.env.BENCH_RUNS ?? scaled(21, 1));
 /** HTTPS fetches of the outboard part, changes of the subscriber part. */
@@ -218,28 +220,12 @@ async function outboardBench(binary: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "limen-bench-outboard-"));
   const server = createServer();
   try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "key.pem",
-        "-out",
-        "ca.pem",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost",
-      ],
-      { cwd: dir, stdio: "ignore" },
-    );
-    server.setSecureContext({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "ca.pem")) });
+    // the server's own certificate is the client's trust anchor
+    const pem = new TestPki(dir).selfSigned("server", {
+      cn: "localhost",
+      extensions: ["subjectAltName=DNS:localhost"],
+    });
+    server.setSecureContext({ key: readFileSync(pem.key), cert: readFileSync(pem.cert) });
     let fetches = 0;
     server.on("request", (_req, res) => {
       fetches++;
@@ -261,7 +247,7 @@ async function outboardBench(binary: string): Promise<void> {
       maxBytes: 65536,
       username: null,
       password: null,
-      caFile: join(dir, "ca.pem"),
+      caFile: pem.cert,
       certFile: null,
       keyFile: null,
       readyFd: null,

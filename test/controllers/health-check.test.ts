@@ -11,10 +11,9 @@ import healthCheck from "../../services/health-check/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
 import { layout } from "../../runtime/src/layout.ts";
+import { settle, until } from "../lib/until.ts";
 
 const onDevice = layout("");
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe("health-check template", () => {
   it("compiles to a controller that controls the wrapped longrun, which leaves the default set", () => {
@@ -78,7 +77,12 @@ async function checked(threshold: number, fails: number): Promise<Bed> {
 }
 
 async function events(b: Bed, count: number): Promise<string[]> {
-  for (let i = 0; i < 300 && b.events().length < count; i++) await settle(50);
+  await until(
+    `${count} events`,
+    () => b.events().length >= count,
+    15_000,
+    () => b.events().join("\n"),
+  );
   return b.events();
 }
 

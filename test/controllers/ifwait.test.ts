@@ -6,8 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Bed, type Fixture } from "../svc/bed.ts";
 import { Netns } from "../lib/netns.ts";
 import { binaryPath, targets } from "../lib/runtime.ts";
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { settle, until } from "../lib/until.ts";
 
 let bed: Bed | null = null;
 let ns: Netns | null = null;
@@ -43,9 +42,8 @@ const isUp = (b: Bed, name: string): boolean =>
   (JSON.parse(b.svc("status", "--json", name).stdout) as { state: string }).state === "up";
 
 /** Waits (up to 10 s) until `target` and `after` are both up or both down. */
-async function until(b: Bed, up: boolean): Promise<void> {
-  for (let i = 0; i < 200 && !(isUp(b, "target") === up && isUp(b, "after") === up); i++) await settle(50);
-  expect({ target: isUp(b, "target"), after: isUp(b, "after") }).toEqual({ target: up, after: up });
+async function bothUp(b: Bed, up: boolean): Promise<void> {
+  await until(`target and after ${up ? "up" : "down"}`, () => isUp(b, "target") === up && isUp(b, "after") === up);
 }
 
 const log = (b: Bed): string => (existsSync(b.path("ctl.log")) ? readFileSync(b.path("ctl.log"), "utf8") : "");
@@ -54,7 +52,7 @@ describe("ifwait", () => {
   it("starts the service when the interface is up with a carrier and stops it when the carrier goes", async () => {
     const { bed: b, ns: n } = await start("lmv0 target");
     expect(b.svc("start", "ctl").code).toBe(0);
-    for (let i = 0; i < 100 && !log(b).includes("absent"); i++) await settle(50);
+    await until("the controller to log the absent interface", () => log(b).includes("absent"), 5_000);
     expect(log(b)).toBe("ctl: lmv0 absent: stopping target\n");
     n.ip("link", "add", "lmv0", "type", "veth", "peer", "name", "lmv1");
     n.ip("link", "set", "lmv0", "up");
@@ -62,13 +60,13 @@ describe("ifwait", () => {
     // up but without a carrier: its peer is down
     expect(isUp(b, "target")).toBe(false);
     n.ip("link", "set", "lmv1", "up");
-    await until(b, true);
+    await bothUp(b, true);
     n.ip("link", "set", "lmv1", "down");
-    await until(b, false);
+    await bothUp(b, false);
     n.ip("link", "set", "lmv1", "up");
-    await until(b, true);
+    await bothUp(b, true);
     n.ip("link", "del", "lmv0");
-    await until(b, false);
+    await bothUp(b, false);
     expect(b.events()).toEqual(["run target", "up after", "down after", "run target", "up after", "down after"]);
     // one line for each change of what is wanted (deleted, the link first goes down)
     expect(log(b).split("\n")).toEqual([
@@ -86,33 +84,33 @@ describe("ifwait", () => {
     n.ip("link", "add", "lmv0", "type", "veth", "peer", "name", "lmv1");
     n.ip("link", "set", "lmv0", "up");
     expect(b.svc("start", "ctl").code).toBe(0);
-    await until(b, true);
+    await bothUp(b, true);
     n.ip("link", "set", "lmv0", "down");
-    await until(b, false);
+    await bothUp(b, false);
     n.ip("link", "set", "lmv0", "up");
-    await until(b, true);
+    await bothUp(b, true);
     // renamed away (it must be down for that), it is gone for us; a new interface under the name counts again
     n.ip("link", "set", "lmv0", "down");
     n.ip("link", "set", "lmv0", "name", "other0");
     n.ip("link", "set", "other0", "up");
     // (were it followed by its index, the rename and up would start it again)
     await settle(500);
-    await until(b, false);
+    await bothUp(b, false);
     n.ip("link", "set", "lmv1", "name", "lmv0");
     n.ip("link", "set", "lmv0", "up");
-    await until(b, true);
+    await bothUp(b, true);
   });
 
   it("starts what it controls again after it was restarted, from the state it finds", async () => {
     const { bed: b, ns: n } = await start("--state present lmv0 target");
     n.ip("link", "add", "lmv0", "type", "veth", "peer", "name", "lmv1");
     expect(b.svc("start", "ctl").code).toBe(0);
-    await until(b, true);
+    await bothUp(b, true);
     expect(b.svc("stop", "ctl").code).toBe(0);
     n.ip("link", "del", "lmv0");
     // the controller was away when the interface went: back, it stops the service
     expect(b.svc("start", "ctl").code).toBe(0);
-    await until(b, false);
+    await bothUp(b, false);
   });
 
   it("reads the kernel's messages in the CPU's byte order: big-endian MIPS under qemu-user", async () => {
@@ -123,9 +121,9 @@ describe("ifwait", () => {
     await settle(1000);
     expect(isUp(b, "target")).toBe(false);
     n.ip("link", "set", "lmv0", "up");
-    await until(b, true);
+    await bothUp(b, true);
     n.ip("link", "del", "lmv0");
-    await until(b, false);
+    await bothUp(b, false);
     expect(log(b).split("\n")).toEqual([
       "ctl: lmv0 down: stopping target",
       "ctl: lmv0 up: starting target",

@@ -11,10 +11,9 @@ import roundRobin from "../../services/round-robin/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed, type Fixture } from "../svc/bed.ts";
 import { layout } from "../../runtime/src/layout.ts";
+import { until } from "../lib/until.ts";
 
 const onDevice = layout("");
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe("round-robin template", () => {
   it("compiles to a controlled proxy depending on a controller that controls the backends", () => {
@@ -98,11 +97,6 @@ const pid = (b: Bed, name: string): number =>
   (JSON.parse(b.svc("status", "--json", name).stdout) as { pid: number }).pid;
 const upList = (b: Bed): string => b.svc("list").stdout;
 const routeEvents = (b: Bed): string[] => b.events().filter((e) => e.startsWith("route"));
-
-async function until(what: string, test: () => boolean, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; !test(); await settle(50))
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("round-robin controller", () => {
   it("keeps one backend up, fails over when it exits and back again; the proxy's outputs and dependents follow", async () => {

@@ -6,12 +6,11 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { Bed, type Fixture } from "../svc/bed.ts";
 import { Netns } from "../lib/netns.ts";
 import { binaryPath } from "../lib/runtime.ts";
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { settle, until } from "../lib/until.ts";
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -33,11 +32,6 @@ function netns(): Netns {
 
 const isUp = (b: Bed, name: string): boolean =>
   (JSON.parse(b.svc("status", "--json", name).stdout) as { state: string }).state === "up";
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await settle(50);
-  if (!check()) throw new Error(`not within 10 s: ${what}`);
-}
 
 const log = (b: Bed): string => (existsSync(b.path("ctl.log")) ? readFileSync(b.path("ctl.log"), "utf8") : "");
 
@@ -145,10 +139,7 @@ describe("uevent-rule on network interfaces", () => {
 
 describe("uevent-rule on block devices", () => {
   it("mounts a disk when it appears, through a symlink to its device node, and unmounts it when it goes", async () => {
-    ensureCommands([
-      ["mkfs.ext2", "e2fsprogs"],
-      ["losetup", "mount"],
-    ]);
+    ensureCommands(["mkfs.ext2", "losetup"]);
     const name = `limen-${process.pid}`;
     const dir = join(tmpdir(), `${name}-disk`);
     const link = join(tmpdir(), name);

@@ -11,10 +11,9 @@ import watchdog from "../../services/watchdog/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
 import { layout } from "../../runtime/src/layout.ts";
+import { settle } from "../lib/until.ts";
 
 const onDevice = layout("");
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe("watchdog template", () => {
   it("compiles to a service in the default set that does not depend on what it watches", () => {

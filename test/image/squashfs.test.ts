@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { squashfs } from "../../image/rootfs/squashfs.ts";
 import type { TreeEntry } from "../../image/rootfs/tree.ts";
 
@@ -19,6 +20,7 @@ const tree: TreeEntry[] = [
 ];
 
 describe("squashfs writer", () => {
+  ensureCommands(["unsquashfs"]);
   it("holds the tree with its owners, modes, links and devices", async () => {
     const image = join(dir, "root.sqfs");
     await squashfs(tree, image);

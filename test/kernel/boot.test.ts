@@ -1,7 +1,6 @@
 // The kernel of hello-from-qemu for qemu-aarch64, built from linux-source-6.1 (cached: the first
 // run compiles for many minutes), checked against the options asked for and booted under QEMU
 // with a busybox initramfs that loads the configuration's one module and reports the release.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -15,6 +14,7 @@ import { buildKernel, kernelForSystem, type Kernel } from "../../image/kernel/in
 import { parseConfig } from "../../image/kernel/kconfig.ts";
 import { cacheRoot } from "../../image/lib/cache.ts";
 import { PackageCollector } from "../../image/packages/collect.ts";
+import { Guest } from "../../image/qemu/vm.ts";
 import { initramfs } from "../../image/rootfs/cpio.ts";
 import type { TreeEntry } from "../../image/rootfs/tree.ts";
 
@@ -94,47 +94,33 @@ describe("kernel for qemu-aarch64 from linux-source-6.1", { timeout: buildTimeou
     const initrd = join(work, "initramfs.gz");
     await writeFile(initrd, await initramfs(entries));
 
-    const qemu = spawn(
+    const guest = new Guest([
       "qemu-system-aarch64",
-      [
-        "-M",
-        "virt",
-        "-cpu",
-        "cortex-a53",
-        "-m",
-        "256",
-        "-nographic",
-        "-no-reboot",
-        "-nic",
-        "none",
-        "-kernel",
-        kernel.image,
-        "-initrd",
-        initrd,
-        "-append",
-        "console=ttyAMA0 panic=-1",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let console = "";
-    qemu.stdout.on("data", (b: Buffer) => (console += b.toString()));
-    qemu.stderr.on("data", (b: Buffer) => (console += b.toString()));
-    const exited = new Promise<number | null>((resolve) => qemu.on("exit", (code) => resolve(code)));
+      "-M",
+      "virt",
+      "-cpu",
+      "cortex-a53",
+      "-m",
+      "256",
+      "-nographic",
+      "-no-reboot",
+      "-nic",
+      "none",
+      "-kernel",
+      kernel.image,
+      "-initrd",
+      initrd,
+      "-append",
+      "console=ttyAMA0 panic=-1",
+    ]);
     try {
-      const line = new RegExp(`${marker} release=(\\S+) radios=(\\S*)`);
-      const deadline = Date.now() + 180_000;
-      while (!line.test(console) && qemu.exitCode === null && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 200));
-      const m = line.exec(console);
-      expect(m, `no marker on the serial console; it said:\n${console.slice(-3000)}`).not.toBeNull();
-      expect(m![1]).toBe(kernel.release);
-      expect(m![2]).toBe("phy0,phy1,");
+      const m = await guest.waitFor(new RegExp(`${marker} release=(\\S+) radios=(\\S*)`), 180_000);
+      expect(m[1]).toBe(kernel.release);
+      expect(m[2]).toBe("phy0,phy1,");
       // poweroff -f ends QEMU (-no-reboot) by itself
-      const code = await Promise.race([exited, new Promise<"running">((r) => setTimeout(() => r("running"), 60_000))]);
-      expect(code, console.slice(-2000)).toBe(0);
+      expect(await guest.exit(60_000), guest.console.slice(-2000)).toBe(0);
     } finally {
-      if (qemu.exitCode === null && qemu.signalCode === null) process.kill(qemu.pid!, "SIGKILL");
-      await exited;
+      await guest.stop();
     }
   });
 

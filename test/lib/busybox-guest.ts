@@ -50,28 +50,3 @@ export async function busyboxGuest(
   writeFileSync(path, await initramfs(tree));
   return kernel;
 }
-
-/** The QEMU command for such a guest, with its serial console on stdio. */
-export function guestCommand(
-  e: Emulator,
-  kernel: DebianKernel,
-  initrd: string,
-  net: string[] = ["-nic", "none"],
-): string[] {
-  return [
-    e.system,
-    ...e.machine,
-    "-m",
-    String(e.memoryMiB),
-    ...e.extra,
-    "-nographic",
-    "-no-reboot",
-    ...net,
-    "-kernel",
-    kernel.image,
-    "-initrd",
-    initrd,
-    "-append",
-    `console=${e.console} panic=-1 quiet`,
-  ];
-}

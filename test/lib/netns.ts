@@ -1,7 +1,7 @@
 // A network namespace of its own for a test (ip netns): interfaces made and removed there send
 // their uevents and rtnetlink messages only to listeners inside it. Needs root.
 import { spawnSync } from "node:child_process";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
 
 let count = 0;
 
@@ -10,7 +10,7 @@ export class Netns {
 
   constructor() {
     if (process.getuid?.() !== 0) throw new Error("network namespace tests need root (ip netns add)");
-    ensureCommands([["ip", "iproute2"]]);
+    ensureCommands(["ip"]);
     this.run("ip", "netns", "add", this.name);
   }
 

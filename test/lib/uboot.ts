@@ -4,14 +4,12 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
-import { Vm } from "./vm.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
+import { backgroundArgs, Vm } from "../../image/qemu/vm.ts";
 
 export interface UbootBoard {
   /** QEMU system emulator and board arguments. */
   qemu: string[];
-  /** The Debian package of the emulator. */
-  qemuPackage: string;
   /** U-Boot's build for the board in u-boot-qemu. */
   firmware: string;
   /** The NIC U-Boot has a driver for. */
@@ -29,7 +27,6 @@ export interface UbootBoard {
 export const ubootBoards = {
   "qemu-aarch64": {
     qemu: ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a53", "-m", "256"],
-    qemuPackage: "qemu-system-arm",
     firmware: "/usr/lib/u-boot/qemu_arm64/u-boot.bin",
     nic: "virtio-net-pci",
     swapWords: false,
@@ -39,7 +36,6 @@ export const ubootBoards = {
   },
   "qemu-mipsel": {
     qemu: ["qemu-system-mipsel", "-M", "malta", "-cpu", "24Kf", "-m", "256", "-vga", "none"],
-    qemuPackage: "qemu-system-mips",
     firmware: "/usr/lib/u-boot/maltael/u-boot.bin",
     nic: "pcnet",
     swapWords: true,
@@ -61,10 +57,7 @@ export class UbootVm extends Vm {
   }
 
   protected override launch(dir: string): void {
-    ensureCommands([
-      [this.board.qemu[0], this.board.qemuPackage],
-      ["mkimage", "u-boot-tools"],
-    ]);
+    ensureCommands([this.board.qemu[0], "mkimage", this.board.firmware]);
     let firmware = this.board.firmware;
     if (this.board.swapWords) {
       const image = readFileSync(firmware);
@@ -83,15 +76,7 @@ export class UbootVm extends Vm {
         `user,id=net,restrict=on,tftp=${this.tftpDir}`,
         "-device",
         `${this.board.nic},netdev=net,romfile=`,
-        "-display",
-        "none",
-        "-daemonize",
-        "-pidfile",
-        join(dir, "qemu.pid"),
-        "-chardev",
-        `socket,id=console,path=${join(dir, "console")},server=on,wait=off`,
-        "-serial",
-        "chardev:console",
+        ...backgroundArgs(dir),
       ],
       { stdio: "pipe" },
     );

@@ -6,9 +6,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { loadDevice } from "../../image/config/load.ts";
-import { busyboxGuest, guestCommand } from "../lib/busybox-guest.ts";
-import { Guest } from "../lib/qemu.ts";
-import { Vm } from "../lib/vm.ts";
+import { Guest, guestCommand, Vm } from "../../image/qemu/vm.ts";
+import { busyboxGuest } from "../lib/busybox-guest.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-dhcp-"));
 let router: Vm | undefined;

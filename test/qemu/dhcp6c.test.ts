@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
-import { Vm } from "../lib/vm.ts";
+import { Vm } from "../../image/qemu/vm.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-dhcp6c-qemu-"));
 const vms: Vm[] = [];

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
-import { Vm } from "../lib/vm.ts";
+import { Vm } from "../../image/qemu/vm.ts";
 import { layout } from "../../runtime/src/layout.ts";
 
 const out = mkdtempSync(join(tmpdir(), "limen-image-"));
@@ -37,6 +37,8 @@ describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])(
       expect(up.sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
       expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");
       expect((await vm.run("hostname")).trim()).toBe("hello");
+      // QEMU's monitor answers on its socket while the guest runs
+      expect(await vm.monitor("info status")).toMatch(/^VM status: running/m);
       // the s6 programs the image keeps are the ones needed: svc waits on s6-svc -w (its listener
       // and fifo reader), a user reads s6-svstat, and poweroff stops everything and s6-svscan by s6-svscanctl
       expect((await vm.run("svc restart sshd && echo restarted")).trim()).toMatch(/restarted$/);

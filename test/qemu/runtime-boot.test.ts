@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { loadDevice } from "../../image/config/load.ts";
 import { projectRoot } from "../../image/lib/cache.ts";
+import { Guest, guestCommand } from "../../image/qemu/vm.ts";
 import { binaryPath } from "../lib/runtime.ts";
-import { busyboxGuest, guestCommand } from "../lib/busybox-guest.ts";
-import { Guest } from "../lib/qemu.ts";
+import { busyboxGuest } from "../lib/busybox-guest.ts";
 
 const devices = [
   { device: "qemu-aarch64", cpu: "aarch64" },

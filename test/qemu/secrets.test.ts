@@ -2,16 +2,17 @@
 // the host's loopback and renders them for dropbear at start; when the server's document
 // changes, the router picks it up at its next fetch and the subscriber restarts sshd: the new
 // key gets in and the old one is refused, without a reboot. Traffic stays on 127.0.0.1 and in QEMU.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpsServer, type Server } from "node:https";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
-import { Vm } from "../lib/vm.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
+import { Vm } from "../../image/qemu/vm.ts";
+import { TestPki } from "../lib/pki.ts";
 import { layout } from "../../runtime/src/layout.ts";
 
 const onDevice = layout("");
@@ -25,11 +26,6 @@ afterAll(async () => {
   await new Promise((r) => (server ? server.close(r) : r(undefined)));
   rmSync(dir, { recursive: true, force: true });
 });
-
-function openssl(...args: string[]): void {
-  const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
-}
 
 function keyPair(name: string): { path: string; pub: string } {
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", file(name)]);
@@ -84,51 +80,17 @@ function ssh(
 
 describe("ssh keys from an outboard secrets server on qemu-aarch64", { timeout: 900_000 }, () => {
   it("lets in the key the server gives, and after a rotation only the new one, without reboot", async () => {
-    ensureCommands([
-      ["socat", "socat"],
-      ["openssl", "openssl"],
-      ["ssh", "openssh-client"],
-    ]);
-    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key");
-    openssl(
-      "req",
-      "-x509",
-      "-new",
-      "-key",
-      "ca.key",
-      "-out",
-      "ca.pem",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=limen test vault CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    );
-    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "vault.key");
-    openssl("req", "-new", "-key", "vault.key", "-out", "vault.csr", "-subj", "/CN=vault.test");
-    writeFileSync(
-      file("vault.ext"),
+    ensureCommands(["socat", "ssh"]);
+    const pki = new TestPki(dir);
+    pki.selfSigned("ca", { ec: true, cn: "limen test vault CA" });
+    pki.issue(
+      "vault",
+      "ca",
       "subjectAltName=DNS:vault.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    );
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      "vault.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      "vault.pem",
-      "-days",
-      "2",
-      "-extfile",
-      "vault.ext",
+      {
+        ec: true,
+        cn: "vault.test",
+      },
     );
 
     const first = keyPair("first");

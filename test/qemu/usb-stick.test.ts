@@ -15,10 +15,9 @@ import { debianKernel } from "../../image/qemu/kernel.ts";
 import { initramfs } from "../../image/rootfs/cpio.ts";
 import { rootTree } from "../../image/rootfs/system.ts";
 import type { TreeEntry } from "../../image/rootfs/tree.ts";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
+import { Guest, guestCommand } from "../../image/qemu/vm.ts";
 import { build as buildRuntime } from "../../runtime/build/main.ts";
-import { guestCommand } from "../lib/busybox-guest.ts";
-import { Guest } from "../lib/qemu.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-usb-"));
 let guest: Guest | undefined;
@@ -34,10 +33,7 @@ function run(argv: string[], input?: string): void {
 
 /** A disk image with a GPT partition named `label` holding an ext2 file system with /hello. */
 function stick(path: string, label: string, hello: string): void {
-  ensureCommands([
-    ["sfdisk", "fdisk"],
-    ["mkfs.ext2", "e2fsprogs"],
-  ]);
+  ensureCommands(["sfdisk", "mkfs.ext2"]);
   const content = join(dir, "content");
   mkdirSync(content);
   writeFileSync(join(content, "hello"), `${hello}\n`);

@@ -25,66 +25,14 @@ import type { TLSSocket } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
 import { binaryPath, targets, type Target } from "../lib/runtime.ts";
 import { Bed } from "../svc/bed.ts";
 import { layout } from "../../runtime/src/layout.ts";
+import { TestPki } from "../lib/pki.ts";
+import { settle } from "../lib/until.ts";
 
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), "limen-outboard-"));
 const file = (name: string): string => join(dir, name);
-
-function openssl(...args: string[]): void {
-  const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
-}
-
-/** A certificate for `name` with its key (RSA or EC), signed by the CA `ca` (its .pem and .key). */
-function issue(name: string, ca: string, ext: string, ec = false): void {
-  if (ec) openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`);
-  else openssl("genrsa", "-out", `${name}.key`, "2048");
-  openssl("req", "-new", "-key", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-  writeFileSync(file(`${name}.ext`), ext);
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    `${name}.csr`,
-    "-CA",
-    `${ca}.pem`,
-    "-CAkey",
-    `${ca}.key`,
-    "-CAcreateserial",
-    "-out",
-    `${name}.pem`,
-    "-days",
-    "2",
-    "-extfile",
-    `${name}.ext`,
-  );
-}
-
-function makeCa(name: string, ec = false): void {
-  if (ec) openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`);
-  else openssl("genrsa", "-out", `${name}.key`, "2048");
-  openssl(
-    "req",
-    "-x509",
-    "-new",
-    "-key",
-    `${name}.key`,
-    "-out",
-    `${name}.pem`,
-    "-days",
-    "2",
-    "-subj",
-    `/CN=${name}`,
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  );
-}
 
 /** What the vault answers; tests change it between fetches. */
 interface Behaviour {
@@ -172,23 +120,27 @@ async function stopHttps(): Promise<void> {
 }
 
 beforeAll(async () => {
-  ensureCommands([["openssl", "openssl"]]);
-  makeCa("ca");
-  makeCa("rogue-ca", true);
-  issue("localhost", "ca", "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
-  issue(
+  const pki = new TestPki(dir);
+  pki.selfSigned("ca");
+  pki.selfSigned("rogue-ca", { ec: true });
+  pki.issue(
+    "localhost",
+    "ca",
+    "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+  );
+  pki.issue(
     "elsewhere",
     "ca",
     "subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
   );
-  issue(
+  pki.issue(
     "impostor",
     "rogue-ca",
     "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    true,
+    { ec: true },
   );
-  issue("router", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n", true);
-  issue("router-rsa", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
+  pki.issue("router", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n", { ec: true });
+  pki.issue("router-rsa", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
   port = await startHttps(0);
   http = createHttpServer(answer);
   await listen(http, 0);

@@ -12,10 +12,9 @@ import secrets from "../../services/secrets/index.ts";
 import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
 import { layout } from "../../runtime/src/layout.ts";
+import { settle, until } from "../lib/until.ts";
 
 const onDevice = layout("");
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe("secrets subscriber", () => {
   const bed = new Bed({
@@ -42,10 +41,7 @@ describe("secrets subscriber", () => {
   });
   const set = (key: string, value: string) =>
     expect(spawnSync("output", ["--set", "vault", key, value], { env: bed.env }).status).toBe(0);
-  const until = async (what: () => boolean, label: string): Promise<void> => {
-    for (let i = 0; i < 200; i++, await settle(50)) if (what()) return;
-    throw new Error(`timed out waiting for ${label}; events: ${JSON.stringify(bed.events())}`);
-  };
+  const events = () => `events: ${JSON.stringify(bed.events())}`;
   const count = (line: string) => bed.events().filter((e) => e === line).length;
 
   beforeAll(async () => {
@@ -59,7 +55,12 @@ describe("secrets subscriber", () => {
     );
     await bed.start();
     expect(bed.svc("start", "app", "reloader", "restarter", "signaller").code).toBe(0);
-    await until(() => count("start key-1") === 1 && count("reloader-start") === 1, "the services to start");
+    await until(
+      "the services to start",
+      () => count("start key-1") === 1 && count("reloader-start") === 1,
+      10_000,
+      events,
+    );
     // the subscribers have read the outputs once they say nothing for a moment
     await settle(500);
   });
@@ -67,7 +68,7 @@ describe("secrets subscriber", () => {
 
   it("restarts a service whose output changed, and it starts with the new value", async () => {
     set("ssh/keys", "key-2");
-    await until(() => count("start key-2") === 1, "app restarted with key-2");
+    await until("app restarted with key-2", () => count("start key-2") === 1, 10_000, events);
     expect(readFileSync(join(bed.layout.secretsOf("app"), "keys"), "utf8")).toBe("key-2");
     const log = bed.svc("log", "restarter").stdout;
     expect(log).toContain("vault changed ssh: restarting app");
@@ -77,7 +78,7 @@ describe("secrets subscriber", () => {
 
   it("signals a service that asked for a signal instead, without restarting it", async () => {
     set("wifi/psk", "psk-2");
-    await until(() => count("hup") === 1, "reloader to get SIGHUP");
+    await until("reloader to get SIGHUP", () => count("hup") === 1, 10_000, events);
     expect(bed.svc("log", "signaller").stdout).toContain("vault changed wifi/psk: sending HUP to reloader");
     expect(count("reloader-start")).toBe(1);
     expect(count("start key-2")).toBe(1);
@@ -92,7 +93,7 @@ describe("secrets subscriber", () => {
     set("other", "x-3");
     // a change after them all shows the subscribers have seen the steps above
     set("ssh/keys", "key-3");
-    await until(() => count("start key-3") === 1, "app restarted with key-3");
+    await until("app restarted with key-3", () => count("start key-3") === 1, 10_000, events);
     expect(bed.events().filter((e) => e.startsWith("start"))).toEqual(["start key-1", "start key-2", "start key-3"]);
     expect(count("hup")).toBe(1);
   });

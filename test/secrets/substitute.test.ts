@@ -14,10 +14,9 @@ import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
 import type { SecretsSpec } from "../../runtime/src/secrets/template.ts";
 import { layout } from "../../runtime/src/layout.ts";
+import { settle } from "../lib/until.ts";
 
 const onDevice = layout("");
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function fileOf(sys: SystemDescription, path: string) {
   const f = sys.files.find((x) => x.path === path);

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
 
 const tangd = "/usr/libexec/tangd";
 const keygen = "/usr/libexec/tangd-keygen";
@@ -35,12 +35,7 @@ export class TangServer {
   port = 0;
 
   constructor() {
-    ensureCommands([
-      [tangd, "tang"],
-      [keygen, "tang"],
-      ["clevis", "clevis"],
-      ["jose", "jose"],
-    ]);
+    ensureCommands([tangd, keygen, "clevis", "jose"]);
     this.newKeys();
   }
 

@@ -12,10 +12,10 @@ import { testDevice } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
 import { TangServer } from "./tang-server.ts";
 import { layout } from "../../runtime/src/layout.ts";
+import { settle, until } from "../lib/until.ts";
 
 const onDevice = layout("");
 
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const doc = (key: string) =>
   JSON.stringify({ ssh: { authorized_keys: [`ssh-ed25519 AAAA ${key}`] }, wifi: { psk: `psk of ${key}` } });
 
@@ -43,12 +43,9 @@ describe("secrets tang", () => {
     renameSync(`${file}.tmp`, file);
   };
   const vaultLog = () => bed.svc("log", "vault").stdout;
-  const until = async (what: () => boolean, label: string, ms = 20_000): Promise<void> => {
-    for (const end = Date.now() + ms; Date.now() < end; await settle(100)) if (what()) return;
-    throw new Error(
-      `timed out waiting for ${label}; vault log:\n${vaultLog()}\nevents: ${JSON.stringify(bed.events())}`,
-    );
-  };
+  const state = () => `vault log:
+${vaultLog()}
+events: ${JSON.stringify(bed.events())}`;
   const outputs = () => JSON.parse(bed.svc("outputs", "--json", "vault").stdout) as Record<string, string>;
   const lines = (re: RegExp) =>
     vaultLog()
@@ -85,10 +82,15 @@ describe("secrets tang", () => {
 
   it("a new file reaches the subscriber, and the service restarts with the new value", async () => {
     expect(bed.svc("start", "app", "subscriber").code).toBe(0);
-    await until(() => bed.events().includes("start ssh-ed25519 AAAA one"), "app to start with key one");
+    await until("app to start with key one", () => bed.events().includes("start ssh-ed25519 AAAA one"), 20_000, state);
     await settle(500);
     place(tang.encrypt(doc("two")));
-    await until(() => bed.events().includes("start ssh-ed25519 AAAA two"), "app to restart with key two");
+    await until(
+      "app to restart with key two",
+      () => bed.events().includes("start ssh-ed25519 AAAA two"),
+      20_000,
+      state,
+    );
     expect(bed.events()).toEqual(["start ssh-ed25519 AAAA one", "start ssh-ed25519 AAAA two"]);
     expect(bed.svc("log", "subscriber").stdout).toContain("vault changed ssh/authorized_keys: restarting app");
   });
@@ -97,7 +99,7 @@ describe("secrets tang", () => {
     const three = tang.encrypt(doc("three"));
     await tang.stop();
     place(three);
-    await until(() => lines(/connect|refused/).length >= 2, "two failed tries");
+    await until("two failed tries", () => lines(/connect|refused/).length >= 2, 20_000, state);
     const failed = lines(/refused/);
     expect(failed[0]).toMatch(
       new RegExp(`POST ${tang.url}/rec/[\\w-]+: .*refused.*; keeping the last good secrets, next try in 0\\.3 s$`),
@@ -106,13 +108,18 @@ describe("secrets tang", () => {
     expect(outputs()["ssh/authorized_keys"]).toBe("ssh-ed25519 AAAA two\n");
     expect(bed.events()).toHaveLength(2);
     await tang.start();
-    await until(() => bed.events().includes("start ssh-ed25519 AAAA three"), "app to restart with key three");
+    await until(
+      "app to restart with key three",
+      () => bed.events().includes("start ssh-ed25519 AAAA three"),
+      20_000,
+      state,
+    );
     expect(outputs()["wifi/psk"]).toBe("psk of three");
   });
 
   it("keeps the last good secrets through a missing file, a damaged one and one made for other keys", async () => {
     const good = tang.encrypt(doc("three"));
-    const failures = (re: RegExp) => until(() => lines(re).length > 0, `a line matching ${re}`);
+    const failures = (re: RegExp) => until(`a line matching ${re}`, () => lines(re).length > 0, 20_000, state);
     rmSync(file);
     await failures(/stick\/secrets\.jwe does not exist; keeping the last good secrets/);
     const parts = good.trim().split(".");

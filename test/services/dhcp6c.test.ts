@@ -22,7 +22,7 @@ import { compile, type SystemDescription } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig } from "../../image/config/index.ts";
 import { PackageCollector } from "../../image/packages/collect.ts";
-import { ensureCommands } from "../../runtime/build/host-tools.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
 import dhcp6c from "../../services/dhcp6c/index.ts";
 import network from "../../services/network/index.ts";
 import { testDevice } from "../config/fixtures.ts";
@@ -146,12 +146,7 @@ describe("dhcp6c with dhcpcd against Kea", { timeout: 120_000 }, () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    ensureCommands([
-      ["dhcpcd", "dhcpcd-base"],
-      ["kea-dhcp6", "kea-dhcp6-server"],
-      ["unshare", "util-linux"],
-      ["nsenter", "util-linux"],
-    ]);
+    ensureCommands(["dhcpcd", "kea-dhcp6", "unshare", "nsenter"]);
     server = new Netns();
     client = new Netns();
     client.ip("link", "add", "wan0", "type", "veth", "peer", "name", "s0", "netns", server.name);
@@ -280,7 +275,7 @@ describe("dhcp6c with dhcpcd against Kea", { timeout: 120_000 }, () => {
 // two addresses (Kea above hands out one) and then the end of the lease.
 describe("the dhcpcd hook under the device's busybox", { timeout: 120_000 }, () => {
   it("lists every address and prefix, signals readiness, and removes the outputs when the lease ends", async () => {
-    ensureCommands([["qemu-mipsel-static", "qemu-user-static"]]);
+    ensureCommands(["qemu-mipsel-static"]);
     const dir = mkdtempSync(join(tmpdir(), "limen-dhcp6c-hook-"));
     try {
       const root = join(dir, "root");

@@ -19,7 +19,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { layout } from "../../runtime/src/layout.ts";
 import { checkDatabase, type ServiceEntry } from "../../runtime/src/svc/database.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { binaryPath } from "../lib/runtime.ts";
+import { settle, until } from "../lib/until.ts";
 
 export interface Fixture extends Partial<ServiceEntry> {
   type: ServiceEntry["type"];
@@ -36,8 +38,6 @@ export interface Result {
   stdout: string;
   stderr: string;
 }
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class Bed {
   readonly root = mkdtempSync(join(tmpdir(), "limen-svc-"));
@@ -108,6 +108,7 @@ export class Bed {
 
   /** `svc init`, then s6-svscan with its output into the catch-all logger's FIFO. */
   async start(): Promise<void> {
+    ensureCommands(["s6-svscan"]);
     const init = this.svc("init");
     if (init.code !== 0) throw new Error(`svc init failed: ${init.stderr}`);
     const fifo = openSync(this.layout.logFifo, "r+");
@@ -118,8 +119,11 @@ export class Bed {
     });
     closeSync(fifo);
     const dirs = readdirSync(this.layout.scan).filter((d) => !d.startsWith("."));
-    for (let i = 0; i < 100 && !dirs.every((d) => existsSync(join(this.layout.scan, d, "supervise/status"))); i++)
-      await settle(50);
+    await until(
+      "s6-supervise for every service",
+      () => dirs.every((d) => existsSync(join(this.layout.scan, d, "supervise/status"))),
+      5_000,
+    );
   }
 
   /** Lines services appended to $LIMEN_ROOT/events. */

@@ -5,8 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Bed } from "./bed.ts";
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { settle, until } from "../lib/until.ts";
 
 // Needs root (namespaces, mounts), as the whole test suite runs.
 describe("boot and shutdown as process 1", () => {
@@ -38,7 +37,7 @@ describe("boot and shutdown as process 1", () => {
       await settle(50);
       init = Number(spawnSync("pgrep", ["-P", String(unshare.pid)], { encoding: "utf8" }).stdout.trim()) || 0;
     }
-    for (let i = 0; i < 200 && inside("svc", "list") !== "a\nb\nc\n"; i++) await settle(50);
+    await until("a, b and c up inside", () => inside("svc", "list") === "a\nb\nc\n", 10_000);
   }
 
   afterEach(async () => {

@@ -5,8 +5,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bed } from "./bed.ts";
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { settle, until } from "../lib/until.ts";
 
 describe("the collated log", () => {
   const bed = new Bed({
@@ -26,7 +25,12 @@ describe("the collated log", () => {
     await bed.start();
     expect(bed.svc("start", "talker", "setup", "own").code).toBe(0);
     const all = ["to stderr", "hello from setup", "own logger"];
-    for (let i = 0; i < 100 && !all.every((l) => current().includes(l)); i++) await settle(50);
+    await until(
+      "every service's first lines in the log",
+      () => all.every((l) => current().includes(l)),
+      5_000,
+      current,
+    );
   });
   afterAll(() => bed.stop());
 
@@ -62,7 +66,7 @@ describe("the collated log", () => {
   it("rotates by size, and svc log reads the archives before current, in order", async () => {
     expect(bed.svc("start", "chatty").code).toBe(0);
     const lines = (): string[] => bed.svc("log", "chatty").stdout.trim().split("\n");
-    for (let i = 0; i < 100 && lines().length < 1500; i++) await settle(50);
+    await until("1500 lines of chatty", () => lines().length >= 1500, 5_000);
     expect(readdirSync(bed.layout.log).filter((f) => /^@[0-9a-f]{24}\.s$/.test(f)).length).toBeGreaterThan(0);
     const numbers = lines().map((l) => Number(/ chatty line (\d{5}) 0{70}$/.exec(l)?.[1]));
     expect(numbers).toEqual(Array.from({ length: 1500 }, (_, i) => i));

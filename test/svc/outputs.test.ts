@@ -5,8 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bed } from "./bed.ts";
-
-const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { until } from "../lib/until.ts";
 
 describe("service outputs", () => {
   const bed = new Bed({
@@ -23,7 +22,7 @@ describe("service outputs", () => {
 
   it("are written by a service and read by what depends on it", async () => {
     expect(bed.svc("start", "dns").code).toBe(0);
-    for (let i = 0; i < 100 && !existsSync(bed.path("dns.upstream")); i++) await settle(50);
+    await until("dns to write dns.upstream", () => existsSync(bed.path("dns.upstream")), 5_000);
     expect(readFileSync(bed.path("dns.upstream"), "utf8")).toBe("192.0.2.1");
     expect(bed.svc("outputs", "wan").stdout).toBe("address=192.0.2.1\nipv6/address=fe80::1\n");
     expect(JSON.parse(bed.svc("outputs", "--json", "wan").stdout)).toEqual({

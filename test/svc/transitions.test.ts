@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Bed, type Fixture } from "./bed.ts";
+import { until } from "../lib/until.ts";
 
 /** A script line appending "<word> <service>" to the events file. */
 const note = (word: string): string => `echo "${word} $SERVICE" >> events`;
@@ -218,7 +219,7 @@ describe("svc stop, restart and up-tree", () => {
     const b = await start({ daemon: { type: "longrun", run: `echo "run $$" >> events; exec sleep 1000` } });
     expect(b.svc("start", "daemon").code).toBe(0);
     // up means started: wait for the script to have said so before killing it
-    for (let i = 0; i < 100 && b.events().length < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    await until("the daemon's first run", () => b.events().length >= 1, 5_000);
     const first = state(b, "daemon").pid as number;
     expect(b.events()).toEqual([`run ${first}`]);
     process.kill(first, "SIGKILL");

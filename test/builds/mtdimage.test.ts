@@ -14,6 +14,7 @@ import { buildImage } from "../../image/build.ts";
 import type { SystemDescription } from "../../image/config/compile.ts";
 import type { MtdLayout } from "../../image/outputs/mtdimage.ts";
 import { projectRoot } from "../../image/lib/cache.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { ih, parseUImage, uimageHeaderSize } from "../lib/uimage.ts";
 import { hex } from "../../image/lib/numbers.ts";
 
@@ -31,6 +32,7 @@ describe(`mtdimage for ${device}`, { timeout: buildTimeout }, () => {
   let image: Buffer;
 
   beforeAll(async () => {
+    ensureCommands(["unsquashfs", "dtc"]);
     ({ system } = await buildImage({
       device,
       config: "examples/hello-from-qemu.ts",

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
-import { inodes, lookup, master, nodes, nodeTypes, superblock } from "./ubimage-format.ts";
+import { ensureCommands } from "../../image/lib/host-programs.ts";
+import { inodes, lookup, master, nodes, nodeTypes, superblock } from "../image/ubimage-format.ts";
 import { layout } from "../../runtime/src/layout.ts";
 
 const onDevice = layout("");
@@ -16,6 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm run image for belkin-rt3200", { timeout: 3_600_000 }, () => {
   it("makes the ubimage output: a UBIFS root holding the FIT kernel, and flash.scr", async () => {
+    ensureCommands(["dumpimage", "dtc"]);
     const out = join(dir, "result");
     const { output, system } = await buildImage({
       device: "belkin-rt3200",
