@@ -2,16 +2,17 @@
 // the host's loopback and renders them for dropbear at start; when the server's document
 // changes, the router picks it up at its next fetch and the subscriber restarts sshd: the new
 // key gets in and the old one is refused, without a reboot. Traffic stays on 127.0.0.1 and in QEMU.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpsServer, type Server } from "node:https";
-import { createServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { Vm } from "../../image/qemu/vm.ts";
+import { freePort, ssh } from "../lib/ssh.ts";
 import { TestPki } from "../lib/pki.ts";
 import { layout } from "../../runtime/src/layout.ts";
 
@@ -30,52 +31,6 @@ afterAll(async () => {
 function keyPair(name: string): { path: string; pub: string } {
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", file(name)]);
   return { path: file(name), pub: readFileSync(`${file(name)}.pub`, "utf8").trim() };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** ssh without blocking this process: the secrets server lives in it. */
-function ssh(
-  key: string,
-  port: number,
-  command: string,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("ssh", [
-      "-i",
-      key,
-      "-p",
-      String(port),
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "StrictHostKeyChecking=no",
-      "-o",
-      "UserKnownHostsFile=/dev/null",
-      "-o",
-      "ConnectTimeout=10",
-      "-o",
-      "IdentitiesOnly=yes",
-      "root@127.0.0.1",
-      command,
-    ]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill(), 60_000);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
 }
 
 describe("ssh keys from an outboard secrets server on qemu-aarch64", { timeout: 900_000 }, () => {

@@ -1,13 +1,13 @@
 // From the host, ssh to the router through the forwarded loopback port: the configured key
 // gets `svc list`, another key is refused. Traffic stays on 127.0.0.1 and inside QEMU.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { Vm } from "../../image/qemu/vm.ts";
+import { freePort, ssh } from "../lib/ssh.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-ssh-"));
 let vm: Vm | undefined;
@@ -20,40 +20,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function keyPair(name: string): string {
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", join(dir, name)]);
   return join(dir, name);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function ssh(key: string, port: number, command: string) {
-  return spawnSync(
-    "ssh",
-    [
-      "-i",
-      key,
-      "-p",
-      String(port),
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "StrictHostKeyChecking=no",
-      "-o",
-      "UserKnownHostsFile=/dev/null",
-      "-o",
-      "ConnectTimeout=10",
-      "-o",
-      "IdentitiesOnly=yes",
-      "root@127.0.0.1",
-      command,
-    ],
-    { encoding: "utf8", timeout: 60_000 },
-  );
 }
 
 // one pair of keys for every device: the fixture configuration reads the key once, when imported
@@ -84,17 +50,17 @@ describe.each([
       `230.0.0.1:${group + 1}`,
     ]);
     await vm.start();
-    let r = ssh(good, port, "svc list");
+    let r = await ssh(good, port, "svc list");
     for (
       const deadline = Date.now() + 300_000;
       Date.now() < deadline && !system.defaultServices.every((s) => r.stdout?.split("\n").includes(s));
     ) {
       await new Promise((res) => setTimeout(res, 3000));
-      r = ssh(good, port, "svc list");
+      r = await ssh(good, port, "svc list");
     }
     expect(r.stdout.trim().split("\n").sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
     expect(r.status).toBe(0);
-    const refused = ssh(bad, port, "svc list");
+    const refused = await ssh(bad, port, "svc list");
     expect(refused.status).toBe(255);
     expect(refused.stderr).toContain("Permission denied");
   });

@@ -1,0 +1,40 @@
+// Reaching a booted router from the host: a free loopback port to forward, and ssh to it with one key.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface SshResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `command` as root on 127.0.0.1:`port` with only `key`, never asking anything; without
+ * blocking this process, which may serve the router meanwhile (a secrets server).
+ */
+export function ssh(key: string, port: number, command: string): Promise<SshResult> {
+  const options = ["BatchMode=yes", "StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "ConnectTimeout=10"];
+  const args = ["-i", key, "-p", String(port), ...options.flatMap((o) => ["-o", o]), "-o", "IdentitiesOnly=yes"];
+  return new Promise((resolve) => {
+    const child = spawn("ssh", [...args, "root@127.0.0.1", command]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
