@@ -27,7 +27,8 @@ export const catchAllLogger = "s6-svscan-log";
 /**
  * Builds the scan directory at boot, before s6-svscan starts: for each longrun a directory of
  * links to its files in the image (s6-supervise needs to write next to them, the image is
- * read-only), a run script starting the image's with stderr joined to stdout, a `down` file (boot or `svc start` brings it up), and a logger that prefixes its
+ * read-only), a run script starting the image's with stderr joined to stdout, a `down` file (boot or `svc start`
+ * brings it up), and a logger that prefixes its
  * lines with the service name; plus the catch-all logger writing the collated log.
  */
 export function buildScanDir(graph: Graph): void {

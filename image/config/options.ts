@@ -17,7 +17,9 @@ const id = z.number().int().min(0).max(65535);
 const unsigned = z.number().int().min(0);
 const positive = z.number().int().min(1);
 const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "must be a Debian package name");
-/** A package's name ships all its executables; `{ name, files }` only the files named (libraries come by themselves). */
+/**
+ * A package's name ships all its executables; `{ name, files }` only the files named (libraries come by themselves).
+ */
 const packageEntry = z.union([
   packageName,
   z.strictObject({ name: packageName, files: z.array(absolutePath).min(1, "must name at least one file") }),

@@ -22,9 +22,15 @@ export interface ServiceSpec {
   name: string;
   type: ServiceType;
   dependencies: ServiceRef[];
-  /** Services this one starts and stops (a controller): they join the system as controlled services, not as dependencies. */
+  /**
+   * Services this one starts and stops (a controller): they join the system as controlled services, not as
+   * dependencies.
+   */
   controls: ServiceRef[];
-  /** Services this one watches while it runs (a watchdog's, a secrets subscriber's): they join the system, neither dependencies nor controlled. */
+  /**
+   * Services this one watches while it runs (a watchdog's, a secrets subscriber's): they join the system, neither
+   * dependencies nor controlled.
+   */
   watches: ServiceRef[];
   controlled: boolean;
   timeoutUp: number;
@@ -41,7 +47,9 @@ export interface ServiceSpec {
   files: FileTree;
   /** Files rendered from outputs when the service starts (see secrets.ts). */
   secrets: Record<string, SecretFile>;
-  /** Templates that built it, outermost first, each with the parameters it checked: each one's module must be imported. */
+  /**
+   * Templates that built it, outermost first, each with the parameters it checked: each one's module must be imported.
+   */
   templates: TemplateUse[];
 }
 

@@ -57,7 +57,9 @@ export async function fitImage(r: FitRequest): Promise<void> {
   }
 }
 
-/** The .its text: one kernel, one flat_dt, one configuration pairing them; CRC32 hashes U-Boot checks before booting. */
+/**
+ * The .its text: one kernel, one flat_dt, one configuration pairing them; CRC32 hashes U-Boot checks before booting.
+ */
 export function fitSource(r: Omit<FitRequest, "out" | "alignment">): string {
   for (const [what, v] of [
     ["load address", r.loadAddress],

@@ -71,7 +71,10 @@ export function phramRegion(cpu: Cpu, layout: RamLayout): PhramRegion {
   return { start, size: layout.rootSize };
 }
 
-/** Kernel arguments that reserve the region and make it the MTD device "rootfs", for a kernel that ignores the boot loader's tree. */
+/**
+ * Kernel arguments that reserve the region and make it the MTD device "rootfs", for a kernel that ignores the boot
+ * loader's tree.
+ */
 export function phramArguments(region: PhramRegion): string[] {
   return [
     `memmap=${hex(region.size)}$${hex(region.start)}`,
@@ -183,7 +186,10 @@ export interface TftpbootFacts {
   /** Where in RAM boot.scr loads the kernel. */
   loadAddress: number;
   commandLine: string;
-  /** The kernel is a uImage that bootm copies to `copiedTo` (hardware.loadAddress) and enters at the declared entry point (hardware.entryPoint; a MIPS kernel's is checked against its System.map). */
+  /**
+   * The kernel is a uImage that bootm copies to `copiedTo` (hardware.loadAddress) and enters at the declared entry
+   * point (hardware.entryPoint; a MIPS kernel's is checked against its System.map).
+   */
   uimage: { copiedTo: number; entryPoint: number | undefined } | null;
   /** The kernel option that reads an appended tree (boot.tftp.appendDTB), or null when none is appended. */
   appendedDtbOption: string | null;
@@ -313,7 +319,10 @@ export async function kernelPlan(system: SystemDescription, facts: TftpbootFacts
   return { ...common, format: "raw", boot: "booti", footprint: Math.max(size, Number(header.readBigUInt64LE(16))) };
 }
 
-/** The device tree boot.scr boots with: one compiled here (with its root's and /reserved-memory's #address-cells), the kernel's own, or the board's. */
+/**
+ * The device tree boot.scr boots with: one compiled here (with its root's and /reserved-memory's #address-cells), the
+ * kernel's own, or the board's.
+ */
 export type TreeSource =
   | { kind: "compiled"; addressCells: number; reservedMemoryCells: number | null }
   | { kind: "builtIn" }
@@ -415,7 +424,10 @@ async function writeKernel(
   });
 }
 
-/** Writes the tftpboot output of `system` with root tree `root` into `out`: facts, then the kernel and its plan, then the boot plan, then the files. */
+/**
+ * Writes the tftpboot output of `system` with root tree `root` into `out`: facts, then the kernel and its plan, then
+ * the boot plan, then the files.
+ */
 export async function tftpboot(
   system: SystemDescription,
   root: TreeEntry[],

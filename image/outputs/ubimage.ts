@@ -13,7 +13,9 @@ import { ubifs, type UbiGeometry } from "../rootfs/ubifs.ts";
 import { writeUbootScript } from "./uboot-script.ts";
 import { hex } from "../lib/numbers.ts";
 
-/** What UBI keeps of a device's erase blocks for itself: the volume table (2), wear-leveling (1), atomic LEB change (1). */
+/**
+ * What UBI keeps of a device's erase blocks for itself: the volume table (2), wear-leveling (1), atomic LEB change (1).
+ */
 const ubiReservedPebs = 4;
 /** Erase blocks UBI sets aside for bad blocks, per 1024 (Linux's CONFIG_MTD_UBI_BEB_LIMIT default). */
 const badBlockReservePer1024 = 20;

@@ -79,7 +79,10 @@ declare module "limen:native" {
   // Crypto (runtime/native/crypto.c, BearSSL). Byte strings are ArrayBuffers; points are uncompressed (0x04 ‖ X ‖ Y).
   export type Curve = "P-256" | "P-384" | "P-521";
   export function sha256(data: ArrayBuffer): ArrayBuffer;
-  /** x·a + y·b (b null: the curve's generator); x, y unsigned big-endian in 1..order-1. Throws on an invalid point or an infinite result. */
+  /**
+   * x·a + y·b (b null: the curve's generator); x, y unsigned big-endian in 1..order-1. Throws on an invalid point or an
+   * infinite result.
+   */
   export function ecMulAdd(
     curve: Curve,
     a: ArrayBuffer,
@@ -117,7 +120,10 @@ declare module "limen:native" {
   export interface TlsSession {
     readonly __tlsSession: unique symbol;
   }
-  /** TLS 1.2 handshake on a tcpConnect socket, checking the server's certificate for host; takes the fd over (closes it on failure). */
+  /**
+   * TLS 1.2 handshake on a tcpConnect socket, checking the server's certificate for host; takes the fd over (closes it
+   * on failure).
+   */
   export function tlsConnect(fd: number, host: string, options: TlsOptions, timeoutMs: number): TlsSession;
   export function tlsWrite(session: TlsSession, data: ArrayBuffer, timeoutMs: number): void;
   /** Up to max (≤ 16384) bytes; empty when the server closed the session. */

@@ -56,7 +56,10 @@ afterEach(async () => {
   bed = null;
 });
 
-/** The watched longrun `web` (controlled when `startWeb` is false: boot leaves it down) and a feeder writing into a FIFO. */
+/**
+ * The watched longrun `web` (controlled when `startWeb` is false: boot leaves it down) and a feeder writing into a
+ * FIFO.
+ */
 async function fed(startWeb: boolean): Promise<{ b: Bed; feeds: () => string }> {
   const b = new Bed({
     web: { type: "longrun", controlled: !startWeb, run: "exec sleep 1000" },

@@ -9,7 +9,7 @@ export const engine: Suite = {
     const arrayCtor = Array as unknown as { fromAsync?: (it: AsyncIterable<number>) => Promise<number[]> };
     equal(typeof arrayCtor.fromAsync, bigEndian ? "undefined" : "function", "Array.fromAsync");
     if (!bigEndian) {
-      // eslint-disable-next-line @typescript-eslint/require-await -- an async generator is what Array.fromAsync is tested on
+      // eslint-disable-next-line @typescript-eslint/require-await -- Array.fromAsync's test input
       async function* two(): AsyncGenerator<number> {
         yield 1;
         yield 2;

@@ -71,9 +71,10 @@ export const processes: Suite = {
     // the slow one starts first; the loop must not stall on it (nor on a chain of awaits)
     const slow = spawnAsync(["/bin/sh", "-c", "sleep 0.3; exit 4"]).exited.then((c) => (order.push("slow"), c));
     const fast = spawnAsync(["/bin/sh", "-c", "exit 5"]).exited.then(async (c) => {
-      // eslint-disable-next-line @typescript-eslint/await-thenable -- a chain of plain awaits, each a turn of the job queue, is what is tested
+      // a chain of plain awaits, each a turn of the job queue, is what is tested
+      // eslint-disable-next-line @typescript-eslint/await-thenable -- deliberately not a promise
       await null;
-      // eslint-disable-next-line @typescript-eslint/await-thenable -- as above
+      // eslint-disable-next-line @typescript-eslint/await-thenable -- deliberately not a promise
       await null;
       order.push("fast");
       return c;

@@ -30,7 +30,10 @@ export interface Node {
   body: Buffer;
 }
 
-/** UBIFS's CRC: CRC-32 (IEEE) started at 0xffffffff and not inverted at the end, over the node after its magic and CRC fields. */
+/**
+ * UBIFS's CRC: CRC-32 (IEEE) started at 0xffffffff and not inverted at the end, over the node after its magic and CRC
+ * fields.
+ */
 export function ubifsCrc(node: Buffer): number {
   return ~crc32(node.subarray(8)) >>> 0;
 }

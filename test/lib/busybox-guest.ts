@@ -9,7 +9,10 @@ import type { TreeEntry } from "../../image/rootfs/tree.ts";
 
 const root = { uid: 0, gid: 0 };
 
-/** Writes the initramfs to `path`; `script` runs after busybox is installed, /proc, /sys, /dev are mounted and modules loaded. */
+/**
+ * Writes the initramfs to `path`; `script` runs after busybox is installed, /proc, /sys, /dev are mounted and modules
+ * loaded.
+ */
 export async function busyboxGuest(
   emulator: Emulator,
   path: string,

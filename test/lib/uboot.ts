@@ -14,7 +14,10 @@ export interface UbootBoard {
   firmware: string;
   /** The NIC U-Boot has a driver for. */
   nic: string;
-  /** QEMU's Malta swaps the 32-bit words of a -bios image for a little-endian CPU (YAMON is built bi-endian): U-Boot's are swapped back first. */
+  /**
+   * QEMU's Malta swaps the 32-bit words of a -bios image for a little-endian CPU (YAMON is built bi-endian): U-Boot's
+   * are swapped back first.
+   */
   swapWords: boolean;
   /** U-Boot's prompt, as its build sets it. */
   prompt: string;

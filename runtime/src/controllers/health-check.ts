@@ -1,7 +1,8 @@
 // `limen health-check SERVICE INTERVAL THRESHOLD TIMEOUT COMMAND`: a controller (the
 // health-check template's longrun). Starts the longrun SERVICE with what it needs and what needs
 // it (as `svc up-tree`), waits until it is up (and ready, when it notifies readiness), then every
-// INTERVAL ms runs COMMAND with sh -c, allowed TIMEOUT ms. When more than THRESHOLD checks in a row fail (non-zero exit, or out of
+// INTERVAL ms runs COMMAND with sh -c, allowed TIMEOUT ms. When more than THRESHOLD checks in a row fail (non-zero
+// exit, or out of
 // time), it restarts SERVICE through s6 (s6-svc -r: what depends on it stays up, as when s6
 // restarts a process that died), waits for it to be up again and counts afresh. While someone
 // keeps SERVICE down (`svc stop`), it waits instead of fighting them. Idle between checks.

@@ -1,5 +1,6 @@
 // `limen watchdog DEVICE HEAD-START INTERVAL SERVICE...`: feeds the kernel's watchdog DEVICE
-// (/dev/watchdog) every INTERVAL ms (at least twice within the driver's timeout, when sysfs tells it). For the first HEAD-START ms it feeds unconditionally (the
+// (/dev/watchdog) every INTERVAL ms (at least twice within the driver's timeout, when sysfs tells it). For the first
+// HEAD-START ms it feeds unconditionally (the
 // system is still coming up); after that only while every SERVICE is up (a longrun: its process
 // runs; others: svc's state). When one stays down, feeding stops and the hardware reboots the
 // device once its timeout (the driver's) passes; feeding resumes if everything is up again before

@@ -29,7 +29,9 @@ export interface Subscription {
   action: Action;
 }
 
-/** The output keys of `watched` that `service` reads: the paths of its references (a path may name a folder of keys). */
+/**
+ * The output keys of `watched` that `service` reads: the paths of its references (a path may name a folder of keys).
+ */
 export function readsFrom(graph: Graph, service: string, watched: string): string[] {
   return graph
     .entry(service)
