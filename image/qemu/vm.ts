@@ -123,7 +123,11 @@ export class Vm {
     this.send(`${command}; echo ${marker}$?\n`);
     const m = await this.waitFor(new RegExp(`\\n${marker}(\\d+)\\r?\\n`), timeoutMs, from);
     const text = this.output.toString().slice(from);
-    const body = text.slice(text.indexOf("\n") + 1, text.indexOf(`\n${marker}`) + 1);
+    // The output starts after the terminal's echo of the command line, which ends with the
+    // literal `$?`; anything the console printed before that echo (a late prompt) is not ours.
+    const echo = text.indexOf(`${marker}$?`);
+    const start = text.indexOf("\n", echo < 0 ? 0 : echo) + 1;
+    const body = text.slice(start, text.search(new RegExp(`\\n${marker}\\d`)) + 1);
     return Object.assign(body.replace(/\r/g, ""), { code: Number(m[1]) });
   }
 
