@@ -73,6 +73,11 @@ export default defineConfig(({ interfaces }) => {
   });
   // dhcpcd puts the upstream's address on wan itself; the LAN gets ::1 of the delegated prefix
   const dhcp6 = dhcp6c.svc.client.build({ interface: wan });
+  const fw = firewall.svc.firewall.build({
+    zones: { lan: [int], wan: [wan] },
+    // ssh from the WAN too: the key is the only way in
+    open: [{ zone: "wan", protocol: "tcp", ports: [22] }],
+  });
   return {
     imports: [network, bridge, hostapd, dnsmasq, ppp, dhcp6c, firewall, ntp, ssh],
     hostname: "rotuer",
@@ -105,12 +110,8 @@ export default defineConfig(({ interfaces }) => {
           nas: { mac: "00:11:32:aa:bb:cc", v4: "10.8.0.9", v6: ["fd00::9"] },
         },
       }),
-      firewall: firewall.svc.firewall.build({
-        zones: { lan: [int], wan: [wan] },
-        extraRules:
-          "  chain ssh-from-wan {\n    type filter hook input priority filter - 1;\n    iifname @wan tcp dport 22 accept\n  }",
-      }),
-      forwarding: network.svc.forward.build({}),
+      firewall: fw,
+      forwarding: network.svc.forward.build({ after: [fw] }),
       ntp: ntp.svc.ntp.build({
         pools: { "pool.ntp.org": ["iburst"] },
         makestep: { threshold: 1.0, limit: 3 },
