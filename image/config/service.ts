@@ -108,7 +108,7 @@ export class Service {
   }
 }
 
-const outputPath = z
+export const outputPath = z
   .string()
   .regex(/^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/, "must be a relative path of letters, digits and _ . @ -")
   .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), "must not contain . or .. parts");

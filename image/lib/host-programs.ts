@@ -69,6 +69,8 @@ export const hostPrograms = {
   losetup: ["mount", "test"],
   sfdisk: ["fdisk", "test"],
   "mkfs.ext2": ["e2fsprogs", "test"],
+  // the lab's secrets stores
+  "mkfs.ext4": ["e2fsprogs", "build"],
   dhcpcd: ["dhcpcd-base", "test"],
   "kea-dhcp6": ["kea-dhcp6-server", "test"],
   dumpimage: ["u-boot-tools", "test"],
