@@ -37,12 +37,12 @@ describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])(
       // busybox login says when it cannot change into the user's home
       expect(vm.console).not.toContain("can't change directory");
       expect((await vm.run("pwd")).trim()).toBe("/home/root");
-      expect(await vm.run("ls -ldn /home/root")).toMatch(/^drwxr-xr-x\s+\d+\s+0\s+0\s/);
+      expect((await vm.run("ls -ldn /home/root")).trim()).toMatch(/^drwxr-xr-x\s+\d+\s+0\s+0\s/);
       // init brought the loopback link up, mounted a tmpfs on /tmp and devpts on /dev/pts
-      expect(await vm.run("ip link show lo")).toMatch(/<LOOPBACK,UP,LOWER_UP>/);
+      expect((await vm.run("ip link show lo")).trim()).toMatch(/<LOOPBACK,UP,LOWER_UP>/);
       expect((await vm.run("ping -c1 127.0.0.1")).code).toBe(0);
-      expect(await vm.run("echo written > /tmp/x && cat /tmp/x")).toBe("written\n");
-      const mounts = await vm.run("cat /proc/mounts");
+      expect((await vm.run("echo written > /tmp/x && cat /tmp/x")).trim()).toBe("written");
+      const mounts = (await vm.run("cat /proc/mounts")).trim();
       expect(mounts).toMatch(/^tmpfs \/tmp tmpfs rw,nosuid,nodev[ ,]/m);
       expect(mounts).toMatch(/^devpts \/dev\/pts devpts .*gid=5,mode=620,ptmxmode=666 /m);
       const up = await vm.servicesUp(system.defaultServices);

@@ -72,6 +72,7 @@ describe.each([
     expect(shown).toMatch(/\/home\/root$/m);
     expect(shown).toMatch(/ -> \/dev\/pts\/\d+$/m);
     expect(shown).toMatch(/\[1\]\s*\+\s*Running\s+sleep 60$/m);
+    expect(shown).toMatch(/\[1\]\s*\+\s*Terminated\s+sleep 60$/m);
     expect(session.status).toBe(0);
     const refused = await ssh(bad, port, "svc list");
     expect(refused.status).toBe(255);
