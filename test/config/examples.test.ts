@@ -95,6 +95,9 @@ describe("examples/hello-from-qemu.ts", () => {
     expect(file(sys, "/etc/shadow")).toMatchObject({ mode: 0o600 });
     expect(content(sys, "/etc/group")).toContain("dnsmasq:x:51:dnsmasq\n");
     expect(file(sys, "/etc/dropbear")).toEqual({ path: "/etc/dropbear", type: "symlink", target: "/run/dropbear" });
+    // root's home is in the image; dnsmasq's is on the /run tmpfs, made by init at boot
+    expect(file(sys, "/home/root")).toMatchObject({ type: "directory", mode: 0o755, uid: 0, gid: 0 });
+    expect(sys.files.some((f) => f.path === "/run/dnsmasq")).toBe(false);
   });
 });
 

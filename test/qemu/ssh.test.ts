@@ -1,5 +1,6 @@
 // From the host, ssh to the router through the forwarded loopback port: the configured key
-// gets `svc list`, another key is refused. Traffic stays on 127.0.0.1 and inside QEMU.
+// gets `svc list` and, with a pseudo-terminal, a login shell with job control; another key is
+// refused. Traffic stays on 127.0.0.1 and inside QEMU.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,7 +33,7 @@ describe.each([
   { device: "qemu-armv7l", group: 23413 },
   { device: "qemu-mipsel", group: 23415 },
 ])("ssh to $device", { timeout: 900_000 }, ({ device, group }) => {
-  it("lets the configured key run svc list and refuses another key", async () => {
+  it("lets the configured key run svc list and a shell on a terminal, and refuses another key", async () => {
     const result = join(dir, device);
     const { system } = await buildImage({
       device,
@@ -60,6 +61,19 @@ describe.each([
     }
     expect(r.stdout.trim().split("\n").sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
     expect(r.status).toBe(0);
+    // what a person gets with ssh -t: a login shell in root's home on a pseudo-terminal, where
+    // job control works (a background job is listed and killed by its number)
+    const session = await ssh(good, port, "", {
+      pty: true,
+      input: "pwd\nls -l /proc/$$/fd/0\nsleep 60 &\njobs\nkill %1\nexit\n",
+    });
+    const shown = session.stdout.replace(/\r/g, "");
+    expect(shown).not.toMatch(/job control turned off|can't change directory|Could not chdir/);
+    expect(shown).toMatch(/\/home\/root$/m);
+    expect(shown).toMatch(/ -> \/dev\/pts\/\d+$/m);
+    expect(shown).toMatch(/\[1\]\s*\+\s*Running\s+sleep 60$/m);
+    expect(shown).toMatch(/\[1\]\s*\+\s*Terminated\s+sleep 60$/m);
+    expect(session.status).toBe(0);
     const refused = await ssh(bad, port, "svc list");
     expect(refused.status).toBe(255);
     expect(refused.stderr).toContain("Permission denied");
