@@ -9,6 +9,7 @@ import { environ } from "../runtime/src/lib/process";
 import { loadGraph } from "../runtime/src/svc/graph";
 import { paths } from "../runtime/src/svc/paths";
 import { buildScanDir } from "./scan-dir";
+import { applySysctl } from "./sysctl";
 
 const early: [fstype: string, target: string, flags: number, data: string][] = [
   ["proc", "/proc", native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, ""],
@@ -75,5 +76,7 @@ export function main(args: string[]): number {
   os.dup2(fifo, 1);
   os.dup2(fifo, 2);
   os.close(fifo);
+  // before any service starts; a warning goes to the log, where logread shows it
+  applySysctl((m) => std.err.puts(`init: sysctl ${m}\n`));
   native.exec(["s6-svscan", paths.scan], environ());
 }
