@@ -107,9 +107,9 @@ const forward = template(
     // interfaces that take them (1) before forwarding starts, so that the WAN keeps its default
     // route; later ones start from default.accept_ra, 2 by the sysctl defaults. 0 stays 0.
     const keepRA = [
+      // cat, not read: a sysctl file answers only the first read, and read takes a byte at a time
       "for f in /proc/sys/net/ipv6/conf/*/accept_ra; do",
-      '  read -r ra < "$f"',
-      '  if [ "$ra" = 1 ]; then echo 2 > "$f"; fi',
+      '  if [ "$(cat "$f")" = 1 ]; then echo 2 > "$f"; fi',
       "done",
     ];
     const up = [...(p.enableIPv6 ? keepRA : []), set(p.enableIPv4, p.enableIPv6)].join("\n");
