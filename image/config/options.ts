@@ -136,7 +136,7 @@ export const baseOptions = {
         .boolean()
         .default(true)
         .describe(
-          "Link the applets a person administering the router expects (ps, ping, vi, wget…); false saves flash.",
+          "Link the applets a person administering the router expects (ps, ping, vi, wget…); false leaves the links out.",
         ),
       options: notYet(
         kconfig,
