@@ -37,6 +37,16 @@ describe("hosts", () => {
     expect(text(sys, onDevice.hosts)).toBe("127.0.0.1 localhost\n::1 localhost\n10.8.0.1 gw\n");
   });
 
+  it("is the one writer of /etc/hosts: a filesystem entry for it is a conflict naming both", () => {
+    const e = failure(() =>
+      system(defineConfig({ filesystem: { "/etc/hosts": { type: "file", content: "127.0.0.1 localhost\n" } } })),
+    );
+    expect(e.path).toBe("hosts");
+    expect(e.problem).toMatch(
+      /^\/etc\/hosts is also written by filesystem\["\/etc\/hosts"\] .* with different content$/,
+    );
+  });
+
   it("refuses an address that is neither IPv4 nor IPv6, naming it", () => {
     const e = failure(() => system(defineConfig({ hosts: { "10.0.0.300": ["nas"] } })));
     expect(e.path).toBe('hosts["10.0.0.300"]');
