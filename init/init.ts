@@ -12,6 +12,7 @@ import { loadGraph } from "../runtime/src/svc/graph";
 import { paths } from "../runtime/src/svc/paths";
 import { groupId, readPasswd } from "./accounts";
 import { buildScanDir } from "./scan-dir";
+import { applySysctl } from "./sysctl";
 
 /** The tty group's conventional id, for an image without a tty group. */
 const defaultTtyGid = 5;
@@ -105,5 +106,7 @@ export function main(args: string[]): number {
   os.dup2(fifo, 1);
   os.dup2(fifo, 2);
   os.close(fifo);
+  // before any service starts; a warning goes to the log, where logread shows it
+  applySysctl((m) => std.err.puts(`init: sysctl ${m}\n`));
   native.exec(["s6-svscan", paths.scan], environ());
 }

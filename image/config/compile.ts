@@ -6,12 +6,15 @@ import type { Database, ServiceEntry } from "../../runtime/src/svc/database.ts";
 import { databaseVersion } from "../../runtime/src/svc/database.ts";
 import { loggingVersion, type LoggingSettings } from "../../runtime/src/svc/logging.ts";
 import { layout } from "../../runtime/src/layout.ts";
+import { adminApplets } from "./admin-applets.ts";
 import { databaseSchema } from "./database-schema.ts";
 import { ConfigError, formatPath } from "./errors.ts";
 import type { FileEntry } from "./files.ts";
+import { hostsFile } from "./hosts.ts";
 import type { Evaluated, Options, ServiceNode } from "./evaluate.ts";
 import { OutputRef, Service } from "./service.ts";
 import { shellQuote } from "./shell.ts";
+import { sysctlFile } from "./sysctl.ts";
 import { secretsVersion, type SecretsSpec } from "../../runtime/src/secrets/template.ts";
 import type { PackageRequest } from "../packages/collect.ts";
 import type { PackageEntry } from "./options.ts";
@@ -337,6 +340,8 @@ export function compile(ev: Evaluated): SystemDescription {
   const tree = new Tree();
   for (const [path, f] of Object.entries(o.filesystem)) tree.add(path, f, formatPath(["filesystem", path]), source);
   tree.text(onDevice.hostname, `${o.hostname}\n`, "hostname", source);
+  tree.text(onDevice.hosts, hostsFile(o.hostname, o.hosts), "hosts", source);
+  tree.text(onDevice.sysctl, sysctlFile(o.sysctl), "sysctl", source);
   accounts(tree, o, source);
   for (const node of ev.services) serviceFiles(tree, node, o);
   homes(tree, o, source);
@@ -368,7 +373,9 @@ export function compile(ev: Evaluated): SystemDescription {
       makeTargets: o.kernel.makeTargets,
       loadModules: sorted(o.kernel.loadModules),
     },
-    busybox: { applets: sorted(o.programs.busybox.applets) },
+    busybox: {
+      applets: sorted([...o.programs.busybox.applets, ...(o.programs.busybox.adminApplets ? adminApplets : [])]),
+    },
     boot: o.boot,
     rootfsType: o.rootfsType,
     rootOptions: o.rootOptions,

@@ -41,6 +41,8 @@ export function zodError(
     path = [...path, issue.keys[0]];
     problem = "unknown option";
   }
+  // a record's key (a hosts address, a sysctl key): what is wrong with it, not "Invalid key in record"
+  if (issue.code === "invalid_key") problem = issue.issues[0]?.message ?? problem;
   return new ConfigError(formatPath(path), fileOf(path), problem);
 }
 

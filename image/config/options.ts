@@ -5,8 +5,10 @@
 // accepts only its default (notYet).
 import { z } from "zod";
 import { absolutePath, fileTree } from "./files.ts";
+import { hostsOption } from "./hosts.ts";
 import { outputs } from "./outputs.ts";
 import { Service } from "./service.ts";
+import { sysctlOption } from "./sysctl.ts";
 
 const kconfigName = z.string().regex(/^[A-Z0-9_]+$/, "must be a Kconfig symbol without the CONFIG_ prefix");
 const kconfig = z.record(kconfigName, z.string().min(1));
@@ -69,6 +71,14 @@ export const baseOptions = {
     .regex(/^[A-Za-z0-9.-]+$/, "must be a host name")
     .default("limen")
     .describe("The router's host name, written to /etc/hostname and set at boot."),
+  hosts: hostsOption
+    .default({})
+    .describe(
+      "Static names by address for /etc/hosts, after localhost and the host name (which goes on 127.0.1.1 unless named here).",
+    ),
+  sysctl: sysctlOption
+    .default({})
+    .describe("Kernel parameters init sets at boot (net.ipv4.tcp_syncookies: 1), over the router defaults."),
   services: z
     .record(
       z.string().min(1),
@@ -122,6 +132,12 @@ export const baseOptions = {
         .array(z.string().regex(/^[a-z0-9_.[-]+$/, "must be a busybox applet name"))
         .default([])
         .describe("Busybox applets to link in /bin (a program of the same name from a package wins)."),
+      adminApplets: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Link the applets a person administering the router expects (ps, ping, vi, wget…); false leaves the links out.",
+        ),
       options: notYet(
         kconfig,
         {},

@@ -4,57 +4,50 @@ import type { SystemDescription } from "../config/compile.ts";
 import { PackageCollector, type Lock, type ShippedFile } from "../packages/collect.ts";
 import type { TreeEntry } from "./tree.ts";
 
-/** Applets every system gets, for its own scripts and for a person at the console. */
+/**
+ * Applets every system gets: the shell, and what boot, shutdown, the service scripts and a person
+ * at the console cannot do without. Those for administration come with programs.busybox.adminApplets.
+ */
 const essentialApplets = [
   "sh",
   "ash",
   "cat",
   "chmod",
   "chown",
-  "cp",
   "cut",
-  "date",
-  "df",
-  "dmesg",
-  "du",
   "echo",
   "env",
   "false",
-  "free",
-  "grep",
   "halt",
   "head",
   "hostname",
   "id",
-  "kill",
-  "less",
   "ln",
   "ls",
   "mkdir",
   "mount",
-  "mv",
-  "ping",
   "poweroff",
   "printf",
-  "ps",
   "reboot",
   "rm",
-  "sed",
   "sleep",
   "sort",
   "tail",
   "test",
-  "top",
   "tr",
   "true",
   "umount",
   "uname",
-  "vi",
   "wc",
 ];
 
 /** Names the runtime answers to (runtime/src/main.ts dispatches on argv[0]). */
-const limenLinks = { "/bin/svc": "limen", "/bin/output": "limen", "/sbin/init": "../bin/limen" };
+const limenLinks = {
+  "/bin/svc": "limen",
+  "/bin/output": "limen",
+  "/bin/logread": "limen",
+  "/sbin/init": "../bin/limen",
+};
 
 /** Mount points and the directories every system has. */
 const skeleton = ["/proc", "/sys", "/dev", "/run", "/tmp", "/root", "/var"];
@@ -97,7 +90,8 @@ export interface RootTree {
 export async function rootTree(system: SystemDescription, runtime: string, lock: Lock): Promise<RootTree> {
   const collector = new PackageCollector(system.device.debianArch, lock);
   const packaged = await collector.collect([{ package: "busybox", files: ["/bin/busybox"] }, ...system.packages]);
-  const taken = new Set(packaged.map((f) => f.path));
+  // a program from a package, or a name of the runtime's (logread), wins over the busybox applet
+  const taken = new Set([...packaged.map((f) => f.path), ...Object.keys(limenLinks)]);
   const applets = [...new Set([...essentialApplets, ...system.busybox.applets])].sort();
   const entries: TreeEntry[] = [
     ...skeleton.map((path): TreeEntry => ({
@@ -108,7 +102,6 @@ export async function rootTree(system: SystemDescription, runtime: string, lock:
       gid: 0,
     })),
     ...fromPackages(packaged),
-    // a program from a package wins over the busybox applet of the same name
     ...applets
       .filter((a) => !taken.has(`/bin/${a}`) && !taken.has(`/usr/bin/${a}`) && !taken.has(`/sbin/${a}`))
       .map((a): TreeEntry => ({

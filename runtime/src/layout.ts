@@ -7,6 +7,7 @@
 //   /etc/hostname                       the host name init sets
 //   /etc/passwd, /etc/group             the accounts: init makes homes under /run and gives the
 //                                       terminals (devpts) the tty group
+//   /etc/hosts                          static names: localhost, the host name, the hosts option
 //   /etc/preinit.json                   in an initramfs only: preinit's plan (init/preinit.ts)
 //   /etc/limen/services.json            the service database (svc/database.ts)
 //   /etc/limen/s6/<name>/               s6 service directory of each longrun: run, finish,
@@ -14,6 +15,9 @@
 //   /etc/limen/oneshot/<name>/up        oneshot scripts (down is optional), run with SERVICE=<name>
 //   /etc/limen/secrets/<name>.json      templates of a service's secret files (secrets/template.ts)
 //   /etc/limen/logging.json             the catch-all logger's folder and script (svc/logging.ts)
+//   /etc/limen/sysctl.conf              kernel parameters init writes under /proc/sys (init/sysctl.ts)
+// From the kernel (mounted by init):
+//   /proc/sys/                          kernel parameters, one file each (net/ipv4/tcp_syncookies)
 // At run time (/run is a tmpfs that init mounts):
 //   /run/service/                       s6-svscan's scan directory (longruns are linked in here)
 //   /run/services/outputs/<name>/<key>  outputs
@@ -34,6 +38,7 @@ export function layout(root: string) {
     hostname: `${root}/etc/hostname`,
     passwd: `${root}/etc/passwd`,
     group: `${root}/etc/group`,
+    hosts: `${root}/etc/hosts`,
     preinitPlan: `${root}/etc/preinit.json`,
     database: `${limen}/services.json`,
     /** s6 service directories of longruns, as the image holds them (read-only). */
@@ -55,6 +60,9 @@ export function layout(root: string) {
     logFifo: `${services}/log.fifo`,
     /** The catch-all logger's settings (its folder and s6-log script: see svc/logging.ts). */
     logging: `${limen}/logging.json`,
+    /** Kernel parameters to set at boot (`key = value` lines), and where the kernel takes them. */
+    sysctl: `${limen}/sysctl.conf`,
+    procSys: `${root}/proc/sys`,
     /** The catch-all logger's folder unless logging.directory says otherwise. */
     log: `${root}/run/log`,
     longrun: (name: string): string => `${limen}/s6/${name}`,

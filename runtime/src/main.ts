@@ -25,6 +25,10 @@ const commands: Record<string, Command> = {
     summary: "process 1: mount, hostname, scan directory, then s6-svscan",
     load: () => import("../../init/init"),
   },
+  sysctl: {
+    summary: "set the kernel parameters of /etc/limen/sysctl.conf again (init sets them at boot)",
+    load: () => import("../../init/sysctl"),
+  },
   shutdown: {
     summary: "stop every service, then s6-svscan (restart|halt|poweroff)",
     load: () => import("../../init/shutdown"),
@@ -60,6 +64,10 @@ const commands: Record<string, Command> = {
   ifwait: {
     summary: "controller: keep a service up while a network interface is up (ifwait --help)",
     load: () => import("./controllers/ifwait"),
+  },
+  logread: {
+    summary: "print the collated log of every service (logread [-f] [-e PATTERN]); svc log NAME for one",
+    load: () => import("./commands/logread"),
   },
   output: {
     summary: "print a service output (output SERVICE KEY), or set one (output --set SERVICE KEY [VALUE])",

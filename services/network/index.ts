@@ -107,12 +107,17 @@ const forward = template(
         sh`echo ${v4 ? 1 : 0} > /proc/sys/net/ipv4/conf/all/forwarding`,
         sh`echo ${v6 ? 1 : 0} > /proc/sys/net/ipv6/conf/all/forwarding`,
       ].join("\n");
-    return oneshot({
-      name: p.name,
-      dependencies: p.after,
-      up: set(p.enableIPv4, p.enableIPv6),
-      down: set(false, false),
-    });
+    // A forwarding interface ignores router advertisements unless accept_ra is 2: raise the
+    // interfaces that take them (1) before forwarding starts, so that the WAN keeps its default
+    // route; later ones start from default.accept_ra, 2 by the sysctl defaults. 0 stays 0.
+    const keepRA = [
+      // cat, not read: a sysctl file answers only the first read, and read takes a byte at a time
+      "for f in /proc/sys/net/ipv6/conf/*/accept_ra; do",
+      '  if [ "$(cat "$f")" = 1 ]; then echo 2 > "$f"; fi',
+      "done",
+    ];
+    const up = [...(p.enableIPv6 ? keepRA : []), set(p.enableIPv4, p.enableIPv6)].join("\n");
+    return oneshot({ name: p.name, dependencies: p.after, up, down: set(false, false) });
   },
 );
 

@@ -1,6 +1,7 @@
 // `npm run image` for an emulated device, booted: the router comes up to a login prompt into
 // root's home, with the loopback link up, a writable /tmp and /dev/pts; every service of its
-// default set is up, svc restarts one through s6, and poweroff powers it off.
+// default set is up with the kernel parameters init set, an admin's applets and logread work,
+// svc restarts one through s6, and poweroff powers it off.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +50,21 @@ describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])(
       expect(up.sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
       expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");
       expect((await vm.run("hostname")).trim()).toBe("hello");
+      // init set the router's kernel parameters before the services (rp_filter: the kernel's is 0,
+      // accept_ra: 1), every one known to this kernel: no warning in the log
+      expect((await vm.run("cat /proc/sys/net/ipv4/conf/all/rp_filter")).trim()).toBe("2");
+      expect((await vm.run("cat /proc/sys/net/ipv6/conf/default/accept_ra")).trim()).toBe("2");
+      expect((await vm.run("cat /proc/sys/net/ipv4/tcp_syncookies")).trim()).toBe("1");
+      expect((await vm.run("logread -e 'init: sysctl' | wc -l")).trim()).toBe("0");
+      expect(String(await vm.run("cat /etc/hosts"))).toMatch(
+        /^127\.0\.0\.1 localhost\r?\n::1 localhost\r?\n127\.0\.1\.1 hello/,
+      );
+      // the admin applets are there (uptime, ps), and logread shows the services' log
+      expect(String(await vm.run("uptime"))).toMatch(/load average: /);
+      expect(String(await vm.run("ps"))).toMatch(/s6-svscan/);
+      expect(String(await vm.run("logread -e 'dnsmasq: .*started'"))).toMatch(
+        /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} dnsmasq: dnsmasq\[\d+\]: started, version /,
+      );
       // QEMU's monitor answers on its socket while the guest runs
       expect(await vm.monitor("info status")).toMatch(/^VM status: running/m);
       // the s6 programs the image keeps are the ones needed: svc waits on s6-svc -w (its listener

@@ -1,5 +1,5 @@
 // A test bed for svc: a temporary root (LIMEN_ROOT) holding a service database and its scripts,
-// the real x86_64 limen linked as `svc` and `output`, and a real s6-svscan on the scan directory
+// the real x86_64 limen linked as `svc`, `output` and `logread`, and a real s6-svscan on the scan directory
 // that `svc init` built, its output going to the catch-all logger as on the device.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import {
@@ -49,7 +49,7 @@ export class Bed {
   constructor(services: Record<string, Fixture>) {
     const bin = join(this.root, "bin");
     mkdirSync(bin);
-    for (const name of ["limen", "svc", "output"]) symlinkSync(binaryPath("x86_64"), join(bin, name));
+    for (const name of ["limen", "svc", "output", "logread"]) symlinkSync(binaryPath("x86_64"), join(bin, name));
     this.env = { ...process.env, LIMEN_ROOT: this.root, PATH: `${bin}:${process.env.PATH}`, TZ: "UTC" };
     const entries: Record<string, ServiceEntry> = {};
     for (const [name, f] of Object.entries(services)) {

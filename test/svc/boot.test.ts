@@ -33,6 +33,8 @@ describe("boot and shutdown as process 1", () => {
     writeFileSync(bed.layout.hostname, "limen-test\n");
     writeFileSync(bed.layout.passwd, "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/run/home/alice:/bin/sh\n");
     writeFileSync(bed.layout.group, "root:x:0:\ntty:x:7:\n");
+    // a key no kernel has (this one's /proc/sys is the host's: nothing may be written there)
+    writeFileSync(bed.layout.sysctl, "net.limen.no_such_key = 1\n");
     const namespaces = ["--pid", "--fork", "--mount", "--uts", "--net", "--propagation", "private"];
     unshare = spawn("unshare", [...namespaces, "limen", "init"], { env: bed.env, stdio: "ignore" });
     ended = new Promise((r) => unshare.on("exit", (code, signal) => r(signal ?? code)));
@@ -77,6 +79,10 @@ describe("boot and shutdown as process 1", () => {
     expect(options("dev/pts").split(",")).toEqual(expect.arrayContaining(["gid=7", "mode=620", "ptmxmode=666"]));
     expect(inside("stat", "-c", "%a", bed.path("tmp"))).toBe("1777\n");
     expect(inside("svc", "log", "a")).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} a a says hello\n$/);
+    // the missing kernel parameter was a warning in the log, and the boot went on
+    expect(inside("logread", "-e", "init: sysctl")).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} init: sysctl net\.limen\.no_such_key: no such key in this kernel\n$/,
+    );
     process.kill(init, "SIGTERM");
     // reboot(RESTART) from process 1 of a PID namespace ends that process with SIGHUP
     expect(await ended).toBe("SIGHUP");

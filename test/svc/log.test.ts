@@ -1,6 +1,6 @@
 // The collated log: every service's lines in /run/log/current through s6-log, stamped TAI64N and
 // prefixed with the service name; `svc log` shows them with readable time, as s6-tai64nlocal does.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,5 +114,69 @@ describe("the catch-all logger's settings (logging.directory and logging.script)
     const r = bed.svc("log");
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/etc\/limen\/logging\.json: directory must be an absolute path/);
+  });
+});
+
+describe("logread", () => {
+  const bed = new Bed({
+    talker: { type: "longrun", run: `echo "hello from talker"; exec sleep 1000` },
+    setup: { type: "oneshot", up: `echo "hello from $SERVICE"` },
+    // as in the rotation test above: more than the 100 kB at which s6-log rotates `current`
+    chatty: {
+      type: "oneshot",
+      up: `i=0; while [ $i -lt 1500 ]; do printf "line %05d %070d\\n" $i 0; i=$((i+1)); done`,
+    },
+    late: { type: "oneshot", up: `echo "after the rotation"` },
+  });
+  const logread = (...args: string[]) =>
+    spawnSync("logread", args, { env: bed.env, encoding: "utf8", timeout: 30_000 });
+  beforeAll(async () => {
+    await bed.start();
+    expect(bed.svc("start", "talker", "setup").code).toBe(0);
+    await until("both services' lines", () => bed.svc("log").stdout.includes("hello from setup"), 5_000);
+  });
+  afterAll(() => bed.stop());
+
+  it("prints what svc log prints, and with -e only the lines matching", () => {
+    const all = logread();
+    expect(all.status).toBe(0);
+    expect(all.stdout).toBe(bed.svc("log").stdout);
+    expect(all.stdout).toMatch(/ talker hello from talker\n/);
+    const some = logread("-e", "^\\S+ \\S+ setup ");
+    expect(some.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} setup hello from setup\n$/);
+  });
+
+  it("refuses what it does not know, and a bad pattern, with its usage", () => {
+    for (const args of [["-x"], ["-e"], ["-e", "("]]) {
+      const r = logread(...args);
+      expect(r.status).toBe(100);
+      expect(r.stderr).toMatch(/^logread: .*\nusage: logread \[-f\] \[-e PATTERN\]/);
+    }
+  });
+
+  it("follows with -f, across a rotation, each line once and in order, filtered by -e", async () => {
+    const follower = spawn("logread", ["-f", "-e", " (chatty|late) "], { env: bed.env });
+    let out = "";
+    follower.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    try {
+      // what is in the log already (nothing of chatty's yet) is printed first
+      await settle(300);
+      expect(out).toBe("");
+      expect(bed.svc("start", "chatty").code).toBe(0);
+      expect(bed.svc("start", "late").code).toBe(0);
+      await until(
+        "the line after the rotation",
+        () => out.includes("after the rotation"),
+        10_000,
+        () => out,
+      );
+      expect(readdirSync(bed.layout.log).filter((f) => /^@[0-9a-f]{24}\.s$/.test(f)).length).toBeGreaterThan(0);
+      const lines = out.trim().split("\n");
+      const numbers = lines.slice(0, -1).map((l) => Number(/ chatty line (\d{5}) 0{70}$/.exec(l)?.[1]));
+      expect(numbers).toEqual(Array.from({ length: 1500 }, (_, i) => i));
+      expect(lines.at(-1)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} late after the rotation$/);
+    } finally {
+      follower.kill();
+    }
   });
 });
