@@ -12,6 +12,8 @@
 //   /etc/limen/oneshot/<name>/up        oneshot scripts (down is optional), run with SERVICE=<name>
 //   /etc/limen/secrets/<name>.json      templates of a service's secret files (secrets/template.ts)
 //   /etc/limen/logging.json             the catch-all logger's folder and script (svc/logging.ts)
+//   /etc/limen/kernel-modules.json      where the kernel builds them as modules: the files of each
+//                                       module a service needs (svc/kernel-modules.ts)
 // At run time (/run is a tmpfs that init mounts):
 //   /run/service/                       s6-svscan's scan directory (longruns are linked in here)
 //   /run/services/outputs/<name>/<key>  outputs
@@ -51,6 +53,8 @@ export function layout(root: string) {
     logFifo: `${services}/log.fifo`,
     /** The catch-all logger's settings (its folder and s6-log script: see svc/logging.ts). */
     logging: `${limen}/logging.json`,
+    /** The .ko files of the modules services need, where the kernel builds them as modules. */
+    kernelModules: `${limen}/kernel-modules.json`,
     /** The catch-all logger's folder unless logging.directory says otherwise. */
     log: `${root}/run/log`,
     longrun: (name: string): string => `${limen}/s6/${name}`,
