@@ -2,6 +2,26 @@
 // masquerading out of the "wan" zone. Interface names are added to the zones when it starts.
 import { defineModule, nameSafe, oneshot, outputRef, service, sh, template, z } from "../../image/config/index.ts";
 
+/**
+ * What the default ruleset needs of the kernel: Kconfig symbols for a kernel built from source,
+ * modules where it builds them so (nf_tables with the sets, meta and payload matches; ct state;
+ * the nat chain and masquerade). libcrc32c, under conntrack and nf_tables, asks the crypto API for
+ * crc32c, which Debian builds as the module crc32c_generic: it comes first.
+ */
+const kernel = {
+  config: {
+    NETFILTER: "y",
+    NF_TABLES: "y",
+    NF_TABLES_INET: "y",
+    NF_CONNTRACK: "y",
+    NFT_CT: "y",
+    NFT_NAT: "y",
+    NFT_MASQ: "y",
+    NF_NAT: "y",
+  },
+  modules: ["crc32c_generic", "nf_tables", "nft_ct", "nft_chain_nat", "nft_masq"],
+};
+
 const zoneName = z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a lower-case nftables set name");
 
 function ruleset(zones: string[], extraRules: string): string {
@@ -54,6 +74,7 @@ const firewall = template(
       name: p.name,
       dependencies: Object.values(p.zones).flat(),
       files: { [file]: { type: "file", content: ruleset(Object.keys(p.zones), p.extraRules) } },
+      kernelModules: kernel.modules,
       up: [sh`nft -f ${file}`, ...fill].join("\n"),
       down: "nft delete table inet limen",
     });
@@ -64,18 +85,7 @@ export default defineModule({
   name: "firewall",
   config: {
     packages: ["nftables"],
-    kernel: {
-      config: {
-        NETFILTER: "y",
-        NF_TABLES: "y",
-        NF_TABLES_INET: "y",
-        NF_CONNTRACK: "y",
-        NFT_CT: "y",
-        NFT_NAT: "y",
-        NFT_MASQ: "y",
-        NF_NAT: "y",
-      },
-    },
+    kernel: { config: kernel.config },
   },
   svc: { firewall },
 });
