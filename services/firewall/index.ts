@@ -33,7 +33,8 @@ function ruleset(zones: string[], extraRules: string): string {
     "    type filter hook input priority filter; policy drop;",
     "    ct state established,related accept",
     '    iifname "lo" accept',
-    "    meta l4proto { icmp, ipv6-icmp } accept",
+    // icmp and ipv6-icmp by number: nft resolves protocol names through /etc/protocols
+    "    meta l4proto { 1, 58 } accept",
     ...(has("lan") ? ["    iifname @lan accept"] : []),
     "  }",
     "  chain forward {",
