@@ -18,6 +18,7 @@ const kernel = {
     NFT_NAT: "y",
     NFT_MASQ: "y",
     NF_NAT: "y",
+    CRYPTO_CRC32C: "y",
   },
   modules: ["crc32c_generic", "nf_tables", "nft_ct", "nft_chain_nat", "nft_masq"],
 };
