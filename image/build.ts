@@ -76,13 +76,15 @@ export async function buildImage(
   const { entries, lock } = await rootTree(system, runtime.path, locks[system.device.debianArch] ?? {});
 
   const out = await replaceDir(r.out, async (tmp) => {
-    await writeFile(join(tmp, "manifest"), manifestText(await manifest(entries)));
+    let shipped = entries;
     if (output === "vmroot") {
       r.progress("making the root filesystem, initramfs and run.sh");
-      await vmroot(system, entries, runtime.path, tmp);
+      // the root gains the kernel modules the services need
+      shipped = await vmroot(system, entries, runtime.path, tmp);
     } else {
       await flashOutputs[output](system, entries, tmp, r.progress);
     }
+    await writeFile(join(tmp, "manifest"), manifestText(await manifest(shipped)));
   });
   // written whole and renamed: builds running at once never read a half-written lock
   const tmpLock = `${lockFile}.tmp-${process.pid}`;

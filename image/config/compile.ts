@@ -125,6 +125,7 @@ function entry(node: ServiceNode): ServiceEntry {
     notificationFd: s.notificationFd,
     outputs: s.outputs,
     outputRefs: s.outputRefs.map((r) => ({ service: r.service.name, path: r.path })),
+    kernelModules: s.kernelModules,
   };
 }
 

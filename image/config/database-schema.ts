@@ -1,7 +1,7 @@
 // The host's zod schema of the service database (runtime/src/svc/database.ts is the format; the
 // device checks it by hand with checkDatabase, and the tests run both on compiled databases).
 import { z } from "zod";
-import { databaseVersion, type Database } from "../../runtime/src/svc/database.ts";
+import { databaseVersion, kernelModuleName, type Database } from "../../runtime/src/svc/database.ts";
 import { serviceName } from "./service.ts";
 
 const entry = z.strictObject({
@@ -13,6 +13,7 @@ const entry = z.strictObject({
   notificationFd: z.number().int().min(3).nullable(),
   outputs: z.array(z.string()),
   outputRefs: z.array(z.strictObject({ service: serviceName, path: z.string().min(1) })),
+  kernelModules: z.array(z.string().regex(kernelModuleName)),
 });
 
 export const databaseSchema = z

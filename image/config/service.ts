@@ -6,6 +6,7 @@ import { ConfigError, callerLocation, formatPath, zodError, type PathSegment } f
 import { fileTree, type FileTree } from "./files.ts";
 import { OutputRef } from "./output-ref.ts";
 import { secretFiles, type SecretFile } from "./secrets.ts";
+import { kernelModuleName } from "../../runtime/src/svc/database.ts";
 
 export { OutputRef };
 
@@ -47,6 +48,11 @@ export interface ServiceSpec {
   files: FileTree;
   /** Files rendered from outputs when the service starts (see secrets.ts). */
   secrets: Record<string, SecretFile>;
+  /**
+   * Kernel modules it needs, loaded before it starts where the kernel builds them as modules; a
+   * template names them beside the Kconfig symbols its module sets for kernels built from source.
+   */
+  kernelModules: string[];
   /**
    * Templates that built it, outermost first, each with the parameters it checked: each one's module must be imported.
    */
@@ -170,6 +176,9 @@ const common = {
   outputs: z.array(outputPath).default([]),
   files: fileTree.default({}),
   secrets: secretFiles.default({}),
+  kernelModules: z
+    .array(z.string().regex(kernelModuleName, "must be a kernel module name as lsmod shows it (no -)"))
+    .default([]),
 };
 
 const longrunParams = z.strictObject({
@@ -210,6 +219,7 @@ function spec(
     outputRefs: findOutputRefs(raw),
     files: p.files,
     secrets: p.secrets,
+    kernelModules: [...new Set(p.kernelModules)],
     templates: [],
     ...parts,
   };
@@ -255,6 +265,7 @@ export function bundle(params: z.input<typeof bundleParams>): Service {
       down: null,
       files: {},
       secrets: {},
+      kernelModules: [],
       templates: [],
     };
   });

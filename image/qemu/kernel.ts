@@ -17,11 +17,18 @@ export interface KernelModule {
 }
 
 export interface DebianKernel {
+  /** The Debian package it comes from. */
+  package: string;
   release: string;
   version: string;
   image: string;
   /** The requested modules and their dependencies, dependencies first. */
   modules: KernelModule[];
+  /**
+   * Module `name` and the modules it depends on, dependencies first: [] when it is built into the
+   * kernel, null when the kernel has it neither way.
+   */
+  withDependencies(name: string): Promise<KernelModule[] | null>;
 }
 
 async function listModules(dir: string, prefix = ""): Promise<Map<string, string>> {
@@ -55,31 +62,48 @@ export async function debianKernel(e: Emulator, extraModules: string[] = []): Pr
   const release = image.replace(/^vmlinu[xz]-/, "");
   const modulesDir = join(root, "lib", "modules", release);
   const available = existsSync(modulesDir) ? await listModules(modulesDir) : new Map<string, string>();
+  const builtin = await builtIn(root, release);
 
-  const ordered: KernelModule[] = [];
-  const visiting = new Set<string>();
-  const visit = async (name: string, wantedBy: string): Promise<void> => {
-    if (ordered.some((m) => m.name === name) || visiting.has(name)) return;
-    const rel = available.get(name);
-    // built into this kernel: nothing to load
-    if (!rel) {
-      if (name === wantedBy && !(await builtIn(root, release, name)))
-        throw new Error(`kernel ${release} has no module ${name}`);
-      return;
-    }
-    visiting.add(name);
-    for (const dep of modinfoDepends(await readFile(join(modulesDir, rel)))) await visit(dep, name);
-    ordered.push({ name, path: join(modulesDir, rel), relative: rel });
+  const withDependencies = async (name: string): Promise<KernelModule[] | null> => {
+    if (!available.has(name)) return builtin.has(name) ? [] : null;
+    const ordered: KernelModule[] = [];
+    const visiting = new Set<string>();
+    const visit = async (m: string): Promise<void> => {
+      const rel = available.get(m);
+      // a dependency that is no module is built in: nothing to load
+      if (!rel || visiting.has(m) || ordered.some((k) => k.name === m)) return;
+      visiting.add(m);
+      for (const dep of modinfoDepends(await readFile(join(modulesDir, rel)))) await visit(dep);
+      ordered.push({ name: m, path: join(modulesDir, rel), relative: rel });
+    };
+    await visit(name);
+    return ordered;
   };
-  for (const m of [...e.kernelModules, ...extraModules]) await visit(m, m);
-  return { release, version: pkg.version, image: join(root, "boot", image), modules: ordered };
+
+  const modules: KernelModule[] = [];
+  for (const m of [...e.kernelModules, ...extraModules]) {
+    const found = await withDependencies(m);
+    if (found === null) throw new Error(`kernel ${release} has no module ${m}`);
+    modules.push(...found.filter((k) => !modules.some((have) => have.name === k.name)));
+  }
+  return {
+    package: pkg.name,
+    release,
+    version: pkg.version,
+    image: join(root, "boot", image),
+    modules,
+    withDependencies,
+  };
 }
 
-/** modules.builtin is shipped in the package: a requested module may be compiled in. */
-async function builtIn(root: string, release: string, name: string): Promise<boolean> {
+/** The modules built into the kernel (modules.builtin, shipped in the package), by name. */
+async function builtIn(root: string, release: string): Promise<Set<string>> {
   const file = join(root, "lib", "modules", release, "modules.builtin");
-  if (!existsSync(file)) return false;
-  return (await readFile(file, "utf8"))
-    .split("\n")
-    .some((l) => l.split("/").pop()?.replace(/\.ko$/, "").replaceAll("-", "_") === name);
+  if (!existsSync(file)) return new Set();
+  return new Set(
+    (await readFile(file, "utf8"))
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => l.split("/").pop()!.replace(/\.ko$/, "").replaceAll("-", "_")),
+  );
 }

@@ -16,6 +16,8 @@
 //   /etc/limen/secrets/<name>.json      templates of a service's secret files (secrets/template.ts)
 //   /etc/limen/logging.json             the catch-all logger's folder and script (svc/logging.ts)
 //   /etc/limen/sysctl.conf              kernel parameters init writes under /proc/sys (init/sysctl.ts)
+//   /etc/limen/kernel-modules.json      where the kernel builds them as modules: the files of each
+//                                       module a service needs (svc/kernel-modules.ts)
 // From the kernel (mounted by init):
 //   /proc/sys/                          kernel parameters, one file each (net/ipv4/tcp_syncookies)
 // At run time (/run is a tmpfs that init mounts):
@@ -63,6 +65,8 @@ export function layout(root: string) {
     /** Kernel parameters to set at boot (`key = value` lines), and where the kernel takes them. */
     sysctl: `${limen}/sysctl.conf`,
     procSys: `${root}/proc/sys`,
+    /** The .ko files of the modules services need, where the kernel builds them as modules. */
+    kernelModules: `${limen}/kernel-modules.json`,
     /** The catch-all logger's folder unless logging.directory says otherwise. */
     log: `${root}/run/log`,
     longrun: (name: string): string => `${limen}/s6/${name}`,

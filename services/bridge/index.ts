@@ -2,6 +2,9 @@
 // wired LAN and one or more access points, say).
 import { defineModule, nameSafe, oneshot, outputRef, service, sh, template, z } from "../../image/config/index.ts";
 
+/** The kernel's bridge: Kconfig symbols for a kernel built from source, modules where it builds them so. */
+const kernel = { config: { BRIDGE: "y", STP: "y" }, modules: ["bridge"] };
+
 const primary = template(
   "bridge.primary",
   z.strictObject({
@@ -15,6 +18,7 @@ const primary = template(
     oneshot({
       name: p.name ?? `${p.ifname}.bridge`,
       outputs: ["ifname"],
+      kernelModules: kernel.modules,
       up: [
         sh`ip link add name ${p.ifname} type bridge`,
         sh`ip link set dev ${p.ifname} up`,
@@ -49,6 +53,6 @@ const members = template(
 
 export default defineModule({
   name: "bridge",
-  config: { kernel: { config: { BRIDGE: "y", STP: "y" } } },
+  config: { kernel: { config: kernel.config } },
   svc: { primary, members },
 });

@@ -1,5 +1,5 @@
 // Build-time check of a ruleset by the nft of the build host (bookworm's, as on the device) in a
-// network namespace of its own: `nft -c` parses and evaluates without changing anything. An error
+// network and mount namespace of its own: `nft -c` parses and evaluates without changing anything. An error
 // is reported at the option that wrote the offending line.
 import { spawnSync } from "node:child_process";
 import type { PathSegment } from "../../image/config/errors.ts";
@@ -17,7 +17,10 @@ export interface RulesetProblem {
 
 export function checkRuleset(lines: RulesetLine[]): RulesetProblem | null {
   const input = lines.map((l) => l.text).join("\n") + "\n";
-  const r = spawnSync("unshare", ["-rn", "nft", "-c", "-f", "/dev/stdin"], { input, encoding: "utf8" });
+  // the device has no /etc/protocols or /etc/services: a name nft would look up there fails here too
+  const hide = ["/etc/protocols", "/etc/services"].map((f) => `[ ! -e ${f} ] || mount --bind /dev/null ${f}`);
+  const script = [...hide, "exec nft -c -f /dev/stdin"].join("\n");
+  const r = spawnSync("unshare", ["-rnm", "sh", "-c", script], { input, encoding: "utf8" });
   if (r.error) throw new Error(`firewall: cannot check the ruleset with nft (${r.error.message}); install nftables`);
   if (r.status === 0) return null;
   const errors = r.stderr.split("\n").filter((l) => l.includes("Error:"));

@@ -5,6 +5,27 @@
 import { defineModule, nameSafe, oneshot, outputRef, service, sh, template, z } from "../../image/config/index.ts";
 import { checkRuleset, type RulesetLine } from "./check.ts";
 
+/**
+ * What the default ruleset needs of the kernel: Kconfig symbols for a kernel built from source,
+ * modules where it builds them so (nf_tables with the sets, meta and payload matches; ct state;
+ * the nat chain and masquerade). libcrc32c, under conntrack and nf_tables, asks the crypto API for
+ * crc32c, which Debian builds as the module crc32c_generic: it comes first.
+ */
+const kernel = {
+  config: {
+    NETFILTER: "y",
+    NF_TABLES: "y",
+    NF_TABLES_INET: "y",
+    NF_CONNTRACK: "y",
+    NFT_CT: "y",
+    NFT_NAT: "y",
+    NFT_MASQ: "y",
+    NF_NAT: "y",
+    CRYPTO_CRC32C: "y",
+  },
+  modules: ["crc32c_generic", "nf_tables", "nft_ct", "nft_chain_nat", "nft_masq"],
+};
+
 const zoneName = z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a lower-case nftables set name");
 const portOrRange = z.union([
   z.number().int().min(1).max(65535),
@@ -96,7 +117,8 @@ function ruleset(p: Params): RulesetLine[] {
       "    type filter hook input priority filter; policy drop;",
       "    ct state established,related accept",
       '    iifname "lo" accept',
-      "    meta l4proto { icmp, ipv6-icmp } accept",
+      // icmp and ipv6-icmp by number: nft resolves protocol names through /etc/protocols
+      "    meta l4proto { 1, 58 } accept",
       ...(has("lan") ? ["    iifname @lan accept"] : []),
     ),
     ...openings,
@@ -156,6 +178,7 @@ const firewall = template("firewall", params, (p, self) => {
       ifs.map((i) => member.build({ firewall: self, zone, interface: i })),
     ),
     files: { [file]: { type: "file", content: text } },
+    kernelModules: kernel.modules,
     up: sh`nft -f ${file}`,
     down: "nft delete table inet limen",
   });
@@ -163,20 +186,6 @@ const firewall = template("firewall", params, (p, self) => {
 
 export default defineModule({
   name: "firewall",
-  config: {
-    packages: ["nftables"],
-    kernel: {
-      config: {
-        NETFILTER: "y",
-        NF_TABLES: "y",
-        NF_TABLES_INET: "y",
-        NF_CONNTRACK: "y",
-        NFT_CT: "y",
-        NFT_NAT: "y",
-        NFT_MASQ: "y",
-        NF_NAT: "y",
-      },
-    },
-  },
+  config: { packages: ["nftables"], kernel: { config: kernel.config } },
   svc: { firewall, member },
 });

@@ -1,6 +1,9 @@
 // PPP over Ethernet by pppd and its rp-pppoe plugin. Username and password may be outputRefs.
 import { defineModule, longrun, outputRef, replaceable, service, sh, template, z } from "../../image/config/index.ts";
 
+/** PPP and PPPoE: Kconfig symbols for a kernel built from source, modules where it builds them so. */
+const kernel = { config: { PPP: "y", PPPOE: "y", PPP_ASYNC: "y", PPP_SYNC_TTY: "y" }, modules: ["pppoe"] };
+
 const pppoe = template(
   "pppoe",
   z.strictObject({
@@ -49,6 +52,7 @@ const pppoe = template(
       name: p.name ?? `${p.interface.name}.pppoe`,
       dependencies: [p.interface],
       outputs: ["ifname"],
+      kernelModules: kernel.modules,
       run: [
         sh`echo ${p.ifname} > "$OUTPUTS/ifname"`,
         sh`exec pppd plugin pppoe.so nic-${outputRef(p.interface, "ifname")} ${options}` + auth,
@@ -59,6 +63,6 @@ const pppoe = template(
 
 export default defineModule({
   name: "ppp",
-  config: { packages: ["ppp"], kernel: { config: { PPP: "y", PPPOE: "y", PPP_ASYNC: "y", PPP_SYNC_TTY: "y" } } },
+  config: { packages: ["ppp"], kernel: { config: kernel.config } },
   svc: { pppoe },
 });

@@ -11,6 +11,7 @@ import { layout } from "../../runtime/src/layout.ts";
 import { Netns } from "../lib/netns.ts";
 import { count, scaled, smoke, table, usage, type Usage } from "./common.ts";
 import { settle } from "../lib/until.ts";
+import { databaseVersion } from "../../runtime/src/svc/database.ts";
 
 const rssLimitKiB = 1536;
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? scaled(10, 1));
@@ -73,11 +74,12 @@ async function main(): Promise<void> {
         notificationFd: null,
         outputs: [],
         outputRefs: [],
+        kernelModules: [],
       };
       mkdirSync(device.oneshot(name), { recursive: true });
       writeFileSync(join(device.oneshot(name), "up"), "#!/bin/sh\ntrue\n", { mode: 0o755 });
     }
-    writeFileSync(device.database, JSON.stringify({ version: 1, services }));
+    writeFileSync(device.database, JSON.stringify({ version: databaseVersion, services }));
     const env = { ...process.env, LIMEN_ROOT: root, PATH: `${bin}:${process.env.PATH}` };
     controllers.push(
       new Controller("uevent-rule", ns, built.path, ["a", "subsystem=net", "interface=lmb0"], env),

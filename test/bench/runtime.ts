@@ -18,6 +18,7 @@ import { TestPki } from "../lib/pki.ts";
 import { TangServer } from "../secrets/tang-server.ts";
 import { count, scaled, smoke, table, usage } from "./common.ts";
 import { settle } from "../lib/until.ts";
+import { databaseVersion } from "../../runtime/src/svc/database.ts";
 
 const runs = Number(process.env.BENCH_RUNS ?? scaled(21, 1));
 /** HTTPS fetches of the outboard part, changes of the subscriber part. */
@@ -157,11 +158,12 @@ async function svcRoot(): Promise<string> {
       notificationFd: null,
       outputs: [],
       outputRefs: [],
+      kernelModules: [],
     };
   }
   const { database } = layout(root);
   await mkdir(join(database, ".."), { recursive: true });
-  await writeFile(database, JSON.stringify({ version: 1, services }));
+  await writeFile(database, JSON.stringify({ version: databaseVersion, services }));
   return root;
 }
 
@@ -315,13 +317,14 @@ async function secretsBench(binary: string): Promise<void> {
       notificationFd: null,
       outputs: [],
       outputRefs: [],
+      kernelModules: [],
     };
     const { database } = layout(dir);
     await mkdir(join(database, ".."), { recursive: true });
     await writeFile(
       database,
       JSON.stringify({
-        version: 1,
+        version: databaseVersion,
         services: {
           vault: { ...entry, type: "oneshot" },
           app: { ...entry, type: "longrun", outputRefs: [{ service: "vault", path: "k" }] },

@@ -71,6 +71,11 @@ describe("the firewall template", () => {
     );
     expect(e.path).toBe("services.fw.rules.input[0]");
     expect(e.problem).toMatch(/^nft rejects "tcp dport 80 acept": syntax error/);
+    // as on the device, where nft has no /etc/protocols to look a name up in
+    const named = failure(() =>
+      system({ zones: { wan: [iface("wan", "ppp0")] }, rules: { input: ["meta l4proto ipv6-icmp accept"] } }),
+    );
+    expect(named.path).toBe("services.fw.rules.input[0]");
     const t = failure(() => system({ extraRules: "  chain x {\n    bogus\n  }" }));
     expect(t.path).toBe("services.fw.extraRules");
   });

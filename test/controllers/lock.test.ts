@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { layout } from "../../runtime/src/layout.ts";
+import { databaseVersion } from "../../runtime/src/svc/database.ts";
 import { binaryPath } from "../lib/runtime.ts";
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -26,10 +27,11 @@ describe("a controller in a root without svc's state folder", () => {
       notificationFd: null,
       outputs: [],
       outputRefs: [],
+      kernelModules: [],
     };
     mkdirSync(device.oneshot("a"), { recursive: true });
     writeFileSync(join(device.oneshot("a"), "up"), "#!/bin/sh\ntrue\n", { mode: 0o755 });
-    writeFileSync(device.database, JSON.stringify({ version: 1, services: { a: oneshot } }));
+    writeFileSync(device.database, JSON.stringify({ version: databaseVersion, services: { a: oneshot } }));
     // an interface no machine has: ifwait stops `a` at once, through svc's transitions
     const child = spawn(binaryPath("x86_64"), ["ifwait", "lmnone0", "a"], {
       env: { ...process.env, LIMEN_ROOT: root },

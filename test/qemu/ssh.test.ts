@@ -1,6 +1,7 @@
 // From the host, ssh to the router through the forwarded loopback port: the configured key
 // gets `svc list` and, with a pseudo-terminal, a login shell with job control; another key is
-// refused. Traffic stays on 127.0.0.1 and inside QEMU.
+// refused. Traffic stays on 127.0.0.1 and inside QEMU. Through the same login: the bridge and the
+// firewall are up with the Debian kernel modules svc loaded.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,5 +78,19 @@ describe.each([
     const refused = await ssh(bad, port, "svc list");
     expect(refused.status).toBe(255);
     expect(refused.stderr).toContain("Permission denied");
+
+    // the services' kernel modules, with their dependencies, are loaded (no kernel loads them by
+    // itself: the image has no modprobe)
+    const modules = (await ssh(good, port, "cat /proc/modules")).stdout.split("\n").map((l) => l.split(" ")[0]);
+    for (const m of ["bridge", "stp", "llc", "nf_tables", "nft_ct", "nft_chain_nat", "nft_masq", "nf_nat"])
+      expect(modules).toContain(m);
+    // br0 is a bridge with the LAN port in it, and the ruleset is loaded with the zones filled
+    const links = await ssh(good, port, "ls /sys/class/net/br0/bridge >/dev/null && ls /sys/class/net/br0/brif");
+    expect(links.stdout.trim()).toBe("eth1");
+    const lan = await ssh(good, port, "nft list set inet limen lan");
+    expect(lan.stdout).toMatch(/elements = \{ "br0",\s+"eth2" \}/);
+    expect((await ssh(good, port, "nft list chain inet limen postrouting")).stdout).toContain(
+      "oifname @wan masquerade",
+    );
   });
 });

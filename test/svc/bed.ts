@@ -18,7 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { layout } from "../../runtime/src/layout.ts";
-import { checkDatabase, type ServiceEntry } from "../../runtime/src/svc/database.ts";
+import { checkDatabase, databaseVersion, type ServiceEntry } from "../../runtime/src/svc/database.ts";
 import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { binaryPath } from "../lib/runtime.ts";
 import { settle, until } from "../lib/until.ts";
@@ -62,6 +62,7 @@ export class Bed {
         notificationFd: null,
         outputs: [],
         outputRefs: [],
+        kernelModules: [],
         ...rest,
       };
       const script = (path: string, body: string): void => {
@@ -80,7 +81,7 @@ export class Bed {
         if (down !== undefined) script(join(this.layout.oneshot(name), "down"), down);
       }
     }
-    const db = { version: 1 as const, services: entries };
+    const db = { version: databaseVersion, services: entries };
     checkDatabase(db, "fixture");
     writeFileSync(this.layout.database, JSON.stringify(db, null, 2));
   }

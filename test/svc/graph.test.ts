@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { Bed } from "./bed.ts";
+import { databaseVersion } from "../../runtime/src/svc/database.ts";
 
 describe("svc on the service database", () => {
   const bed = new Bed({
@@ -93,7 +94,7 @@ describe("svc on the service database", () => {
   it("exits 4 on a database it cannot use, saying why and where", () => {
     const path = bed.layout.database;
     const good = JSON.stringify({
-      version: 1,
+      version: databaseVersion,
       services: {
         a: {
           type: "oneshot",
@@ -104,6 +105,7 @@ describe("svc on the service database", () => {
           notificationFd: null,
           outputs: [],
           outputRefs: [],
+          kernelModules: [],
         },
         b: {
           type: "oneshot",
@@ -114,6 +116,7 @@ describe("svc on the service database", () => {
           notificationFd: null,
           outputs: [],
           outputRefs: [],
+          kernelModules: [],
         },
       },
     });
@@ -121,10 +124,10 @@ describe("svc on the service database", () => {
     let r = bed.svc("list");
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("dependency cycle a -> b -> a");
-    writeFileSync(path, JSON.stringify({ version: 2, services: {} }));
+    writeFileSync(path, JSON.stringify({ version: databaseVersion + 1, services: {} }));
     r = bed.svc("list");
     expect(r.code).toBe(4);
-    expect(r.stderr).toContain(`${path}: version 2 is not 1`);
+    expect(r.stderr).toContain(`${path}: version ${databaseVersion + 1} is not ${databaseVersion}`);
     writeFileSync(path, "{ not json");
     r = bed.svc("deps", "a");
     expect(r.code).toBe(4);

@@ -2,7 +2,7 @@
 // /etc/limen/services.json and what `svc` reads on the device (where it and the other files lie:
 // ../layout.ts). Versioned: a device refuses a database whose version it does not know.
 
-export const databaseVersion = 1;
+export const databaseVersion = 2;
 
 export type ServiceType = "longrun" | "oneshot" | "bundle";
 
@@ -22,12 +22,20 @@ export interface ServiceEntry {
   outputs: string[];
   /** References to other services' outputs, resolved when the service starts. */
   outputRefs: { service: string; path: string }[];
+  /**
+   * Kernel modules loaded before it starts where the kernel builds them as modules (the image's
+   * table, ../layout.ts kernelModules, says which files); elsewhere they are built in.
+   */
+  kernelModules: string[];
 }
 
 export interface Database {
   version: typeof databaseVersion;
   services: Record<string, ServiceEntry>;
 }
+
+/** As the kernel names a module (lsmod): letters, digits and underscores. */
+export const kernelModuleName = /^[A-Za-z0-9_]+$/;
 
 const types: ServiceType[] = ["longrun", "oneshot", "bundle"];
 
@@ -87,6 +95,8 @@ export function checkDatabase(raw: unknown, source: string): Database {
     ) {
       fail(`${where}.outputRefs`, "must be a list of {service, path}");
     }
+    for (const m of strings(s.kernelModules, `${where}.kernelModules`))
+      if (!kernelModuleName.test(m)) fail(`${where}.kernelModules`, `"${m}" is not a kernel module name`);
   }
   return raw as Database;
 }

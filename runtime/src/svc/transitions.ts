@@ -5,8 +5,9 @@ import * as os from "qjs:os";
 import * as std from "qjs:std";
 import { lockFile, O_NONBLOCK } from "limen:native";
 import { exists, mkdirs, writeAtomic } from "../lib/fs";
-import { environ, spawnAsync } from "../lib/process";
+import { environ, spawnAsync, writeAll } from "../lib/process";
 import type { Graph } from "./graph";
+import { loadKernelModules } from "./modprobe";
 import { removeOutputs } from "./outputs";
 import { paths } from "./paths";
 import { serviceDir } from "./s6";
@@ -85,10 +86,10 @@ function loggerRuns(): boolean {
 }
 
 /**
- * Where a oneshot's output goes: through an s6-log adding its name to the catch-all logger when
- * that runs, else to our stderr (writing into a FIFO nobody reads would block once it is full).
+ * Where a oneshot's output (or svc's word on a service) goes: through an s6-log adding its name to the catch-all
+ * logger when that runs, else to our stderr (writing into a FIFO nobody reads would block once it is full).
  */
-function oneshotOutput(name: string): { fd: number; logger: Promise<number> | null; close(): void } {
+function serviceOutput(name: string): { fd: number; logger: Promise<number> | null; close(): void } {
   const fifo = loggerRuns() ? os.open(paths.logFifo, os.O_RDWR) : -1;
   const pipe = fifo >= 0 ? os.pipe() : null;
   if (fifo < 0 || pipe === null) {
@@ -111,7 +112,7 @@ async function oneshotScript(graph: Graph, name: string, direction: Direction): 
     return "failed";
   }
   const timeout = direction === "up" ? graph.entry(name).timeoutUp : graph.entry(name).timeoutDown;
-  const out = oneshotOutput(name);
+  const out = serviceOutput(name);
   const stdin = os.open("/dev/null", os.O_RDONLY);
   let child: ReturnType<typeof spawnAsync>;
   try {
@@ -149,8 +150,29 @@ async function oneshot(graph: Graph, name: string, direction: Direction): Promis
   return outcome;
 }
 
+/** Says why a service cannot start in its own log (svc log NAME) and on our stderr. */
+async function refuse(name: string, reason: string): Promise<void> {
+  say(`${name}: ${reason}`);
+  const out = serviceOutput(name);
+  if (out.logger === null) return;
+  try {
+    writeAll(out.fd, `svc: ${reason}\n`);
+  } finally {
+    out.close();
+  }
+  await out.logger;
+}
+
 async function transition(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
   const type = graph.entry(name).type;
+  if (direction === "up" && type !== "bundle") {
+    // the modules the service needs come first: without them it stays down, saying which one failed
+    const problem = loadKernelModules(graph.entry(name).kernelModules);
+    if (problem !== null) {
+      await refuse(name, problem);
+      return "failed";
+    }
+  }
   const outcome =
     type === "longrun"
       ? await longrun(graph, name, direction)
