@@ -51,7 +51,7 @@ describe("uevent-rule template", () => {
       /services\.rule\.symlink: must be an absolute path/,
     );
     expect(build({ service: controlled, terms: { "sub system": "block" } })).toThrow(
-      'services.rule.terms["sub system"]: Invalid key in record',
+      'services.rule.terms["sub system"]: must be a uevent key (letters, digits, _)',
     );
   });
 });

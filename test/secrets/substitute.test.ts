@@ -92,7 +92,9 @@ describe("secret files in the configuration", () => {
     );
     expect(make({ conf: { content: "x", mode: 0o644 } })).toThrow(ConfigError);
     expect(make({ conf: { content: "x", mode: 0o644 } })).toThrow(/must give no access to group or others/);
-    expect(make({ "../conf": { content: "x" } })).toThrow(/services\.app\.secrets\["\.\.\/conf"\]: Invalid key/);
+    expect(make({ "../conf": { content: "x" } })).toThrow(
+      /services\.app\.secrets\["\.\.\/conf"\]: a secret file name is one path component/,
+    );
   });
 });
 
