@@ -192,6 +192,10 @@ describe("examples/rotuer.ts", () => {
       ]),
     );
     expect(db["wan.link.pppoe"].dependencies).toContain("secrets");
+    // nothing faces the WAN or is forwarded before the ruleset is loaded
+    expect(db["wan.link.pppoe"].dependencies).toContain("firewall");
+    expect(db["forwarding"].dependencies).toEqual(["firewall"]);
+    expect(db["firewall"].dependencies).toEqual([]);
     for (const ap of ["wlan.link.hostapd", "wlan5.link.hostapd"]) {
       expect(db[ap].outputRefs).toContainEqual({ service: "secrets", path: "wifi/passphrase" });
       expect(content(sys, `${onDevice.longrun(ap)}/run`)).toContain(
