@@ -19,7 +19,7 @@ const noKeys = join(dir, "home-without-keys");
 const withKey = join(dir, "home");
 for (const d of [result, bin, noKeys, join(withKey, ".ssh")]) mkdirSync(d, { recursive: true });
 const emulator = {
-  system: "qemu-system-aarch64",
+  system: "stand-in-qemu",
   machine: ["-M", "virt"],
   memoryMiB: 256,
   console: "ttyAMA0",
@@ -30,8 +30,8 @@ const emulator = {
 };
 writeFileSync(join(result, "run.sh"), runScript("qemu-aarch64", emulator, "console=ttyAMA0 rdinit=/preinit"));
 chmodSync(join(result, "run.sh"), 0o755);
-writeFileSync(join(bin, "qemu-system-aarch64"), `#!/bin/sh\nprintf '%s\\n' "$@"\n`);
-chmodSync(join(bin, "qemu-system-aarch64"), 0o755);
+writeFileSync(join(bin, "stand-in-qemu"), `#!/bin/sh\nprintf '%s\\n' "$@"\n`);
+chmodSync(join(bin, "stand-in-qemu"), 0o755);
 const publicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDtestkeytestkeytestkeytestkeytestkeytestkey you@host\n";
 writeFileSync(join(withKey, ".ssh", "id_ed25519.pub"), publicKey);
 
