@@ -22,6 +22,7 @@ export function runScript(device: string, e: Emulator, commandLine: string): str
 #   run.sh ${synopsis[0]}
 #          ${synopsis[1]}
 #   run.sh --connect DIR
+#   run.sh --help
 # --background DIR      fork into the background; console on DIR/console, monitor on DIR/monitor,
 #                       QEMU's pid in DIR/qemu.pid
 # --connect DIR         attach this terminal to the console of the router started with
@@ -51,6 +52,7 @@ words() { for a; do printf " '%s'" "$(printf %s "$a" | sed 's/'"'"'/&"&"&/g')"; 
 qfile() { printf %s "$1" | sed 's/,/,,/g'; }
 port() { case "$2" in '' | *[!0-9]*) die "$1 $2: not a port number" ;; esac; [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1 $2: not a port number"; }
 
+case "\${1:-}" in -h | --help) sed -n '2,/^set -eu$/s/^# \\{0,1\\}//p' "$0"; exit 0 ;; esac
 if [ "\${1:-}" = --connect ]; then
   [ $# -eq 2 ] || usage
   [ -S "$2/console" ] || die "--connect $2: no console there (start the router with --background $2)"
