@@ -2,7 +2,8 @@
 // default build (hello-from-qemu on qemu-aarch64) started by run.sh with --ssh-port and a key
 // given at start lets that key run `svc list` and log in with a terminal, refuses another key,
 // and a router started without the key refuses it. Keys built into the image (users.*.openssh)
-// work on the other CPUs. Traffic stays on 127.0.0.1 and inside QEMU.
+// work on the other CPUs, where an image not built to take run.sh's keys refuses them. Traffic
+// stays on 127.0.0.1 and inside QEMU.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -114,7 +115,7 @@ describe.each([
     vm = undefined;
   });
 
-  it("lets the configured key run svc list and refuses another key", async () => {
+  it("lets the configured key run svc list and refuses another, even one run.sh hands over", async () => {
     const result = join(dir, device);
     const { system } = await buildImage({
       device,
@@ -123,14 +124,9 @@ describe.each([
       progress: () => {},
     });
     const port = await freePort();
-    vm = await start(result, [
-      "--ssh-port",
-      String(port),
-      "--access",
-      `230.0.0.1:${group}`,
-      "--lan",
-      `230.0.0.1:${group + 1}`,
-    ]);
+    // an image built without fromRunScript leaves run.sh's key disk unread
+    const args = ["--ssh-port", String(port), "--authorized-key", `${bad}.pub`];
+    vm = await start(result, [...args, "--access", `230.0.0.1:${group}`, "--lan", `230.0.0.1:${group + 1}`]);
     const r = await sshUntil(good, port, "svc list", (r) =>
       system.defaultServices.every((s) => r.stdout.split("\n").includes(s)),
     );
