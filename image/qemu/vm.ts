@@ -125,7 +125,9 @@ export class Vm {
     const text = this.output.toString().slice(from);
     // The output starts after the terminal's echo of the command line, which ends with the
     // literal `$?`; anything the console printed before that echo (a late prompt) is not ours.
-    const echo = text.indexOf(`${marker}$?`);
+    // A line typed before the prompt is echoed twice, by the terminal and by the shell's line
+    // editor after its prompt: the output follows the last echo.
+    const echo = text.lastIndexOf(`${marker}$?`);
     const start = text.indexOf("\n", echo < 0 ? 0 : echo) + 1;
     const body = text.slice(start, text.search(new RegExp(`\\n${marker}\\d`)) + 1);
     return Object.assign(body.replace(/\r/g, ""), { code: Number(m[1]) });
