@@ -1,9 +1,9 @@
 // A household's main router, after the manual's description of rotuer: two access points (2.4GHz
 // and 5GHz, one hostapd each) bridged with the wired LAN, DNS and DHCP with fixed addresses for
 // known hosts, PPPoE upstream with IPv6 by DHCP6, a firewall, NTP for the LAN and key-only SSH.
-// The PPP credentials and the Wi-Fi passphrase are not in this file: a oneshot copies them from a
-// persistent disk into its outputs, and the services read them with outputRef when they start.
-import { defineConfig, oneshot, outputRef } from "../image/config/index.ts";
+// The PPP credentials and the Wi-Fi passphrase are not in this file: a secrets store copies them
+// from a persistent disk into its outputs, and the services read them with outputRef when they start.
+import { defineConfig, outputRef } from "../image/config/index.ts";
 import bridge from "../services/bridge/index.ts";
 import dhcp6c from "../services/dhcp6c/index.ts";
 import dnsmasq from "../services/dnsmasq/index.ts";
@@ -12,19 +12,14 @@ import hostapd from "../services/hostapd/index.ts";
 import network from "../services/network/index.ts";
 import ntp from "../services/ntp/index.ts";
 import ppp from "../services/ppp/index.ts";
+import secretStore from "../services/secrets/index.ts";
 import ssh from "../services/ssh/index.ts";
 
 export default defineConfig(({ interfaces }) => {
-  const persist = oneshot({
-    name: "persist",
-    up: "mkdir -p /srv\nmount -t ext4 -o ro /dev/vdb /srv",
-    down: "umount /srv",
-  });
-  const secrets = oneshot({
-    name: "secrets",
-    dependencies: [persist],
-    outputs: ["ppp/username", "ppp/password", "wifi/passphrase"],
-    up: `cp -R /srv/secrets/. "$OUTPUTS"/`,
+  // the PPP credentials and the Wi-Fi passphrase, from an ext4 file system on the second disk
+  const secrets = secretStore.svc.store.build({
+    device: "/dev/vdb",
+    keys: ["ppp/username", "ppp/password", "wifi/passphrase"],
   });
   const wifi = {
     country_code: "GB",
@@ -73,8 +68,13 @@ export default defineConfig(({ interfaces }) => {
   });
   // dhcpcd puts the upstream's address on wan itself; the LAN gets ::1 of the delegated prefix
   const dhcp6 = dhcp6c.svc.client.build({ interface: wan });
+  const fw = firewall.svc.firewall.build({
+    zones: { lan: [int], wan: [wan] },
+    // ssh from the WAN too: the key is the only way in
+    open: [{ zone: "wan", protocol: "tcp", ports: [22] }],
+  });
   return {
-    imports: [network, bridge, hostapd, dnsmasq, ppp, dhcp6c, firewall, ntp, ssh],
+    imports: [network, bridge, hostapd, dnsmasq, ppp, dhcp6c, firewall, ntp, ssh, secretStore],
     hostname: "rotuer",
     users: {
       root: {
@@ -105,12 +105,8 @@ export default defineConfig(({ interfaces }) => {
           nas: { mac: "00:11:32:aa:bb:cc", v4: "10.8.0.9", v6: ["fd00::9"] },
         },
       }),
-      firewall: firewall.svc.firewall.build({
-        zones: { lan: [int], wan: [wan] },
-        extraRules:
-          "  chain ssh-from-wan {\n    type filter hook input priority filter - 1;\n    iifname @wan tcp dport 22 accept\n  }",
-      }),
-      forwarding: network.svc.forward.build({}),
+      firewall: fw,
+      forwarding: network.svc.forward.build({ after: [fw] }),
       ntp: ntp.svc.ntp.build({
         pools: { "pool.ntp.org": ["iburst"] },
         makestep: { threshold: 1.0, limit: 3 },

@@ -1,21 +1,33 @@
-// `limen init`: PID 1 at boot. Mounts the kernel filesystems and /run, sets the hostname, builds
-// the s6 scan directory (services, catch-all logger, a one-time boot service and the signal
-// scripts that shut down), then becomes s6-svscan with its output going to the logger.
+// `limen init`: PID 1 at boot. Mounts the kernel filesystems, /run and /tmp, brings the loopback
+// link up, makes the homes that live on /run, sets the hostname, builds the s6 scan directory
+// (services, catch-all logger, a one-time boot service and the signal scripts that shut down),
+// then becomes s6-svscan with its output going to the logger.
 import * as os from "qjs:os";
 import * as std from "qjs:std";
 import * as native from "limen:native";
 import { exists, mkdirs, writeAtomic } from "../runtime/src/lib/fs";
+import { setLinkUp } from "../runtime/src/lib/netlink";
 import { environ } from "../runtime/src/lib/process";
 import { loadGraph } from "../runtime/src/svc/graph";
 import { paths } from "../runtime/src/svc/paths";
+import { groupId, readPasswd } from "./accounts";
 import { buildScanDir } from "./scan-dir";
 
-const early: [fstype: string, target: string, flags: number, data: string][] = [
-  ["proc", "/proc", native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, ""],
-  ["sysfs", "/sys", native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, ""],
-  ["devtmpfs", "/dev", native.MS_NOSUID, "mode=0755"],
-  ["tmpfs", "/run", native.MS_NOSUID | native.MS_NODEV, "mode=0755"],
-];
+/** The tty group's conventional id, for an image without a tty group. */
+const defaultTtyGid = 5;
+
+/** What init mounts, in order; pseudo-terminals (ssh sessions) belong to their user and the tty group. */
+function earlyMounts(ttyGid: number): [fstype: string, target: string, flags: number, data: string][] {
+  const kernel = native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC;
+  return [
+    ["proc", "/proc", kernel, ""],
+    ["sysfs", "/sys", kernel, ""],
+    ["devtmpfs", "/dev", native.MS_NOSUID, "mode=0755"],
+    ["devpts", "/dev/pts", native.MS_NOSUID | native.MS_NOEXEC, `mode=620,ptmxmode=666,gid=${ttyGid}`],
+    ["tmpfs", "/run", native.MS_NOSUID | native.MS_NODEV, "mode=0755"],
+    ["tmpfs", "/tmp", native.MS_NOSUID | native.MS_NODEV, "mode=1777"],
+  ];
+}
 
 /** Signals s6-svscan receives as PID 1 (busybox reboot/halt/poweroff, Ctrl-Alt-Del) and what they do. */
 const shutdownSignals: Record<string, "restart" | "halt" | "poweroff"> = {
@@ -31,7 +43,7 @@ function script(path: string, body: string): void {
 }
 
 function mountEarly(): void {
-  for (const [fstype, target, flags, data] of early) {
+  for (const [fstype, target, flags, data] of earlyMounts(groupId(paths.group, "tty") ?? defaultTtyGid)) {
     const at = `${paths.root}${target}`;
     mkdirs(at);
     try {
@@ -40,6 +52,21 @@ function mountEarly(): void {
       // the kernel may have mounted devtmpfs already (CONFIG_DEVTMPFS_MOUNT)
       if ((e as native.NativeError).code !== "EBUSY") throw e;
     }
+  }
+  // a devtmpfs without the ptmx node (it is the kernel's to make): openpty() finds devpts's own
+  const ptmx = `${paths.root}/dev/ptmx`;
+  const made = exists(ptmx) ? 0 : os.symlink("pts/ptmx", ptmx);
+  if (made < 0) throw new Error(`symlink ${ptmx}: ${std.strerror(-made)}`);
+}
+
+/** Homes on the /run tmpfs are gone at every boot: made again here, owned by their user (the image has the others). */
+function makeRunHomes(): void {
+  for (const a of readPasswd(paths.passwd)) {
+    if (!a.home.startsWith("/run/")) continue;
+    const at = `${paths.root}${a.home}`;
+    mkdirs(at);
+    native.chown(at, a.uid, a.gid);
+    native.chmod(at, 0o755);
   }
 }
 
@@ -67,6 +94,9 @@ export function main(args: string[]): number {
     return 100;
   }
   mountEarly();
+  // services (and a person at the console) may talk to 127.0.0.1 from the start
+  setLinkUp("lo");
+  makeRunHomes();
   setHostname();
   buildScanDir(loadGraph(paths.database));
   bootstrap();

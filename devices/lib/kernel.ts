@@ -1,9 +1,11 @@
 // What a kernel built from source on tinyconfig needs on any device to boot and run Limen: the
-// console and kernel messages, ELF and script executables, devtmpfs, proc and sys, the system calls
-// busybox, s6 and the runtime use, unix and inet sockets, block devices.
+// console and kernel messages, ELF and script executables, devtmpfs, proc and sys, pseudo-terminals
+// (devpts, for ssh sessions) and tmpfs (/run, /tmp), the system calls busybox, s6 and the runtime
+// use, unix and inet sockets, block devices.
 export const limenKernelConfig: Record<string, string> = {
   PRINTK: "y",
   TTY: "y",
+  UNIX98_PTYS: "y",
   BINFMT_ELF: "y",
   BINFMT_SCRIPT: "y",
   DEVTMPFS: "y",
@@ -11,6 +13,7 @@ export const limenKernelConfig: Record<string, string> = {
   PROC_FS: "y",
   SYSFS: "y",
   SHMEM: "y",
+  TMPFS: "y",
   MULTIUSER: "y",
   FUTEX: "y",
   EPOLL: "y",

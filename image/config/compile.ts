@@ -67,6 +67,10 @@ export interface ServiceOrigin {
 class Tree {
   readonly #files = new Map<string, { entry: FileEntry; from: string; file: string }>();
 
+  has(path: string): boolean {
+    return this.#files.has(path);
+  }
+
   add(path: string, entry: FileEntry, from: string, file: string): void {
     const have = this.#files.get(path);
     if (have && JSON.stringify(have.entry) !== JSON.stringify(entry)) {
@@ -198,18 +202,26 @@ function serviceFiles(tree: Tree, node: ServiceNode, o: Options): void {
   for (const [path, f] of Object.entries(s.files)) tree.add(path, f, from, file);
 }
 
+/** The name of the group a user's files belong to: the one with the user's gid. */
+function primaryGroup(o: Options, name: string, source: string): string {
+  const gid = o.users[name].gid;
+  const found = Object.entries(o.groups).find(([, g]) => g.gid === gid);
+  if (!found) throw new ConfigError(`users.${name}.gid`, source, `${gid} is not the gid of a group (see groups)`);
+  return found[0];
+}
+
 function accounts(tree: Tree, o: Options, source: string): void {
   const users = Object.entries(o.users).sort(([, a], [, b]) => a.uid - b.uid);
   const groups = Object.entries(o.groups).sort(([, a], [, b]) => a.gid - b.gid);
   tree.text(
-    "/etc/passwd",
+    onDevice.passwd,
     users.map(([n, u]) => `${n}:x:${u.uid}:${u.gid}:${u.gecos}:${u.dir}:${u.shell}\n`).join(""),
     "users",
     source,
   );
   tree.text("/etc/shadow", users.map(([n, u]) => `${n}:${u.passwd}:1::::::\n`).join(""), "users", source, 0o600);
   tree.text(
-    "/etc/group",
+    onDevice.group,
     groups.map(([n, g]) => `${n}:x:${g.gid}:${g.usernames.join(",")}\n`).join(""),
     "groups",
     source,
@@ -217,7 +229,7 @@ function accounts(tree: Tree, o: Options, source: string): void {
   for (const [n, u] of users) {
     const keys = u.openssh.authorizedKeys.keys;
     if (keys.length === 0) continue;
-    const group = groups.find(([, g]) => g.gid === u.gid)?.[0] ?? "root";
+    const group = primaryGroup(o, n, source);
     const from = `users.${n}.openssh.authorizedKeys.keys`;
     tree.add(`${u.dir}/.ssh`, { type: "directory", mode: 0o700, owner: n, group }, from, source);
     tree.add(
@@ -226,6 +238,18 @@ function accounts(tree: Tree, o: Options, source: string): void {
       from,
       source,
     );
+  }
+}
+
+/**
+ * Every user's home, owned by the user, unless the configuration makes it itself: not `/`, nor
+ * one on the /run tmpfs, which init makes at boot from /etc/passwd.
+ */
+function homes(tree: Tree, o: Options, source: string): void {
+  for (const [n, u] of Object.entries(o.users)) {
+    if (u.dir === "/" || u.dir === "/run" || u.dir.startsWith("/run/") || tree.has(u.dir)) continue;
+    const home = { type: "directory" as const, mode: 0o755, owner: n, group: primaryGroup(o, n, source) };
+    tree.add(u.dir, home, `users.${n}.dir`, source);
   }
 }
 
@@ -315,6 +339,7 @@ export function compile(ev: Evaluated): SystemDescription {
   tree.text(onDevice.hostname, `${o.hostname}\n`, "hostname", source);
   accounts(tree, o, source);
   for (const node of ev.services) serviceFiles(tree, node, o);
+  homes(tree, o, source);
   tree.text(onDevice.database, JSON.stringify(database, null, 1) + "\n", "services", source);
   const logging: LoggingSettings = {
     version: loggingVersion,

@@ -106,8 +106,8 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
       const where = [...path, "controls", i];
       visit(resolve(ref, where, service), where).controlled = true;
     });
-    spec.watches.forEach((ref, i) => {
-      const where = [...path, "watches", i];
+    spec.brings.forEach((ref, i) => {
+      const where = [...path, "brings", i];
       visit(resolve(ref, where, service), where);
     });
     return node;

@@ -8,6 +8,7 @@ export {
   bundle,
   longrun,
   oneshot,
+  outputPath,
   outputRef,
   port,
   replaceable,

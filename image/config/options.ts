@@ -44,7 +44,7 @@ const builtRootfs = ["squashfs", "ubifs"];
 const user = z.strictObject({
   uid: id,
   gid: id,
-  dir: z.string().default("/run"),
+  dir: z.union([z.literal("/"), absolutePath]).default("/run"),
   gecos: z
     .string()
     .regex(/^[^:\n]*$/, "must not contain : or newlines")

@@ -28,10 +28,10 @@ export interface ServiceSpec {
    */
   controls: ServiceRef[];
   /**
-   * Services this one watches while it runs (a watchdog's, a secrets subscriber's): they join the system, neither
-   * dependencies nor controlled.
+   * Services that join the system with this one, neither its dependencies nor controlled by it: those a watchdog
+   * or a secrets subscriber watches, a firewall's zone memberships.
    */
-  watches: ServiceRef[];
+  brings: ServiceRef[];
   controlled: boolean;
   timeoutUp: number;
   timeoutDown: number;
@@ -108,7 +108,7 @@ export class Service {
   }
 }
 
-const outputPath = z
+export const outputPath = z
   .string()
   .regex(/^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/, "must be a relative path of letters, digits and _ . @ -")
   .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), "must not contain . or .. parts");
@@ -163,7 +163,7 @@ const common = {
   name: serviceName,
   dependencies: z.array(serviceRef).default([]),
   controls: z.array(serviceRef).default([]),
-  watches: z.array(serviceRef).default([]),
+  brings: z.array(serviceRef).default([]),
   controlled: z.boolean().default(false),
   timeoutUp: millis.default(defaultTimeoutUp),
   timeoutDown: millis.default(defaultTimeoutDown),
@@ -202,7 +202,7 @@ function spec(
     type,
     dependencies: p.dependencies,
     controls: p.controls,
-    watches: p.watches,
+    brings: p.brings,
     controlled: p.controlled,
     timeoutUp: p.timeoutUp,
     timeoutDown: p.timeoutDown,
@@ -243,7 +243,7 @@ export function bundle(params: z.input<typeof bundleParams>): Service {
       type: "bundle",
       dependencies: p.contents,
       controls: [],
-      watches: [],
+      brings: [],
       controlled: p.controlled,
       timeoutUp: 0,
       timeoutDown: 0,
@@ -280,16 +280,24 @@ export type AnyTemplate = Template<z.ZodType>;
  * `make` turns the checked parameters into a service (usually a longrun or oneshot). Output
  * references found anywhere in the parameters are recorded on the service.
  */
-export function template<S extends z.ZodType>(name: string, params: S, make: (p: z.output<S>) => Service): Template<S> {
+/**
+ * A template: `make` builds the service from checked parameters; `self` is the service the caller gets, for the
+ * services it brings along that depend on it.
+ */
+export function template<S extends z.ZodType>(
+  name: string,
+  params: S,
+  make: (p: z.output<S>, self: Service) => Service,
+): Template<S> {
   const t: Template<S> = {
     name,
     params,
     owner: undefined,
     build(raw) {
       const origin = callerLocation();
-      return new Service(origin, (path) => {
+      const self: Service = new Service(origin, (path) => {
         const p = checked(params, raw, path, origin);
-        const built = make(p);
+        const built = make(p, self);
         let inner: ServiceSpec;
         try {
           inner = built.realize(path);
@@ -305,6 +313,7 @@ export function template<S extends z.ZodType>(name: string, params: S, make: (p:
           templates: [{ template: t, params: p }, ...inner.templates],
         };
       });
+      return self;
     },
   };
   return t;

@@ -45,6 +45,9 @@ export const hostPrograms = {
   fdtput: ["device-tree-compiler", "build"],
   fdtget: ["device-tree-compiler", "build"],
   mkimage: ["u-boot-tools", "build"],
+  // firewall rulesets are checked by nft in a network namespace of its own
+  nft: ["nftables", "build"],
+  unshare: ["util-linux", "build"],
   // vmroot's run.sh
   "qemu-system-aarch64": ["qemu-system-arm", "build"],
   "qemu-system-arm": ["qemu-system-arm", "build"],
@@ -63,11 +66,12 @@ export const hostPrograms = {
   ssh: ["openssh-client", "test"],
   "ssh-keygen": ["openssh-client", "test"],
   ip: ["iproute2", "test"],
-  unshare: ["util-linux", "test"],
   nsenter: ["util-linux", "test"],
   losetup: ["mount", "test"],
   sfdisk: ["fdisk", "test"],
   "mkfs.ext2": ["e2fsprogs", "test"],
+  // the lab's secrets stores
+  "mkfs.ext4": ["e2fsprogs", "build"],
   dhcpcd: ["dhcpcd-base", "test"],
   "kea-dhcp6": ["kea-dhcp6-server", "test"],
   dumpimage: ["u-boot-tools", "test"],

@@ -5,6 +5,8 @@
 //
 // Files on the device (written by the image builder from the compiled configuration):
 //   /etc/hostname                       the host name init sets
+//   /etc/passwd, /etc/group             the accounts: init makes homes under /run and gives the
+//                                       terminals (devpts) the tty group
 //   /etc/preinit.json                   in an initramfs only: preinit's plan (init/preinit.ts)
 //   /etc/limen/services.json            the service database (svc/database.ts)
 //   /etc/limen/s6/<name>/               s6 service directory of each longrun: run, finish,
@@ -30,6 +32,8 @@ export function layout(root: string) {
     /** The root itself, for what boot mounts (proc, sys, dev, run). */
     root,
     hostname: `${root}/etc/hostname`,
+    passwd: `${root}/etc/passwd`,
+    group: `${root}/etc/group`,
     preinitPlan: `${root}/etc/preinit.json`,
     database: `${limen}/services.json`,
     /** s6 service directories of longruns, as the image holds them (read-only). */

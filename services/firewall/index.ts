@@ -1,64 +1,165 @@
 // An nftables firewall: a stateful default ruleset over zones (named sets of interfaces), with
-// masquerading out of the "wan" zone. Interface names are added to the zones when it starts.
+// masquerading out of the "wan" zone. The ruleset has no dependencies, so it is loaded before the
+// interfaces come up; each zone member is a oneshot of its own that adds its interface's name to
+// the zone's set, so a restarted WAN rejoins its zone without reloading the ruleset.
 import { defineModule, nameSafe, oneshot, outputRef, service, sh, template, z } from "../../image/config/index.ts";
+import { checkRuleset, type RulesetLine } from "./check.ts";
 
 const zoneName = z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a lower-case nftables set name");
+const portOrRange = z.union([
+  z.number().int().min(1).max(65535),
+  z
+    .string()
+    .regex(/^\d{1,5}-\d{1,5}$/, "must be a port number or a range such as 6881-6889")
+    .refine((r) => {
+      const [a, b] = r.split("-").map(Number);
+      return a >= 1 && a < b && b <= 65535;
+    }, "must be a range of ports 1-65535, low to high"),
+]);
+const opening = z.strictObject({
+  zone: zoneName.describe("Zone whose interfaces the connections arrive on."),
+  protocol: z.enum(["tcp", "udp"]).describe("Transport protocol."),
+  ports: z.array(portOrRange).min(1).describe("Destination ports on the router, numbers or ranges (a-b)."),
+});
+type Chain = "input" | "forward" | "prerouting" | "postrouting";
+const statements = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .regex(/^[^\n]*$/, "must be one statement on one line"),
+  )
+  .default([]);
 
-function ruleset(zones: string[], extraRules: string): string {
-  const has = (z: string) => zones.includes(z);
-  return [
-    "table inet limen {",
-    ...zones.map((z) => `  set ${z} { type ifname; }`),
-    "  chain input {",
-    "    type filter hook input priority filter; policy drop;",
-    "    ct state established,related accept",
-    '    iifname "lo" accept',
-    "    meta l4proto { icmp, ipv6-icmp } accept",
-    ...(has("lan") ? ["    iifname @lan accept"] : []),
-    "  }",
-    "  chain forward {",
-    "    type filter hook forward priority filter; policy drop;",
-    "    ct state established,related accept",
-    ...(has("lan") && has("wan") ? ["    iifname @lan oifname @wan accept"] : []),
-    "  }",
-    ...(has("wan")
-      ? [
-          "  chain postrouting {",
-          "    type nat hook postrouting priority srcnat;",
-          "    oifname @wan masquerade",
-          "  }",
-        ]
-      : []),
-    ...(extraRules === "" ? [] : [extraRules]),
-    "}",
-    "",
-  ].join("\n");
-}
-
-const firewall = template(
-  "firewall",
-  z.strictObject({
+const params = z
+  .strictObject({
     name: z.string().default("firewall").describe("Name of the service."),
     zones: z
       .record(zoneName, z.array(service))
       .default({})
       .describe('Interface services (output ifname) by zone; "lan" may reach "wan", which is masqueraded.'),
-    extraRules: z.string().default("").describe("nftables statements added inside table inet limen."),
+    open: z
+      .array(opening)
+      .default([])
+      .describe("Router ports that accept new connections from a zone (the input chain drops all others)."),
+    rules: z
+      .strictObject({
+        input: statements.describe("Rules added to the input chain after the defaults, before its drop policy."),
+        forward: statements.describe("Rules added to the forward chain after the defaults, before its drop policy."),
+        prerouting: statements.describe("Rules of a nat prerouting chain (dnat, redirect)."),
+        postrouting: statements.describe('Rules added to the nat postrouting chain after "wan" masquerading.'),
+      })
+      .prefault({})
+      .describe("nftables rules inside the chains: an accept here does override the chain's drop policy."),
+    extraRules: z
+      .string()
+      .default("")
+      .describe(
+        "nftables definitions added inside table inet limen (sets, maps, chains the rules jump to); an accept in a base chain of its own cannot override the input or forward chain's drop.",
+      ),
+  })
+  .superRefine((p, ctx) => {
+    const zones = Object.keys(p.zones);
+    const unknown = p.open.findIndex((o) => !zones.includes(o.zone));
+    if (unknown >= 0) {
+      const message = `no zone "${p.open[unknown].zone}" in zones`;
+      ctx.addIssue({ code: "custom", path: ["open", unknown, "zone"], message });
+      return;
+    }
+    // nft itself is the parser: what it rejects here would leave the router without a firewall
+    const problem = checkRuleset(ruleset(p));
+    if (problem) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+  });
+type Params = z.output<typeof params>;
+
+/** The ruleset, each line with the option it came from (null: written here). */
+function ruleset(p: Params): RulesetLine[] {
+  const zones = Object.keys(p.zones);
+  const has = (z: string) => zones.includes(z);
+  const ours = (...lines: string[]): RulesetLine[] => lines.map((text) => ({ text, path: null }));
+  const extra = (chain: Chain): RulesetLine[] =>
+    p.rules[chain].map((text, i) => ({ text: `    ${text}`, path: ["rules", chain, i] }));
+  const openings = p.open.map((o, i): RulesetLine => ({
+    text: `    iifname @${o.zone} ${o.protocol} dport { ${o.ports.join(", ")} } accept`,
+    path: ["open", i],
+  }));
+  const natChain = (chain: "prerouting" | "postrouting", priority: string, lines: RulesetLine[]) =>
+    lines.length === 0
+      ? []
+      : [...ours(`  chain ${chain} {`, `    type nat hook ${chain} priority ${priority};`), ...lines, ...ours("  }")];
+  return [
+    // declaring then deleting the table makes loading the file replace it in one transaction
+    ...ours("table inet limen", "delete table inet limen", "table inet limen {"),
+    ...ours(...zones.map((z) => `  set ${z} { type ifname; }`)),
+    ...ours(
+      "  chain input {",
+      "    type filter hook input priority filter; policy drop;",
+      "    ct state established,related accept",
+      '    iifname "lo" accept',
+      "    meta l4proto { icmp, ipv6-icmp } accept",
+      ...(has("lan") ? ["    iifname @lan accept"] : []),
+    ),
+    ...openings,
+    ...extra("input"),
+    ...ours(
+      "  }",
+      "  chain forward {",
+      "    type filter hook forward priority filter; policy drop;",
+      "    ct state established,related accept",
+      ...(has("lan") && has("wan") ? ["    iifname @lan oifname @wan accept"] : []),
+    ),
+    ...extra("forward"),
+    ...ours("  }"),
+    ...natChain("prerouting", "dstnat", extra("prerouting")),
+    ...natChain("postrouting", "srcnat", [
+      ...(has("wan") ? ours("    oifname @wan masquerade") : []),
+      ...extra("postrouting"),
+    ]),
+    ...p.extraRules
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((text) => ({ text, path: ["extraRules"] })),
+    ...ours("}"),
+  ];
+}
+
+// A zone member of its own: its script reads the interface's name when it starts, and it restarts
+// with the interface while the ruleset stays loaded.
+const member = template(
+  "firewall.member",
+  z.strictObject({
+    name: z.string().optional().describe("Name of the service; <firewall>.<zone>.<interface's name> when not given."),
+    firewall: service.describe("The firewall whose zone set the interface joins."),
+    zone: zoneName.describe("The zone (a set of the firewall's ruleset)."),
+    interface: service.describe("The interface service (output ifname) that joins the zone while it is up."),
   }),
   (p) => {
-    const file = `/etc/limen/firewall/${nameSafe(p.name)}.nft`;
-    const fill = Object.entries(p.zones).flatMap(([zone, ifs]) =>
-      ifs.map((i) => sh`nft add element inet limen ${zone} "{" ${outputRef(i, "ifname")} "}"`),
-    );
+    const element = sh`inet limen ${p.zone} "{" ${outputRef(p.interface, "ifname")} "}"`;
     return oneshot({
-      name: p.name,
-      dependencies: Object.values(p.zones).flat(),
-      files: { [file]: { type: "file", content: ruleset(Object.keys(p.zones), p.extraRules) } },
-      up: [sh`nft -f ${file}`, ...fill].join("\n"),
-      down: "nft delete table inet limen",
+      name: p.name ?? `${p.firewall.name}.${p.zone}.${nameSafe(p.interface.name)}`,
+      dependencies: [p.firewall, p.interface],
+      up: `nft add element ${element}`,
+      down: `nft delete element ${element}`,
     });
   },
 );
+
+const firewall = template("firewall", params, (p, self) => {
+  const file = `/etc/limen/firewall/${nameSafe(p.name)}.nft`;
+  const text =
+    ruleset(p)
+      .map((l) => l.text)
+      .join("\n") + "\n";
+  return oneshot({
+    name: p.name,
+    brings: Object.entries(p.zones).flatMap(([zone, ifs]) =>
+      ifs.map((i) => member.build({ firewall: self, zone, interface: i })),
+    ),
+    files: { [file]: { type: "file", content: text } },
+    up: sh`nft -f ${file}`,
+    down: "nft delete table inet limen",
+  });
+});
 
 export default defineModule({
   name: "firewall",
@@ -77,5 +178,5 @@ export default defineModule({
       },
     },
   },
-  svc: { firewall },
+  svc: { firewall, member },
 });

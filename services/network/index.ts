@@ -96,6 +96,10 @@ const forward = template(
     name: z.string().default("forwarding").describe("Name of the service."),
     enableIPv4: z.boolean().default(true).describe("Forward IPv4 packets between interfaces while up."),
     enableIPv6: z.boolean().default(true).describe("Forward IPv6 packets between interfaces while up."),
+    after: z
+      .array(service)
+      .default([])
+      .describe("Services that must be up first: the firewall, so that nothing is forwarded without its ruleset."),
   }),
   (p) => {
     const set = (v4: boolean, v6: boolean) =>
@@ -103,7 +107,12 @@ const forward = template(
         sh`echo ${v4 ? 1 : 0} > /proc/sys/net/ipv4/conf/all/forwarding`,
         sh`echo ${v6 ? 1 : 0} > /proc/sys/net/ipv6/conf/all/forwarding`,
       ].join("\n");
-    return oneshot({ name: p.name, up: set(p.enableIPv4, p.enableIPv6), down: set(false, false) });
+    return oneshot({
+      name: p.name,
+      dependencies: p.after,
+      up: set(p.enableIPv4, p.enableIPv6),
+      down: set(false, false),
+    });
   },
 );
 

@@ -32,7 +32,7 @@ export const subscriber = template(
     return longrun({
       name: p.name,
       // in the system beside it, started at boot as usual: it acts on them, it does not start them
-      watches: p.services,
+      brings: p.services,
       run: sh`exec limen secrets subscribe ${signal} ${p.watch.name} ${p.services.map((s) => s.name)}`,
     });
   },

@@ -24,7 +24,7 @@ const watchdog = template(
   (p) =>
     longrun({
       name: p.name,
-      watches: p.watched,
+      brings: p.watched,
       run: sh`exec limen watchdog ${p.device} ${Math.round(p.headStart * 1000)} ${Math.round(p.interval * 1000)} ${p.watched.map((s) => s.name)}`,
     }),
 );

@@ -90,6 +90,9 @@ describe("examples/hello-from-qemu.ts", () => {
     expect(file(sys, "/etc/shadow")).toMatchObject({ mode: 0o600 });
     expect(content(sys, "/etc/group")).toContain("dnsmasq:x:51:dnsmasq\n");
     expect(file(sys, "/etc/dropbear")).toEqual({ path: "/etc/dropbear", type: "symlink", target: "/run/dropbear" });
+    // root's home is in the image; dnsmasq's is on the /run tmpfs, made by init at boot
+    expect(file(sys, "/home/root")).toMatchObject({ type: "directory", mode: 0o755, uid: 0, gid: 0 });
+    expect(sys.files.some((f) => f.path === "/run/dnsmasq")).toBe(false);
   });
 
   it("lets root in with the keys run.sh gives at start, none built in", async () => {
@@ -116,7 +119,10 @@ describe("examples/demo.ts", () => {
     expect(db["wan.link.pppoe"].dependencies).toEqual(["wan.link"]);
     expect(db["wan.link.pppoe.dhcp6c"].dependencies).toEqual(["wan.link.pppoe"]);
     expect(db["int.bridge.prefix6"].outputRefs).toContainEqual({ service: "wan.link.pppoe.dhcp6c", path: "prefixes" });
-    expect(db["firewall"].dependencies.sort()).toEqual(["int.bridge", "wan.link.pppoe"]);
+    // the ruleset loads before any interface is up; each zone member joins when its interface does
+    expect(db["firewall"].dependencies).toEqual([]);
+    expect(db["firewall.wan.wan.link.pppoe"].dependencies.sort()).toEqual(["firewall", "wan.link.pppoe"]);
+    expect(db["firewall.lan.int.bridge"].dependencies.sort()).toEqual(["firewall", "int.bridge"]);
     expect(sys.defaultServices).toHaveLength(Object.keys(db).length);
     expect(sys.rootfsType).toBe("squashfs");
     expect(sys.packages.map((p) => p.package)).toEqual([
@@ -167,9 +173,11 @@ describe("examples/rotuer.ts", () => {
     });
     expect(sys.services["sshd"].templates[0].params).toMatchObject({ port: 22 });
     expect(sys.services["dnsmasq"].templates[0].params).toMatchObject({ hosts: { nas: { v4: "10.8.0.9" } } });
-    // a service built without a template records only where it was built
-    expect(sys.services["secrets"].origin).toMatch(/^examples\/rotuer\.ts:\d+$/);
-    expect(sys.services["secrets"].templates).toEqual([]);
+    // the secrets store says where the external secrets come from, for tools such as the lab
+    expect(sys.services["secrets"].templates[0]).toMatchObject({
+      name: "secrets.store",
+      params: { device: "/dev/vdb", fstype: "ext4", folder: "/secrets" },
+    });
     expect(Object.keys(sys.services)).toEqual(Object.keys(sys.database.services));
     // JSON-safe: the description survives a round trip unchanged
     expect(JSON.parse(JSON.stringify(sys.services))).toEqual(sys.services);
@@ -201,7 +209,7 @@ describe("examples/rotuer.ts", () => {
     }
     expect(db["secrets"]).toMatchObject({
       type: "oneshot",
-      dependencies: ["persist"],
+      dependencies: [],
       outputs: ["ppp/username", "ppp/password", "wifi/passphrase"],
     });
     expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ mode: 0o600, owner: "root", uid: 0 });

@@ -122,8 +122,17 @@ function declarations(prog: ts.Program): { declared: Declared[]; notYet: Set<str
       }
       if (isCallTo(checker, n, "template", "image/config/service.ts")) {
         const name = n.arguments[0].getText().replace(/^["'`]|["'`]$/g, "");
-        const literal = zodObjectLiteral(n.arguments[1]);
-        if (!literal) throw new Error(`${where(n)}: template ${name}'s parameters must be a z.strictObject({...})`);
+        let schema = n.arguments[1];
+        // a schema a template's checks also use may be held in a const beside it
+        if (ts.isIdentifier(schema)) {
+          const d = checker.getSymbolAtLocation(schema)?.valueDeclaration;
+          if (d && ts.isVariableDeclaration(d) && d.initializer) schema = d.initializer;
+        }
+        const literal = zodObjectLiteral(schema);
+        if (!literal)
+          throw new Error(
+            `${where(n)}: template ${name}'s parameters must be a z.strictObject({...}) (or a const holding one)`,
+          );
         params(literal, name, []);
       }
       ts.forEachChild(n, visit);

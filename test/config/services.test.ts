@@ -31,6 +31,9 @@ describe("controlled services", () => {
     expect(sys.database.services["mount-usb"].controlled).toBe(true);
     expect(sys.database.services["backup"].dependencies).toEqual(["mount-usb"]);
     expect(sys.defaultServices.sort()).toEqual(["usb-watcher", "web"]);
+    // a service built without a template records only where it was built
+    expect(sys.services["web"].origin).toMatch(/^test\/config\/services\.test\.ts:\d+$/);
+    expect(sys.services["web"].templates).toEqual([]);
   });
 
   it("a controller's controlled service joins the system without being its dependency", () => {

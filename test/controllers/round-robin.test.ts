@@ -102,15 +102,18 @@ describe("round-robin controller", () => {
   it("keeps one backend up, fails over when it exits and back again; the proxy's outputs and dependents follow", async () => {
     bed = new Bed(
       failover({
+        // each is ready once its outputs are written: until then the proxy's dependents would read none
         a: {
           type: "longrun",
           controlled: true,
-          run: `output --set a gateway 192.0.2.1; echo "run a" >> events; exec sleep 1000`,
+          notificationFd: 3,
+          run: `output --set a gateway 192.0.2.1; echo "run a" >> events; echo >&3; exec sleep 1000 3>&-`,
         },
         b: {
           type: "longrun",
           controlled: true,
-          run: `output --set b gateway 198.51.100.1; echo "run b" >> events; exec sleep 1000`,
+          notificationFd: 3,
+          run: `output --set b gateway 198.51.100.1; echo "run b" >> events; echo >&3; exec sleep 1000 3>&-`,
         },
       }),
     );

@@ -18,20 +18,24 @@ export interface SshResult {
   stderr: string;
 }
 
+export interface SshOptions {
+  /** A pseudo-terminal for the session even though ours is none (ssh -tt): what a person at a terminal gets. */
+  pty?: boolean;
+  /** Written to the session's input, which then ends. */
+  input?: string;
+}
+
 /**
  * Runs `command` as root on 127.0.0.1:`port` with only `key`, never asking anything; without
- * blocking this process, which may serve the router meanwhile (a secrets server). With
- * `terminal`, no command: an interactive login with a terminal (ssh -tt) is typed `terminal.input`.
+ * blocking this process, which may serve the router meanwhile (a secrets server). An empty
+ * command is a login shell.
  */
-export function ssh(key: string, port: number, command: string | { terminal: { input: string } }): Promise<SshResult> {
+export function ssh(key: string, port: number, command: string, opts: SshOptions = {}): Promise<SshResult> {
   const options = ["BatchMode=yes", "StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "ConnectTimeout=10"];
   const args = ["-i", key, "-p", String(port), ...options.flatMap((o) => ["-o", o]), "-o", "IdentitiesOnly=yes"];
   return new Promise((resolve) => {
-    const child = spawn(
-      "ssh",
-      typeof command === "string" ? [...args, "root@127.0.0.1", command] : ["-tt", ...args, "root@127.0.0.1"],
-    );
-    if (typeof command !== "string") child.stdin.write(command.terminal.input);
+    const child = spawn("ssh", [...args, ...(opts.pty ? ["-tt"] : []), "root@127.0.0.1", command]);
+    if (opts.input !== undefined) child.stdin.end(opts.input);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -1,5 +1,6 @@
-// `npm run image` for an emulated device, booted: the router comes up to a login prompt, every
-// service of its default set is up, svc restarts one through s6, and poweroff powers it off.
+// `npm run image` for an emulated device, booted: the router comes up to a login prompt into
+// root's home, with the loopback link up, a writable /tmp and /dev/pts; every service of its
+// default set is up, svc restarts one through s6, and poweroff powers it off.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +34,17 @@ describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])(
       vm = new Vm(result, ["--access", "230.0.0.1:23401", "--lan", "230.0.0.1:23402"]);
       await vm.start();
       await vm.login("hello", "root", "secret");
+      // busybox login says when it cannot change into the user's home
+      expect(vm.console).not.toContain("can't change directory");
+      expect((await vm.run("pwd")).trim()).toBe("/home/root");
+      expect((await vm.run("ls -ldn /home/root")).trim()).toMatch(/^drwxr-xr-x\s+\d+\s+0\s+0\s/);
+      // init brought the loopback link up, mounted a tmpfs on /tmp and devpts on /dev/pts
+      expect((await vm.run("ip link show lo")).trim()).toMatch(/<LOOPBACK,UP,LOWER_UP>/);
+      expect((await vm.run("ping -c1 127.0.0.1")).code).toBe(0);
+      expect((await vm.run("echo written > /tmp/x && cat /tmp/x")).trim()).toBe("written");
+      const mounts = (await vm.run("cat /proc/mounts")).trim();
+      expect(mounts).toMatch(/^tmpfs \/tmp tmpfs rw,nosuid,nodev[ ,]/m);
+      expect(mounts).toMatch(/^devpts \/dev\/pts devpts .*gid=5,mode=620,ptmxmode=666 /m);
       const up = await vm.servicesUp(system.defaultServices);
       expect(up.sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
       expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");

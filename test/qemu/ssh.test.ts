@@ -1,9 +1,9 @@
 // From the host, ssh to the router through the forwarded loopback port. The newcomer's path: the
 // default build (hello-from-qemu on qemu-aarch64) started by run.sh with --ssh-port and a key
-// given at start lets that key run `svc list` and log in with a terminal, refuses another key,
-// and a router started without the key refuses it. Keys built into the image (users.*.openssh)
-// work on the other CPUs, where an image not built to take run.sh's keys refuses them. Traffic
-// stays on 127.0.0.1 and inside QEMU.
+// given at start lets that key run `svc list` and, with a pseudo-terminal, a login shell with job
+// control; it refuses another key, and a router started without the key refuses it. Keys built
+// into the image (users.*.openssh) work on the other CPUs, where an image not built to take
+// run.sh's keys refuses them. Traffic stays on 127.0.0.1 and inside QEMU.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +34,24 @@ async function sshUntil(key: string, port: number, command: string, done: (r: Ss
   for (const deadline = Date.now() + 300_000; Date.now() < deadline && !done(r); await sleep(3000))
     r = await ssh(key, port, command);
   return r;
+}
+
+/**
+ * What a person gets with ssh -t: a login shell in root's home on a pseudo-terminal, where job
+ * control works (a background job is listed and killed by its number).
+ */
+async function expectTerminalSession(port: number): Promise<void> {
+  const session = await ssh(good, port, "", {
+    pty: true,
+    input: "pwd\nls -l /proc/$$/fd/0\nsleep 60 &\njobs\nkill %1\nexit\n",
+  });
+  const shown = session.stdout.replace(/\r/g, "");
+  expect(shown).not.toMatch(/job control turned off|can't change directory|Could not chdir/);
+  expect(shown).toMatch(/\/home\/root$/m);
+  expect(shown).toMatch(/ -> \/dev\/pts\/\d+$/m);
+  expect(shown).toMatch(/\[1\]\s*\+\s*Running\s+sleep 60$/m);
+  expect(shown).toMatch(/\[1\]\s*\+\s*Terminated\s+sleep 60$/m);
+  expect(session.status).toBe(0);
 }
 
 /** Starts run.sh in the background with HOME elsewhere, so no key of the person running the tests is given. */
@@ -79,13 +97,8 @@ describe("the default build, run.sh --ssh-port with --authorized-key", { timeout
     expect(refused.stderr).toContain("Permission denied");
   });
 
-  // needs /dev/pts in the guest (init's devpts mount, another branch): passes once that is merged
-  it("gives a login shell with a terminal (ssh -tt)", async () => {
-    const r = await ssh(good, port, { terminal: { input: "echo tty=$SSH_TTY; echo $((6 * 7))\nexit\n" } });
-    expect(r.stderr).not.toContain("PTY allocation request failed");
-    expect(r.stdout).toMatch(/^tty=\/dev\/pts\/\d+\r?$/m);
-    expect(r.stdout).toMatch(/^42\r?$/m);
-    expect(r.status).toBe(0);
+  it("gives a login shell with a terminal and job control (ssh -tt)", async () => {
+    await expectTerminalSession(port);
   });
 });
 
@@ -115,7 +128,7 @@ describe.each([
     vm = undefined;
   });
 
-  it("lets the configured key run svc list and refuses another, even one run.sh hands over", async () => {
+  it("lets the configured key run svc list and a shell on a terminal, refuses another, even one run.sh hands over", async () => {
     const result = join(dir, device);
     const { system } = await buildImage({
       device,
@@ -132,6 +145,7 @@ describe.each([
     );
     expect(r.stdout.trim().split("\n").sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
     expect(r.status).toBe(0);
+    await expectTerminalSession(port);
     const refused = await ssh(bad, port, "svc list");
     expect(refused.status).toBe(255);
     expect(refused.stderr).toContain("Permission denied");

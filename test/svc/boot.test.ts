@@ -1,6 +1,7 @@
-// Boot and shutdown for real, on the host: `limen init` runs as process 1 of new PID, mount and
-// UTS namespaces (so its mounts, hostname and final reboot() stay in there), builds the scan
-// directory, becomes s6-svscan and brings up the default set; a signal to it shuts down.
+// Boot and shutdown for real, on the host: `limen init` runs as process 1 of new PID, mount, UTS
+// and network namespaces (so its mounts, hostname, loopback link and final reboot() stay in
+// there), builds the scan directory, becomes s6-svscan and brings up the default set; a signal to
+// it shuts down.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,8 +17,10 @@ describe("boot and shutdown as process 1", () => {
 
   /** Runs a command inside the namespaces of our process 1. */
   const inside = (...command: string[]): string =>
-    spawnSync("nsenter", ["-t", String(init), "-m", "-p", "-u", "--", ...command], { env: bed.env, encoding: "utf8" })
-      .stdout;
+    spawnSync("nsenter", ["-t", String(init), "-m", "-p", "-u", "-n", "--", ...command], {
+      env: bed.env,
+      encoding: "utf8",
+    }).stdout;
 
   async function boot(): Promise<void> {
     bed = new Bed({
@@ -28,10 +31,10 @@ describe("boot and shutdown as process 1", () => {
       backup: { type: "oneshot", dependencies: ["usb", "a"] },
     });
     writeFileSync(bed.layout.hostname, "limen-test\n");
-    unshare = spawn("unshare", ["--pid", "--fork", "--mount", "--uts", "--propagation", "private", "limen", "init"], {
-      env: bed.env,
-      stdio: "ignore",
-    });
+    writeFileSync(bed.layout.passwd, "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/run/home/alice:/bin/sh\n");
+    writeFileSync(bed.layout.group, "root:x:0:\ntty:x:7:\n");
+    const namespaces = ["--pid", "--fork", "--mount", "--uts", "--net", "--propagation", "private"];
+    unshare = spawn("unshare", [...namespaces, "limen", "init"], { env: bed.env, stdio: "ignore" });
     ended = new Promise((r) => unshare.on("exit", (code, signal) => r(signal ?? code)));
     for (let i = 0; i < 100 && init === 0; i++) {
       await settle(50);
@@ -51,20 +54,28 @@ describe("boot and shutdown as process 1", () => {
 
   it("mounts, names the host, starts the default set with its logs, and restarts on SIGTERM after stopping everything", async () => {
     await boot();
+    // a new network namespace's loopback link is down until init brings it up
+    expect(inside("ip", "-o", "link", "show", "lo")).toMatch(/<LOOPBACK,UP,LOWER_UP>/);
+    expect(inside("stat", "-c", "%u %g %a", bed.path("run/home/alice"))).toBe("1000 1000 755\n");
     expect(inside("svc", "list")).toBe("a\nb\nc\n");
     expect(inside("svc", "list", "--down")).toBe("backup\nusb\n");
     expect(inside("hostname")).toBe("limen-test\n");
-    const mounts = readFileSync(`/proc/${init}/mounts`, "utf8")
-      .split("\n")
-      .map((l) => l.split(" ").slice(0, 3).join(" "));
+    const mounts = readFileSync(`/proc/${init}/mounts`, "utf8").split("\n");
+    const fields = mounts.map((l) => l.split(" ").slice(0, 3).join(" "));
     for (const [fs, at] of [
       ["proc", "/proc"],
       ["sysfs", "/sys"],
       ["devtmpfs", "/dev"],
+      ["devpts", "/dev/pts"],
       ["tmpfs", "/run"],
+      ["tmpfs", "/tmp"],
     ]) {
-      expect(mounts).toContain(`${fs} ${bed.path(at.slice(1))} ${fs}`);
+      expect(fields).toContain(`${fs} ${bed.path(at.slice(1))} ${fs}`);
     }
+    // terminals belong to the image's tty group; /tmp is everyone's, with the sticky bit
+    const options = (at: string) => mounts.find((l) => l.split(" ")[1] === bed.path(at))?.split(" ")[3] ?? "";
+    expect(options("dev/pts").split(",")).toEqual(expect.arrayContaining(["gid=7", "mode=620", "ptmxmode=666"]));
+    expect(inside("stat", "-c", "%a", bed.path("tmp"))).toBe("1777\n");
     expect(inside("svc", "log", "a")).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} a a says hello\n$/);
     process.kill(init, "SIGTERM");
     // reboot(RESTART) from process 1 of a PID namespace ends that process with SIGHUP

@@ -81,12 +81,12 @@ describe("svc start", () => {
 
   it("lets s6 restart a notifying longrun that keeps dying until timeout-up passes, then marks it down", async () => {
     const b = await start({
-      flaky: { type: "longrun", notificationFd: 3, timeoutUp: 2500, run: `echo "run flaky" >> events; exit 1` },
+      flaky: { type: "longrun", notificationFd: 3, timeoutUp: 4000, run: `echo "run flaky" >> events; exit 1` },
     });
     const r = b.svc("start", "flaky");
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("svc: flaky: not ready after 2500 ms: stopping it");
-    // s6 waits a second between restarts of a process that died young
+    expect(r.stderr).toContain("svc: flaky: not ready after 4000 ms: stopping it");
+    // s6 waits a second between restarts of a process that died young: 4 s leave room for a second run under load
     expect(b.events().length).toBeGreaterThanOrEqual(2);
     expect(state(b, "flaky")).toMatchObject({ state: "down", pid: 0, lastExit: 1 });
   });

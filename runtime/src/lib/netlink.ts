@@ -1,11 +1,11 @@
 // Kernel netlink for the controllers: uevents (devices coming and going) and rtnetlink link
 // messages (interfaces and their flags). Messages are read when the socket is readable, so a
-// controller with nothing to do sleeps in poll.
+// controller with nothing to do sleeps in poll. Init brings links up through rtnetlink too.
 import * as os from "qjs:os";
 import * as std from "qjs:std";
 import { NETLINK_KOBJECT_UEVENT, NETLINK_ROUTE, netlinkOpen, netlinkReceive, type NativeError } from "limen:native";
 import { listDir } from "./fs";
-import { decode } from "./utf8";
+import { decode, encode } from "./utf8";
 
 /** Netlink messages are in the CPU's byte order. */
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -105,9 +105,11 @@ const RTMGRP_LINK = 1;
 const RTM_NEWLINK = 16;
 const RTM_DELLINK = 17;
 const RTM_GETLINK = 18;
+const RTM_SETLINK = 19;
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
 const NLM_F_REQUEST = 1;
+const NLM_F_ACK = 4;
 const NLM_F_DUMP = 0x300;
 const IFLA_IFNAME = 3;
 const headerSize = 16;
@@ -135,17 +137,68 @@ export function openLinks(): number {
   return netlinkOpen(NETLINK_ROUTE, RTMGRP_LINK);
 }
 
+/** The ifinfomsg of a request: which link (0: all, or the one IFLA_IFNAME names) and which of its flags to set. */
+interface LinkChange {
+  index: number;
+  flags: number;
+  change: number;
+}
+
+/** An rtnetlink link request: its header, the ifinfomsg, then `attributes`. */
+function linkRequest(type: number, flags: number, seq: number, link: LinkChange, attributes: Uint8Array): ArrayBuffer {
+  const bytes = new Uint8Array(headerSize + ifinfoSize + attributes.length);
+  bytes.set(attributes, headerSize + ifinfoSize);
+  const v = new DataView(bytes.buffer);
+  v.setUint32(0, bytes.length, littleEndian);
+  v.setUint16(4, type, littleEndian);
+  v.setUint16(6, NLM_F_REQUEST | flags, littleEndian);
+  v.setUint32(8, seq, littleEndian);
+  v.setInt32(headerSize + 4, link.index, littleEndian);
+  v.setUint32(headerSize + 8, link.flags, littleEndian);
+  v.setUint32(headerSize + 12, link.change, littleEndian);
+  return bytes.buffer;
+}
+
+function send(fd: number, message: ArrayBuffer, what: string): void {
+  const n = os.write(fd, message, 0, message.byteLength);
+  if (n !== message.byteLength)
+    throw new Error(`rtnetlink: cannot ${what}: ${n < 0 ? std.strerror(-n) : "short write"}`);
+}
+
 /** Asks the kernel for every link; the answers arrive as "new" messages, then a dump end. */
 export function requestLinks(fd: number, seq: number): void {
-  const buf = new ArrayBuffer(headerSize + ifinfoSize);
-  const v = new DataView(buf);
-  v.setUint32(0, buf.byteLength, littleEndian);
-  v.setUint16(4, RTM_GETLINK, littleEndian);
-  v.setUint16(6, NLM_F_REQUEST | NLM_F_DUMP, littleEndian);
-  v.setUint32(8, seq, littleEndian);
-  const n = os.write(fd, buf, 0, buf.byteLength);
-  if (n !== buf.byteLength)
-    throw new Error(`rtnetlink: cannot ask for the links: ${n < 0 ? std.strerror(-n) : "short write"}`);
+  const all = { index: 0, flags: 0, change: 0 };
+  send(fd, linkRequest(RTM_GETLINK, NLM_F_DUMP, seq, all, new Uint8Array(0)), "ask for the links");
+}
+
+/**
+ * Brings the link named `ifname` up (as `ip link set ifname up`) and waits for the kernel's answer:
+ * the kernel handles a request to its rtnetlink socket within the write, so the answer is already
+ * queued when write returns.
+ */
+export function setLinkUp(ifname: string): void {
+  const name = encode(`${ifname}\0`);
+  const attribute = new Uint8Array((4 + name.length + 3) & ~3);
+  const header = new DataView(attribute.buffer);
+  header.setUint16(0, 4 + name.length, littleEndian);
+  header.setUint16(2, IFLA_IFNAME, littleEndian);
+  attribute.set(name, 4);
+  const fd = netlinkOpen(NETLINK_ROUTE, 0);
+  try {
+    // index 0: the kernel finds the link by its IFLA_IFNAME
+    const up = { index: 0, flags: IFF_UP, change: IFF_UP };
+    send(fd, linkRequest(RTM_SETLINK, NLM_F_ACK, 1, up, attribute), `bring ${ifname} up`);
+    const buffer = new ArrayBuffer(4096);
+    const got = netlinkReceive(fd, buffer);
+    if (got === null) throw new Error(`rtnetlink: no answer to bringing ${ifname} up`);
+    const answer = new DataView(buffer, 0, got[0]);
+    if (answer.byteLength < headerSize + 4 || answer.getUint16(4, littleEndian) !== NLMSG_ERROR)
+      throw new Error(`rtnetlink: no acknowledgement of bringing ${ifname} up`);
+    const code = -answer.getInt32(headerSize, littleEndian);
+    if (code !== 0) throw new Error(`rtnetlink: cannot bring ${ifname} up: ${std.strerror(code)}`);
+  } finally {
+    os.close(fd);
+  }
 }
 
 function linkName(v: DataView, from: number, end: number): string {

@@ -1,0 +1,151 @@
+// The firewall template: typed openings and chain rules checked by nft when the configuration is
+// evaluated, and the ruleset itself loaded by the host's nft into network namespaces, where a
+// packet from the WAN side is dropped or accepted and LAN traffic leaves masqueraded.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { compile, type SystemDescription } from "../../image/config/compile.ts";
+import { evaluate } from "../../image/config/evaluate.ts";
+import { defineConfig, oneshot } from "../../image/config/index.ts";
+import firewall from "../../services/firewall/index.ts";
+import network from "../../services/network/index.ts";
+import { layout } from "../../runtime/src/layout.ts";
+import { Netns } from "../lib/netns.ts";
+import { until } from "../lib/until.ts";
+import { failure, testDevice } from "./fixtures.ts";
+
+const onDevice = layout("");
+const iface = (name: string, ifname: string) =>
+  oneshot({ name, outputs: ["ifname"], up: `echo ${ifname} > "$OUTPUTS/ifname"` });
+
+function system(params: Parameters<typeof firewall.svc.firewall.build>[0]): SystemDescription {
+  const fw = firewall.svc.firewall.build(params);
+  return compile(
+    evaluate(
+      defineConfig({
+        imports: [firewall, network],
+        services: { fw, forwarding: network.svc.forward.build({ after: [fw] }) },
+      }),
+      testDevice,
+    ),
+  );
+}
+
+function content(sys: SystemDescription, path: string): string {
+  const f = sys.files.find((e) => e.path === path);
+  if (f?.type !== "file") throw new Error(`no file ${path}`);
+  return f.content;
+}
+
+describe("the firewall template", () => {
+  it("loads its ruleset before any interface: members join their zone, forwarding waits for it", () => {
+    const sys = system({ zones: { lan: [iface("lan", "br0")], wan: [iface("wan", "ppp0")] } });
+    const db = sys.database.services;
+    expect(db["firewall"].dependencies).toEqual([]);
+    expect(db["firewall.wan.wan"].dependencies.sort()).toEqual(["firewall", "wan"]);
+    expect(db["forwarding"].dependencies).toEqual(["firewall"]);
+    expect(content(sys, `${onDevice.oneshots}/firewall.wan.wan/up`)).toContain("nft add element inet limen wan");
+  });
+
+  it("refuses an opening for a zone it does not have, naming the option", () => {
+    const e = failure(() =>
+      system({ zones: { wan: [iface("wan", "ppp0")] }, open: [{ zone: "lan", protocol: "tcp", ports: [22] }] }),
+    );
+    expect(e.path).toBe("services.fw.open[0].zone");
+    expect(e.file).toMatch(/^test\/config\/firewall\.test\.ts:\d+$/);
+    expect(e.problem).toBe('no zone "lan" in zones');
+  });
+
+  it("refuses a port range that is not low to high", () => {
+    const e = failure(() =>
+      system({ zones: { wan: [iface("wan", "ppp0")] }, open: [{ zone: "wan", protocol: "udp", ports: ["90-80"] }] }),
+    );
+    expect(e.path).toBe("services.fw.open[0].ports[0]");
+  });
+
+  it("has nft check the rules: a bad one is reported at its option with nft's reason", () => {
+    const e = failure(() =>
+      system({ zones: { wan: [iface("wan", "ppp0")] }, rules: { input: ["tcp dport 80 acept"] } }),
+    );
+    expect(e.path).toBe("services.fw.rules.input[0]");
+    expect(e.problem).toMatch(/^nft rejects "tcp dport 80 acept": syntax error/);
+    const t = failure(() => system({ extraRules: "  chain x {\n    bogus\n  }" }));
+    expect(t.path).toBe("services.fw.extraRules");
+  });
+});
+
+// Three namespaces: wan (an "internet" host at 192.0.2.1), the router (ruleset, members, forwarding)
+// and lan (a client at 10.9.0.2). socat listens on the router and on the wan host.
+describe.skipIf(process.getuid?.() !== 0)("the ruleset in network namespaces", () => {
+  const dir = mkdtempSync(join(tmpdir(), "limen-fw-"));
+  const [wanHost, router, lanHost] = [new Netns(), new Netns(), new Netns()];
+  afterAll(() => {
+    for (const n of [wanHost, router, lanHost]) n.delete();
+    for (const l of listeners) l.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const link = (a: Netns, aName: string, b: Netns, bName: string) => {
+    a.ip("link", "add", aName, "type", "veth", "peer", "name", bName, "netns", b.name);
+    a.ip("link", "set", aName, "up");
+    b.ip("link", "set", bName, "up");
+  };
+  const sh = (ns: Netns, script: string, env: Record<string, string> = {}) =>
+    spawnSync("ip", ["netns", "exec", ns.name, "sh", "-c", script], {
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+      timeout: 20_000,
+    });
+  const listeners: ChildProcess[] = [];
+  const listen = async (ns: Netns, port: number, reply: string) => {
+    const argv = ["netns", "exec", ns.name, "socat", `TCP-LISTEN:${port},fork,reuseaddr`, `SYSTEM:${reply}`];
+    listeners.push(spawn("ip", argv, { stdio: "ignore" }));
+    await until(`socat listening on ${port}`, () => sh(ns, "ss -ltnH").stdout.includes(`:${port} `));
+  };
+  const connect = (ns: Netns, address: string, port: number) =>
+    sh(ns, `socat -T 3 - TCP:${address}:${port},connect-timeout=3 </dev/null`).stdout.trim();
+
+  it("drops what the zones and openings do not allow, accepts openings and masquerades the LAN", async () => {
+    link(router, "wan0", wanHost, "eth0");
+    link(router, "lan0", lanHost, "eth0");
+    router.ip("addr", "add", "192.0.2.2/24", "dev", "wan0");
+    router.ip("addr", "add", "10.9.0.1/24", "dev", "lan0");
+    wanHost.ip("addr", "add", "192.0.2.1/24", "dev", "eth0");
+    lanHost.ip("addr", "add", "10.9.0.2/24", "dev", "eth0");
+    lanHost.ip("route", "add", "default", "via", "10.9.0.1");
+
+    const sys = system({
+      zones: { lan: [iface("lan", "lan0")], wan: [iface("wan", "wan0")] },
+      open: [{ zone: "wan", protocol: "tcp", ports: [2222, "8000-8001"] }],
+    });
+    const ruleset = join(dir, "firewall.nft");
+    writeFileSync(ruleset, content(sys, "/etc/limen/firewall/firewall.nft"));
+    // the members' own scripts, with `output` answering each interface's ifname
+    const bin = join(dir, "bin");
+    spawnSync("mkdir", ["-p", bin]);
+    writeFileSync(join(bin, "output"), '#!/bin/sh\ncase "$1" in lan) echo lan0;; wan) echo wan0;; esac\n');
+    chmodSync(join(bin, "output"), 0o755);
+    expect(sh(router, `nft -f ${ruleset}`).status).toBe(0);
+    for (const m of ["firewall.lan.lan", "firewall.wan.wan"]) {
+      const r = sh(router, content(sys, `${onDevice.oneshots}/${m}/up`), { PATH: `${bin}:${process.env.PATH}` });
+      expect(r.stderr).toBe("");
+    }
+    expect(sh(router, "nft list set inet limen wan").stdout).toContain('"wan0"');
+    sh(router, "echo 1 > /proc/sys/net/ipv4/ip_forward");
+
+    await listen(router, 2222, "echo open");
+    await listen(router, 2323, "echo closed");
+    await listen(wanHost, 80, 'echo "from $SOCAT_PEERADDR"');
+    expect(connect(wanHost, "192.0.2.2", 2222)).toBe("open");
+    expect(connect(wanHost, "192.0.2.2", 2323)).toBe("");
+    expect(connect(lanHost, "10.9.0.1", 2323)).toBe("closed");
+    expect(connect(lanHost, "192.0.2.1", 80)).toBe("from 192.0.2.2");
+
+    // the WAN member leaves its zone: the opening closes with it, the ruleset stays
+    sh(router, content(sys, `${onDevice.oneshots}/firewall.wan.wan/down`), { PATH: `${bin}:${process.env.PATH}` });
+    expect(connect(wanHost, "192.0.2.2", 2222)).toBe("");
+    expect(sh(router, "nft list tables").stdout).toContain("table inet limen");
+  });
+});
