@@ -43,7 +43,8 @@ async function sshUntil(key: string, port: number, command: string, done: (r: Ss
 async function expectTerminalSession(port: number): Promise<void> {
   const session = await ssh(good, port, "", {
     pty: true,
-    input: "pwd\nls -l /proc/$$/fd/0\nsleep 60 &\njobs\nkill %1\nexit\n",
+    // the shell tells of the killed job at a prompt once it has reaped it: a second before exit
+    input: "pwd\nls -l /proc/$$/fd/0\nsleep 60 &\njobs\nkill %1\nsleep 1\njobs\nexit\n",
   });
   const shown = session.stdout.replace(/\r/g, "");
   expect(shown).not.toMatch(/job control turned off|can't change directory|Could not chdir/);
