@@ -33,12 +33,17 @@ export default defineConfig(({ interfaces }) => {
         domain: "example.org",
       }),
       // run.sh's user-mode NIC, where --ssh-port forwards a loopback port of the host to port 22
-      hostAddress: network.svc.address.build({
-        interface: interfaces.host,
-        family: "inet",
-        address: "10.0.2.15",
-        prefixLength: 24,
-      }),
+      // (only the emulated devices have it: on a router, ssh comes in through the LAN)
+      ...(interfaces.host
+        ? {
+            hostAddress: network.svc.address.build({
+              interface: interfaces.host,
+              family: "inet",
+              address: "10.0.2.15",
+              prefixLength: 24,
+            }),
+          }
+        : {}),
       // keys only over the network: the ones run.sh gives at start, and any you list in keys
       sshd: ssh.svc.ssh.build({
         allowPasswordLogin: false,
