@@ -13,7 +13,8 @@ function ruleset(zones: string[], extraRules: string): string {
     "    type filter hook input priority filter; policy drop;",
     "    ct state established,related accept",
     '    iifname "lo" accept',
-    "    meta l4proto { icmp, ipv6-icmp } accept",
+    // by number: nft resolves protocol names through /etc/protocols, which the image lacks
+    "    meta l4proto { 1, 58 } accept",
     ...(has("lan") ? ["    iifname @lan accept"] : []),
     "  }",
     "  chain forward {",
