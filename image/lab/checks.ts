@@ -138,7 +138,10 @@ const nat4: Check = {
   async run(ctx) {
     if (!ctx.lease) return { pass: false, detail: "the client has no lease (see lan.dhcp4)" };
     const url = `http://${internet.www.v4}${whoamiPath}`;
-    const seen = parseWhoami(await ctx.on("client", `wget -q -T 10 -O - ${url} 2>&1`));
+    // (Debian's busybox wget crashes with -q or -T: its answer goes to a file, read last)
+    const seen = parseWhoami(
+      await ctx.on("client", `rm -f /tmp/whoami; timeout 30 wget -O /tmp/whoami ${url} 2>&1; cat /tmp/whoami`),
+    );
     const wan = ctx.wanAddress ?? (await ctx.on("router", `output ${ctx.topology.wan.service} ip`)).trim();
     if (seen === null) return { pass: false, detail: `no answer from ${url}` };
     if (seen !== wan) return { pass: false, detail: `the ISP saw ${seen}, not the router's WAN address ${wan}` };
