@@ -124,8 +124,10 @@ export class Vm {
     const m = await this.waitFor(new RegExp(`\\n${marker}(\\d+)\\r?\\n`), timeoutMs, from);
     const text = this.output.toString().slice(from);
     // The output starts after the terminal's echo of the command line, which ends with the
-    // literal `$?`; the line editor may echo it twice, and a late prompt may come before it.
-    const echo = text.lastIndexOf(`${marker}$?`);
+    // literal `$?`; the line editor may echo it twice, and a late prompt may come before it. A long
+    // line wraps on the console, maybe inside the marker: then its first `$?` ends it.
+    const whole = text.lastIndexOf(`${marker}$?`);
+    const echo = whole >= 0 ? whole : text.indexOf("$?");
     const start = text.indexOf("\n", echo < 0 ? 0 : echo) + 1;
     const body = text.slice(start, text.search(new RegExp(`\\n${marker}\\d`)) + 1);
     return Object.assign(body.replace(/\r/g, ""), { code: Number(m[1]) });
@@ -133,7 +135,8 @@ export class Vm {
 
   /** Logs in at the console's login prompt. */
   async login(hostname: string, user: string, password: string): Promise<void> {
-    await this.waitFor(new RegExp(`${hostname} login: $`, "m"), 300_000);
+    // not anchored at the end: a kernel message may follow the prompt
+    await this.waitFor(new RegExp(`${hostname} login: `), 300_000);
     this.send(`${user}\n`);
     await this.waitFor(/Password: $/m, 30_000);
     const from = this.output.length;
@@ -171,6 +174,17 @@ export class Vm {
     } finally {
       socket.destroy();
     }
+  }
+
+  /** QEMU's PID, once started. */
+  get pid(): number | undefined {
+    const pidFile = join(this.dir, "qemu.pid");
+    return existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) : undefined;
+  }
+
+  /** Lets go of the console, leaving the guest running (the lab's --keep). */
+  detach(): void {
+    this.socket?.destroy();
   }
 
   async stop(): Promise<void> {
@@ -242,12 +256,16 @@ export interface GuestMachine {
   console: string;
 }
 
-/** The QEMU command that boots `kernel` with `initrd` on an emulated device, its console on stdio. */
+/**
+ * The QEMU command that boots `kernel` with `initrd` on an emulated device, its console on stdio
+ * (or where `console` says: backgroundArgs for a guest a Vm runs).
+ */
 export function guestCommand(
   e: GuestMachine,
   kernel: DebianKernel,
   initrd: string,
   net: string[] = ["-nic", "none"],
+  console: string[] = ["-nographic"],
 ): string[] {
   return [
     e.system,
@@ -255,7 +273,7 @@ export function guestCommand(
     "-m",
     String(e.memoryMiB),
     ...e.extra,
-    "-nographic",
+    ...console,
     "-no-reboot",
     ...net,
     "-kernel",

@@ -117,13 +117,19 @@ const forward = template(
   },
 );
 
+// not 3: udhcpc puts its signal pipe on the lowest free descriptors
+const dhcpReadyFd = 9;
+
 // udhcpc calls this with the lease in its environment; the lease becomes the service's outputs.
+// It inherits the s6 notification fd: the first lease makes the service ready (later writes,
+// once s6 has closed that pipe, fail harmlessly in a subshell).
 const dhcpScript = `#!/bin/sh
 case "$1" in
   deconfig) ip address flush dev "$interface"; rm -rf "$OUTPUTS"/* ;;
   bound|renew)
     ip address replace "$ip/$mask" dev "$interface"
-    for v in ip mask router dns domain subnet interface serverid lease; do printenv "$v" > "$OUTPUTS/$v"; done ;;
+    for v in ip mask router dns domain subnet interface serverid lease; do eval "echo \\"\\$$v\\"" > "$OUTPUTS/$v"; done
+    (echo >&${dhcpReadyFd}) 2>/dev/null || true ;;
 esac
 `;
 
@@ -140,6 +146,9 @@ const dhcpClient = template(
       name,
       dependencies: [p.interface],
       outputs: ["ip", "mask", "router", "dns", "interface"],
+      // ready with a lease: what reads the outputs (a route via the router) starts only then
+      notificationFd: dhcpReadyFd,
+      timeoutUp: 60_000,
       files: { [script]: { type: "file", content: dhcpScript, mode: 0o755 } },
       run: sh`exec udhcpc -f -i ${outputRef(p.interface, "ifname")} -s ${script}`,
     });
@@ -149,7 +158,7 @@ const dhcpClient = template(
 export default defineModule({
   name: "network",
   config: {
-    programs: { busybox: { applets: ["ip", "ls", "udhcpc", "printenv"] } },
+    programs: { busybox: { applets: ["ip", "ls", "udhcpc"] } },
     kernel: { config: { INET: "y", IPV6: "y", PACKET: "y" } },
   },
   svc: { link, address, route, forward, dhcp: { client: dhcpClient } },

@@ -31,7 +31,7 @@ const slow = [
   "image/kernel/build.ts",
   "image/kernel/index.ts",
   "image/qemu/vm.ts",
-  "test/lib/busybox-guest.ts",
+  "image/qemu/busybox-guest.ts",
   "test/lib/uboot.ts",
 ];
 

@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { loadDevice } from "../../image/config/load.ts";
 import { Guest, guestCommand, Vm } from "../../image/qemu/vm.ts";
-import { busyboxGuest } from "../lib/busybox-guest.ts";
+import { busyboxGuest } from "../../image/qemu/busybox-guest.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-dhcp-"));
 let router: Vm | undefined;

@@ -8,7 +8,7 @@ import { loadDevice } from "../../image/config/load.ts";
 import { projectRoot } from "../../image/lib/cache.ts";
 import { Guest, guestCommand } from "../../image/qemu/vm.ts";
 import { binaryPath } from "../lib/runtime.ts";
-import { busyboxGuest } from "../lib/busybox-guest.ts";
+import { busyboxGuest } from "../../image/qemu/busybox-guest.ts";
 
 const devices = [
   { device: "qemu-aarch64", cpu: "aarch64" },

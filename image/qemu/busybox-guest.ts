@@ -1,11 +1,12 @@
-// A plain guest for tests: a Debian kernel booting into an initramfs that holds busybox (from
-// Debian, with its libraries), the kernel's virtio modules and a test's own /init script.
+// A plain guest for tests and the lab's LAN clients: a Debian kernel booting into an initramfs
+// that holds busybox (from Debian, with its libraries), the kernel's virtio modules and a test's
+// own /init script.
 import { writeFileSync } from "node:fs";
-import { PackageCollector } from "../../image/packages/collect.ts";
-import { debianKernel, type DebianKernel } from "../../image/qemu/kernel.ts";
-import type { Emulator } from "../../image/config/module.ts";
-import { initramfs } from "../../image/rootfs/cpio.ts";
-import type { TreeEntry } from "../../image/rootfs/tree.ts";
+import { PackageCollector } from "../packages/collect.ts";
+import { debianKernel, type DebianKernel } from "./kernel.ts";
+import type { Emulator } from "../config/module.ts";
+import { initramfs } from "../rootfs/cpio.ts";
+import type { TreeEntry } from "../rootfs/tree.ts";
 
 const root = { uid: 0, gid: 0 };
 

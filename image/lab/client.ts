@@ -1,0 +1,69 @@
+// A LAN client of the lab: a plain busybox guest (qemu-aarch64, the quickest to emulate) on the
+// LAN segment, in the background like the router, with a root shell on its console that the
+// checks drive (Vm.run). Its udhcpc script configures the lease and prints it as one line.
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { loadDevice } from "../config/load.ts";
+import { busyboxGuest } from "../qemu/busybox-guest.ts";
+import { backgroundArgs, guestCommand, Vm } from "../qemu/vm.ts";
+
+// udhcpc calls this with the lease in its environment (mask is the prefix length)
+const leaseScript = `#!/bin/sh
+case "$1" in
+  deconfig) ip address flush dev "$interface" ;;
+  bound|renew)
+    ip address replace "$ip/$mask" dev "$interface"
+    [ -z "$router" ] || ip route replace default via "\${router%% *}" dev "$interface"
+    : > /etc/resolv.conf
+    for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done
+    echo "LEASE ip=$ip mask=$mask router=$(echo $router | tr ' ' ,) dns=$(echo $dns | tr ' ' ,) domain=$domain" ;;
+esac
+`;
+
+/** The console prompt, set so that nothing else on the console looks like it. */
+export const clientPrompt = "lab-client# ";
+
+export class LanClient extends Vm {
+  constructor(private readonly command: string[]) {
+    super("");
+  }
+
+  protected override launch(dir: string): void {
+    execFileSync(this.command[0], [...this.command.slice(1), ...backgroundArgs(dir)], { stdio: "pipe" });
+  }
+}
+
+/** Makes a client's initramfs in `dir` and the guest that boots it on multicast group `lan` (not started). */
+export async function lanClient(dir: string, lan: string, mac: string): Promise<LanClient> {
+  const emulator = (await loadDevice("qemu-aarch64")).emulator!;
+  const initrd = join(dir, "client.cpio.gz");
+  const kernel = await busyboxGuest(
+    emulator,
+    initrd,
+    [
+      "mkdir -p /etc",
+      "ip link set lo up",
+      "ip link set eth0 up",
+      // kernel messages stay off the shell's console
+      "dmesg -n 1",
+      `export PS1='${clientPrompt}'`,
+      "echo LAB-CLIENT-READY",
+      "exec setsid cttyhack sh",
+    ],
+    [{ type: "file", path: "/bin/lease", mode: 0o755, uid: 0, gid: 0, content: Buffer.from(leaseScript) }],
+  );
+  return new LanClient(
+    guestCommand(
+      emulator,
+      kernel,
+      initrd,
+      [
+        "-netdev",
+        `socket,id=lan,mcast=${lan},localaddr=127.0.0.1`,
+        "-device",
+        `virtio-net-pci,netdev=lan,mac=${mac},romfile=`,
+      ],
+      [],
+    ),
+  );
+}

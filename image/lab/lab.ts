@@ -1,0 +1,140 @@
+// One run of the lab: build the router's image and the ISP's, boot the ISP, the router and a LAN
+// client on private multicast networks on 127.0.0.1, run the checks that apply and report.
+// Every guest is stopped by its PID at the end, or on an error, unless `keep` asks otherwise.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { buildImage } from "../build.ts";
+import { Vm } from "../qemu/vm.ts";
+import { checks, LabContext } from "./checks.ts";
+import { lanClient } from "./client.ts";
+import { ispHostname } from "./plan.ts";
+import type { CheckResult, Report } from "./report.ts";
+import { passed } from "./report.ts";
+import { topology } from "./topology.ts";
+
+export const labDevices = ["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"] as const;
+
+export interface LabRequest {
+  config: string;
+  device: (typeof labDevices)[number];
+  /** First of three UDP ports: the WAN segment, the LAN segment, the ISP's unused second NIC. */
+  port: number;
+  /** The router's console login. */
+  login: { user: string; password: string };
+  keep: boolean;
+  progress: (step: string) => void;
+}
+
+/** How to reach a guest left running (--keep). */
+export interface KeptGuest {
+  name: string;
+  pid: number | undefined;
+  console: string;
+}
+
+/** The ports of `port`..`port + 2` some socket on this host already has (Linux's /proc/net tables). */
+export function portsInUse(port: number): number[] {
+  const used = new Set<number>();
+  for (const table of ["/proc/net/udp", "/proc/net/udp6", "/proc/net/tcp", "/proc/net/tcp6"]) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const local = line.trim().split(/\s+/)[1];
+      if (local) used.add(parseInt(local.split(":")[1], 16));
+    }
+  }
+  return [port, port + 1, port + 2].filter((p) => used.has(p));
+}
+
+const seconds = (since: number) => (Date.now() - since) / 1000;
+
+export async function runLab(r: LabRequest): Promise<{ report: Report; kept: KeptGuest[] }> {
+  const busy = portsInUse(r.port);
+  if (busy.length > 0) throw new Error(`--port ${r.port}: port ${busy.join(", ")} on 127.0.0.1 is in use`);
+  const [wan, lan, spare] = [0, 1, 2].map((i) => `230.0.0.1:${r.port + i}`);
+  const work = mkdtempSync(join(tmpdir(), "limen-lab-"));
+  const times: Record<string, number> = {};
+  const guests: [string, Vm][] = [];
+  let kept: KeptGuest[] = [];
+  // an interrupted run leaves nothing behind either
+  const interrupted = () => {
+    void Promise.all(guests.map(([, vm]) => vm.stop())).finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
+  try {
+    let t = Date.now();
+    const router = await buildImage({
+      device: r.device,
+      config: r.config,
+      out: join(work, "router"),
+      progress: r.progress,
+    });
+    times["router build"] = seconds(t);
+    const topo = topology(router.system, r.config);
+    t = Date.now();
+    const isp = await buildImage({
+      device: "qemu-aarch64",
+      config: resolve(import.meta.dirname, "isp.ts"),
+      out: join(work, "isp"),
+      progress: r.progress,
+    });
+    times["isp build"] = seconds(t);
+
+    const ispVm = new Vm(isp.out, ["--access", wan, "--lan", spare]);
+    const routerVm = new Vm(router.out, ["--access", wan, "--lan", lan]);
+    const client = await lanClient(work, lan, "52:54:00:6c:61:62");
+    guests.push(["isp", ispVm], ["router", routerVm], ["client", client]);
+
+    // the ISP first: the router's WAN asks it for a lease as soon as it is up
+    r.progress("booting the ISP and the router");
+    t = Date.now();
+    await ispVm.start();
+    await routerVm.start();
+    await ispVm.login(ispHostname, "root", "secret");
+    await ispVm.run("dmesg -n 1");
+    await ispVm.servicesUp(isp.system.defaultServices);
+    times["isp boot"] = seconds(t);
+    await routerVm.login(router.system.hostname, r.login.user, r.login.password);
+    await routerVm.run("dmesg -n 1");
+    times["router boot"] = seconds(t);
+    r.progress("booting a LAN client");
+    t = Date.now();
+    await client.start();
+    await client.waitFor(/LAB-CLIENT-READY/, 120_000);
+    times["client boot"] = seconds(t);
+
+    const ctx = new LabContext(topo, { isp: ispVm, router: routerVm, client });
+    const results: CheckResult[] = [];
+    for (const check of checks) {
+      const why = check.notApplicable(topo);
+      if (why !== null) {
+        results.push({ name: check.name, status: "n/a", seconds: 0, detail: why, evidence: [] });
+        continue;
+      }
+      r.progress(`checking ${check.name}`);
+      t = Date.now();
+      const from = ctx.evidence.length;
+      const outcome = await check.run(ctx).catch((e: unknown) => ({ pass: false, detail: (e as Error).message }));
+      results.push({
+        name: check.name,
+        status: outcome.pass ? "pass" : "fail",
+        seconds: seconds(t),
+        detail: outcome.detail.split("\n")[0],
+        evidence: ctx.evidence.slice(from),
+      });
+    }
+    if (r.keep) {
+      kept = guests.map(([name, vm]) => ({ name, pid: vm.pid, console: join(vm.dir, "console") }));
+      for (const [, vm] of guests) vm.detach();
+    }
+    return { report: { config: r.config, device: r.device, times, checks: results, passed: passed(results) }, kept };
+  } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
+    if (kept.length === 0) {
+      for (const [, vm] of guests) await vm.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,91 @@
+// Readers of what the lab's commands print in the guests: a DHCP lease, nslookup's answer, the
+// ISP's "who am I" page, s6-svstat's state. Each returns null (or an empty answer) for text it
+// does not recognise, so a check fails with the text as evidence instead of throwing.
+
+/** What the LAN client's udhcpc script prints for a lease (image/lab/client.ts). */
+export interface Lease {
+  ip: string;
+  /** Prefix length, as udhcpc gives it. */
+  mask: number;
+  router: string;
+  dns: string[];
+  domain: string;
+}
+
+/** The last `LEASE key=value …` line of the text. */
+export function parseLease(text: string): Lease | null {
+  const lines = text.split("\n").filter((l) => l.startsWith("LEASE "));
+  const last = lines.at(-1);
+  if (last === undefined) return null;
+  const fields = new Map<string, string>();
+  for (const m of last.matchAll(/(\w+)=(\S*)/g)) fields.set(m[1], m[2]);
+  const ip = fields.get("ip");
+  if (!ip) return null;
+  return {
+    ip,
+    mask: Number(fields.get("mask") ?? NaN),
+    router: fields.get("router") ?? "",
+    dns: (fields.get("dns") ?? "").split(",").filter(Boolean),
+    domain: fields.get("domain") ?? "",
+  };
+}
+
+export interface Lookup {
+  /** The server that answered (busybox nslookup's first Address line, without the port). */
+  server: string;
+  addresses: string[];
+  /** Why there is no answer ("NXDOMAIN", "no response from server", …), if so. */
+  error: string | null;
+}
+
+/** busybox nslookup's output: the server's lines, then `Name:`/`Address:` pairs or `** …` errors. */
+export function parseNslookup(text: string): Lookup {
+  let server = "";
+  let named = false;
+  const addresses: string[] = [];
+  let error: string | null = null;
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    const address = /^Address(?: \d+)?:\s*(\S+)/.exec(line);
+    if (line.startsWith("Name:")) named = true;
+    else if (address && named) addresses.push(address[1]);
+    else if (address && server === "") server = address[1].replace(/^\[?([^\]]*?)\]?(?::53)?$/, "$1");
+    else if (line.startsWith("**") && error === null)
+      error = line.replace(/^\*\*\s*(?:server can't find [^:]+:\s*)?/, "");
+    else if (/connection timed out|no servers could be reached/i.test(line) && error === null) error = line;
+  }
+  return { server, addresses: [...new Set(addresses)], error: addresses.length > 0 ? null : (error ?? "no answer") };
+}
+
+/** The ISP's whoami page: the client's source address, IPv4 without busybox httpd's mapped form. */
+export function parseWhoami(text: string): string | null {
+  const line = text.trim().split("\n").at(-1)?.trim() ?? "";
+  const m = /^\[?(?:::ffff:)?([0-9a-fA-F:.]+)\]?$/.exec(line);
+  return m ? m[1] : null;
+}
+
+export interface ServiceState {
+  up: boolean;
+  ready: boolean;
+}
+
+/** s6-svstat's one line: "up (pid 364) 23 seconds, ready 20 seconds" and the like. */
+export function parseSvstat(text: string): ServiceState | null {
+  const line = text.trim().split("\n").at(-1) ?? "";
+  const m = /^(up|down)\b/.exec(line);
+  if (!m) return null;
+  return { up: m[1] === "up", ready: m[1] === "up" && /\bready\b/.test(line) };
+}
+
+/** An IPv4 address as a number, or null. */
+export function ipv4(address: string): number | null {
+  const parts = address.split(".");
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) < 256)) return null;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+}
+
+/** `address` lies between `first` and `last`, inclusive. */
+export function inRange(address: string, first: string, last: string): boolean {
+  const [a, f, l] = [address, first, last].map(ipv4);
+  return a !== null && f !== null && l !== null && f <= a && a <= l;
+}

@@ -1,0 +1,49 @@
+// The lab's address plan and credentials: what the ISP guest serves (image/lab/isp.ts) and what
+// the checks expect of it. Documentation ranges only (RFC 5737, RFC 3849, RFC 6598), except the
+// public resolvers configurations name as upstreams, which the ISP answers at itself.
+
+/** The ISP's side of the WAN segment toward the router. */
+export const ispWan = {
+  v4: "192.0.2.1",
+  v4PrefixLength: 24,
+  /** DHCPv4 leases for DHCP WANs. */
+  dhcpRange: ["192.0.2.100", "192.0.2.199"],
+  v6: "2001:db8:0:1::1",
+  v6PrefixLength: 64,
+  /** DHCPv6 addresses (IA_NA) on the segment. */
+  dhcp6Range: ["2001:db8:0:1::100", "2001:db8:0:1::1ff"],
+  /** Prefixes delegated to routers (IA_PD): one /56 each out of this /40. */
+  delegated: { prefix: "2001:db8:100::", length: 40, delegatedLength: 56 },
+};
+
+/** PPPoE sessions: the ISP's end and the first address handed to a router. */
+export const ispPppoe = {
+  local: "100.64.0.1",
+  firstRemote: "100.64.0.100",
+  sessions: 16,
+  /** What the ISP accepts, by CHAP or PAP, and what the lab gives a router that reads secrets. */
+  username: "lab",
+  password: "limen-lab",
+};
+
+/**
+ * "The internet": addresses on the ISP's loopback, where every server of the lab answers. `www`
+ * is where every name outside the ISP's zone resolves; the others are public resolvers that
+ * configurations name as upstream DNS servers.
+ */
+export const internet = {
+  www: { v4: "203.0.113.1", v6: "2001:db8:ffff::1" },
+  resolvers: ["1.1.1.1", "9.9.9.9"],
+};
+
+/** The ISP's authoritative zone and its names. */
+export const zone = {
+  domain: "isp.test",
+  hosts: { www: internet.www, ntp: internet.www },
+};
+
+/** The HTTP path whose answer is the source address the server saw. */
+export const whoamiPath = "/cgi-bin/whoami";
+
+/** The ISP's console login (password "secret"). */
+export const ispHostname = "isp";

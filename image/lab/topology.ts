@@ -1,0 +1,91 @@
+// What the lab learns from a compiled system description: the router's WAN (which service brings
+// it up, and how), its LAN (address, DHCP ranges, fixed hosts, domain) and the rest the checks
+// ask about. Read from each service's templates and their checked parameters, never its scripts.
+import { z } from "zod";
+import type { SystemDescription } from "../config/compile.ts";
+
+export type WanKind = "dhcp" | "pppoe";
+
+export interface Topology {
+  hostname: string;
+  wan: { kind: WanKind; service: string };
+  lan: {
+    /** The dnsmasq service serving it. */
+    service: string;
+    address: string;
+    prefixLength: number;
+    /** IPv4 DHCP ranges, first and last address. */
+    ranges: [string, string][];
+    /** Fixed leases with an IPv4 address, by host name. */
+    hosts: { name: string; mac: string; v4: string }[];
+    domain: string | null;
+  };
+  /** Firewall services with a "wan" zone (masquerading out of it). */
+  nat: string[];
+}
+
+/** A configuration the lab cannot run: what is missing and in which file. */
+export class TopologyError extends Error {}
+
+const addressParams = z.object({
+  interface: z.string(),
+  family: z.string(),
+  address: z.string(),
+  prefixLength: z.number(),
+});
+const dnsmasqParams = z.object({
+  interface: z.string(),
+  ranges: z.array(z.string()),
+  domain: z.string().nullable(),
+  hosts: z.record(z.string(), z.object({ mac: z.string(), v4: z.string() })),
+});
+const interfaceParam = z.object({ interface: z.string() });
+const firewallParams = z.object({ zones: z.record(z.string(), z.array(z.string())) });
+
+/** Services built by template `name`, with their parameters as `schema` reads them. */
+function built<S extends z.ZodType>(system: SystemDescription, name: string, schema: S) {
+  return Object.entries(system.services).flatMap(([service, origin]) =>
+    origin.templates
+      .filter((t) => t.name === name)
+      .map((t) => ({ service, origin: origin.origin, params: schema.parse(t.params) })),
+  );
+}
+
+const v4Range = /^(\d+\.\d+\.\d+\.\d+),(\d+\.\d+\.\d+\.\d+)(?:,|$)/;
+
+export function topology(system: SystemDescription, config: string): Topology {
+  const wanLink = system.hardware.networkInterfaces.wan;
+  const wans = [
+    ...built(system, "network.dhcp.client", interfaceParam).map((s) => ({ ...s, kind: "dhcp" as const })),
+    ...built(system, "pppoe", interfaceParam).map((s) => ({ ...s, kind: "pppoe" as const })),
+  ].filter((s) => s.params.interface === wanLink);
+  if (wanLink === undefined || wans.length === 0)
+    throw new TopologyError(
+      `${config}: no WAN: no network.dhcp.client or pppoe service runs on the device's wan interface`,
+    );
+
+  const addresses = new Map(built(system, "network.address", addressParams).map((a) => [a.service, a.params]));
+  const lan = built(system, "dnsmasq", dnsmasqParams)
+    .map((d) => ({ ...d, address: addresses.get(d.params.interface) }))
+    .find((d) => d.address?.family === "inet");
+  if (!lan?.address) throw new TopologyError(`${config}: no LAN: no dnsmasq service serves an IPv4 network.address`);
+
+  return {
+    hostname: system.hostname,
+    wan: { kind: wans[0].kind, service: wans[0].service },
+    lan: {
+      service: lan.service,
+      address: lan.address.address,
+      prefixLength: lan.address.prefixLength,
+      ranges: lan.params.ranges.flatMap((r) => {
+        const m = v4Range.exec(r);
+        return m ? [[m[1], m[2]] as [string, string]] : [];
+      }),
+      hosts: Object.entries(lan.params.hosts).map(([name, h]) => ({ name, mac: h.mac, v4: h.v4 })),
+      domain: lan.params.domain,
+    },
+    nat: built(system, "firewall", firewallParams)
+      .filter((f) => "wan" in f.params.zones)
+      .map((f) => f.service),
+  };
+}

@@ -1,0 +1,107 @@
+// The lab's readers of guest output, on outputs captured from real runs, and the topology it
+// reads from a compiled configuration (examples/dhcp-wan.ts, and configurations without a WAN or LAN).
+import { describe, expect, it } from "vitest";
+import { compile } from "../../image/config/compile.ts";
+import { evaluate } from "../../image/config/evaluate.ts";
+import { loadConfig, loadDevice } from "../../image/config/load.ts";
+import { inRange, parseLease, parseNslookup, parseSvstat, parseWhoami } from "../../image/lab/parse.ts";
+import { topology, TopologyError } from "../../image/lab/topology.ts";
+
+describe("parseLease", () => {
+  it("reads the last lease line the client's udhcpc script printed", () => {
+    const text = [
+      "udhcpc: lease of 10.5.0.177 obtained from 10.5.0.1, lease time 3600",
+      "LEASE ip=10.5.0.177 mask=16 router=10.5.0.1 dns=10.5.0.1 domain=lan.test",
+      "LEASE ip=10.5.0.5 mask=16 router=10.5.0.1 dns=10.5.0.1,10.5.0.2 domain=",
+    ].join("\n");
+    expect(parseLease(text)).toEqual({
+      ip: "10.5.0.5",
+      mask: 16,
+      router: "10.5.0.1",
+      dns: ["10.5.0.1", "10.5.0.2"],
+      domain: "",
+    });
+  });
+  it("is null without a lease", () => {
+    expect(parseLease("udhcpc: broadcasting discover\nudhcpc: no lease, failing\n")).toBeNull();
+  });
+});
+
+describe("parseNslookup", () => {
+  it("separates the server's address from the answers", () => {
+    const text =
+      "Server:\t\t10.5.0.1\nAddress:\t10.5.0.1:53\n\nName:\twww.isp.test\nAddress: 203.0.113.1\n\nName:\twww.isp.test\nAddress: 2001:db8:ffff::1\n";
+    expect(parseNslookup(text)).toEqual({
+      server: "10.5.0.1",
+      addresses: ["203.0.113.1", "2001:db8:ffff::1"],
+      error: null,
+    });
+  });
+  it("reports NXDOMAIN and an unreachable server", () => {
+    const nx = "Server:\t\t9.9.9.9\nAddress:\t9.9.9.9:53\n\n** server can't find nope.isp.test: NXDOMAIN\n";
+    expect(parseNslookup(nx)).toMatchObject({ addresses: [], error: "NXDOMAIN" });
+    expect(parseNslookup(";; connection timed out; no servers could be reached\n").error).toMatch(/timed out/);
+  });
+});
+
+describe("parseWhoami", () => {
+  it("unwraps busybox httpd's IPv4-mapped and bracketed addresses", () => {
+    expect(parseWhoami("[::ffff:192.0.2.158]\n")).toBe("192.0.2.158");
+    expect(parseWhoami("[2001:db8:100::5]\n")).toBe("2001:db8:100::5");
+    expect(parseWhoami("Segmentation fault\n")).toBeNull();
+  });
+});
+
+describe("parseSvstat", () => {
+  it("tells up, ready and down apart", () => {
+    expect(parseSvstat("up (pid 119) 33 seconds, normally down, ready 2 seconds\n")).toEqual({ up: true, ready: true });
+    expect(parseSvstat("up (pid 119) 3 seconds, normally down\n")).toEqual({ up: true, ready: false });
+    expect(parseSvstat("down (exitcode 0) 36 seconds, ready 36 seconds\n")).toEqual({ up: false, ready: false });
+    expect(parseSvstat("s6-svstat: fatal: unable to read status\n")).toBeNull();
+  });
+});
+
+it("inRange compares IPv4 addresses numerically", () => {
+  expect(inRange("10.5.0.177", "10.5.0.10", "10.5.0.240")).toBe(true);
+  expect(inRange("10.5.0.9", "10.5.0.10", "10.5.0.240")).toBe(false);
+  expect(inRange("not an address", "10.5.0.10", "10.5.0.240")).toBe(false);
+});
+
+describe("topology", () => {
+  const system = async (config: string) =>
+    compile(evaluate(await loadConfig(config), await loadDevice("qemu-aarch64")));
+
+  it("finds the DHCP WAN, the LAN's address, range, fixed host and the NAT", async () => {
+    expect(topology(await system("examples/dhcp-wan.ts"), "examples/dhcp-wan.ts")).toEqual({
+      hostname: "gateway",
+      wan: { kind: "dhcp", service: "wan.link.dhcpc" },
+      lan: {
+        service: "dnsmasq",
+        address: "10.5.0.1",
+        prefixLength: 16,
+        ranges: [["10.5.0.10", "10.5.0.240"]],
+        hosts: [{ name: "printer", mac: "52:54:00:12:34:99", v4: "10.5.0.5" }],
+        domain: "lan.test",
+      },
+      nat: ["firewall"],
+    });
+  });
+
+  it("finds rotuer's PPPoE WAN and its bridged LAN", async () => {
+    const t = topology(await system("examples/rotuer.ts"), "examples/rotuer.ts");
+    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe" });
+    expect(t.lan.address).toBe("10.8.0.1");
+  });
+
+  it("refuses a configuration without a WAN, naming the file", async () => {
+    const hello = await system("examples/hello-from-qemu.ts");
+    expect(() => topology(hello, "examples/hello-from-qemu.ts")).toThrow(TopologyError);
+    expect(() => topology(hello, "examples/hello-from-qemu.ts")).toThrow(/^examples\/hello-from-qemu\.ts: no WAN/);
+  });
+
+  it("refuses a configuration without a LAN, naming the file", async () => {
+    const d = await system("examples/dhcp-wan.ts");
+    const noLan = { ...d, services: Object.fromEntries(Object.entries(d.services).filter(([n]) => n !== "dnsmasq")) };
+    expect(() => topology(noLan, "x.ts")).toThrow(/^x\.ts: no LAN/);
+  });
+});

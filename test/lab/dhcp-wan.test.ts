@@ -1,0 +1,37 @@
+// The lab on a DHCP-WAN configuration (examples/dhcp-wan.ts) on qemu-aarch64: one boot of the
+// ISP, the router and a LAN client, every check applicable and passing, with its evidence, and
+// no guest left running afterwards.
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { runLab } from "../../image/lab/lab.ts";
+
+describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
+  it("passes wan.up, lan.dhcp4, lan.dns and nat4", async () => {
+    const { report, kept } = await runLab({
+      config: "examples/dhcp-wan.ts",
+      device: "qemu-aarch64",
+      port: 24420,
+      login: { user: "root", password: "secret" },
+      keep: false,
+      progress: () => {},
+    });
+    expect(kept).toEqual([]);
+    const rows = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    expect(
+      report.checks.map((c) => [c.name, c.status]),
+      JSON.stringify(report, null, 1),
+    ).toEqual([
+      ["wan.up", "pass"],
+      ["lan.dhcp4", "pass"],
+      ["lan.dns", "pass"],
+      ["nat4", "pass"],
+    ]);
+    expect(report.passed).toBe(true);
+    expect(rows["wan.up"].detail).toMatch(/^wan\.link\.dhcpc ready with 192\.0\.2\.\d+ from the ISP/);
+    expect(rows["lan.dhcp4"].detail).toContain("the fixed 10.5.0.5 (printer)");
+    expect(rows["nat4"].evidence.map((e) => e.guest)).toContain("client");
+    // the lab's guests are gone: no QEMU uses its networks
+    const qemus = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+    expect(qemus).not.toMatch(/230\.0\.0\.1:2442[0-2]/);
+  });
+});
