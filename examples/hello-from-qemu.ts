@@ -1,5 +1,7 @@
 // A first system to run under QEMU: a static LAN address, a DHCP and DNS server for the LAN,
-// and SSH. Copy it and change the password hash (make one with `mkpasswd -m sha512crypt`).
+// and SSH, reached from the host through run.sh --ssh-port with the key run.sh hands over
+// (--authorized-key, or your ~/.ssh/id_*.pub). Copy it and change the password hash (make one
+// with `mkpasswd -m sha512crypt`).
 import { defineConfig } from "../image/config/index.ts";
 import console from "../services/console/index.ts";
 import dnsmasq from "../services/dnsmasq/index.ts";
@@ -30,8 +32,18 @@ export default defineConfig(({ interfaces }) => {
         ranges: ["10.3.0.10,10.3.0.240"],
         domain: "example.org",
       }),
-      // keys only over the network: add yours to users.root.openssh.authorizedKeys.keys
-      sshd: ssh.svc.ssh.build({ allowPasswordLogin: false }),
+      // run.sh's user-mode NIC, where --ssh-port forwards a loopback port of the host to port 22
+      hostAddress: network.svc.address.build({
+        interface: interfaces.host,
+        family: "inet",
+        address: "10.0.2.15",
+        prefixLength: 24,
+      }),
+      // keys only over the network: the ones run.sh gives at start, and any you list in keys
+      sshd: ssh.svc.ssh.build({
+        allowPasswordLogin: false,
+        authorizedKeys: { root: { home: "/home/root", fromRunScript: true } },
+      }),
       console: console.svc.getty.build({}),
     },
     defaultProfile: { packages: [{ name: "iproute2", files: ["/bin/ip"] }] },

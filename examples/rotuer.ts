@@ -73,6 +73,8 @@ export default defineConfig(({ interfaces }) => {
     // ssh from the WAN too: the key is the only way in
     open: [{ zone: "wan", protocol: "tcp", ports: [22] }],
   });
+  // the WAN link comes up only once the ruleset is loaded: nothing faces the internet without it
+  wan.after(fw);
   return {
     imports: [network, bridge, hostapd, dnsmasq, ppp, dhcp6c, firewall, ntp, ssh, secretStore],
     hostname: "rotuer",
@@ -106,7 +108,7 @@ export default defineConfig(({ interfaces }) => {
         },
       }),
       firewall: fw,
-      forwarding: network.svc.forward.build({ after: [fw] }),
+      forwarding: network.svc.forward.build({}).after(fw),
       ntp: ntp.svc.ntp.build({
         pools: { "pool.ntp.org": ["iburst"] },
         makestep: { threshold: 1.0, limit: 3 },

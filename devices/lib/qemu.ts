@@ -1,5 +1,6 @@
-// What the QEMU "devices" share: virtio network and disk, two ethernet links (lan and wan, the
-// manual's socket-network conventions) and an image that run.sh boots directly (vmroot).
+// What the QEMU "devices" share: virtio network and disk, three ethernet links (wan and lan, the
+// manual's socket-network conventions, and host, run.sh's user-mode NIC) and an image that run.sh
+// boots directly (vmroot).
 import { defineDevice } from "../../image/config/index.ts";
 import network from "../../services/network/index.ts";
 import type { Cpu, Emulator } from "../../image/config/module.ts";
@@ -56,6 +57,9 @@ export function qemuDevice(d: {
           // run.sh's first NIC is the "access" network (the manual's eth0), the second the LAN
           wan: network.svc.link.build({ name: "wan.link", ifname: "eth0" }),
           lan: network.svc.link.build({ name: "lan.link", ifname: "eth1" }),
+          // the third, QEMU's user-mode network (the guest is 10.0.2.15/24 there): reaches the host
+          // only where run.sh forwards a port (--ssh-port, --host-port)
+          host: network.svc.link.build({ name: "host.link", ifname: "eth2" }),
           // mac80211_hwsim makes two emulated radios.
           wlan: network.svc.link.build({ name: "wlan.link", ifname: "wlan0" }),
           wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1" }),

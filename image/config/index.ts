@@ -3,7 +3,7 @@ import { z } from "zod";
 import { Service } from "./service.ts";
 
 export { z };
-export { defineConfig, defineDevice, defineModule } from "./module.ts";
+export { defineConfig, defineDevice, defineModule, keyDiskSerial } from "./module.ts";
 export {
   bundle,
   longrun,

@@ -111,6 +111,12 @@ export interface Emulator {
   extra: string[];
 }
 
+/**
+ * The virtio disk serial of the public keys run.sh hands an emulated router at start
+ * (--authorized-key): the guest finds the disk by it, whatever disks come before.
+ */
+export const keyDiskSerial = "limen-keys";
+
 export interface Device {
   readonly kind: "device";
   readonly name: string;

@@ -84,6 +84,7 @@ export function uniqueRefs(refs: readonly OutputRef[]): OutputRef[] {
 export class Service {
   #spec: ServiceSpec | undefined;
   #building = false;
+  readonly #after: ServiceRef[] = [];
 
   constructor(
     /** `file:line` of the call that created it. */
@@ -101,12 +102,31 @@ export class Service {
     rendered.push(collected);
     try {
       const spec = this.make(path);
-      this.#spec = { ...spec, outputRefs: uniqueRefs([...spec.outputRefs, ...collected]) };
+      this.#spec = {
+        ...spec,
+        dependencies: [...spec.dependencies, ...this.#after],
+        outputRefs: uniqueRefs([...spec.outputRefs, ...collected]),
+      };
     } finally {
       rendered.pop();
       this.#building = false;
     }
     return this.#spec;
+  }
+
+  /**
+   * Starts this service only after `services` are up, besides what it needs already (a daemon facing
+   * the WAN after the firewall's ruleset), keeping it the same service for everything that refers to it.
+   */
+  after(...services: ServiceRef[]): this {
+    if (this.#spec)
+      throw new ConfigError(
+        "after",
+        callerLocation(),
+        `${this.#spec.name} was built already (its name or outputs were read): call after() first`,
+      );
+    this.#after.push(...services);
+    return this;
   }
 
   get name(): string {

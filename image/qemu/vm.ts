@@ -124,8 +124,8 @@ export class Vm {
     const m = await this.waitFor(new RegExp(`\\n${marker}(\\d+)\\r?\\n`), timeoutMs, from);
     const text = this.output.toString().slice(from);
     // The output starts after the terminal's echo of the command line, which ends with the
-    // literal `$?`; anything the console printed before that echo (a late prompt) is not ours.
-    const echo = text.indexOf(`${marker}$?`);
+    // literal `$?`; the line editor may echo it twice, and a late prompt may come before it.
+    const echo = text.lastIndexOf(`${marker}$?`);
     const start = text.indexOf("\n", echo < 0 ? 0 : echo) + 1;
     const body = text.slice(start, text.search(new RegExp(`\\n${marker}\\d`)) + 1);
     return Object.assign(body.replace(/\r/g, ""), { code: Number(m[1]) });

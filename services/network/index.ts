@@ -96,10 +96,6 @@ const forward = template(
     name: z.string().default("forwarding").describe("Name of the service."),
     enableIPv4: z.boolean().default(true).describe("Forward IPv4 packets between interfaces while up."),
     enableIPv6: z.boolean().default(true).describe("Forward IPv6 packets between interfaces while up."),
-    after: z
-      .array(service)
-      .default([])
-      .describe("Services that must be up first: the firewall, so that nothing is forwarded without its ruleset."),
   }),
   (p) => {
     const set = (v4: boolean, v6: boolean) =>
@@ -117,7 +113,7 @@ const forward = template(
       "done",
     ];
     const up = [...(p.enableIPv6 ? keepRA : []), set(p.enableIPv4, p.enableIPv6)].join("\n");
-    return oneshot({ name: p.name, dependencies: p.after, up, down: set(false, false) });
+    return oneshot({ name: p.name, up, down: set(false, false) });
   },
 );
 

@@ -1,24 +1,51 @@
 // SSH service using Dropbear. Host keys are made on first start in /run/dropbear (the root
 // filesystem may be read-only), which /etc/dropbear points to. Authorized keys given here (a
 // list, or an outputRef to a secrets service's text, one key a line) are rendered at each start
-// as a secret file, which the user's ~/.ssh/authorized_keys links to.
+// as a secret file, which the user's ~/.ssh/authorized_keys links to. On an emulated router a
+// user's keys may also come from run.sh --authorized-key: a disk holding the key file's text,
+// found by its serial and read at each start, so the image holds no key of the person running it.
 import {
   absolutePath,
   defineModule,
+  keyDiskSerial,
   longrun,
   OutputRef,
   port,
   secretPath,
   sh,
+  shellQuote,
   template,
   z,
 } from "../../image/config/index.ts";
 
-const authorized = z.strictObject({
-  /** The user's home directory, as in `users` (dropbear looks there). */
-  home: absolutePath,
-  keys: z.union([z.array(z.string().min(1)).min(1), z.instanceof(OutputRef).meta({ type: "outputRef" })]),
-});
+const authorized = z
+  .strictObject({
+    /** The user's home directory, as in `users` (dropbear looks there). */
+    home: absolutePath,
+    keys: z.union([z.array(z.string().min(1)), z.instanceof(OutputRef).meta({ type: "outputRef" })]).default([]),
+    /** Also the keys run.sh --authorized-key gives an emulated router when it starts. */
+    fromRunScript: z.boolean().default(false),
+  })
+  .refine((a) => !Array.isArray(a.keys) || a.keys.length > 0 || a.fromRunScript, "needs keys or fromRunScript");
+
+/**
+ * Shell lines writing `file` from the rendered secret (when there are built-in keys) and the text
+ * of the key disk run.sh attaches (padded with NULs to whole sectors), readable by `user` alone.
+ */
+function keysAtStart(file: string, secret: string | null, user: string): string[] {
+  return [
+    "(",
+    "  umask 077",
+    "  {",
+    ...(secret === null ? [] : [sh`    cat ${secret}`]),
+    "    for d in /sys/block/*; do",
+    `      if [ "$(cat "$d/serial" 2>/dev/null)" = ${shellQuote(keyDiskSerial)} ]; then tr -d '\\000' < "/dev/\${d##*/}"; fi`,
+    "    done",
+    sh`  } > ${file}`,
+    ")",
+    sh`chown ${user} ${file}`,
+  ];
+}
 
 const ssh = template(
   "ssh",
@@ -39,7 +66,9 @@ const ssh = template(
     authorizedKeys: z
       .record(z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name"), authorized)
       .default({})
-      .describe("Keys allowed to log in, per user name: home and keys (a list, or an outputRef to text)."),
+      .describe(
+        "Keys allowed to log in, per user name: home, keys (a list, or an outputRef to text) and fromRunScript (run.sh's).",
+      ),
   }),
   (p) => {
     const flags = [
@@ -56,15 +85,24 @@ const ssh = template(
     type Params = Parameters<typeof longrun>[0];
     const secrets: NonNullable<Params["secrets"]> = {};
     const files: NonNullable<Params["files"]> = {};
+    const assemble: string[] = [];
     for (const [user, a] of users) {
       const name = `authorized_keys.${user}`;
-      secrets[name] = { content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : a.keys, owner: user };
+      const builtIn = !Array.isArray(a.keys) || a.keys.length > 0;
+      if (builtIn)
+        secrets[name] = { content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : a.keys, owner: user };
+      const target = a.fromRunScript ? `/run/dropbear/${name}` : secretPath(p.name, name);
+      if (a.fromRunScript) assemble.push(...keysAtStart(target, builtIn ? secretPath(p.name, name) : null, user));
       files[`${a.home}/.ssh`] = { type: "directory", mode: 0o700, owner: user };
-      files[`${a.home}/.ssh/authorized_keys`] = { type: "symlink", target: secretPath(p.name, name) };
+      files[`${a.home}/.ssh/authorized_keys`] = { type: "symlink", target };
     }
     return longrun({
       name: p.name,
-      run: ["mkdir -p /run/dropbear", sh`exec dropbear -F -E -R -p ${listen} ${[...flags, ...p.extraArgs]}`].join("\n"),
+      run: [
+        "mkdir -p /run/dropbear",
+        ...assemble,
+        sh`exec dropbear -F -E -R -p ${listen} ${[...flags, ...p.extraArgs]}`,
+      ].join("\n"),
       secrets,
       files,
     });
@@ -75,6 +113,8 @@ export default defineModule({
   name: "ssh",
   config: {
     packages: ["dropbear-bin"],
+    // what the run script takes of run.sh's key disk: NULs pad it, the keys belong to their user
+    programs: { busybox: { applets: ["tr", "chown"] } },
     filesystem: { "/etc/dropbear": { type: "symlink", target: "/run/dropbear" } },
   },
   svc: { ssh },

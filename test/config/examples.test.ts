@@ -51,22 +51,17 @@ describe("examples/hello-from-qemu.ts", () => {
       debianArch: sys.device.debianArch,
       kernelModules: ["virtio_pci", "virtio_net", "virtio_blk"],
     });
-    expect(Object.keys(sys.database.services).sort()).toEqual([
-      "console",
-      "dnsmasq",
-      "lan.link",
-      "lan.link.a.10.3.0.1",
-      "sshd",
-    ]);
+    const services = ["console", "dnsmasq", "host.link", "host.link.a.10.0.2.15", "lan.link", "lan.link.a.10.3.0.1"];
+    expect(Object.keys(sys.database.services).sort()).toEqual([...services, "sshd"]);
     expect(sys.database.services["dnsmasq"].dependencies).toEqual(["lan.link.a.10.3.0.1"]);
-    expect(sys.defaultServices.sort()).toEqual(["console", "dnsmasq", "lan.link", "lan.link.a.10.3.0.1", "sshd"]);
+    expect(sys.defaultServices.sort()).toEqual([...services, "sshd"]);
     expect(sys.packages.map((p) => p.package)).toEqual(["dnsmasq-base", "dropbear-bin", "iproute2", "s6"]);
     expect(sys.packages.find((p) => p.package === "iproute2")!.files).toEqual(["/bin/ip"]);
     expect(sys.kernel.config["VIRTIO_NET"]).toBe("y");
     expect(sys.busybox.applets).toEqual(expect.arrayContaining(["ip", "sh"]));
     expect(sys.hostname).toBe("hello");
-    // of the device's interfaces, only the LAN is used
-    expect(sys.hardware.networkInterfaces).toEqual({ lan: "lan.link" });
+    // of the device's interfaces, the LAN and run.sh's user-mode NIC (ssh from the host) are used
+    expect(sys.hardware.networkInterfaces).toEqual({ lan: "lan.link", host: "host.link" });
   });
 
   it("has an s6 directory for each longrun and scripts for each oneshot", async () => {
@@ -98,6 +93,20 @@ describe("examples/hello-from-qemu.ts", () => {
     // root's home is in the image; dnsmasq's is on the /run tmpfs, made by init at boot
     expect(file(sys, "/home/root")).toMatchObject({ type: "directory", mode: 0o755, uid: 0, gid: 0 });
     expect(sys.files.some((f) => f.path === "/run/dnsmasq")).toBe(false);
+  });
+
+  it("lets root in with the keys run.sh gives at start, none built in", async () => {
+    const sys = await build("examples/hello-from-qemu.ts", "qemu-aarch64");
+    expect(file(sys, "/home/root/.ssh/authorized_keys")).toEqual({
+      path: "/home/root/.ssh/authorized_keys",
+      type: "symlink",
+      target: "/run/dropbear/authorized_keys.root",
+    });
+    const run = content(sys, `${onDevice.longrun("sshd")}/run`);
+    expect(run).toContain(`= limen-keys ]; then tr -d '\\000' < "/dev/\${d##*/}"; fi`);
+    expect(run).toContain("} > /run/dropbear/authorized_keys.root\n)\nchown root /run/dropbear/authorized_keys.root\n");
+    expect(run).not.toContain("secrets render");
+    expect(sys.files.some((f) => f.path === onDevice.secretSpecOf("sshd"))).toBe(false);
   });
 });
 
@@ -192,6 +201,10 @@ describe("examples/rotuer.ts", () => {
       ]),
     );
     expect(db["wan.link.pppoe"].dependencies).toContain("secrets");
+    // nothing faces the WAN or is forwarded before the ruleset is loaded
+    expect(db["wan.link.pppoe"].dependencies).toContain("firewall");
+    expect(db["forwarding"].dependencies).toEqual(["firewall"]);
+    expect(db["firewall"].dependencies).toEqual([]);
     for (const ap of ["wlan.link.hostapd", "wlan5.link.hostapd"]) {
       expect(db[ap].outputRefs).toContainEqual({ service: "secrets", path: "wifi/passphrase" });
       expect(content(sys, `${onDevice.longrun(ap)}/run`)).toContain(

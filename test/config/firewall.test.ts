@@ -26,7 +26,7 @@ function system(params: Parameters<typeof firewall.svc.firewall.build>[0]): Syst
     evaluate(
       defineConfig({
         imports: [firewall, network],
-        services: { fw, forwarding: network.svc.forward.build({ after: [fw] }) },
+        services: { fw, forwarding: network.svc.forward.build({}).after(fw) },
       }),
       testDevice,
     ),

@@ -50,6 +50,26 @@ describe("controlled services", () => {
   });
 });
 
+describe("after()", () => {
+  it("adds dependencies to a service that others keep referring to as the same service", () => {
+    const fw = oneshot({ name: "fw", up: "nft -f rules" });
+    const wan = longrun({ name: "wan", run: "exec pppd", outputs: ["ifname"] });
+    const route = oneshot({ name: "route", dependencies: [wan], up: "ip route add default dev ppp0" });
+    expect(wan.after(fw)).toBe(wan);
+    const sys = compile(evaluate(defineConfig({ services: { wan, route } }), testDevice));
+    expect(sys.database.services["wan"].dependencies).toEqual(["fw"]);
+    expect(sys.database.services["route"].dependencies).toEqual(["wan"]);
+  });
+
+  it("is refused once the service was built, naming where", () => {
+    const wan = longrun({ name: "wan", run: "exec pppd" });
+    expect(wan.name).toBe("wan");
+    expect(() => wan.after(oneshot({ name: "fw", up: "true" }))).toThrow(
+      /^test\/config\/services\.test\.ts:\d+: after: wan was built already .*: call after\(\) first$/,
+    );
+  });
+});
+
 describe("output references", () => {
   const secrets = longrun({ name: "secrets", run: "exec fetch-secrets", outputs: ["ppp"] });
   const secretive = template(

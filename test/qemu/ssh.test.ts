@@ -1,22 +1,20 @@
-// From the host, ssh to the router through the forwarded loopback port: the configured key
-// gets `svc list` and, with a pseudo-terminal, a login shell with job control; another key is
-// refused. Traffic stays on 127.0.0.1 and inside QEMU. Through the same login: the bridge and the
-// firewall are up with the Debian kernel modules svc loaded.
+// From the host, ssh to the router through the forwarded loopback port. The newcomer's path: the
+// default build (hello-from-qemu on qemu-aarch64) started by run.sh with --ssh-port and a key
+// given at start lets that key run `svc list` and, with a pseudo-terminal, a login shell with job
+// control; it refuses another key, and a router started without the key refuses it. Keys built
+// into the image (users.*.openssh) work on the other CPUs, where an image not built to take
+// run.sh's keys refuses them. Traffic stays on 127.0.0.1 and inside QEMU. Through the same login:
+// the bridge and the firewall are up with the Debian kernel modules svc loaded.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { Vm } from "../../image/qemu/vm.ts";
-import { freePort, ssh } from "../lib/ssh.ts";
+import { freePort, ssh, type SshResult } from "../lib/ssh.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-ssh-"));
-let vm: Vm | undefined;
-afterEach(async () => {
-  await vm?.stop();
-  vm = undefined;
-});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function keyPair(name: string): string {
@@ -24,17 +22,115 @@ function keyPair(name: string): string {
   return join(dir, name);
 }
 
-// one pair of keys for every device: the fixture configuration reads the key once, when imported
+// one pair of keys for every router: the fixture configuration reads the key once, when imported
 const good = keyPair("good");
 const bad = keyPair("bad");
 process.env.LIMEN_TEST_SSH_KEY = readFileSync(`${good}.pub`, "utf8").trim();
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `command` with `key` until `done` holds of the answer (sshd and its services take a while to come up). */
+async function sshUntil(key: string, port: number, command: string, done: (r: SshResult) => boolean) {
+  let r = await ssh(key, port, command);
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline && !done(r); await sleep(3000))
+    r = await ssh(key, port, command);
+  return r;
+}
+
+/**
+ * What a person gets with ssh -t: a login shell in root's home on a pseudo-terminal, where job
+ * control works (a background job is listed and killed by its number).
+ */
+async function expectTerminalSession(port: number): Promise<void> {
+  const session = await ssh(good, port, "", {
+    pty: true,
+    // the shell tells of the killed job at a prompt once it has reaped it: a second before exit
+    input: "pwd\nls -l /proc/$$/fd/0\nsleep 60 &\njobs\nkill %1\nsleep 1\njobs\nexit\n",
+  });
+  const shown = session.stdout.replace(/\r/g, "");
+  expect(shown).not.toMatch(/job control turned off|can't change directory|Could not chdir/);
+  expect(shown).toMatch(/\/home\/root$/m);
+  expect(shown).toMatch(/ -> \/dev\/pts\/\d+$/m);
+  expect(shown).toMatch(/\[1\]\s*\+\s*Running\s+sleep 60$/m);
+  expect(shown).toMatch(/\[1\]\s*\+\s*Terminated\s+sleep 60$/m);
+  expect(session.status).toBe(0);
+}
+
+/** Starts run.sh in the background with HOME elsewhere, so no key of the person running the tests is given. */
+async function start(result: string, args: string[]): Promise<Vm> {
+  const home = mkdtempSync(join(dir, "home-"));
+  const before = process.env.HOME;
+  process.env.HOME = home;
+  const vm = new Vm(result, args);
+  try {
+    await vm.start();
+  } finally {
+    process.env.HOME = before;
+  }
+  return vm;
+}
+
+describe("the default build, run.sh --ssh-port with --authorized-key", { timeout: 900_000 }, () => {
+  const result = join(dir, "hello");
+  let vm: Vm | undefined;
+  let port = 0;
+  let defaults: string[] = [];
+  beforeAll(async () => {
+    // npm run image's defaults, as the README's first lines build them
+    const { system } = await buildImage({
+      device: "qemu-aarch64",
+      config: "examples/hello-from-qemu.ts",
+      out: result,
+      progress: () => {},
+    });
+    defaults = system.defaultServices;
+    port = await freePort();
+    const nets = ["--access", "230.0.0.1:24301", "--lan", "230.0.0.1:24302"];
+    vm = await start(result, ["--ssh-port", String(port), "--authorized-key", `${good}.pub`, ...nets]);
+  }, 900_000);
+  afterAll(() => vm?.stop());
+
+  it("lets the key given at start run svc list, and refuses another key", async () => {
+    const r = await sshUntil(good, port, "svc list", (r) => defaults.every((s) => r.stdout.split("\n").includes(s)));
+    expect(r.stdout.trim().split("\n").sort()).toEqual(expect.arrayContaining([...defaults].sort()));
+    expect(r.status).toBe(0);
+    const refused = await ssh(bad, port, "svc list");
+    expect(refused.status).toBe(255);
+    expect(refused.stderr).toContain("Permission denied");
+  });
+
+  it("gives a login shell with a terminal and job control (ssh -tt)", async () => {
+    await expectTerminalSession(port);
+  });
+});
+
+describe("the default build started without --authorized-key", { timeout: 900_000 }, () => {
+  let vm: Vm | undefined;
+  afterAll(() => vm?.stop());
+
+  it("refuses the key it was not given", async () => {
+    // the image the first describe built (vitest runs a file's tests in order)
+    const port = await freePort();
+    const nets = ["--access", "230.0.0.1:24303", "--lan", "230.0.0.1:24304"];
+    vm = await start(join(dir, "hello"), ["--ssh-port", String(port), ...nets]);
+    // sshd answers at all once the key is refused, rather than the connection dropped
+    const r = await sshUntil(good, port, "svc list", (r) => r.stderr.includes("Permission denied") || r.status === 0);
+    expect(r.stderr).toContain("Permission denied");
+    expect(r.status).toBe(255);
+  });
+});
+
 describe.each([
-  { device: "qemu-aarch64", group: 23411 },
   { device: "qemu-armv7l", group: 23413 },
   { device: "qemu-mipsel", group: 23415 },
-])("ssh to $device", { timeout: 900_000 }, ({ device, group }) => {
-  it("lets the configured key run svc list and a shell on a terminal, and refuses another key", async () => {
+])("ssh to $device with a key built in", { timeout: 900_000 }, ({ device, group }) => {
+  let vm: Vm | undefined;
+  afterEach(async () => {
+    await vm?.stop();
+    vm = undefined;
+  });
+
+  it("lets the configured key run svc list and a shell on a terminal, refuses another, even one run.sh hands over", async () => {
     const result = join(dir, device);
     const { system } = await buildImage({
       device,
@@ -43,39 +139,15 @@ describe.each([
       progress: () => {},
     });
     const port = await freePort();
-    vm = new Vm(result, [
-      "--ssh-port",
-      String(port),
-      "--access",
-      `230.0.0.1:${group}`,
-      "--lan",
-      `230.0.0.1:${group + 1}`,
-    ]);
-    await vm.start();
-    let r = await ssh(good, port, "svc list");
-    for (
-      const deadline = Date.now() + 300_000;
-      Date.now() < deadline && !system.defaultServices.every((s) => r.stdout?.split("\n").includes(s));
-    ) {
-      await new Promise((res) => setTimeout(res, 3000));
-      r = await ssh(good, port, "svc list");
-    }
+    // an image built without fromRunScript leaves run.sh's key disk unread
+    const args = ["--ssh-port", String(port), "--authorized-key", `${bad}.pub`];
+    vm = await start(result, [...args, "--access", `230.0.0.1:${group}`, "--lan", `230.0.0.1:${group + 1}`]);
+    const r = await sshUntil(good, port, "svc list", (r) =>
+      system.defaultServices.every((s) => r.stdout.split("\n").includes(s)),
+    );
     expect(r.stdout.trim().split("\n").sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
     expect(r.status).toBe(0);
-    // what a person gets with ssh -t: a login shell in root's home on a pseudo-terminal, where
-    // job control works (a background job is listed and killed by its number)
-    const session = await ssh(good, port, "", {
-      pty: true,
-      input: "pwd\nls -l /proc/$$/fd/0\nsleep 60 &\njobs\nkill %1\nwait %1\necho waited $?\nexit\n",
-    });
-    const shown = session.stdout.replace(/\r/g, "");
-    expect(shown).not.toMatch(/job control turned off|can't change directory|Could not chdir/);
-    expect(shown).toMatch(/\/home\/root$/m);
-    expect(shown).toMatch(/ -> \/dev\/pts\/\d+$/m);
-    expect(shown).toMatch(/\[1\]\s*\+\s*Running\s+sleep 60$/m);
-    // killed by its job number: SIGTERM's status (ash reports "Terminated" only at a later prompt)
-    expect(shown).toMatch(/^waited 143$/m);
-    expect(session.status).toBe(0);
+    await expectTerminalSession(port);
     const refused = await ssh(bad, port, "svc list");
     expect(refused.status).toBe(255);
     expect(refused.stderr).toContain("Permission denied");

@@ -77,6 +77,26 @@ describe("secret files in the configuration", () => {
     );
   });
 
+  it("with fromRunScript, join run.sh's keys at each start; without keys or it, are refused", () => {
+    const sshd = ssh.svc.ssh.build({
+      authorizedKeys: { root: { home: "/home/root", keys: outputRef(vault, "ssh/keys"), fromRunScript: true } },
+    });
+    const sys = compile(evaluate(defineConfig({ imports: [ssh], services: { vault, sshd } }), testDevice));
+    const joined = "/run/dropbear/authorized_keys.root";
+    expect(fileOf(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ type: "symlink", target: joined });
+    const run = textOf(sys, `${onDevice.longrun("sshd")}/run`);
+    // the rendered secret, then the key disk, into a file root alone reads, before dropbear starts
+    const secret = `${onDevice.secretsOf("sshd")}/authorized_keys.root`;
+    const start = run.indexOf(`limen secrets render "$SERVICE" || exit 1\nmkdir -p /run/dropbear\n(\n  umask 077\n`);
+    expect(start).toBeGreaterThan(0);
+    expect(run.slice(start)).toContain(`  {\n    cat ${secret}\n    for d in /sys/block/*; do\n`);
+    expect(run.slice(start)).toContain(`  } > ${joined}\n)\nchown root ${joined}\nexec dropbear `);
+    const none = ssh.svc.ssh.build({ authorizedKeys: { root: { home: "/home/root" } } });
+    expect(() => evaluate(defineConfig({ imports: [ssh], services: { sshd: none } }), testDevice)).toThrow(
+      /services\.sshd\.authorizedKeys\.root: needs keys or fromRunScript/,
+    );
+  });
+
   it("refuse an unknown owner, a mode open to others and a name that is a path", () => {
     const make = (secrets: Record<string, unknown>) => () =>
       compile(
