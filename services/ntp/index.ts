@@ -1,6 +1,7 @@
 // Network time with chrony: a client of pools, servers and peers, optionally serving time to the
 // subnets in `allow`. The template writes chrony's configuration file; chronyd runs in the foreground.
 import { defineModule, serviceAccount, longrun, sh, template, z } from "../../image/config/index.ts";
+import { layout } from "../../runtime/src/layout.ts";
 
 const word = z.string().regex(/^[^\s#]+$/, "must be one word (no spaces or #)");
 const sources = z.record(word, z.array(word)).default({});
@@ -43,8 +44,24 @@ const ntp = template(
     const conf = `/etc/limen/chrony/${p.name}.conf`;
     return longrun({
       name: p.name,
-      files: { [conf]: { type: "file", content: lines.join("\n") + "\n" } },
-      run: [sh`mkdir -p ${p.dumpdir}`, sh`exec chronyd -d -f ${conf} -u ${p.user}`].join("\n"),
+      // ready once synchronised (what needs the right time waits for it), however long the
+      // upstream takes to appear
+      notificationFd: 3,
+      timeoutUp: 0,
+      files: {
+        [conf]: { type: "file", content: lines.join("\n") + "\n" },
+        // s6-notifyoncheck runs data/check of the service directory until it succeeds: chronyc asks
+        // chronyd over its loopback command port whether it is synchronised
+        [`${layout("").longrun(p.name)}/data/check`]: {
+          type: "file",
+          mode: 0o755,
+          content: "#!/bin/sh\nexec chronyc -h 127.0.0.1 -n waitsync 1 >/dev/null\n",
+        },
+      },
+      run: [
+        sh`mkdir -p ${p.dumpdir}`,
+        sh`exec s6-notifyoncheck -3 3 -w 1000 -n 0 chronyd -d -f ${conf} -u ${p.user}`,
+      ].join("\n"),
     });
   },
 );
@@ -52,7 +69,7 @@ const ntp = template(
 export default defineModule({
   name: "ntp",
   config: {
-    packages: ["chrony"],
+    packages: ["chrony", { name: "s6", files: ["/usr/bin/s6-notifyoncheck"] }],
     ...serviceAccount("ntp", 52, "NTP service user", "/run/chrony"),
   },
   svc: { ntp },

@@ -1,5 +1,18 @@
 // PPP over Ethernet by pppd and its rp-pppoe plugin. Username and password may be outputRefs.
-import { defineModule, longrun, outputRef, replaceable, service, sh, template, z } from "../../image/config/index.ts";
+// The service is ready once the link has addresses, which it publishes as outputs (address,
+// peer-address, dns, ifname) for routes, DNS and the firewall to read.
+import {
+  defineModule,
+  longrun,
+  nameSafe,
+  outputRef,
+  replaceable,
+  service,
+  sh,
+  template,
+  z,
+} from "../../image/config/index.ts";
+import { layout } from "../../runtime/src/layout.ts";
 
 /** PPP and PPPoE: Kconfig symbols for a kernel built from source, modules where it builds them so. */
 const kernel = { config: { PPP: "y", PPPOE: "y", PPP_ASYNC: "y", PPP_SYNC_TTY: "y" }, modules: ["pppoe"] };
@@ -28,16 +41,23 @@ const pppoe = template(
     "ppp-options": z.array(z.string()).default([]).describe("Further pppd options."),
   }),
   (p) => {
+    const name = p.name ?? `${p.interface.name}.pppoe`;
+    const scripts = `/etc/limen/ppp/${nameSafe(name)}`;
     const options = [
       "nodetach",
       "noipdefault",
       "defaultroute",
+      "usepeerdns",
       "persist",
       "maxfail",
       "0",
       "+ipv6",
       "ifname",
       p.ifname,
+      "ip-up-script",
+      `${scripts}/ip-up`,
+      "ip-down-script",
+      `${scripts}/ip-down`,
       ...(p.debug ? ["debug"] : []),
       ...(p.lcpEcho === null
         ? []
@@ -49,20 +69,60 @@ const pppoe = template(
       ...(p.password === null ? [] : [sh` password ${p.password}`]),
     ].join("");
     return longrun({
-      name: p.name ?? `${p.interface.name}.pppoe`,
+      name,
       dependencies: [p.interface],
-      outputs: ["ifname"],
+      outputs: ["ifname", "address", "peer-address", "dns"],
       kernelModules: kernel.modules,
+      // ready once IPCP is up: what routes or resolves through the link starts only then. A dead
+      // server gets the LCP echoes' time to answer, and a margin for the discovery.
+      notificationFd: readyFd,
+      timeoutUp: (10 + (p.lcpEcho === null ? 20 : p.lcpEcho.interval * p.lcpEcho.failure)) * 1000,
+      files: {
+        [`${scripts}/ip-up`]: { type: "file", mode: 0o755, content: ipUp(name) },
+        [`${scripts}/ip-down`]: { type: "file", mode: 0o755, content: ipDown(name) },
+        // s6-notifyoncheck polls data/check of the service directory until it succeeds
+        [`${layout("").longrun(name)}/data/check`]: { type: "file", mode: 0o755, content: check(name) },
+      },
       run: [
         sh`echo ${p.ifname} > "$OUTPUTS/ifname"`,
-        sh`exec pppd plugin pppoe.so nic-${outputRef(p.interface, "ifname")} ${options}` + auth,
+        sh`exec s6-notifyoncheck -3 ${readyFd} -w 250 -n 0 pppd plugin pppoe.so nic-${outputRef(p.interface, "ifname")} ${options}` +
+          auth,
       ].join("\n"),
     });
   },
 );
 
+const readyFd = 3;
+
+// pppd runs these with a clean environment: the link's name, device, speed, local and peer
+// address as arguments, the peer's DNS servers as DNS1 and DNS2 (usepeerdns).
+function ipUp(service: string): string {
+  return [
+    "#!/bin/sh",
+    "PATH=/bin:/sbin:/usr/bin:/usr/sbin",
+    sh`output --set ${service} address "$4"`,
+    sh`output --set ${service} peer-address "$5"`,
+    sh`echo $DNS1 $DNS2 | output --set ${service} dns`,
+    "",
+  ].join("\n");
+}
+
+function ipDown(service: string): string {
+  const outputs = layout("").outputsOf(service);
+  return ["#!/bin/sh", sh`rm -f ${outputs}/address ${outputs}/peer-address ${outputs}/dns`, ""].join("\n");
+}
+
+function check(service: string): string {
+  return ["#!/bin/sh", sh`test -s ${layout("").outputsOf(service)}/address`, ""].join("\n");
+}
+
 export default defineModule({
   name: "ppp",
-  config: { packages: ["ppp"], kernel: { config: kernel.config } },
+  config: {
+    // s6-notifyoncheck turns "the link has an address" into s6 readiness; output publishes it
+    packages: ["ppp", { name: "s6", files: ["/usr/bin/s6-notifyoncheck"] }],
+    programs: { busybox: { applets: ["test", "rm"] } },
+    kernel: { config: kernel.config },
+  },
   svc: { pppoe },
 });
