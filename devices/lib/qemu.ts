@@ -56,9 +56,9 @@ export function qemuDevice(d: {
           // run.sh's first NIC is the "access" network (the manual's eth0), the second the LAN
           wan: network.svc.link.build({ name: "wan.link", ifname: "eth0" }),
           lan: network.svc.link.build({ name: "lan.link", ifname: "eth1" }),
-          // mac80211_hwsim makes two emulated radios.
-          wlan: network.svc.link.build({ name: "wlan.link", ifname: "wlan0" }),
-          wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1" }),
+          // mac80211_hwsim makes two emulated radios (wlan0, wlan1) when it is loaded
+          wlan: network.svc.link.build({ name: "wlan.link", ifname: "wlan0", kernelModules: radios }),
+          wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1", kernelModules: radios }),
         },
       },
       boot: {
@@ -86,13 +86,16 @@ export function qemuDevice(d: {
           WLAN: "y",
           CFG80211: "y",
           MAC80211: "y",
-          MAC80211_HWSIM: "m",
+          MAC80211_HWSIM: "y",
           ...d.kernelConfig,
         },
       },
     },
   });
 }
+
+/** The emulated radios' driver: its default makes two, each with a 2.4 and a 5 GHz band. */
+const radios = ["mac80211_hwsim"];
 
 /** Debian's kernels build the virtio drivers as modules: these are loaded first, in this order. */
 export const virtioModules = ["virtio_pci", "virtio_net", "virtio_blk"];
