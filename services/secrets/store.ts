@@ -4,6 +4,17 @@
 // declaration is also what tools read to make such a store (the lab does, from a folder of secrets).
 import { absolutePath, nameSafe, oneshot, outputPath, sh, template, z } from "../../image/config/index.ts";
 
+/**
+ * The modules a file system type needs where the kernel builds them so (Debian's): ext4 (which
+ * also mounts ext2) checksums its metadata with crc32c, which it asks the crypto API for, and
+ * vfat reads names through its default code page and character set.
+ */
+const fsModules = {
+  ext4: ["crc32c_generic", "ext4"],
+  ext2: ["crc32c_generic", "ext4"],
+  vfat: ["vfat", "nls_cp437", "nls_ascii"],
+};
+
 export const store = template(
   "secrets.store",
   z.strictObject({
@@ -27,6 +38,7 @@ export const store = template(
     return oneshot({
       name: p.name,
       outputs: p.keys,
+      kernelModules: fsModules[p.fstype],
       up: [
         sh`mkdir -p ${mnt}`,
         sh`mount -t ${p.fstype} -o ro ${p.device} ${mnt} || exit 1`,
