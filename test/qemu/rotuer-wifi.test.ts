@@ -49,6 +49,8 @@ describe.each([
       const wanted = ["secrets", ...aps, "int.bridge.members"];
       const up = await vm.servicesUp(wanted, 300_000);
       expect(up, String(await vm.run("svc log | tail -n 60"))).toEqual(expect.arrayContaining(wanted));
+      const status = async (ap: string): Promise<unknown> => JSON.parse(await vm!.run(`svc --json status ${ap}`));
+      const first = await Promise.all(aps.map(status));
 
       // the radios' driver and what every access point needs, loaded by svc
       const modules = (await vm.run("cat /proc/modules")).split("\n").map((l) => l.split(" ")[0]);
@@ -78,6 +80,12 @@ describe.each([
       // the readiness the bridge waited for: both access points have their carrier
       for (const ifname of ["wlan0", "wlan1"])
         expect(String(await vm.run(`cat /sys/class/net/${ifname}/carrier`)).trim()).toBe("1");
+      // and hostapd stays up: the same processes, ready, a while later
+      await vm.run("sleep 10");
+      for (const [i, ap] of aps.entries()) {
+        expect(first[i]).toMatchObject({ state: "up", ready: true, pid: expect.any(Number) as number });
+        expect(await status(ap)).toEqual(first[i]);
+      }
     } finally {
       await vm.stop();
       vm = undefined;
