@@ -12,7 +12,7 @@ import hostapd from "../services/hostapd/index.ts";
 import network from "../services/network/index.ts";
 import ntp from "../services/ntp/index.ts";
 import ppp from "../services/ppp/index.ts";
-import secretStore from "../services/secrets/index.ts";
+import secretStore from "../services/secrets-store/index.ts";
 import ssh from "../services/ssh/index.ts";
 
 export default defineConfig(({ interfaces }) => {

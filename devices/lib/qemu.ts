@@ -60,9 +60,9 @@ export function qemuDevice(d: {
           // the third, QEMU's user-mode network (the guest is 10.0.2.15/24 there): reaches the host
           // only where run.sh forwards a port (--ssh-port, --host-port)
           host: network.svc.link.build({ name: "host.link", ifname: "eth2" }),
-          // mac80211_hwsim makes two emulated radios.
-          wlan: network.svc.link.build({ name: "wlan.link", ifname: "wlan0" }),
-          wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1" }),
+          // mac80211_hwsim makes two emulated radios (wlan0, wlan1) when it is loaded
+          wlan: network.svc.link.build({ name: "wlan.link", ifname: "wlan0", kernelModules: radios }),
+          wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1", kernelModules: radios }),
         },
       },
       boot: {
@@ -90,13 +90,16 @@ export function qemuDevice(d: {
           WLAN: "y",
           CFG80211: "y",
           MAC80211: "y",
-          MAC80211_HWSIM: "m",
+          MAC80211_HWSIM: "y",
           ...d.kernelConfig,
         },
       },
     },
   });
 }
+
+/** The emulated radios' driver: its default makes two, each with a 2.4 and a 5 GHz band. */
+const radios = ["mac80211_hwsim"];
 
 /** Debian's kernels build the virtio drivers as modules: these are loaded first, in this order. */
 export const virtioModules = ["virtio_pci", "virtio_net", "virtio_blk"];

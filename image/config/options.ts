@@ -18,7 +18,13 @@ const account = z
 const id = z.number().int().min(0).max(65535);
 const unsigned = z.number().int().min(0);
 const positive = z.number().int().min(1);
-const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "must be a Debian package name");
+/** An architecture-independent package is named with ":all" (its files are the same on every device). */
+const packageName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9+.-]+(:all)?$/,
+    'must be a Debian package name (with ":all" if it is architecture-independent)',
+  );
 /**
  * A package's name ships all its executables; `{ name, files }` only the files named (libraries come by themselves).
  */

@@ -1,5 +1,7 @@
 // Wireless access point by hostapd. Its configuration file is written when the service starts, so
-// any parameter may be an outputRef (a passphrase from a secrets service, say).
+// any parameter may be an outputRef (a passphrase from a secrets service, say). The service is
+// ready once the access point is up (what bridges it in can only do so then), and every access
+// point has the regulatory database its country_code is looked up in.
 import { defineModule, longrun, outputRef, replaceable, service, sh, template, z } from "../../image/config/index.ts";
 
 const value = replaceable(z.union([z.string(), z.number().int(), z.boolean()]));
@@ -11,6 +13,36 @@ const defaults: Record<string, string | number> = {
   logger_stdout_level: 2,
   ctrl_interface: "/run/hostapd",
 };
+
+/**
+ * What every access point needs of the kernel: Kconfig symbols for a kernel built from source,
+ * modules where it builds them so. nl80211 is cfg80211's; WPA2's CCMP keys are ccm(aes), which the
+ * kernel would ask modprobe for (the image has none): ccm and the ctr it builds on come first.
+ */
+const kernel = {
+  config: {
+    WLAN: "y",
+    CFG80211: "y",
+    MAC80211: "y",
+    CRYPTO_CCM: "y",
+    CRYPTO_CTR: "y",
+    CRYPTO_GCM: "y",
+    CRYPTO_CMAC: "y",
+  },
+  modules: ["cfg80211", "ctr", "ccm"],
+};
+
+/**
+ * The regulatory database cfg80211 loads through the firmware loader and checks against the keys
+ * built into it. Debian's wireless-regdb has two signed copies (chosen by update-alternatives,
+ * which an image does not run): upstream's signature is the one both Debian's kernel and a kernel
+ * built from its source trust.
+ */
+const firmware = "/lib/firmware";
+const regdb = ["regulatory.db", "regulatory.db.p7s"];
+
+/** The s6 readiness fd: written to once the kernel says the access point is up. */
+const readyFd = 3;
 
 const hostapd = template(
   "hostapd",
@@ -29,15 +61,29 @@ const hostapd = template(
     const lines = Object.entries(all).map(
       ([k, v]) => sh`printf '%s=%s\\n' ${k} ${typeof v === "boolean" ? (v ? 1 : 0) : v}`,
     );
+    // mac80211 turns the carrier on when the AP starts beaconing, and hostapd says so to no one
+    // else: a watcher looks once a second while hostapd ($$ after the exec) lives
+    const ready = [
+      sh`dev=${ifname}`,
+      "( while kill -0 $$ 2>/dev/null; do",
+      `    if [ "$(cat "/sys/class/net/$dev/carrier" 2>/dev/null)" = 1 ]; then echo >&${readyFd}; exit 0; fi`,
+      "    sleep 1",
+      "  done ) &",
+    ];
     return longrun({
       name,
       dependencies: [p.interface],
       outputs: ["ifname"],
+      kernelModules: kernel.modules,
+      notificationFd: readyFd,
+      // the kernel may first have to load the regulatory database the country is looked up in
+      timeoutUp: 60_000,
       run: [
         "mkdir -p /run/hostapd",
         `{\n${[sh`printf 'interface=%s\\n' ${ifname}`, ...lines].join("\n")}\n} > ${sh`${conf}`}`,
         sh`echo ${ifname} > "$OUTPUTS/ifname"`,
-        sh`exec hostapd ${conf}`,
+        ...ready,
+        sh`exec hostapd ${conf}` + ` ${readyFd}>&-`,
       ].join("\n"),
     });
   },
@@ -46,8 +92,12 @@ const hostapd = template(
 export default defineModule({
   name: "hostapd",
   config: {
-    packages: ["hostapd"],
-    kernel: { config: { WLAN: "y", CFG80211: "y", MAC80211: "y", CRYPTO_CCM: "y", CRYPTO_GCM: "y", CRYPTO_CMAC: "y" } },
+    packages: ["hostapd", { name: "wireless-regdb:all", files: regdb.map((f) => `${firmware}/${f}-upstream`) }],
+    filesystem: Object.fromEntries(
+      regdb.map((f) => [`${firmware}/${f}`, { type: "symlink", target: `${f}-upstream` }]),
+    ),
+    programs: { busybox: { applets: ["cat", "kill", "sleep"] } },
+    kernel: { config: kernel.config },
   },
   svc: { hostapd },
 });

@@ -26,11 +26,16 @@ const link = template(
       .default(null)
       .describe("sysfs path of the device: when given, whatever it is called is renamed to ifname."),
     mtu: z.number().int().min(68).max(65535).nullable().default(null).describe("MTU to set, if any."),
+    kernelModules: z
+      .array(z.string())
+      .default([])
+      .describe("Kernel modules that make the interface (its driver), loaded before it is brought up."),
   }),
   (p) =>
     oneshot({
       name: p.name ?? `${p.ifname}.link`,
       outputs: ["ifname"],
+      kernelModules: p.kernelModules,
       up: [
         ...(p.devpath === null ? [] : [sh`ip link set dev "$(ls ${`/sys${p.devpath}/net`})" name ${p.ifname}`]),
         ...(p.mtu === null ? [] : [sh`ip link set dev ${p.ifname} mtu ${p.mtu}`]),

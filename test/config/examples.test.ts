@@ -136,6 +136,7 @@ describe("examples/demo.ts", () => {
       "ppp",
       "s6",
       "tcpdump",
+      "wireless-regdb:all",
     ]);
     expect(sys.kernel.config).toMatchObject({
       BRIDGE: "y",
@@ -211,6 +212,20 @@ describe("examples/rotuer.ts", () => {
         `wpa_passphrase "$(output secrets wifi/passphrase)"`,
       );
     }
+    // the access points are ready once up (the bridge takes them only then), with the kernel's
+    // cfg80211 and CCMP, and the radios' driver comes with the device's links
+    for (const ap of ["wlan.link.hostapd", "wlan5.link.hostapd"])
+      expect(db[ap]).toMatchObject({ notificationFd: 3, kernelModules: ["cfg80211", "ctr", "ccm"] });
+    for (const link of ["wlan.link", "wlan5.link"]) expect(db[link].kernelModules).toEqual(["mac80211_hwsim"]);
+    // the regulatory database where the kernel's firmware loader looks, as Debian's alternatives would link it
+    expect(file(sys, "/lib/firmware/regulatory.db")).toMatchObject({
+      type: "symlink",
+      target: "regulatory.db-upstream",
+    });
+    expect(sys.packages).toContainEqual({
+      package: "wireless-regdb:all",
+      files: ["/lib/firmware/regulatory.db-upstream", "/lib/firmware/regulatory.db.p7s-upstream"],
+    });
     expect(db["secrets"]).toMatchObject({
       type: "oneshot",
       dependencies: [],

@@ -9,7 +9,7 @@ import { compile, type SystemDescription } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig } from "../../image/config/index.ts";
 import { makeStoreImage, storeParams, storeValues } from "../../image/lab/store.ts";
-import secrets from "../../services/secrets/index.ts";
+import secrets from "../../services/secrets-store/index.ts";
 import { layout } from "../../runtime/src/layout.ts";
 import { failure, testDevice } from "../config/fixtures.ts";
 

@@ -2,9 +2,29 @@
 // each a file under one folder. The oneshot mounts it read-only where nothing else looks, copies
 // the files it declares into its outputs and unmounts: services read them through outputRef. The
 // declaration is also what tools read to make such a store (the lab does, from a folder of secrets).
-import { absolutePath, nameSafe, oneshot, outputPath, sh, template, z } from "../../image/config/index.ts";
+import {
+  absolutePath,
+  defineModule,
+  nameSafe,
+  oneshot,
+  outputPath,
+  sh,
+  template,
+  z,
+} from "../../image/config/index.ts";
 
-export const store = template(
+/**
+ * The modules a file system type needs where the kernel builds them so (Debian's): ext4 (which
+ * also mounts ext2) checksums its metadata with crc32c, which it asks the crypto API for, and
+ * vfat reads names through its default code page and character set.
+ */
+const fsModules = {
+  ext4: ["crc32c_generic", "ext4"],
+  ext2: ["crc32c_generic", "ext4"],
+  vfat: ["vfat", "nls_cp437", "nls_ascii"],
+};
+
+const store = template(
   "secrets.store",
   z.strictObject({
     name: z.string().default("secrets").describe("Name of the service, whose outputs are the secrets."),
@@ -27,6 +47,7 @@ export const store = template(
     return oneshot({
       name: p.name,
       outputs: p.keys,
+      kernelModules: fsModules[p.fstype],
       up: [
         sh`mkdir -p ${mnt}`,
         sh`mount -t ${p.fstype} -o ro ${p.device} ${mnt} || exit 1`,
@@ -49,3 +70,14 @@ export const store = template(
     });
   },
 );
+
+// A module of its own: what it needs of the kernel (ext4 built in, where the kernel is built from
+// source) is for the routers that keep secrets on a file system, not for every secrets user.
+export default defineModule({
+  name: "secrets-store",
+  config: {
+    programs: { busybox: { applets: ["mount", "umount", "mkdir", "cp"] } },
+    kernel: { config: { EXT4_FS: "y", CRYPTO_CRC32C: "y" } },
+  },
+  svc: { store },
+});
