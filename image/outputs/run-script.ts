@@ -82,7 +82,8 @@ while [ $# -gt 0 ]; do
     --disk)
       [ -f "$2" ] || [ -b "$2" ] || die "--disk $2: no such file"
       n=$((n + 1))
-      disks="$disks$(words -drive "if=none,id=disk$n,format=raw,file=$(qfile "$2")" -device "virtio-blk-pci,drive=disk$n")" ;;
+      [ "$n" -le 6 ] || die "--disk $2: at most 6 disks"
+      disks="$disks$(words -drive "if=none,id=disk$n,format=raw,file=$(qfile "$2")" -device "virtio-blk-pci,drive=disk$n,addr=0x12.$n")" ;;
     --access) access=$2 ;;
     --lan) lan=$2 ;;
     *) usage ;;
@@ -104,7 +105,7 @@ if [ -n "$key" ]; then
   ! grep -q "PRIVATE KEY" "$key" || die "--authorized-key $key: is a private key; give the public one ($key.pub)"
   grep -Eq '(^|[[:space:]])(ssh|ecdsa|sk)-[^[:space:]]+[[:space:]]+AAAA' "$key" ||
     die "--authorized-key $key: holds no public key (a line such as: ssh-ed25519 AAAA... you@host)"
-  keys=$(words -drive "if=none,id=keys,format=raw,readonly=on,file=$(qfile "$key")" -device "virtio-blk-pci,drive=keys,serial=${keyDiskSerial}")
+  keys=$(words -drive "if=none,id=keys,format=raw,readonly=on,file=$(qfile "$key")" -device "virtio-blk-pci,drive=keys,serial=${keyDiskSerial},addr=0x12.7")
   [ -z "$ssh_port" ] || echo "run.sh: once the router is up, ssh -p $ssh_port root@127.0.0.1 lets in the key of $key" >&2
 fi
 
@@ -112,11 +113,13 @@ fi
 fwd="\${ssh_port:+,hostfwd=tcp:127.0.0.1:$ssh_port-:22}\${host_port:+,guestfwd=tcp:10.0.2.100:$host_port-cmd:socat - TCP:127.0.0.1:$host_port}"
 mine=$(words ${qemu} \\
   -kernel "$here/kernel" -initrd "$here/initramfs.cpio.gz" -append ${shellQuote(commandLine)} \\
-  -drive "if=none,id=root,format=raw,readonly=on,file=$(qfile "$here/rootfs.squashfs")" -device virtio-blk-pci,drive=root \\
+  -drive "if=none,id=root,format=raw,readonly=on,file=$(qfile "$here/rootfs.squashfs")" -device virtio-blk-pci,drive=root,addr=0x12.0,multifunction=on \\
   -netdev "socket,id=access,mcast=$access,localaddr=127.0.0.1" -device virtio-net-pci,netdev=access,romfile= \\
   -netdev "socket,id=lan,mcast=$lan,localaddr=127.0.0.1" -device virtio-net-pci,netdev=lan,romfile= \\
   -netdev "user,id=host,restrict=on$fwd" -device virtio-net-pci,netdev=host,romfile=)
-# the NICs keep their PCI slots whatever the disks; QEMU's own arguments come last
+# The disks are functions of one PCI slot, 0x12 (root first, the key disk last): the MIPS Malta
+# board routes interrupts only for slots 0x12-0x15, which the root disk and the three NICs take,
+# and the NICs keep their slots whatever the disks. QEMU's own arguments come last.
 eval "set -- $mine$disks$keys"' "$@"'
 if [ -n "$background" ]; then
   mkdir -p "$background"

@@ -133,13 +133,13 @@ describe("run.sh's QEMU command", () => {
       `if=none,id=keys,format=raw,readonly=on,file=${withKey}/.ssh/id_ed25519.pub`,
     ]);
     expect(after(r.args, "-device")).toEqual([
-      "virtio-blk-pci,drive=root",
+      "virtio-blk-pci,drive=root,addr=0x12.0,multifunction=on",
       "virtio-net-pci,netdev=access,romfile=",
       "virtio-net-pci,netdev=lan,romfile=",
       "virtio-net-pci,netdev=host,romfile=",
-      "virtio-blk-pci,drive=disk1",
-      "virtio-blk-pci,drive=disk2",
-      "virtio-blk-pci,drive=keys,serial=limen-keys",
+      "virtio-blk-pci,drive=disk1,addr=0x12.1",
+      "virtio-blk-pci,drive=disk2,addr=0x12.2",
+      "virtio-blk-pci,drive=keys,serial=limen-keys,addr=0x12.7",
     ]);
     expect(r.args.slice(-7)).toEqual(["-smp", "2", "-name", "x y", "-nographic", "-serial", "mon:stdio"]);
     expect(r.stderr).toBe(
