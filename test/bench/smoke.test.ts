@@ -56,6 +56,10 @@ describe("bench scripts in smoke mode", { timeout: 120_000 }, () => {
     expect(out).toMatch(/^NOR image benchmark: skipped in smoke mode/m);
   });
 
+  it("lab.ts: skipped in smoke mode, saying so (it builds and boots three guests)", async () => {
+    expect(await smoke("lab.ts")).toMatch(/^lab benchmark: skipped in smoke mode/m);
+  });
+
   it("config.ts: evaluating and compiling a configuration", async () => {
     expect(await smoke("config.ts")).toMatch(
       /^examples\/demo\.ts for qemu-aarch64: load \d+ ms, first evaluate\+compile [\d.]+ ms, then [\d.]+ ms each; \d+ services, \d+ files$/m,
