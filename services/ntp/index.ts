@@ -59,7 +59,10 @@ const ntp = template(
         },
       },
       run: [
+        // chronyd keeps its command socket here only when no one else may enter it
         sh`mkdir -p ${p.dumpdir}`,
+        sh`chown ${p.user}:${p.user} ${p.dumpdir}`,
+        sh`chmod 0750 ${p.dumpdir}`,
         sh`exec s6-notifyoncheck -3 3 -w 1000 -n 0 chronyd -d -f ${conf} -u ${p.user}`,
       ].join("\n"),
     });
@@ -70,6 +73,7 @@ export default defineModule({
   name: "ntp",
   config: {
     packages: ["chrony", { name: "s6", files: ["/usr/bin/s6-notifyoncheck"] }],
+    programs: { busybox: { applets: ["chown", "chmod"] } },
     ...serviceAccount("ntp", 52, "NTP service user", "/run/chrony"),
   },
   svc: { ntp },
