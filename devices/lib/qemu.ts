@@ -90,7 +90,9 @@ export function qemuDevice(d: {
           WLAN: "y",
           CFG80211: "y",
           MAC80211: "y",
-          MAC80211_HWSIM: "y",
+          // a module, so that a kernel built from source is seen building and loading one (the
+          // radios' links declare it: a configuration using them on such a kernel is told to make it y)
+          MAC80211_HWSIM: "m",
           ...d.kernelConfig,
         },
       },
