@@ -1,7 +1,19 @@
 // The lab's checks: each a named row of the report, applicable or not to a configuration's
 // topology, run against the booted guests with the commands and outputs kept as evidence.
-import { internet, ispWan, whoamiPath, zone } from "./plan.ts";
-import { inRange, parseLease, parseNslookup, parseSvstat, parseWhoami, type Lease } from "./parse.ts";
+import { internet, ispPppoe, ispWan, whoamiPath, zone } from "./plan.ts";
+import {
+  inRange,
+  ipv4,
+  parseIpAddresses,
+  parseLease,
+  parseNslookup,
+  parseOutputs,
+  parseSvstat,
+  parseUptime,
+  parseWhoami,
+  type Lease,
+  type ServiceState,
+} from "./parse.ts";
 import type { Topology } from "./topology.ts";
 
 /** A guest the checks run shell commands on (a Vm at a logged-in prompt). */
@@ -28,6 +40,8 @@ export class LabContext {
   readonly evidence: Evidence[] = [];
   lease: Lease | null = null;
   wanAddress: string | null = null;
+  /** Seconds of what the checks measured, for the report's times. */
+  readonly times: Record<string, number> = {};
 
   constructor(
     readonly topology: Topology,
@@ -51,31 +65,65 @@ export interface Check {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls s6-svstat until `svc` is ready or `timeoutMs` passes, keeping only the last answer as evidence. */
+async function waitReady(ctx: LabContext, svc: string, timeoutMs: number): Promise<ServiceState | null> {
+  let state;
+  for (let deadline = Date.now() + timeoutMs; ; await sleep(2000)) {
+    state = parseSvstat(await ctx.on("router", `s6-svstat /run/service/${svc}`));
+    if (state?.ready || Date.now() > deadline) return state;
+    ctx.evidence.pop();
+  }
+}
+
+/** A DHCP WAN: a lease from the ISP's range, its router the ISP. */
+async function dhcpWan(ctx: LabContext, svc: string): Promise<Outcome> {
+  const outputs = parseOutputs(await ctx.on("router", `svc outputs ${svc}`));
+  const { ip = "", router = "" } = outputs;
+  ctx.wanAddress = ip;
+  const [first, last] = ispWan.dhcpRange;
+  if (!inRange(ip, first, last)) return { pass: false, detail: `${svc} has ${ip}, not in the ISP's ${first}–${last}` };
+  if (router !== ispWan.v4) return { pass: false, detail: `${svc}'s router is ${router}, not the ISP's ${ispWan.v4}` };
+  return { pass: true, detail: `${svc} ready with ${ip} from the ISP, router ${router}` };
+}
+
+/** A PPPoE WAN: the outputs IPCP gave, and the PPP interface holding that address with the ISP as peer. */
+async function pppoeWan(ctx: LabContext, svc: string): Promise<Outcome> {
+  const outputs = parseOutputs(await ctx.on("router", `svc outputs ${svc}`));
+  const { address = "", ifname = "" } = outputs;
+  const peer = outputs["peer-address"] ?? "";
+  const dns = (outputs.dns ?? "").split(/\s+/).filter(Boolean);
+  ctx.wanAddress = address;
+  const first = ipv4(ispPppoe.firstRemote)!;
+  const a = ipv4(address);
+  if (a === null || a < first || a >= first + ispPppoe.sessions)
+    return {
+      pass: false,
+      detail: `${svc}'s address is "${address}", not one of the ISP's from ${ispPppoe.firstRemote}`,
+    };
+  if (peer !== ispPppoe.local)
+    return { pass: false, detail: `${svc}'s peer-address is "${peer}", not ${ispPppoe.local}` };
+  if (!dns.includes(ispWan.v4)) return { pass: false, detail: `${svc}'s dns is "${dns.join(" ")}", not ${ispWan.v4}` };
+  const held = parseIpAddresses(await ctx.on("router", `ip -4 address show dev ${ifname || "ppp0"}`));
+  if (!held.some((h) => h.address === address && h.peer === peer))
+    return { pass: false, detail: `${ifname || "ppp0"} does not hold ${address} with peer ${peer}` };
+  return { pass: true, detail: `${svc} ready: ${ifname} ${address} peer ${peer}, DNS ${dns.join(" ")}` };
+}
+
 const wanUp: Check = {
   name: "wan.up",
-  notApplicable: (t) => (t.wan.kind === "dhcp" ? null : `a ${t.wan.kind} WAN: not checked yet`),
+  notApplicable: () => null,
   async run(ctx) {
-    const svc = ctx.topology.wan.service;
-    // the router may still be waiting for its lease
-    let state;
-    for (let deadline = Date.now() + 90_000; ; await sleep(3000)) {
-      state = parseSvstat(await ctx.on("router", `s6-svstat /run/service/${svc}`));
-      if (state?.ready || Date.now() > deadline) break;
-      ctx.evidence.pop();
-    }
+    const { service: svc, kind } = ctx.topology.wan;
+    // the router may still be waiting for its lease or session
+    const state = await waitReady(ctx, svc, 90_000);
     if (!state?.ready) {
-      await ctx.on("router", `svc log | grep -F ${svc} | tail -n 15`);
-      return { pass: false, detail: `${svc} is not ready (no lease within 90 s)` };
+      await ctx.on("router", `svc log ${svc} | tail -n 20`);
+      return { pass: false, detail: `${svc} is not ready within 90 s` };
     }
-    const ip = (await ctx.on("router", `output ${svc} ip`)).trim();
-    const router = (await ctx.on("router", `output ${svc} router`)).trim();
-    ctx.wanAddress = ip;
-    const [first, last] = ispWan.dhcpRange;
-    if (!inRange(ip, first, last))
-      return { pass: false, detail: `${svc} has ${ip}, not in the ISP's ${first}–${last}` };
-    if (router !== ispWan.v4)
-      return { pass: false, detail: `${svc}'s router is ${router}, not the ISP's ${ispWan.v4}` };
-    return { pass: true, detail: `${svc} ready with ${ip} from the ISP, router ${router}` };
+    // when it became ready, in seconds since the router's kernel started
+    const uptime = parseUptime(await ctx.on("router", "cat /proc/uptime"));
+    if (uptime !== null && state.readyFor !== null) ctx.times["router boot to wan.up"] = uptime - state.readyFor;
+    return kind === "dhcp" ? dhcpWan(ctx, svc) : pppoeWan(ctx, svc);
   },
 };
 
@@ -142,7 +190,8 @@ const nat4: Check = {
     const seen = parseWhoami(
       await ctx.on("client", `rm -f /tmp/whoami; timeout 30 wget -O /tmp/whoami ${url} 2>&1; cat /tmp/whoami`),
     );
-    const wan = ctx.wanAddress ?? (await ctx.on("router", `output ${ctx.topology.wan.service} ip`)).trim();
+    const wan = ctx.wanAddress;
+    if (wan === null) return { pass: false, detail: "the router has no WAN address (see wan.up)" };
     if (seen === null) return { pass: false, detail: `no answer from ${url}` };
     if (seen !== wan) return { pass: false, detail: `the ISP saw ${seen}, not the router's WAN address ${wan}` };
     return { pass: true, detail: `the ISP's web server saw the router's WAN address ${wan}` };

@@ -124,6 +124,7 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
         evidence: ctx.evidence.slice(from),
       });
     }
+    Object.assign(times, ctx.times);
     if (r.keep) {
       kept = guests.map(([name, vm]) => ({ name, pid: vm.pid, console: join(vm.dir, "console") }));
       for (const [, vm] of guests) vm.detach();

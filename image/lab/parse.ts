@@ -1,6 +1,7 @@
 // Readers of what the lab's commands print in the guests: a DHCP lease, nslookup's answer, the
-// ISP's "who am I" page, s6-svstat's state. Each returns null (or an empty answer) for text it
-// does not recognise, so a check fails with the text as evidence instead of throwing.
+// ISP's "who am I" page, s6-svstat's state, uptime, a service's outputs, an interface's
+// addresses. Each returns null (or an empty answer) for text it does not recognise, so a check
+// fails with the text as evidence instead of throwing.
 
 /** What the LAN client's udhcpc script prints for a lease (image/lab/client.ts). */
 export interface Lease {
@@ -67,6 +68,8 @@ export function parseWhoami(text: string): string | null {
 export interface ServiceState {
   up: boolean;
   ready: boolean;
+  /** Seconds since it became ready, when it is. */
+  readyFor: number | null;
 }
 
 /** s6-svstat's one line: "up (pid 364) 23 seconds, ready 20 seconds" and the like. */
@@ -74,7 +77,42 @@ export function parseSvstat(text: string): ServiceState | null {
   const line = text.trim().split("\n").at(-1) ?? "";
   const m = /^(up|down)\b/.exec(line);
   if (!m) return null;
-  return { up: m[1] === "up", ready: m[1] === "up" && /\bready\b/.test(line) };
+  const ready = m[1] === "up" ? /\bready (\d+) seconds?/.exec(line) : null;
+  return { up: m[1] === "up", ready: ready !== null, readyFor: ready ? Number(ready[1]) : null };
+}
+
+/** Seconds since boot, /proc/uptime's first number. */
+export function parseUptime(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s/.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/** `svc outputs NAME`: one key=value line per output (a value may be empty). */
+export function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Za-z0-9_./-]+)=(.*)$/.exec(line.trim());
+    if (m) outputs[m[1]] = m[2];
+  }
+  return outputs;
+}
+
+export interface InterfaceAddress {
+  family: "inet" | "inet6";
+  address: string;
+  /** The far end's address on a point-to-point link (ppp0), if any. */
+  peer: string | null;
+  prefixLength: number;
+}
+
+/** `ip address show` (iproute2's or busybox's, one-line or not): the addresses, in order. */
+export function parseIpAddresses(text: string): InterfaceAddress[] {
+  return [...text.matchAll(/\b(inet6?) ([0-9a-fA-F:.]+?)(?: peer ([0-9a-fA-F:.]+?))?\/(\d+)/g)].map((m) => ({
+    family: m[1] as "inet" | "inet6",
+    address: m[2],
+    peer: m[3] ?? null,
+    prefixLength: Number(m[4]),
+  }));
 }
 
 /** An IPv4 address as a number, or null. */

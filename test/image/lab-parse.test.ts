@@ -4,7 +4,16 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { loadConfig, loadDevice } from "../../image/config/load.ts";
-import { inRange, parseLease, parseNslookup, parseSvstat, parseWhoami } from "../../image/lab/parse.ts";
+import {
+  inRange,
+  parseIpAddresses,
+  parseLease,
+  parseNslookup,
+  parseOutputs,
+  parseSvstat,
+  parseUptime,
+  parseWhoami,
+} from "../../image/lab/parse.ts";
 import { topology, TopologyError } from "../../image/lab/topology.ts";
 
 describe("parseLease", () => {
@@ -53,11 +62,60 @@ describe("parseWhoami", () => {
 });
 
 describe("parseSvstat", () => {
-  it("tells up, ready and down apart", () => {
-    expect(parseSvstat("up (pid 119) 33 seconds, normally down, ready 2 seconds\n")).toEqual({ up: true, ready: true });
-    expect(parseSvstat("up (pid 119) 3 seconds, normally down\n")).toEqual({ up: true, ready: false });
-    expect(parseSvstat("down (exitcode 0) 36 seconds, ready 36 seconds\n")).toEqual({ up: false, ready: false });
+  it("tells up, ready and down apart, and for how long it has been ready", () => {
+    expect(parseSvstat("up (pid 119) 33 seconds, normally down, ready 2 seconds\n")).toEqual({
+      up: true,
+      ready: true,
+      readyFor: 2,
+    });
+    expect(parseSvstat("up (pid 126) 10 seconds, normally down, ready 0 seconds\n")?.readyFor).toBe(0);
+    expect(parseSvstat("up (pid 119) 3 seconds, normally down\n")).toEqual({ up: true, ready: false, readyFor: null });
+    expect(parseSvstat("down (exitcode 0) 36 seconds, ready 36 seconds\n")).toEqual({
+      up: false,
+      ready: false,
+      readyFor: null,
+    });
     expect(parseSvstat("s6-svstat: fatal: unable to read status\n")).toBeNull();
+  });
+});
+
+it("parseUptime reads /proc/uptime's seconds since boot", () => {
+  expect(parseUptime("16.73 6.14\n")).toBe(16.73);
+  expect(parseUptime("cat: can't open '/proc/uptime'\n")).toBeNull();
+});
+
+it("parseOutputs reads svc outputs' key=value lines, empty values and spaces kept", () => {
+  const text =
+    "address=100.64.0.100\ndns=192.0.2.1 192.0.2.1\nifname=ppp0\npeer-address=100.64.0.1\nwifi/passphrase=\n";
+  expect(parseOutputs(text)).toEqual({
+    address: "100.64.0.100",
+    dns: "192.0.2.1 192.0.2.1",
+    ifname: "ppp0",
+    "peer-address": "100.64.0.1",
+    "wifi/passphrase": "",
+  });
+  expect(parseOutputs("svc: no service nope\n")).toEqual({});
+});
+
+describe("parseIpAddresses", () => {
+  it("reads a point-to-point link's address and peer", () => {
+    const text = [
+      "5: ppp0: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu 1492 qdisc fq_codel state UNKNOWN group default qlen 3",
+      "    link/ppp ",
+      "    inet 100.64.0.100 peer 100.64.0.1/32 scope global ppp0",
+      "       valid_lft forever preferred_lft forever",
+      "    inet6 fe80::d93c:5609:bda2:b2f6 peer fe80::8c6d:21d:5ba2:c59a/128 scope link ",
+    ].join("\n");
+    expect(parseIpAddresses(text)).toEqual([
+      { family: "inet", address: "100.64.0.100", peer: "100.64.0.1", prefixLength: 32 },
+      { family: "inet6", address: "fe80::d93c:5609:bda2:b2f6", peer: "fe80::8c6d:21d:5ba2:c59a", prefixLength: 128 },
+    ]);
+  });
+  it("reads an Ethernet's addresses without a peer, and nothing from an error", () => {
+    expect(parseIpAddresses("2: eth1    inet 10.6.0.1/16 brd 10.6.255.255 scope global eth1")).toEqual([
+      { family: "inet", address: "10.6.0.1", peer: null, prefixLength: 16 },
+    ]);
+    expect(parseIpAddresses('Device "ppp0" does not exist.\n')).toEqual([]);
   });
 });
 
@@ -91,6 +149,13 @@ describe("topology", () => {
     const t = topology(await system("examples/rotuer.ts"), "examples/rotuer.ts");
     expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe" });
     expect(t.lan.address).toBe("10.8.0.1");
+  });
+
+  it("finds examples/pppoe-wan.ts's PPPoE WAN, its LAN and NAT", async () => {
+    const t = topology(await system("examples/pppoe-wan.ts"), "examples/pppoe-wan.ts");
+    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe" });
+    expect(t.lan).toMatchObject({ address: "10.6.0.1", ranges: [["10.6.0.10", "10.6.0.240"]] });
+    expect(t.nat).toEqual(["firewall"]);
   });
 
   it("refuses a configuration without a WAN, naming the file", async () => {

@@ -1,0 +1,38 @@
+// The lab on a PPPoE-WAN configuration (examples/pppoe-wan.ts) on qemu-aarch64: one boot of the
+// ISP (pppoe-server, pppd per session), the router and a LAN client; the session comes up with
+// the lab's credentials, the service is ready with IPCP's addresses as outputs, ppp0 holds them,
+// and the LAN reaches the ISP's names (two DNS servers from IPCP) and web server through NAT.
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { runLab } from "../../image/lab/lab.ts";
+
+describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
+  it("passes wan.up over PPPoE, lan.dhcp4, lan.dns and nat4", async () => {
+    const { report, kept } = await runLab({
+      config: "examples/pppoe-wan.ts",
+      device: "qemu-aarch64",
+      port: 24710,
+      login: { user: "root", password: "secret" },
+      keep: false,
+      progress: () => {},
+    });
+    expect(kept).toEqual([]);
+    const rows = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    expect(
+      report.checks.map((c) => [c.name, c.status]),
+      JSON.stringify(report, null, 1),
+    ).toEqual([
+      ["wan.up", "pass"],
+      ["lan.dhcp4", "pass"],
+      ["lan.dns", "pass"],
+      ["nat4", "pass"],
+    ]);
+    expect(rows["wan.up"].detail).toMatch(
+      /^wan\.link\.pppoe ready: ppp0 100\.64\.0\.\d+ peer 100\.64\.0\.1, DNS 192\.0\.2\.1/,
+    );
+    expect(rows["nat4"].detail).toMatch(/saw the router's WAN address 100\.64\.0\.\d+$/);
+    expect(report.times["router boot to wan.up"]).toBeGreaterThan(0);
+    const qemus = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+    expect(qemus).not.toMatch(/230\.0\.0\.1:2471[0-2]/);
+  });
+});
