@@ -1,17 +1,25 @@
 // A small router on a PPPoE line (a DSL or fibre ISP's): pppd logs in with the ISP's credentials,
 // takes the address, peer and DNS servers IPCP hands it and routes through the link; the LAN gets
 // addresses and names from dnsmasq and reaches the internet through the firewall's NAT. The
-// credentials are the lab's own (image/lab/plan.ts): `npm run lab -- --config
-// examples/pppoe-wan.ts` tries it against a simulated ISP before it is flashed.
-import { defineConfig } from "../image/config/index.ts";
-import console from "../services/console/index.ts";
+// credentials are on a disk of their own (a secrets store), not in this file; root logs in by
+// ssh key only. `npm run lab -- --config examples/pppoe-wan.ts [--secrets DIR]` tries it against a
+// simulated ISP before it is flashed.
+import { defineConfig, outputRef } from "../image/config/index.ts";
 import dnsmasq from "../services/dnsmasq/index.ts";
 import firewall from "../services/firewall/index.ts";
 import network from "../services/network/index.ts";
 import ppp from "../services/ppp/index.ts";
+import secretStore from "../services/secrets/index.ts";
+import ssh from "../services/ssh/index.ts";
 
 export default defineConfig(({ interfaces }) => {
-  const wan = ppp.svc.pppoe.build({ interface: interfaces.wan, username: "lab", password: "limen-lab" });
+  // ppp/username and ppp/password, files on an ext4 file system on the second disk
+  const secrets = secretStore.svc.store.build({ device: "/dev/vdb", keys: ["ppp/username", "ppp/password"] });
+  const wan = ppp.svc.pppoe.build({
+    interface: interfaces.wan,
+    username: outputRef(secrets, "ppp/username"),
+    password: outputRef(secrets, "ppp/password"),
+  });
   // ppp0 joins the wan zone each time the link comes up: NAT follows a reconnected link
   const fw = firewall.svc.firewall.build({ zones: { lan: [interfaces.lan], wan: [wan] } });
   // the link is dialled only once the ruleset is loaded: nothing faces the ISP without it
@@ -23,16 +31,23 @@ export default defineConfig(({ interfaces }) => {
     prefixLength: 16,
   });
   return {
-    imports: [console, network, dnsmasq, firewall, ppp],
+    imports: [network, dnsmasq, firewall, ppp, secretStore, ssh],
     hostname: "dsl",
     users: {
-      // The console password is "secret": change it before others can reach the console.
+      // no password: the key is the only way in (put your own here)
       root: {
-        passwd:
-          "$6$6HG7WALLQQY1LQDE$428cnouMJ7wVmyK9.dF1uWs7t0z9ztgp3MHvN5bbeo0M4Kqg/u2ThjoSHIjCEJQlnVpDOaEKcOjXAlIClHWN21",
+        passwd: "!!",
+        openssh: {
+          authorizedKeys: {
+            keys: [
+              "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBCdgkGhDOfhGjh3mT0uGbqa7PQOaJ6hkT2Kd/W1ZvyM admin@example.org",
+            ],
+          },
+        },
       },
     },
     services: {
+      secrets,
       wan,
       lanAddress,
       dns: dnsmasq.svc.dnsmasq.build({
@@ -46,7 +61,7 @@ export default defineConfig(({ interfaces }) => {
       firewall: fw,
       // nothing is forwarded without the ruleset
       forwarding: network.svc.forward.build({}).after(fw),
-      console: console.svc.getty.build({}),
+      sshd: ssh.svc.ssh.build({ allowPasswordLogin: false, allowPasswordLoginForRoot: false }),
     },
     hosts: { "10.6.0.1": ["dsl.lan.test", "dsl"] },
     programs: { busybox: { applets: ["ps", "grep"] } },

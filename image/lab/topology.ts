@@ -1,8 +1,10 @@
 // What the lab learns from a compiled system description: the router's WAN (which service brings
-// it up, and how), its LAN (address, DHCP ranges, fixed hosts, domain) and the rest the checks
-// ask about. Read from each service's templates and their checked parameters, never its scripts.
+// it up, and how), its LAN (address, DHCP ranges, fixed hosts, domain), its secrets stores, whether
+// its console has a login, and the rest the checks ask about. Read from each service's templates
+// and their checked parameters, never its scripts.
 import { z } from "zod";
 import type { SystemDescription } from "../config/compile.ts";
+import { storeParams, type StoreParams } from "./store.ts";
 
 export type WanKind = "dhcp" | "pppoe";
 
@@ -22,6 +24,10 @@ export interface Topology {
   };
   /** Firewall services with a "wan" zone (masquerading out of it). */
   nat: string[];
+  /** Secrets stores the lab makes disks for, by service. */
+  stores: { service: string; params: StoreParams }[];
+  /** Whether a getty offers a login on the serial console (else the lab brings its own shell). */
+  consoleLogin: boolean;
 }
 
 /** A configuration the lab cannot run: what is missing and in which file. */
@@ -41,6 +47,7 @@ const dnsmasqParams = z.object({
 });
 const interfaceParam = z.object({ interface: z.string() });
 const firewallParams = z.object({ zones: z.record(z.string(), z.array(z.string())) });
+const gettyParams = z.object({ tty: z.string() });
 
 /** Services built by template `name`, with their parameters as `schema` reads them. */
 function built<S extends z.ZodType>(system: SystemDescription, name: string, schema: S) {
@@ -87,5 +94,7 @@ export function topology(system: SystemDescription, config: string): Topology {
     nat: built(system, "firewall", firewallParams)
       .filter((f) => "wan" in f.params.zones)
       .map((f) => f.service),
+    stores: built(system, "secrets.store", storeParams).map((s) => ({ service: s.service, params: s.params })),
+    consoleLogin: built(system, "getty", gettyParams).some((g) => g.params.tty === "console"),
   };
 }

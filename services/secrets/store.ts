@@ -4,6 +4,12 @@
 // declaration is also what tools read to make such a store (the lab does, from a folder of secrets).
 import { absolutePath, nameSafe, oneshot, outputPath, sh, template, z } from "../../image/config/index.ts";
 
+/**
+ * The file system's driver where the kernel builds it as a module (Debian's do): ext4's serves
+ * ext2 too. Without it mount says "No such device".
+ */
+const fsModules = { ext4: ["ext4"], ext2: ["ext4"], vfat: ["vfat"] };
+
 export const store = template(
   "secrets.store",
   z.strictObject({
@@ -27,6 +33,7 @@ export const store = template(
     return oneshot({
       name: p.name,
       outputs: p.keys,
+      kernelModules: fsModules[p.fstype],
       up: [
         sh`mkdir -p ${mnt}`,
         sh`mount -t ${p.fstype} -o ro ${p.device} ${mnt} || exit 1`,

@@ -142,6 +142,8 @@ describe("topology", () => {
         domain: "lan.test",
       },
       nat: ["firewall"],
+      stores: [],
+      consoleLogin: true,
     });
   });
 
@@ -149,13 +151,30 @@ describe("topology", () => {
     const t = topology(await system("examples/rotuer.ts"), "examples/rotuer.ts");
     expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe" });
     expect(t.lan.address).toBe("10.8.0.1");
+    // its secrets come from a store the lab makes; no console login: the lab brings its shell
+    expect(t.stores).toEqual([
+      {
+        service: "secrets",
+        params: {
+          device: "/dev/vdb",
+          fstype: "ext4",
+          folder: "/secrets",
+          keys: ["ppp/username", "ppp/password", "wifi/passphrase"],
+        },
+      },
+    ]);
+    expect(t.consoleLogin).toBe(false);
   });
 
-  it("finds examples/pppoe-wan.ts's PPPoE WAN, its LAN and NAT", async () => {
+  it("finds examples/pppoe-wan.ts's PPPoE WAN, its LAN, NAT and secrets store", async () => {
     const t = topology(await system("examples/pppoe-wan.ts"), "examples/pppoe-wan.ts");
     expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe" });
     expect(t.lan).toMatchObject({ address: "10.6.0.1", ranges: [["10.6.0.10", "10.6.0.240"]] });
     expect(t.nat).toEqual(["firewall"]);
+    expect(t.stores.map((s) => [s.service, s.params.device, s.params.keys])).toEqual([
+      ["secrets", "/dev/vdb", ["ppp/username", "ppp/password"]],
+    ]);
+    expect(t.consoleLogin).toBe(false);
   });
 
   it("refuses a configuration without a WAN, naming the file", async () => {

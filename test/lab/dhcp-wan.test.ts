@@ -12,6 +12,7 @@ describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
       device: "qemu-aarch64",
       port: 24420,
       login: { user: "root", password: "secret" },
+      secrets: null,
       keep: false,
       progress: () => {},
     });

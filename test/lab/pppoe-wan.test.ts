@@ -1,7 +1,9 @@
 // The lab on a PPPoE-WAN configuration (examples/pppoe-wan.ts) on qemu-aarch64: one boot of the
-// ISP (pppoe-server, pppd per session), the router and a LAN client; the session comes up with
-// the lab's credentials, the service is ready with IPCP's addresses as outputs, ppp0 holds them,
-// and the LAN reaches the ISP's names (two DNS servers from IPCP) and web server through NAT.
+// ISP (pppoe-server, pppd per session), the router and a LAN client. The router has no console
+// login: the lab drives it through its own shell (image/lab/shell.ts). The session comes up with
+// the credentials from the secrets store's disk the lab made, the service is ready with IPCP's
+// addresses as outputs, ppp0 holds them, and the LAN reaches the ISP's names (two DNS servers from
+// IPCP) and web server through NAT.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { runLab } from "../../image/lab/lab.ts";
@@ -13,6 +15,7 @@ describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
       device: "qemu-aarch64",
       port: 24710,
       login: { user: "root", password: "secret" },
+      secrets: null,
       keep: false,
       progress: () => {},
     });
