@@ -1,6 +1,7 @@
 // A small router on a PPPoE line (a DSL or fibre ISP's): pppd logs in with the ISP's credentials,
 // takes the address, peer and DNS servers IPCP hands it and routes through the link; the LAN gets
-// addresses and names from dnsmasq and reaches the internet through the firewall's NAT. The
+// addresses, names and time from dnsmasq and chrony, and reaches the internet through the
+// firewall's NAT; only ssh is open from the WAN. The
 // credentials are on a disk of their own (a secrets store), not in this file; root logs in by
 // ssh key only. `npm run lab -- --config examples/pppoe-wan.ts [--secrets DIR]` tries it against a
 // simulated ISP before it is flashed.
@@ -8,6 +9,7 @@ import { defineConfig, outputRef } from "../image/config/index.ts";
 import dnsmasq from "../services/dnsmasq/index.ts";
 import firewall from "../services/firewall/index.ts";
 import network from "../services/network/index.ts";
+import ntp from "../services/ntp/index.ts";
 import ppp from "../services/ppp/index.ts";
 import secretStore from "../services/secrets/index.ts";
 import ssh from "../services/ssh/index.ts";
@@ -21,7 +23,11 @@ export default defineConfig(({ interfaces }) => {
     password: outputRef(secrets, "ppp/password"),
   });
   // ppp0 joins the wan zone each time the link comes up: NAT follows a reconnected link
-  const fw = firewall.svc.firewall.build({ zones: { lan: [interfaces.lan], wan: [wan] } });
+  const fw = firewall.svc.firewall.build({
+    zones: { lan: [interfaces.lan], wan: [wan] },
+    // ssh from the WAN too: the key is the only way in
+    open: [{ zone: "wan", protocol: "tcp", ports: [22] }],
+  });
   // the link is dialled only once the ruleset is loaded: nothing faces the ISP without it
   wan.after(fw);
   const lanAddress = network.svc.address.build({
@@ -31,7 +37,7 @@ export default defineConfig(({ interfaces }) => {
     prefixLength: 16,
   });
   return {
-    imports: [network, dnsmasq, firewall, ppp, secretStore, ssh],
+    imports: [network, dnsmasq, firewall, ntp, ppp, secretStore, ssh],
     hostname: "dsl",
     users: {
       // no password: the key is the only way in (put your own here)
@@ -61,6 +67,12 @@ export default defineConfig(({ interfaces }) => {
       firewall: fw,
       // nothing is forwarded without the ruleset
       forwarding: network.svc.forward.build({}).after(fw),
+      // the LAN's clock, from the internet's
+      ntp: ntp.svc.ntp.build({
+        pools: { "pool.ntp.org": ["iburst"] },
+        makestep: { threshold: 1.0, limit: 3 },
+        allow: ["10.6.0.0/16"],
+      }),
       sshd: ssh.svc.ssh.build({ allowPasswordLogin: false, allowPasswordLoginForRoot: false }),
     },
     hosts: { "10.6.0.1": ["dsl.lan.test", "dsl"] },

@@ -172,7 +172,9 @@ export default defineConfig(() => {
       { name: "ppp", files: ["/usr/sbin/pppd", "/usr/sbin/pppoe-discovery"] },
       { name: "kea-dhcp6-server", files: ["/usr/sbin/kea-dhcp6"] },
     ],
-    programs: { busybox: { applets: ["httpd", "printf", "ps", "grep", "nslookup", "wget", "netstat"] } },
+    programs: {
+      busybox: { applets: ["httpd", "printf", "ps", "grep", "nslookup", "wget", "netstat", "nc", "pidof", "timeout"] },
+    },
     defaultProfile: { packages: [{ name: "iproute2", files: ["/bin/ip", "/bin/ss"] }] },
   };
 });

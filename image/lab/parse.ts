@@ -127,3 +127,50 @@ export function inRange(address: string, first: string, last: string): boolean {
   const [a, f, l] = [address, first, last].map(ipv4);
   return a !== null && f !== null && l !== null && f <= a && a <= l;
 }
+
+export interface Tracking {
+  /** The reference's address, in parentheses after its ID ("" for none). */
+  reference: string;
+  stratum: number | null;
+}
+
+/** `chronyc -n tracking`: what the clock follows, and at which stratum. */
+export function parseTracking(text: string): Tracking {
+  const ref = /^Reference ID\s*:\s*\S+\s*\(([^)]*)\)/m.exec(text);
+  const stratum = /^Stratum\s*:\s*(\d+)/m.exec(text);
+  return { reference: ref ? ref[1] : "", stratum: stratum ? Number(stratum[1]) : null };
+}
+
+/** `chronyd -Q`'s verdict after asking a server: the clock's offset in seconds, or null without an answer. */
+export function parseClockOffset(text: string): number | null {
+  const m = /System clock wrong by (-?\d+(?:\.\d+)?) seconds/.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * A TCP connection attempt by busybox nc under `timeout`, as one line `nc rc=CODE WORDS` (its exit
+ * code, then the first words it printed): "open" when it connected (the server said something, or
+ * the connection ended cleanly), "refused" when a RST came back, "dropped" when nothing came back
+ * before timeout(1) ended it.
+ */
+export function parseConnect(text: string): "open" | "refused" | "dropped" | null {
+  const m = /^nc rc=(\d+) ?(.*)$/m.exec(text);
+  if (m === null) return null;
+  const [, rc, words] = m;
+  if (/refused/i.test(words)) return "refused";
+  // the shell's "Terminated" is about nc, not from the server
+  const said = words.replace(/\bTerminated\b/, "").trim();
+  if (rc === "0" || (said !== "" && !said.startsWith("nc"))) return "open";
+  // timeout(1) kills nc with SIGTERM (143; 124 where it is coreutils')
+  return rc === "124" || rc === "143" ? "dropped" : null;
+}
+
+/** `svc status NAME…`: each service's line, "since=" kept, by name. */
+export function parseSvcStatus(text: string): Record<string, { state: string; since: string | null }> {
+  const out: Record<string, { state: string; since: string | null }> = {};
+  for (const line of text.split("\n")) {
+    const m = /^(\S+) (up|down|\S+) \S+.*?(?:since=(\S+))?$/.exec(line.trim());
+    if (m) out[m[1]] = { state: m[2], since: m[3] ?? null };
+  }
+  return out;
+}

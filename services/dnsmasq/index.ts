@@ -78,6 +78,9 @@ export default defineModule({
   config: {
     packages: ["dnsmasq-base"],
     ...serviceAccount("dnsmasq", 51, "DNS/DHCP service user", "/run/dnsmasq"),
+    // the router resolves its own names (chrony's pool.ntp.org) through dnsmasq, which always
+    // answers on the loopback interface too
+    filesystem: { "/etc/resolv.conf": { type: "file", content: "nameserver 127.0.0.1\n" } },
   },
   svc: { dnsmasq },
 });

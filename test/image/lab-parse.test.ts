@@ -10,7 +10,11 @@ import {
   parseLease,
   parseNslookup,
   parseOutputs,
+  parseClockOffset,
+  parseConnect,
+  parseSvcStatus,
   parseSvstat,
+  parseTracking,
   parseUptime,
   parseWhoami,
 } from "../../image/lab/parse.ts";
@@ -119,6 +123,49 @@ describe("parseIpAddresses", () => {
   });
 });
 
+it("parseTracking reads chronyc tracking's reference and stratum", () => {
+  const text = [
+    "Reference ID    : CB007101 (203.0.113.1)",
+    "Stratum         : 2",
+    "Ref time (UTC)  : Thu Dec 03 08:03:31 2026",
+    "System time     : 0.131450504 seconds fast of NTP time",
+  ].join("\n");
+  expect(parseTracking(text)).toEqual({ reference: "203.0.113.1", stratum: 2 });
+  expect(parseTracking("506 Cannot talk to daemon\n")).toEqual({ reference: "", stratum: null });
+});
+
+it("parseClockOffset reads chronyd -Q's offset, null when no server answered", () => {
+  const text = [
+    "2026-12-03T08:03:32Z Disabled control of system clock",
+    "2026-12-03T08:03:32Z System clock wrong by 0.420738 seconds (ignored)",
+    "2026-12-03T08:03:32Z chronyd exiting",
+  ].join("\n");
+  expect(parseClockOffset(text)).toBe(0.420738);
+  expect(parseClockOffset("2026-12-03T08:03:32Z System clock wrong by -3.5 seconds (ignored)")).toBe(-3.5);
+  expect(parseClockOffset("2026-12-03T08:03:32Z No suitable source for synchronisation\n")).toBeNull();
+});
+
+it("parseConnect tells an open, a refused and a dropped connection apart", () => {
+  // the wrapped echo of the command line may come first
+  expect(parseConnect("5013302__$?\nnc rc=0 SSH-2.0-dropbear_2022.83hiTlcurve255\n")).toBe("open");
+  expect(parseConnect("nc rc=143 Terminated\n")).toBe("dropped");
+  expect(parseConnect("nc rc=124 \n")).toBe("dropped");
+  expect(parseConnect("nc rc=1 nc cant connect to remote host 100.64.0.100 Connection refused\n")).toBe("refused");
+  expect(parseConnect("nc rc=1 nc bad address nowhere\n")).toBeNull();
+  expect(parseConnect("-sh: nc: not found\n")).toBeNull();
+});
+
+it("parseSvcStatus reads each service's state and since", () => {
+  const text = [
+    "firewall up oneshot since=2026-12-03T07:56:22Z",
+    "wan.link.pppoe up longrun pid=160 ready=yes since=2026-12-03T07:56:24Z",
+  ].join("\n");
+  expect(parseSvcStatus(text)).toEqual({
+    firewall: { state: "up", since: "2026-12-03T07:56:22Z" },
+    "wan.link.pppoe": { state: "up", since: "2026-12-03T07:56:24Z" },
+  });
+});
+
 it("inRange compares IPv4 addresses numerically", () => {
   expect(inRange("10.5.0.177", "10.5.0.10", "10.5.0.240")).toBe(true);
   expect(inRange("10.5.0.9", "10.5.0.10", "10.5.0.240")).toBe(false);
@@ -132,7 +179,7 @@ describe("topology", () => {
   it("finds the DHCP WAN, the LAN's address, range, fixed host and the NAT", async () => {
     expect(topology(await system("examples/dhcp-wan.ts"), "examples/dhcp-wan.ts")).toEqual({
       hostname: "gateway",
-      wan: { kind: "dhcp", service: "wan.link.dhcpc" },
+      wan: { kind: "dhcp", service: "wan.link.dhcpc", lcpEcho: null },
       lan: {
         service: "dnsmasq",
         address: "10.5.0.1",
@@ -142,6 +189,8 @@ describe("topology", () => {
         domain: "lan.test",
       },
       nat: ["firewall"],
+      openToWan: [],
+      ntp: null,
       stores: [],
       consoleLogin: true,
     });
@@ -149,7 +198,9 @@ describe("topology", () => {
 
   it("finds rotuer's PPPoE WAN and its bridged LAN", async () => {
     const t = topology(await system("examples/rotuer.ts"), "examples/rotuer.ts");
-    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe" });
+    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe", lcpEcho: { interval: 5, failure: 4 } });
+    expect(t.openToWan).toEqual([{ protocol: "tcp", ports: [22] }]);
+    expect(t.ntp).toEqual({ service: "ntp", allow: ["10.8.0.0/16"] });
     expect(t.lan.address).toBe("10.8.0.1");
     // its secrets come from a store the lab makes; no console login: the lab brings its shell
     expect(t.stores).toEqual([
@@ -168,7 +219,8 @@ describe("topology", () => {
 
   it("finds examples/pppoe-wan.ts's PPPoE WAN, its LAN, NAT and secrets store", async () => {
     const t = topology(await system("examples/pppoe-wan.ts"), "examples/pppoe-wan.ts");
-    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe" });
+    // the template's default LCP echoes
+    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe", lcpEcho: { interval: 10, failure: 3 } });
     expect(t.lan).toMatchObject({ address: "10.6.0.1", ranges: [["10.6.0.10", "10.6.0.240"]] });
     expect(t.nat).toEqual(["firewall"]);
     expect(t.stores.map((s) => [s.service, s.params.device, s.params.keys])).toEqual([
