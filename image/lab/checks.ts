@@ -8,6 +8,7 @@ import {
   parseLease,
   parseNslookup,
   parseOutputs,
+  parsePppdFailure,
   parseClockOffset,
   parseConnect,
   parseSvcStatus,
@@ -118,11 +119,23 @@ const wanUp: Check = {
   notApplicable: () => null,
   async run(ctx) {
     const { service: svc, kind } = ctx.topology.wan;
-    // the router may still be waiting for its lease or session
-    const state = await waitReady(ctx, svc, 90_000);
+    // the router may still be waiting for its lease or session; a refused login will not change
+    let state: ServiceState | null = null;
+    let refused: string | null = null;
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline && refused === null; await sleep(2000)) {
+      state = parseSvstat(await ctx.on("router", `s6-svstat /run/service/${svc}`));
+      if (state?.ready) break;
+      ctx.evidence.pop();
+      if (kind === "pppoe") {
+        const why = parsePppdFailure(await ctx.on("router", `svc log ${svc} | tail -n 5`));
+        ctx.evidence.pop();
+        if (why !== null && /authentication failed/i.test(why)) refused = why;
+      }
+    }
     if (!state?.ready) {
-      await ctx.on("router", `svc log ${svc} | tail -n 20`);
-      return { pass: false, detail: `${svc} is not ready within 90 s` };
+      const log = await ctx.on("router", `svc log ${svc} | tail -n 20`);
+      const why = kind === "pppoe" ? parsePppdFailure(log) : null;
+      return { pass: false, detail: `${svc} is not ready${refused ? "" : " within 90 s"}${why ? `: ${why}` : ""}` };
     }
     // when it became ready, in seconds since the router's kernel started
     const uptime = parseUptime(await ctx.on("router", "cat /proc/uptime"));

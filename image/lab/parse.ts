@@ -174,3 +174,17 @@ export function parseSvcStatus(text: string): Record<string, { state: string; si
   }
   return out;
 }
+
+/** Why pppd has no link, from its log: the last line saying so (null when none does). */
+export function parsePppdFailure(text: string): string | null {
+  const reasons =
+    /(\S*\s*authentication failed.*|Timeout waiting for PADO packets|Unable to complete PPPoE Discovery|LCP: timeout sending Config-Requests|No response to \d+ echo-requests|Couldn't load plugin.*|Modem hangup)\s*$/;
+  const lines = text
+    .split("\n")
+    .map((l) => reasons.exec(l.trim())?.[1])
+    .filter((r): r is string => r !== undefined);
+  const last = lines.at(-1);
+  if (last === undefined) return null;
+  // pppd says "CHAP authentication failed: Access denied", then the same without the reason
+  return [...lines].reverse().find((l) => l.startsWith(`${last}:`)) ?? last;
+}

@@ -10,6 +10,7 @@ import {
   parseLease,
   parseNslookup,
   parseOutputs,
+  parsePppdFailure,
   parseClockOffset,
   parseConnect,
   parseSvcStatus,
@@ -164,6 +165,21 @@ it("parseSvcStatus reads each service's state and since", () => {
     firewall: { state: "up", since: "2026-12-03T07:56:22Z" },
     "wan.link.pppoe": { state: "up", since: "2026-12-03T07:56:24Z" },
   });
+});
+
+it("parsePppdFailure gives pppd's last reason for having no link, with its detail", () => {
+  const refused = [
+    "2026-12-03 08:15:59.565240724 wan.link.pppoe: Connect: ppp0 <--> eth0",
+    "2026-12-03 08:16:02.616834324 wan.link.pppoe: CHAP authentication failed: Access denied",
+    "2026-12-03 08:16:02.616875684 wan.link.pppoe: CHAP authentication failed",
+    "2026-12-03 08:16:02.626582500 wan.link.pppoe: Connection terminated.",
+  ].join("\n");
+  expect(parsePppdFailure(refused)).toBe("CHAP authentication failed: Access denied");
+  expect(parsePppdFailure("x wan.link.pppoe: Timeout waiting for PADO packets\n")).toBe(
+    "Timeout waiting for PADO packets",
+  );
+  expect(parsePppdFailure("x wan.link.pppoe: No response to 4 echo-requests\n")).toBe("No response to 4 echo-requests");
+  expect(parsePppdFailure("x wan.link.pppoe: local  IP address 100.64.0.100\n")).toBeNull();
 });
 
 it("inRange compares IPv4 addresses numerically", () => {

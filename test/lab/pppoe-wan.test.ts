@@ -7,6 +7,9 @@
 // the ISP only the opened ssh port is reachable; a session the ISP drops silently comes back by
 // LCP echo, still in the firewall's wan zone.
 import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runLab } from "../../image/lab/lab.ts";
 
@@ -48,5 +51,30 @@ describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
     expect(report.times["wan.reconnect"]).toBeLessThanOrEqual(90);
     const qemus = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
     expect(qemus).not.toMatch(/230\.0\.0\.1:2471[0-2]/);
+  });
+
+  it("fails wan.up with pppd's reason when the secrets hold a password the ISP refuses", async () => {
+    const secrets = mkdtempSync(join(tmpdir(), "limen-lab-secrets-"));
+    try {
+      mkdirSync(join(secrets, "ppp"));
+      writeFileSync(join(secrets, "ppp/username"), "lab");
+      writeFileSync(join(secrets, "ppp/password"), "not-the-password");
+      const { report } = await runLab({
+        config: "examples/pppoe-wan.ts",
+        device: "qemu-aarch64",
+        port: 24710,
+        login: { user: "root", password: "secret" },
+        secrets,
+        keep: false,
+        only: ["wan.up"],
+        progress: () => {},
+      });
+      expect(report.passed).toBe(false);
+      expect(report.checks.map((c) => [c.name, c.status, c.detail])).toEqual([
+        ["wan.up", "fail", "wan.link.pppoe is not ready: CHAP authentication failed: Access denied"],
+      ]);
+    } finally {
+      rmSync(secrets, { recursive: true, force: true });
+    }
   });
 });
