@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { compile, type SystemDescription } from "./config/compile.ts";
 import { evaluate } from "./config/evaluate.ts";
 import { loadConfig, loadDevice } from "./config/load.ts";
+import type { AnyModule, UserConfig } from "./config/module.ts";
 import type { OutputName } from "./config/outputs.ts";
 import type { Lock } from "./packages/collect.ts";
 import { manifest, manifestText } from "./outputs/manifest.ts";
@@ -24,6 +25,8 @@ const flashOutputs = { mtdimage, tftpboot, ubimage, systemConfiguration };
 export interface ImageRequest {
   device: string;
   config: string;
+  /** Modules added to the configuration's imports (the lab's own shell: image/lab/shell.ts). */
+  imports?: readonly AnyModule[];
   output?: OutputName | undefined;
   out: string;
   progress: (step: string) => void;
@@ -50,7 +53,9 @@ export async function buildImage(
   r: ImageRequest,
 ): Promise<{ system: SystemDescription; output: OutputName; out: string }> {
   r.progress(`evaluating ${r.config} for ${r.device}`);
-  const system = compile(evaluate(await loadConfig(r.config), await loadDevice(r.device)));
+  const system = compile(
+    evaluate(withImports(await loadConfig(r.config), r.imports ?? []), await loadDevice(r.device)),
+  );
   const output = r.output ?? system.hardware.defaultOutput;
 
   if (output === "manifest") {
@@ -91,6 +96,18 @@ export async function buildImage(
   await writeFile(tmpLock, JSON.stringify({ ...locks, [system.device.debianArch]: sortKeys(lock) }, null, 1) + "\n");
   await rename(tmpLock, lockFile);
   return { system, output, out };
+}
+
+/** `config` with `extra` modules after its own imports. */
+function withImports(config: UserConfig, extra: readonly AnyModule[]): UserConfig {
+  if (extra.length === 0) return config;
+  return {
+    ...config,
+    body(env) {
+      const b = config.body(env);
+      return { ...b, imports: [...b.imports, ...extra] };
+    },
+  };
 }
 
 /** Fills a folder beside `dir`, then puts it in dir's place: an error leaves the old result, or none. */

@@ -1,7 +1,24 @@
 // The lab's checks: each a named row of the report, applicable or not to a configuration's
 // topology, run against the booted guests with the commands and outputs kept as evidence.
-import { internet, ispWan, whoamiPath, zone } from "./plan.ts";
-import { inRange, parseLease, parseNslookup, parseSvstat, parseWhoami, type Lease } from "./parse.ts";
+import { internet, ispPppoe, ispWan, whoamiPath, zone } from "./plan.ts";
+import {
+  inRange,
+  ipv4,
+  parseIpAddresses,
+  parseLease,
+  parseNslookup,
+  parseOutputs,
+  parsePppdFailure,
+  parseClockOffset,
+  parseConnect,
+  parseSvcStatus,
+  parseSvstat,
+  parseTracking,
+  parseUptime,
+  parseWhoami,
+  type Lease,
+  type ServiceState,
+} from "./parse.ts";
 import type { Topology } from "./topology.ts";
 
 /** A guest the checks run shell commands on (a Vm at a logged-in prompt). */
@@ -28,6 +45,8 @@ export class LabContext {
   readonly evidence: Evidence[] = [];
   lease: Lease | null = null;
   wanAddress: string | null = null;
+  /** Seconds of what the checks measured, for the report's times. */
+  readonly times: Record<string, number> = {};
 
   constructor(
     readonly topology: Topology,
@@ -51,31 +70,77 @@ export interface Check {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls s6-svstat until `svc` is ready or `timeoutMs` passes, keeping only the last answer as evidence. */
+async function waitReady(ctx: LabContext, svc: string, timeoutMs: number): Promise<ServiceState | null> {
+  let state;
+  for (let deadline = Date.now() + timeoutMs; ; await sleep(2000)) {
+    state = parseSvstat(await ctx.on("router", `s6-svstat /run/service/${svc}`));
+    if (state?.ready || Date.now() > deadline) return state;
+    ctx.evidence.pop();
+  }
+}
+
+/** A DHCP WAN: a lease from the ISP's range, its router the ISP. */
+async function dhcpWan(ctx: LabContext, svc: string): Promise<Outcome> {
+  const outputs = parseOutputs(await ctx.on("router", `svc outputs ${svc}`));
+  const { ip = "", router = "" } = outputs;
+  ctx.wanAddress = ip;
+  const [first, last] = ispWan.dhcpRange;
+  if (!inRange(ip, first, last)) return { pass: false, detail: `${svc} has ${ip}, not in the ISP's ${first}–${last}` };
+  if (router !== ispWan.v4) return { pass: false, detail: `${svc}'s router is ${router}, not the ISP's ${ispWan.v4}` };
+  return { pass: true, detail: `${svc} ready with ${ip} from the ISP, router ${router}` };
+}
+
+/** A PPPoE WAN: the outputs IPCP gave, and the PPP interface holding that address with the ISP as peer. */
+async function pppoeWan(ctx: LabContext, svc: string): Promise<Outcome> {
+  const outputs = parseOutputs(await ctx.on("router", `svc outputs ${svc}`));
+  const { address = "", ifname = "" } = outputs;
+  const peer = outputs["peer-address"] ?? "";
+  const dns = (outputs.dns ?? "").split(/\s+/).filter(Boolean);
+  ctx.wanAddress = address;
+  const first = ipv4(ispPppoe.firstRemote)!;
+  const a = ipv4(address);
+  if (a === null || a < first || a >= first + ispPppoe.sessions)
+    return {
+      pass: false,
+      detail: `${svc}'s address is "${address}", not one of the ISP's from ${ispPppoe.firstRemote}`,
+    };
+  if (peer !== ispPppoe.local)
+    return { pass: false, detail: `${svc}'s peer-address is "${peer}", not ${ispPppoe.local}` };
+  if (!dns.includes(ispWan.v4)) return { pass: false, detail: `${svc}'s dns is "${dns.join(" ")}", not ${ispWan.v4}` };
+  const held = parseIpAddresses(await ctx.on("router", `ip -4 address show dev ${ifname || "ppp0"}`));
+  if (!held.some((h) => h.address === address && h.peer === peer))
+    return { pass: false, detail: `${ifname || "ppp0"} does not hold ${address} with peer ${peer}` };
+  return { pass: true, detail: `${svc} ready: ${ifname} ${address} peer ${peer}, DNS ${dns.join(" ")}` };
+}
+
 const wanUp: Check = {
   name: "wan.up",
-  notApplicable: (t) => (t.wan.kind === "dhcp" ? null : `a ${t.wan.kind} WAN: not checked yet`),
+  notApplicable: () => null,
   async run(ctx) {
-    const svc = ctx.topology.wan.service;
-    // the router may still be waiting for its lease
-    let state;
-    for (let deadline = Date.now() + 90_000; ; await sleep(3000)) {
+    const { service: svc, kind } = ctx.topology.wan;
+    // the router may still be waiting for its lease or session; a refused login will not change
+    let state: ServiceState | null = null;
+    let refused: string | null = null;
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline && refused === null; await sleep(2000)) {
       state = parseSvstat(await ctx.on("router", `s6-svstat /run/service/${svc}`));
-      if (state?.ready || Date.now() > deadline) break;
+      if (state?.ready) break;
       ctx.evidence.pop();
+      if (kind === "pppoe") {
+        const why = parsePppdFailure(await ctx.on("router", `svc log ${svc} | tail -n 5`));
+        ctx.evidence.pop();
+        if (why !== null && /authentication failed/i.test(why)) refused = why;
+      }
     }
     if (!state?.ready) {
-      await ctx.on("router", `svc log | grep -F ${svc} | tail -n 15`);
-      return { pass: false, detail: `${svc} is not ready (no lease within 90 s)` };
+      const log = await ctx.on("router", `svc log ${svc} | tail -n 20`);
+      const why = kind === "pppoe" ? parsePppdFailure(log) : null;
+      return { pass: false, detail: `${svc} is not ready${refused ? "" : " within 90 s"}${why ? `: ${why}` : ""}` };
     }
-    const ip = (await ctx.on("router", `output ${svc} ip`)).trim();
-    const router = (await ctx.on("router", `output ${svc} router`)).trim();
-    ctx.wanAddress = ip;
-    const [first, last] = ispWan.dhcpRange;
-    if (!inRange(ip, first, last))
-      return { pass: false, detail: `${svc} has ${ip}, not in the ISP's ${first}–${last}` };
-    if (router !== ispWan.v4)
-      return { pass: false, detail: `${svc}'s router is ${router}, not the ISP's ${ispWan.v4}` };
-    return { pass: true, detail: `${svc} ready with ${ip} from the ISP, router ${router}` };
+    // when it became ready, in seconds since the router's kernel started
+    const uptime = parseUptime(await ctx.on("router", "cat /proc/uptime"));
+    if (uptime !== null && state.readyFor !== null) ctx.times["router boot to wan.up"] = uptime - state.readyFor;
+    return kind === "dhcp" ? dhcpWan(ctx, svc) : pppoeWan(ctx, svc);
   },
 };
 
@@ -137,17 +202,150 @@ const nat4: Check = {
   notApplicable: () => null,
   async run(ctx) {
     if (!ctx.lease) return { pass: false, detail: "the client has no lease (see lan.dhcp4)" };
-    const url = `http://${internet.www.v4}${whoamiPath}`;
-    // (Debian's busybox wget crashes with -q or -T: its answer goes to a file, read last)
-    const seen = parseWhoami(
-      await ctx.on("client", `rm -f /tmp/whoami; timeout 30 wget -O /tmp/whoami ${url} 2>&1; cat /tmp/whoami`),
-    );
-    const wan = ctx.wanAddress ?? (await ctx.on("router", `output ${ctx.topology.wan.service} ip`)).trim();
-    if (seen === null) return { pass: false, detail: `no answer from ${url}` };
+    const seen = await whoami(ctx);
+    const wan = ctx.wanAddress;
+    if (wan === null) return { pass: false, detail: "the router has no WAN address (see wan.up)" };
+    if (seen === null) return { pass: false, detail: `no answer from ${internet.www.v4}${whoamiPath}` };
     if (seen !== wan) return { pass: false, detail: `the ISP saw ${seen}, not the router's WAN address ${wan}` };
     return { pass: true, detail: `the ISP's web server saw the router's WAN address ${wan}` };
   },
 };
 
-/** Every check, in the order they run (later ones use what earlier ones learned). */
-export const checks: Check[] = [wanUp, lanDhcp4, lanDns, nat4];
+/** The ISP's web server's view of the client's source address, through the router. */
+async function whoami(ctx: LabContext): Promise<string | null> {
+  const url = `http://${internet.www.v4}${whoamiPath}`;
+  // (Debian's busybox wget crashes with -q or -T: its answer goes to a file, read last)
+  return parseWhoami(
+    await ctx.on("client", `rm -f /tmp/whoami; timeout 30 wget -O /tmp/whoami ${url} 2>&1; cat /tmp/whoami`),
+  );
+}
+
+const ntp: Check = {
+  name: "ntp",
+  notApplicable: (t) => (t.ntp === null ? "no ntp service" : null),
+  async run(ctx) {
+    const { service, allow } = ctx.topology.ntp!;
+    const { lan } = ctx.topology;
+    // ready only once chrony is synchronised: its first source has to be resolved and polled
+    const state = await waitReady(ctx, service, 120_000);
+    if (!state?.ready) {
+      await ctx.on("router", "chronyc -h 127.0.0.1 -n sources; chronyc -h 127.0.0.1 -n tracking");
+      return { pass: false, detail: `${service} is not ready (not synchronised) within 120 s` };
+    }
+    const tracking = parseTracking(await ctx.on("router", "chronyc -h 127.0.0.1 -n tracking"));
+    const synced = `${service} synchronised to ${tracking.reference} at stratum ${tracking.stratum}`;
+    if (tracking.stratum !== 2) return { pass: false, detail: `${synced}, not to the ISP's stratum 1` };
+    if (allow.length === 0) return { pass: true, detail: `${synced}; it serves no one` };
+    if (!ctx.lease) return { pass: false, detail: `${synced}; the client has no lease (see lan.dhcp4)` };
+    // a real NTP exchange from the LAN: chronyd -Q asks, prints the offset and leaves the clock alone
+    const offset = parseClockOffset(
+      await ctx.on("client", `timeout 30 chronyd -Q -u root 'server ${lan.address} iburst maxsamples 1' 2>&1`, 40_000),
+    );
+    if (offset === null) return { pass: false, detail: `${synced}; no answer to the client from ${lan.address}` };
+    return { pass: true, detail: `${synced}; it answered the client at ${lan.address} (offset ${offset} s)` };
+  },
+};
+
+/** From the ISP, a new TCP connection to `address`:`port`, as parseConnect sees it. */
+async function connectFromIsp(ctx: LabContext, address: string, port: number) {
+  // one line for the answer: the console echoes a long command line wrapped, and a server's
+  // greeting may be binary
+  return parseConnect(
+    await ctx.on(
+      "isp",
+      `timeout 5 nc ${address} ${port} </dev/null >/tmp/nc 2>&1; echo "nc rc=$? $(head -c 60 /tmp/nc | tr -cd 'A-Za-z0-9 ._-')"`,
+    ),
+  );
+}
+
+/** A port nothing on the router opens to the WAN: refused if the firewall let it through. */
+const closedPort = 23;
+
+const fwInbound: Check = {
+  name: "fw.inbound",
+  notApplicable: (t) => (t.nat.length === 0 ? "no firewall with a wan zone" : null),
+  async run(ctx) {
+    const wan = ctx.wanAddress;
+    if (wan === null) return { pass: false, detail: "the router has no WAN address (see wan.up)" };
+    const wrong: string[] = [];
+    const found: string[] = [];
+    const tcp = ctx.topology.openToWan.filter((o) => o.protocol === "tcp").flatMap((o) => o.ports);
+    // a range's first port stands for it
+    for (const port of tcp.map((p) => Number(String(p).split("-")[0]))) {
+      const seen = await connectFromIsp(ctx, wan, port);
+      (seen === "open" ? found : wrong).push(`router tcp ${port} (opened) ${seen ?? "unclear"}`);
+    }
+    const closed = await connectFromIsp(ctx, wan, closedPort);
+    (closed === "dropped" ? found : wrong).push(`router tcp ${closedPort} ${closed ?? "unclear"}`);
+    if (ctx.lease) {
+      // the ISP routes the client's address to the router, as a peer on the internet could try
+      const client = ctx.lease.ip;
+      await ctx.on("isp", `ip route replace ${client}/32 via ${wan}`);
+      const seen = await connectFromIsp(ctx, client, 80);
+      await ctx.on("isp", `ip route del ${client}/32 via ${wan}`);
+      (seen === "dropped" ? found : wrong).push(`LAN client ${client} tcp 80 ${seen ?? "unclear"}`);
+    } else wrong.push("no LAN client to try (see lan.dhcp4)");
+    if (wrong.length > 0) return { pass: false, detail: `from the ISP: ${[...wrong, ...found].join(", ")}` };
+    return { pass: true, detail: `from the ISP: ${found.join(", ")}` };
+  },
+};
+
+const wanReconnect: Check = {
+  name: "wan.reconnect",
+  notApplicable: (t) =>
+    t.wan.kind !== "pppoe"
+      ? `a ${t.wan.kind} WAN: no session to drop`
+      : t.wan.lcpEcho === null
+        ? `${t.wan.service} sends no LCP echoes`
+        : null,
+  async run(ctx) {
+    const { service: svc, lcpEcho } = ctx.topology.wan;
+    const fw = ctx.topology.nat[0];
+    const before = parseSvcStatus(await ctx.on("router", `svc status ${fw}`))[fw]?.since ?? null;
+    const sessions = async () => (await ctx.on("router", `svc log ${svc} | grep -c 'PPP session is'`)).trim();
+    const first = await sessions();
+    // the ISP loses every session at once, saying nothing (no PADT, no LCP terminate): only the
+    // router's LCP echoes can notice; s6 starts pppoe-server again at once
+    const dropped = Date.now();
+    await ctx.on("isp", "kill -9 $(pidof pppoe-server pppoe pppd)");
+    const limit = (lcpEcho!.interval * lcpEcho!.failure + 60) * 1000;
+    let outputs: Record<string, string> = {};
+    for (;;) {
+      await sleep(3000);
+      const now = await sessions();
+      ctx.evidence.pop();
+      if (now !== first) {
+        outputs = parseOutputs(await ctx.on("router", `svc outputs ${svc}`));
+        if (outputs.address) break;
+        ctx.evidence.pop();
+      }
+      if (Date.now() - dropped > limit) break;
+    }
+    const took = (Date.now() - dropped) / 1000;
+    await ctx.on("router", `svc log ${svc} | grep -E 'echo|session|terminated|IP address' | tail -n 8`);
+    if (!outputs.address)
+      return { pass: false, detail: `${svc} had no new session ${limit / 1000} s after the ISP dropped it` };
+    ctx.times["wan.reconnect"] = took;
+    ctx.wanAddress = outputs.address;
+    const ifname = outputs.ifname || "ppp0";
+    const set = await ctx.on("router", "nft list set inet limen wan");
+    const after = parseSvcStatus(await ctx.on("router", `svc status ${fw}`))[fw]?.since ?? null;
+    const seen = ctx.lease ? await whoami(ctx) : null;
+    const again = `${svc} back with ${outputs.address} ${took.toFixed(0)} s after the ISP dropped it`;
+    if (!set.includes(`"${ifname}"`)) return { pass: false, detail: `${again}; ${ifname} is not in the wan zone` };
+    if (before === null || after !== before)
+      return { pass: false, detail: `${again}; ${fw} was reloaded (since ${before} → ${after})` };
+    if (seen !== outputs.address)
+      return {
+        pass: false,
+        detail: `${again}; the ISP saw the client as ${seen ?? "nothing"}, not ${outputs.address}`,
+      };
+    return {
+      pass: true,
+      detail: `${again} (LCP echo ${lcpEcho!.interval} s × ${lcpEcho!.failure}); ${ifname} still in the wan zone, ruleset not reloaded, NAT follows`,
+    };
+  },
+};
+
+/** Every check, in the order they run (later ones use what earlier ones learned; the session drop last). */
+export const checks: Check[] = [wanUp, lanDhcp4, lanDns, nat4, ntp, fwInbound, wanReconnect];

@@ -41,7 +41,9 @@ export async function lanClient(dir: string, lan: string, mac: string): Promise<
     emulator,
     initrd,
     [
-      "mkdir -p /etc",
+      "mkdir -p /etc /run",
+      // chronyd -u root looks the account up
+      "echo root:x:0:0:root:/:/bin/sh > /etc/passwd",
       "ip link set lo up",
       "ip link set eth0 up",
       // kernel messages stay off the shell's console
@@ -51,6 +53,8 @@ export async function lanClient(dir: string, lan: string, mac: string): Promise<
       "exec setsid cttyhack sh",
     ],
     [{ type: "file", path: "/bin/lease", mode: 0o755, uid: 0, gid: 0, content: Buffer.from(leaseScript) }],
+    // an NTP client (busybox's has no ntpd): chronyd -Q asks a server and prints the offset
+    [{ package: "chrony", files: ["/usr/sbin/chronyd"] }],
   );
   return new LanClient(
     guestCommand(

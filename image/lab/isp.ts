@@ -134,12 +134,13 @@ export default defineConfig(() => {
       "/etc/ppp/chap-secrets": { type: "file", content: secrets, mode: 0o600 },
       "/etc/ppp/pap-secrets": { type: "file", content: secrets, mode: 0o600 },
     },
-    // Debian's pppoe-server has no kernel mode: each session is pppd on a pty running pppoe,
-    // synchronous PPP (-s); -F: in the foreground for s6
+    // Debian's pppoe-server has no kernel mode: each session is pppd on a pty running pppoe, in
+    // asynchronous PPP (synchronous, -s, needs the N_HDLC line discipline Debian's arm64 kernel
+    // lacks); -F: in the foreground for s6
     dependencies: [wan4],
-    // pppd's synchronous tty discipline on the pty (the pty itself is the base system's devpts)
-    kernelModules: ["ppp_generic", "ppp_synctty"],
-    run: sh`exec pppoe-server -F -s -I eth0 -L ${ispPppoe.local} -R ${ispPppoe.firstRemote} -N ${ispPppoe.sessions} -O ${pppOptions}`,
+    // pppd's asynchronous tty discipline on the pty (the pty itself is the base system's devpts)
+    kernelModules: ["ppp_generic", "ppp_async"],
+    run: sh`exec pppoe-server -F -I eth0 -L ${ispPppoe.local} -R ${ispPppoe.firstRemote} -N ${ispPppoe.sessions} -O ${pppOptions}`,
   });
   const http = longrun({
     name: "httpd",
@@ -171,7 +172,9 @@ export default defineConfig(() => {
       { name: "ppp", files: ["/usr/sbin/pppd", "/usr/sbin/pppoe-discovery"] },
       { name: "kea-dhcp6-server", files: ["/usr/sbin/kea-dhcp6"] },
     ],
-    programs: { busybox: { applets: ["httpd", "printf", "ps", "grep", "nslookup", "wget", "netstat"] } },
+    programs: {
+      busybox: { applets: ["httpd", "printf", "ps", "grep", "nslookup", "wget", "netstat", "nc", "pidof", "timeout"] },
+    },
     defaultProfile: { packages: [{ name: "iproute2", files: ["/bin/ip", "/bin/ss"] }] },
   };
 });

@@ -1,16 +1,22 @@
-// One run of the lab: build the router's image and the ISP's, boot the ISP, the router and a LAN
-// client on private multicast networks on 127.0.0.1, run the checks that apply and report.
+// One run of the lab: build the router's image and the ISP's, boot the ISP, the router (with the
+// disks of its secrets stores) and a LAN client on private multicast networks on 127.0.0.1, run the
+// checks that apply and report.
 // Every guest is stopped by its PID at the end, or on an error, unless `keep` asks otherwise.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildImage } from "../build.ts";
+import { compile } from "../config/compile.ts";
+import { evaluate } from "../config/evaluate.ts";
+import { loadConfig, loadDevice } from "../config/load.ts";
 import { Vm } from "../qemu/vm.ts";
 import { checks, LabContext } from "./checks.ts";
 import { lanClient } from "./client.ts";
-import { ispHostname } from "./plan.ts";
+import { ispHostname, labSecrets } from "./plan.ts";
 import type { CheckResult, Report } from "./report.ts";
 import { passed } from "./report.ts";
+import { labShell, shellQemuArgs } from "./shell.ts";
+import { storeDisks } from "./store.ts";
 import { topology } from "./topology.ts";
 
 export const labDevices = ["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"] as const;
@@ -20,9 +26,13 @@ export interface LabRequest {
   device: (typeof labDevices)[number];
   /** First of three UDP ports: the WAN segment, the LAN segment, the ISP's unused second NIC. */
   port: number;
-  /** The router's console login. */
+  /** The router's console login, where its configuration has one. */
   login: { user: string; password: string };
+  /** Folder of the secrets stores' files (--secrets), or null for the lab's own (plan.ts). */
+  secrets: string | null;
   keep: boolean;
+  /** The checks to run, by name, when not all (a test of one failure mode). */
+  only?: string[];
   progress: (step: string) => void;
 }
 
@@ -48,6 +58,22 @@ export function portsInUse(port: number): number[] {
 
 const seconds = (since: number) => (Date.now() - since) / 1000;
 
+/** Waits for the lab's shell to answer on the router's virtio console (its getty starts late in boot). */
+async function labShellReady(vm: Vm): Promise<void> {
+  for (let deadline = Date.now() + 300_000; ;) {
+    const from = vm.console.length;
+    // the answer, unlike the echoed command line, says 42
+    vm.send("echo lab-shell-$((6 * 7))\n");
+    try {
+      await vm.waitFor(/lab-shell-42/, 3000, from);
+      return;
+    } catch (e) {
+      if (Date.now() > deadline)
+        throw new Error("the lab's shell on the router's virtio console never answered", { cause: e });
+    }
+  }
+}
+
 export async function runLab(r: LabRequest): Promise<{ report: Report; kept: KeptGuest[] }> {
   const busy = portsInUse(r.port);
   if (busy.length > 0) throw new Error(`--port ${r.port}: port ${busy.join(", ")} on 127.0.0.1 is in use`);
@@ -63,15 +89,20 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
   try {
+    // what the configuration needs of the lab, before anything is built
+    const topo = topology(compile(evaluate(await loadConfig(r.config), await loadDevice(r.device))), r.config);
+    const disks = storeDisks(topo.stores, r.secrets, labSecrets, work, r.config);
+    // without a console login the lab's build gets a shell only the lab reaches (shell.ts)
+    const shellSocket = topo.consoleLogin ? null : join(work, "router-shell");
     let t = Date.now();
     const router = await buildImage({
       device: r.device,
       config: r.config,
+      imports: shellSocket === null ? [] : [labShell],
       out: join(work, "router"),
       progress: r.progress,
     });
     times["router build"] = seconds(t);
-    const topo = topology(router.system, r.config);
     t = Date.now();
     const isp = await buildImage({
       device: "qemu-aarch64",
@@ -82,7 +113,18 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
     times["isp build"] = seconds(t);
 
     const ispVm = new Vm(isp.out, ["--access", wan, "--lan", spare]);
-    const routerVm = new Vm(router.out, ["--access", wan, "--lan", lan]);
+    const routerVm = new Vm(
+      router.out,
+      [
+        "--access",
+        wan,
+        "--lan",
+        lan,
+        ...disks.flatMap((d) => ["--disk", d]),
+        ...(shellSocket === null ? [] : ["--", ...shellQemuArgs(shellSocket)]),
+      ],
+      shellSocket ?? undefined,
+    );
     const client = await lanClient(work, lan, "52:54:00:6c:61:62");
     guests.push(["isp", ispVm], ["router", routerVm], ["client", client]);
 
@@ -95,7 +137,8 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
     await ispVm.run("dmesg -n 1");
     await ispVm.servicesUp(isp.system.defaultServices);
     times["isp boot"] = seconds(t);
-    await routerVm.login(router.system.hostname, r.login.user, r.login.password);
+    if (shellSocket === null) await routerVm.login(router.system.hostname, r.login.user, r.login.password);
+    else await labShellReady(routerVm);
     await routerVm.run("dmesg -n 1");
     times["router boot"] = seconds(t);
     r.progress("booting a LAN client");
@@ -106,7 +149,7 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
 
     const ctx = new LabContext(topo, { isp: ispVm, router: routerVm, client });
     const results: CheckResult[] = [];
-    for (const check of checks) {
+    for (const check of checks.filter((c) => r.only?.includes(c.name) ?? true)) {
       const why = check.notApplicable(topo);
       if (why !== null) {
         results.push({ name: check.name, status: "n/a", seconds: 0, detail: why, evidence: [] });
@@ -124,8 +167,9 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
         evidence: ctx.evidence.slice(from),
       });
     }
+    Object.assign(times, ctx.times);
     if (r.keep) {
-      kept = guests.map(([name, vm]) => ({ name, pid: vm.pid, console: join(vm.dir, "console") }));
+      kept = guests.map(([name, vm]) => ({ name, pid: vm.pid, console: vm.consolePath }));
       for (const [, vm] of guests) vm.detach();
     }
     return { report: { config: r.config, device: r.device, times, checks: results, passed: passed(results) }, kept };

@@ -1,8 +1,8 @@
 // `npm run lab -- --config FILE [--device qemu-aarch64|qemu-armv7l|qemu-mipsel] [--json] [--keep]
-//   [--port PORT] [--login USER:PASSWORD]`: tries a configuration against a simulated ISP and a
+//   [--port PORT] [--login USER:PASSWORD] [--secrets DIR]`: tries a configuration against a simulated ISP and a
 // LAN client in QEMU and reports each check (image/lab/lab.ts). Exit 0 only when every applicable
 // check passes.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ConfigError } from "../config/errors.ts";
@@ -23,8 +23,14 @@ const Args = z.strictObject({
     .regex(/^[a-z_][a-z0-9_-]*:.+$/, "must be USER:PASSWORD")
     .default("root:secret")
     .transform((s) => ({ user: s.slice(0, s.indexOf(":")), password: s.slice(s.indexOf(":") + 1) })),
+  // a file per key of the configuration's secrets stores (ppp/password), instead of the lab's own
+  secrets: z
+    .string()
+    .refine((d) => existsSync(d) && statSync(d).isDirectory(), "no such folder")
+    .nullable()
+    .default(null),
 });
-const usage = `usage: npm run lab -- --config FILE [--device ${labDevices.join("|")}] [--json] [--keep] [--port PORT] [--login USER:PASSWORD]`;
+const usage = `usage: npm run lab -- --config FILE [--device ${labDevices.join("|")}] [--json] [--keep] [--port PORT] [--login USER:PASSWORD] [--secrets DIR]`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -35,6 +41,7 @@ async function main(): Promise<void> {
       keep: { type: "boolean" },
       port: { type: "string" },
       login: { type: "string" },
+      secrets: { type: "string" },
     },
     strict: true,
   });

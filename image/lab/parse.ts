@@ -1,6 +1,7 @@
 // Readers of what the lab's commands print in the guests: a DHCP lease, nslookup's answer, the
-// ISP's "who am I" page, s6-svstat's state. Each returns null (or an empty answer) for text it
-// does not recognise, so a check fails with the text as evidence instead of throwing.
+// ISP's "who am I" page, s6-svstat's state, uptime, a service's outputs, an interface's
+// addresses. Each returns null (or an empty answer) for text it does not recognise, so a check
+// fails with the text as evidence instead of throwing.
 
 /** What the LAN client's udhcpc script prints for a lease (image/lab/client.ts). */
 export interface Lease {
@@ -67,6 +68,8 @@ export function parseWhoami(text: string): string | null {
 export interface ServiceState {
   up: boolean;
   ready: boolean;
+  /** Seconds since it became ready, when it is. */
+  readyFor: number | null;
 }
 
 /** s6-svstat's one line: "up (pid 364) 23 seconds, ready 20 seconds" and the like. */
@@ -74,7 +77,42 @@ export function parseSvstat(text: string): ServiceState | null {
   const line = text.trim().split("\n").at(-1) ?? "";
   const m = /^(up|down)\b/.exec(line);
   if (!m) return null;
-  return { up: m[1] === "up", ready: m[1] === "up" && /\bready\b/.test(line) };
+  const ready = m[1] === "up" ? /\bready (\d+) seconds?/.exec(line) : null;
+  return { up: m[1] === "up", ready: ready !== null, readyFor: ready ? Number(ready[1]) : null };
+}
+
+/** Seconds since boot, /proc/uptime's first number. */
+export function parseUptime(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s/.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/** `svc outputs NAME`: one key=value line per output (a value may be empty). */
+export function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Za-z0-9_./-]+)=(.*)$/.exec(line.trim());
+    if (m) outputs[m[1]] = m[2];
+  }
+  return outputs;
+}
+
+export interface InterfaceAddress {
+  family: "inet" | "inet6";
+  address: string;
+  /** The far end's address on a point-to-point link (ppp0), if any. */
+  peer: string | null;
+  prefixLength: number;
+}
+
+/** `ip address show` (iproute2's or busybox's, one-line or not): the addresses, in order. */
+export function parseIpAddresses(text: string): InterfaceAddress[] {
+  return [...text.matchAll(/\b(inet6?) ([0-9a-fA-F:.]+?)(?: peer ([0-9a-fA-F:.]+?))?\/(\d+)/g)].map((m) => ({
+    family: m[1] as "inet" | "inet6",
+    address: m[2],
+    peer: m[3] ?? null,
+    prefixLength: Number(m[4]),
+  }));
 }
 
 /** An IPv4 address as a number, or null. */
@@ -88,4 +126,65 @@ export function ipv4(address: string): number | null {
 export function inRange(address: string, first: string, last: string): boolean {
   const [a, f, l] = [address, first, last].map(ipv4);
   return a !== null && f !== null && l !== null && f <= a && a <= l;
+}
+
+export interface Tracking {
+  /** The reference's address, in parentheses after its ID ("" for none). */
+  reference: string;
+  stratum: number | null;
+}
+
+/** `chronyc -n tracking`: what the clock follows, and at which stratum. */
+export function parseTracking(text: string): Tracking {
+  const ref = /^Reference ID\s*:\s*\S+\s*\(([^)]*)\)/m.exec(text);
+  const stratum = /^Stratum\s*:\s*(\d+)/m.exec(text);
+  return { reference: ref ? ref[1] : "", stratum: stratum ? Number(stratum[1]) : null };
+}
+
+/** `chronyd -Q`'s verdict after asking a server: the clock's offset in seconds, or null without an answer. */
+export function parseClockOffset(text: string): number | null {
+  const m = /System clock wrong by (-?\d+(?:\.\d+)?) seconds/.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * A TCP connection attempt by busybox nc under `timeout`, as one line `nc rc=CODE WORDS` (its exit
+ * code, then the first words it printed): "open" when it connected (the server said something, or
+ * the connection ended cleanly), "refused" when a RST came back, "dropped" when nothing came back
+ * before timeout(1) ended it.
+ */
+export function parseConnect(text: string): "open" | "refused" | "dropped" | null {
+  const m = /^nc rc=(\d+) ?(.*)$/m.exec(text);
+  if (m === null) return null;
+  const [, rc, words] = m;
+  if (/refused/i.test(words)) return "refused";
+  // the shell's "Terminated" is about nc, not from the server
+  const said = words.replace(/\bTerminated\b/, "").trim();
+  if (rc === "0" || (said !== "" && !said.startsWith("nc"))) return "open";
+  // timeout(1) kills nc with SIGTERM (143; 124 where it is coreutils')
+  return rc === "124" || rc === "143" ? "dropped" : null;
+}
+
+/** `svc status NAME…`: each service's line, "since=" kept, by name. */
+export function parseSvcStatus(text: string): Record<string, { state: string; since: string | null }> {
+  const out: Record<string, { state: string; since: string | null }> = {};
+  for (const line of text.split("\n")) {
+    const m = /^(\S+) (up|down|\S+) \S+.*?(?:since=(\S+))?$/.exec(line.trim());
+    if (m) out[m[1]] = { state: m[2], since: m[3] ?? null };
+  }
+  return out;
+}
+
+/** Why pppd has no link, from its log: the last line saying so (null when none does). */
+export function parsePppdFailure(text: string): string | null {
+  const reasons =
+    /(\S*\s*authentication failed.*|Timeout waiting for PADO packets|Unable to complete PPPoE Discovery|LCP: timeout sending Config-Requests|No response to \d+ echo-requests|Couldn't load plugin.*|Modem hangup)\s*$/;
+  const lines = text
+    .split("\n")
+    .map((l) => reasons.exec(l.trim())?.[1])
+    .filter((r): r is string => r !== undefined);
+  const last = lines.at(-1);
+  if (last === undefined) return null;
+  // pppd says "CHAP authentication failed: Access denied", then the same without the reason
+  return [...lines].reverse().find((l) => l.startsWith(`${last}:`)) ?? last;
 }

@@ -26,6 +26,13 @@ export const ispPppoe = {
   password: "limen-lab",
 };
 
+/** A secrets store's values when the lab is given no --secrets folder: what the ISP accepts. */
+export const labSecrets: Record<string, string> = {
+  "ppp/username": ispPppoe.username,
+  "ppp/password": ispPppoe.password,
+  "wifi/passphrase": "limen-lab-wifi",
+};
+
 /**
  * "The internet": addresses on the ISP's loopback, where every server of the lab answers. `www`
  * is where every name outside the ISP's zone resolves; the others are public resolvers that

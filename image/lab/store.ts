@@ -52,3 +52,29 @@ export function makeStoreImage(params: StoreParams, values: Record<string, strin
     rmSync(staging, { recursive: true, force: true });
   }
 }
+
+/**
+ * Makes each store's disk in `dir`, in the order run.sh attaches extra disks (/dev/vdb, /dev/vdc,
+ * …): a store on any other device is one the lab cannot provide, an error naming it and `where`.
+ */
+export function storeDisks(
+  stores: { service: string; params: StoreParams }[],
+  secrets: string | null,
+  defaults: Record<string, string>,
+  dir: string,
+  where: string,
+): string[] {
+  const sorted = [...stores].sort((a, b) => a.params.device.localeCompare(b.params.device));
+  return sorted.map((s, i) => {
+    const next = `/dev/vd${String.fromCharCode("b".charCodeAt(0) + i)}`;
+    if (s.params.device !== next)
+      throw new Error(
+        `${where}: secrets store ${s.service} is on ${s.params.device}: the lab provides whole emulated disks only, ${next} next`,
+      );
+    const file = join(dir, `${nameSafeFile(s.service)}.img`);
+    makeStoreImage(s.params, storeValues(s.params, secrets, defaults), file);
+    return file;
+  });
+}
+
+const nameSafeFile = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, "_");

@@ -1,14 +1,21 @@
 // What the lab learns from a compiled system description: the router's WAN (which service brings
-// it up, and how), its LAN (address, DHCP ranges, fixed hosts, domain) and the rest the checks
-// ask about. Read from each service's templates and their checked parameters, never its scripts.
+// it up, and how), its LAN (address, DHCP ranges, fixed hosts, domain), its secrets stores, whether
+// its console has a login, and the rest the checks ask about. Read from each service's templates
+// and their checked parameters, never its scripts.
 import { z } from "zod";
 import type { SystemDescription } from "../config/compile.ts";
+import { storeParams, type StoreParams } from "./store.ts";
 
 export type WanKind = "dhcp" | "pppoe";
 
 export interface Topology {
   hostname: string;
-  wan: { kind: WanKind; service: string };
+  wan: {
+    kind: WanKind;
+    service: string;
+    /** PPPoE's LCP echoes, which notice a dead session (null: none, or a DHCP WAN). */
+    lcpEcho: { interval: number; failure: number } | null;
+  };
   lan: {
     /** The dnsmasq service serving it. */
     service: string;
@@ -22,6 +29,14 @@ export interface Topology {
   };
   /** Firewall services with a "wan" zone (masquerading out of it). */
   nat: string[];
+  /** Router ports the firewalls open to their "wan" zone. */
+  openToWan: { protocol: "tcp" | "udp"; ports: (number | string)[] }[];
+  /** The NTP service and the subnets it serves time to, if the router runs one. */
+  ntp: { service: string; allow: string[] } | null;
+  /** Secrets stores the lab makes disks for, by service. */
+  stores: { service: string; params: StoreParams }[];
+  /** Whether a getty offers a login on the serial console (else the lab brings its own shell). */
+  consoleLogin: boolean;
 }
 
 /** A configuration the lab cannot run: what is missing and in which file. */
@@ -40,7 +55,18 @@ const dnsmasqParams = z.object({
   hosts: z.record(z.string(), z.object({ mac: z.string(), v4: z.string() })),
 });
 const interfaceParam = z.object({ interface: z.string() });
-const firewallParams = z.object({ zones: z.record(z.string(), z.array(z.string())) });
+const pppoeParams = z.object({
+  interface: z.string(),
+  lcpEcho: z.object({ interval: z.number(), failure: z.number() }).nullable(),
+});
+const firewallParams = z.object({
+  zones: z.record(z.string(), z.array(z.string())),
+  open: z.array(
+    z.object({ zone: z.string(), protocol: z.enum(["tcp", "udp"]), ports: z.array(z.union([z.number(), z.string()])) }),
+  ),
+});
+const ntpParams = z.object({ allow: z.array(z.string()) });
+const gettyParams = z.object({ tty: z.string() });
 
 /** Services built by template `name`, with their parameters as `schema` reads them. */
 function built<S extends z.ZodType>(system: SystemDescription, name: string, schema: S) {
@@ -56,8 +82,12 @@ const v4Range = /^(\d+\.\d+\.\d+\.\d+),(\d+\.\d+\.\d+\.\d+)(?:,|$)/;
 export function topology(system: SystemDescription, config: string): Topology {
   const wanLink = system.hardware.networkInterfaces.wan;
   const wans = [
-    ...built(system, "network.dhcp.client", interfaceParam).map((s) => ({ ...s, kind: "dhcp" as const })),
-    ...built(system, "pppoe", interfaceParam).map((s) => ({ ...s, kind: "pppoe" as const })),
+    ...built(system, "network.dhcp.client", interfaceParam).map((s) => ({
+      ...s,
+      kind: "dhcp" as const,
+      lcpEcho: null,
+    })),
+    ...built(system, "pppoe", pppoeParams).map((s) => ({ ...s, kind: "pppoe" as const, lcpEcho: s.params.lcpEcho })),
   ].filter((s) => s.params.interface === wanLink);
   if (wanLink === undefined || wans.length === 0)
     throw new TopologyError(
@@ -70,9 +100,11 @@ export function topology(system: SystemDescription, config: string): Topology {
     .find((d) => d.address?.family === "inet");
   if (!lan?.address) throw new TopologyError(`${config}: no LAN: no dnsmasq service serves an IPv4 network.address`);
 
+  const firewalls = built(system, "firewall", firewallParams);
+  const ntp = built(system, "ntp", ntpParams).at(0);
   return {
     hostname: system.hostname,
-    wan: { kind: wans[0].kind, service: wans[0].service },
+    wan: { kind: wans[0].kind, service: wans[0].service, lcpEcho: wans[0].lcpEcho },
     lan: {
       service: lan.service,
       address: lan.address.address,
@@ -84,8 +116,12 @@ export function topology(system: SystemDescription, config: string): Topology {
       hosts: Object.entries(lan.params.hosts).map(([name, h]) => ({ name, mac: h.mac, v4: h.v4 })),
       domain: lan.params.domain,
     },
-    nat: built(system, "firewall", firewallParams)
-      .filter((f) => "wan" in f.params.zones)
-      .map((f) => f.service),
+    nat: firewalls.filter((f) => "wan" in f.params.zones).map((f) => f.service),
+    openToWan: firewalls.flatMap((f) =>
+      f.params.open.filter((o) => o.zone === "wan").map((o) => ({ protocol: o.protocol, ports: o.ports })),
+    ),
+    ntp: ntp ? { service: ntp.service, allow: ntp.params.allow } : null,
+    stores: built(system, "secrets.store", storeParams).map((s) => ({ service: s.service, params: s.params })),
+    consoleLogin: built(system, "getty", gettyParams).some((g) => g.params.tty === "console"),
   };
 }

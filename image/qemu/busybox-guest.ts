@@ -2,7 +2,7 @@
 // that holds busybox (from Debian, with its libraries), the kernel's virtio modules and a test's
 // own /init script.
 import { writeFileSync } from "node:fs";
-import { PackageCollector } from "../packages/collect.ts";
+import { PackageCollector, type PackageRequest } from "../packages/collect.ts";
 import { debianKernel, type DebianKernel } from "./kernel.ts";
 import type { Emulator } from "../config/module.ts";
 import { initramfs } from "../rootfs/cpio.ts";
@@ -12,17 +12,19 @@ const root = { uid: 0, gid: 0 };
 
 /**
  * Writes the initramfs to `path`; `script` runs after busybox is installed, /proc, /sys, /dev are mounted and modules
- * loaded.
+ * loaded. `packages`: further Debian programs, with their libraries (the lab's client's chronyd).
  */
 export async function busyboxGuest(
   emulator: Emulator,
   path: string,
   script: string[],
   files: TreeEntry[] = [],
+  packages: PackageRequest[] = [],
 ): Promise<DebianKernel> {
   const kernel = await debianKernel(emulator);
   const busybox = await new PackageCollector(emulator.debianArch).collect([
     { package: "busybox", files: ["/bin/busybox"] },
+    ...packages,
   ]);
   const init = [
     "#!/bin/busybox sh",

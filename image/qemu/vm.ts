@@ -86,10 +86,17 @@ export class Vm {
   private socket: Socket | undefined;
   readonly dir = mkdtempSync(join(tmpdir(), "limen-vm-"));
 
+  /** `consoleSocket`: the console to drive, when not the serial one (the lab's shell). */
   constructor(
     private readonly result: string,
     private readonly args: string[] = [],
+    private readonly consoleSocket?: string,
   ) {}
+
+  /** The unix socket of the console `run` and `send` use. */
+  get consolePath(): string {
+    return this.consoleSocket ?? join(this.dir, "console");
+  }
 
   /** Starts QEMU in the background with backgroundArgs(dir). */
   protected launch(dir: string): void {
@@ -98,7 +105,7 @@ export class Vm {
 
   async start(): Promise<void> {
     this.launch(this.dir);
-    this.socket = await connected(join(this.dir, "console"));
+    this.socket = await connected(this.consolePath);
     this.socket.on("data", (b: Buffer) => this.output.append(b));
   }
 

@@ -57,11 +57,18 @@ const dnsmasq = template(
         `--dhcp-host=${[h.mac, h.v4, ...h.v6.map((a) => `[${a}]`), n, String(h.leasetime)].join(",")}`,
       ]),
     ];
-    const dns = p.resolvconf === null ? "" : sh` --server=${outputRef(p.resolvconf, "dns")}`;
+    // the output dns may name several servers, space-separated (udhcpc's $dns, pppd's DNS1 DNS2)
+    const servers =
+      p.resolvconf === null
+        ? []
+        : [sh`dns=${outputRef(p.resolvconf, "dns")}`, 'set --\nfor s in $dns; do set -- "$@" "--server=$s"; done'];
     return longrun({
       name: p.name,
       dependencies: [p.interface, ...(p.resolvconf === null ? [] : [p.resolvconf])],
-      run: sh`exec dnsmasq ${args} --interface=${outputRef(p.interface, "ifname")}` + dns,
+      run: [
+        ...servers,
+        sh`exec dnsmasq ${args} --interface=${outputRef(p.interface, "ifname")}` + (servers.length > 0 ? ' "$@"' : ""),
+      ].join("\n"),
     });
   },
 );
@@ -71,6 +78,9 @@ export default defineModule({
   config: {
     packages: ["dnsmasq-base"],
     ...serviceAccount("dnsmasq", 51, "DNS/DHCP service user", "/run/dnsmasq"),
+    // the router resolves its own names (chrony's pool.ntp.org) through dnsmasq, which always
+    // answers on the loopback interface too
+    filesystem: { "/etc/resolv.conf": { type: "file", content: "nameserver 127.0.0.1\n" } },
   },
   svc: { dnsmasq },
 });

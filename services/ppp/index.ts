@@ -85,7 +85,7 @@ const pppoe = template(
       },
       run: [
         sh`echo ${p.ifname} > "$OUTPUTS/ifname"`,
-        sh`exec s6-notifyoncheck -3 ${readyFd} -w 250 -n 0 pppd plugin pppoe.so nic-${outputRef(p.interface, "ifname")} ${options}` +
+        sh`exec s6-notifyoncheck -3 ${readyFd} -w 250 -n 0 pppd plugin ${pppoePlugin} nic-${outputRef(p.interface, "ifname")} ${options}` +
           auth,
       ].join("\n"),
     });
@@ -93,6 +93,9 @@ const pppoe = template(
 );
 
 const readyFd = 3;
+
+/** rp-pppoe's plugin in Debian bookworm's ppp, named by its full path in pppd's options. */
+const pppoePlugin = "/usr/lib/pppd/2.4.9/pppoe.so";
 
 // pppd runs these with a clean environment: the link's name, device, speed, local and peer
 // address as arguments, the peer's DNS servers as DNS1 and DNS2 (usepeerdns).
@@ -120,7 +123,11 @@ export default defineModule({
   name: "ppp",
   config: {
     // s6-notifyoncheck turns "the link has an address" into s6 readiness; output publishes it
-    packages: ["ppp", { name: "s6", files: ["/usr/bin/s6-notifyoncheck"] }],
+    // pppd and its PPPoE plugin (loaded by path: no ELF dependency brings it)
+    packages: [
+      { name: "ppp", files: ["/usr/sbin/pppd", pppoePlugin] },
+      { name: "s6", files: ["/usr/bin/s6-notifyoncheck"] },
+    ],
     programs: { busybox: { applets: ["test", "rm"] } },
     kernel: { config: kernel.config },
   },

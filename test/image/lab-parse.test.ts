@@ -4,7 +4,21 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { loadConfig, loadDevice } from "../../image/config/load.ts";
-import { inRange, parseLease, parseNslookup, parseSvstat, parseWhoami } from "../../image/lab/parse.ts";
+import {
+  inRange,
+  parseIpAddresses,
+  parseLease,
+  parseNslookup,
+  parseOutputs,
+  parsePppdFailure,
+  parseClockOffset,
+  parseConnect,
+  parseSvcStatus,
+  parseSvstat,
+  parseTracking,
+  parseUptime,
+  parseWhoami,
+} from "../../image/lab/parse.ts";
 import { topology, TopologyError } from "../../image/lab/topology.ts";
 
 describe("parseLease", () => {
@@ -53,12 +67,119 @@ describe("parseWhoami", () => {
 });
 
 describe("parseSvstat", () => {
-  it("tells up, ready and down apart", () => {
-    expect(parseSvstat("up (pid 119) 33 seconds, normally down, ready 2 seconds\n")).toEqual({ up: true, ready: true });
-    expect(parseSvstat("up (pid 119) 3 seconds, normally down\n")).toEqual({ up: true, ready: false });
-    expect(parseSvstat("down (exitcode 0) 36 seconds, ready 36 seconds\n")).toEqual({ up: false, ready: false });
+  it("tells up, ready and down apart, and for how long it has been ready", () => {
+    expect(parseSvstat("up (pid 119) 33 seconds, normally down, ready 2 seconds\n")).toEqual({
+      up: true,
+      ready: true,
+      readyFor: 2,
+    });
+    expect(parseSvstat("up (pid 126) 10 seconds, normally down, ready 0 seconds\n")?.readyFor).toBe(0);
+    expect(parseSvstat("up (pid 119) 3 seconds, normally down\n")).toEqual({ up: true, ready: false, readyFor: null });
+    expect(parseSvstat("down (exitcode 0) 36 seconds, ready 36 seconds\n")).toEqual({
+      up: false,
+      ready: false,
+      readyFor: null,
+    });
     expect(parseSvstat("s6-svstat: fatal: unable to read status\n")).toBeNull();
   });
+});
+
+it("parseUptime reads /proc/uptime's seconds since boot", () => {
+  expect(parseUptime("16.73 6.14\n")).toBe(16.73);
+  expect(parseUptime("cat: can't open '/proc/uptime'\n")).toBeNull();
+});
+
+it("parseOutputs reads svc outputs' key=value lines, empty values and spaces kept", () => {
+  const text =
+    "address=100.64.0.100\ndns=192.0.2.1 192.0.2.1\nifname=ppp0\npeer-address=100.64.0.1\nwifi/passphrase=\n";
+  expect(parseOutputs(text)).toEqual({
+    address: "100.64.0.100",
+    dns: "192.0.2.1 192.0.2.1",
+    ifname: "ppp0",
+    "peer-address": "100.64.0.1",
+    "wifi/passphrase": "",
+  });
+  expect(parseOutputs("svc: no service nope\n")).toEqual({});
+});
+
+describe("parseIpAddresses", () => {
+  it("reads a point-to-point link's address and peer", () => {
+    const text = [
+      "5: ppp0: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu 1492 qdisc fq_codel state UNKNOWN group default qlen 3",
+      "    link/ppp ",
+      "    inet 100.64.0.100 peer 100.64.0.1/32 scope global ppp0",
+      "       valid_lft forever preferred_lft forever",
+      "    inet6 fe80::d93c:5609:bda2:b2f6 peer fe80::8c6d:21d:5ba2:c59a/128 scope link ",
+    ].join("\n");
+    expect(parseIpAddresses(text)).toEqual([
+      { family: "inet", address: "100.64.0.100", peer: "100.64.0.1", prefixLength: 32 },
+      { family: "inet6", address: "fe80::d93c:5609:bda2:b2f6", peer: "fe80::8c6d:21d:5ba2:c59a", prefixLength: 128 },
+    ]);
+  });
+  it("reads an Ethernet's addresses without a peer, and nothing from an error", () => {
+    expect(parseIpAddresses("2: eth1    inet 10.6.0.1/16 brd 10.6.255.255 scope global eth1")).toEqual([
+      { family: "inet", address: "10.6.0.1", peer: null, prefixLength: 16 },
+    ]);
+    expect(parseIpAddresses('Device "ppp0" does not exist.\n')).toEqual([]);
+  });
+});
+
+it("parseTracking reads chronyc tracking's reference and stratum", () => {
+  const text = [
+    "Reference ID    : CB007101 (203.0.113.1)",
+    "Stratum         : 2",
+    "Ref time (UTC)  : Thu Dec 03 08:03:31 2026",
+    "System time     : 0.131450504 seconds fast of NTP time",
+  ].join("\n");
+  expect(parseTracking(text)).toEqual({ reference: "203.0.113.1", stratum: 2 });
+  expect(parseTracking("506 Cannot talk to daemon\n")).toEqual({ reference: "", stratum: null });
+});
+
+it("parseClockOffset reads chronyd -Q's offset, null when no server answered", () => {
+  const text = [
+    "2026-12-03T08:03:32Z Disabled control of system clock",
+    "2026-12-03T08:03:32Z System clock wrong by 0.420738 seconds (ignored)",
+    "2026-12-03T08:03:32Z chronyd exiting",
+  ].join("\n");
+  expect(parseClockOffset(text)).toBe(0.420738);
+  expect(parseClockOffset("2026-12-03T08:03:32Z System clock wrong by -3.5 seconds (ignored)")).toBe(-3.5);
+  expect(parseClockOffset("2026-12-03T08:03:32Z No suitable source for synchronisation\n")).toBeNull();
+});
+
+it("parseConnect tells an open, a refused and a dropped connection apart", () => {
+  // the wrapped echo of the command line may come first
+  expect(parseConnect("5013302__$?\nnc rc=0 SSH-2.0-dropbear_2022.83hiTlcurve255\n")).toBe("open");
+  expect(parseConnect("nc rc=143 Terminated\n")).toBe("dropped");
+  expect(parseConnect("nc rc=124 \n")).toBe("dropped");
+  expect(parseConnect("nc rc=1 nc cant connect to remote host 100.64.0.100 Connection refused\n")).toBe("refused");
+  expect(parseConnect("nc rc=1 nc bad address nowhere\n")).toBeNull();
+  expect(parseConnect("-sh: nc: not found\n")).toBeNull();
+});
+
+it("parseSvcStatus reads each service's state and since", () => {
+  const text = [
+    "firewall up oneshot since=2026-12-03T07:56:22Z",
+    "wan.link.pppoe up longrun pid=160 ready=yes since=2026-12-03T07:56:24Z",
+  ].join("\n");
+  expect(parseSvcStatus(text)).toEqual({
+    firewall: { state: "up", since: "2026-12-03T07:56:22Z" },
+    "wan.link.pppoe": { state: "up", since: "2026-12-03T07:56:24Z" },
+  });
+});
+
+it("parsePppdFailure gives pppd's last reason for having no link, with its detail", () => {
+  const refused = [
+    "2026-12-03 08:15:59.565240724 wan.link.pppoe: Connect: ppp0 <--> eth0",
+    "2026-12-03 08:16:02.616834324 wan.link.pppoe: CHAP authentication failed: Access denied",
+    "2026-12-03 08:16:02.616875684 wan.link.pppoe: CHAP authentication failed",
+    "2026-12-03 08:16:02.626582500 wan.link.pppoe: Connection terminated.",
+  ].join("\n");
+  expect(parsePppdFailure(refused)).toBe("CHAP authentication failed: Access denied");
+  expect(parsePppdFailure("x wan.link.pppoe: Timeout waiting for PADO packets\n")).toBe(
+    "Timeout waiting for PADO packets",
+  );
+  expect(parsePppdFailure("x wan.link.pppoe: No response to 4 echo-requests\n")).toBe("No response to 4 echo-requests");
+  expect(parsePppdFailure("x wan.link.pppoe: local  IP address 100.64.0.100\n")).toBeNull();
 });
 
 it("inRange compares IPv4 addresses numerically", () => {
@@ -74,7 +195,7 @@ describe("topology", () => {
   it("finds the DHCP WAN, the LAN's address, range, fixed host and the NAT", async () => {
     expect(topology(await system("examples/dhcp-wan.ts"), "examples/dhcp-wan.ts")).toEqual({
       hostname: "gateway",
-      wan: { kind: "dhcp", service: "wan.link.dhcpc" },
+      wan: { kind: "dhcp", service: "wan.link.dhcpc", lcpEcho: null },
       lan: {
         service: "dnsmasq",
         address: "10.5.0.1",
@@ -84,13 +205,44 @@ describe("topology", () => {
         domain: "lan.test",
       },
       nat: ["firewall"],
+      openToWan: [],
+      ntp: null,
+      stores: [],
+      consoleLogin: true,
     });
   });
 
   it("finds rotuer's PPPoE WAN and its bridged LAN", async () => {
     const t = topology(await system("examples/rotuer.ts"), "examples/rotuer.ts");
-    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe" });
+    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe", lcpEcho: { interval: 5, failure: 4 } });
+    expect(t.openToWan).toEqual([{ protocol: "tcp", ports: [22] }]);
+    expect(t.ntp).toEqual({ service: "ntp", allow: ["10.8.0.0/16"] });
     expect(t.lan.address).toBe("10.8.0.1");
+    // its secrets come from a store the lab makes; no console login: the lab brings its shell
+    expect(t.stores).toEqual([
+      {
+        service: "secrets",
+        params: {
+          device: "/dev/vdb",
+          fstype: "ext4",
+          folder: "/secrets",
+          keys: ["ppp/username", "ppp/password", "wifi/passphrase"],
+        },
+      },
+    ]);
+    expect(t.consoleLogin).toBe(false);
+  });
+
+  it("finds examples/pppoe-wan.ts's PPPoE WAN, its LAN, NAT and secrets store", async () => {
+    const t = topology(await system("examples/pppoe-wan.ts"), "examples/pppoe-wan.ts");
+    // the template's default LCP echoes
+    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe", lcpEcho: { interval: 10, failure: 3 } });
+    expect(t.lan).toMatchObject({ address: "10.6.0.1", ranges: [["10.6.0.10", "10.6.0.240"]] });
+    expect(t.nat).toEqual(["firewall"]);
+    expect(t.stores.map((s) => [s.service, s.params.device, s.params.keys])).toEqual([
+      ["secrets", "/dev/vdb", ["ppp/username", "ppp/password"]],
+    ]);
+    expect(t.consoleLogin).toBe(false);
   });
 
   it("refuses a configuration without a WAN, naming the file", async () => {

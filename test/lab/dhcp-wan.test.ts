@@ -6,12 +6,13 @@ import { describe, expect, it } from "vitest";
 import { runLab } from "../../image/lab/lab.ts";
 
 describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
-  it("passes wan.up, lan.dhcp4, lan.dns and nat4", async () => {
+  it("passes wan.up, lan.dhcp4, lan.dns, nat4 and fw.inbound; no ntp, no session to drop", async () => {
     const { report, kept } = await runLab({
       config: "examples/dhcp-wan.ts",
       device: "qemu-aarch64",
       port: 24420,
       login: { user: "root", password: "secret" },
+      secrets: null,
       keep: false,
       progress: () => {},
     });
@@ -25,11 +26,18 @@ describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
       ["lan.dhcp4", "pass"],
       ["lan.dns", "pass"],
       ["nat4", "pass"],
+      ["ntp", "n/a"],
+      ["fw.inbound", "pass"],
+      ["wan.reconnect", "n/a"],
     ]);
     expect(report.passed).toBe(true);
     expect(rows["wan.up"].detail).toMatch(/^wan\.link\.dhcpc ready with 192\.0\.2\.\d+ from the ISP/);
     expect(rows["lan.dhcp4"].detail).toContain("the fixed 10.5.0.5 (printer)");
     expect(rows["nat4"].evidence.map((e) => e.guest)).toContain("client");
+    // it opens nothing to the WAN
+    expect(rows["fw.inbound"].detail).toMatch(
+      /^from the ISP: router tcp 23 dropped, LAN client 10\.5\.0\.5 tcp 80 dropped$/,
+    );
     // the lab's guests are gone: no QEMU uses its networks
     const qemus = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
     expect(qemus).not.toMatch(/230\.0\.0\.1:2442[0-2]/);

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compile, type SystemDescription } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig } from "../../image/config/index.ts";
-import { makeStoreImage, storeParams, storeValues } from "../../image/lab/store.ts";
+import { makeStoreImage, storeDisks, storeParams, storeValues } from "../../image/lab/store.ts";
 import secrets from "../../services/secrets-store/index.ts";
 import { layout } from "../../runtime/src/layout.ts";
 import { failure, testDevice } from "../config/fixtures.ts";
@@ -36,6 +36,8 @@ describe("a secrets store's declaration", () => {
     const sys = system();
     expect(params()).toEqual({ device: "/dev/vdb", fstype: "ext4", folder: "/secrets", keys });
     expect(sys.database.services["secrets"].outputs).toEqual(keys);
+    // mount finds ext4 only once its driver is loaded, where the kernel builds it as a module
+    expect(sys.database.services["secrets"].kernelModules).toEqual(["ext4"]);
   });
 
   it("refuses a device outside /dev and a key named twice, naming the option", () => {
@@ -59,6 +61,17 @@ describe("the store's disk", () => {
     makeStoreImage(params(), storeValues(params(), src, {}), image);
     expect(debugfsCat(image, "/secrets/ppp/password")).toBe("s3cret");
     expect(debugfsCat(image, "/secrets/wifi/passphrase")).toBe("correct horse");
+  });
+
+  it("is made for each store in the order run.sh attaches disks, and only for /dev/vdb, /dev/vdc, …", () => {
+    const defaults = { "ppp/username": "lab", "ppp/password": "limen-lab", "wifi/passphrase": "lab wifi" };
+    const [disk] = storeDisks([{ service: "secrets", params: params() }], null, defaults, dir, "x.ts");
+    expect(debugfsCat(disk, "/secrets/ppp/password")).toBe("limen-lab");
+    const on = (device: string) => ({ service: "secrets", params: { ...params(), device } });
+    expect(() => storeDisks([on("/dev/sda")], null, defaults, dir, "x.ts")).toThrow(
+      /^x\.ts: secrets store secrets is on \/dev\/sda: the lab provides whole emulated disks only, \/dev\/vdb next$/,
+    );
+    expect(() => storeDisks([on("/dev/vdc")], null, defaults, dir, "x.ts")).toThrow(/\/dev\/vdb next$/);
   });
 });
 

@@ -1,0 +1,80 @@
+// The lab on a PPPoE-WAN configuration (examples/pppoe-wan.ts) on qemu-aarch64: one boot of the
+// ISP (pppoe-server, pppd per session), the router and a LAN client. The router has no console
+// login: the lab drives it through its own shell (image/lab/shell.ts). The session comes up with
+// the credentials from the secrets store's disk the lab made, the service is ready with IPCP's
+// addresses as outputs, ppp0 holds them, and the LAN reaches the ISP's names (two DNS servers from
+// IPCP) and web server through NAT. Its chrony syncs from the ISP and answers the client; from
+// the ISP only the opened ssh port is reachable; a session the ISP drops silently comes back by
+// LCP echo, still in the firewall's wan zone.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runLab } from "../../image/lab/lab.ts";
+
+describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
+  it("passes every check: wan.up over PPPoE, the LAN, NAT, NTP, the firewall and a dropped session", async () => {
+    const { report, kept } = await runLab({
+      config: "examples/pppoe-wan.ts",
+      device: "qemu-aarch64",
+      port: 24710,
+      login: { user: "root", password: "secret" },
+      secrets: null,
+      keep: false,
+      progress: () => {},
+    });
+    expect(kept).toEqual([]);
+    const rows = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    expect(
+      report.checks.map((c) => [c.name, c.status]),
+      JSON.stringify(report, null, 1),
+    ).toEqual([
+      ["wan.up", "pass"],
+      ["lan.dhcp4", "pass"],
+      ["lan.dns", "pass"],
+      ["nat4", "pass"],
+      ["ntp", "pass"],
+      ["fw.inbound", "pass"],
+      ["wan.reconnect", "pass"],
+    ]);
+    expect(rows["wan.up"].detail).toMatch(
+      /^wan\.link\.pppoe ready: ppp0 100\.64\.0\.\d+ peer 100\.64\.0\.1, DNS 192\.0\.2\.1/,
+    );
+    expect(rows["nat4"].detail).toMatch(/saw the router's WAN address 100\.64\.0\.\d+$/);
+    expect(report.times["router boot to wan.up"]).toBeGreaterThan(0);
+    expect(rows["ntp"].detail).toMatch(/^ntp synchronised to 203\.0\.113\.1 at stratum 2; it answered the client/);
+    expect(rows["fw.inbound"].detail).toMatch(
+      /^from the ISP: router tcp 22 \(opened\) open, router tcp 23 dropped, LAN client 10\.6\.0\.\d+ tcp 80 dropped$/,
+    );
+    // LCP echoes every 10 s, 3 unanswered: the check's own limit is 30 s + 60 s
+    expect(report.times["wan.reconnect"]).toBeLessThanOrEqual(90);
+    const qemus = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+    expect(qemus).not.toMatch(/230\.0\.0\.1:2471[0-2]/);
+  });
+
+  it("fails wan.up with pppd's reason when the secrets hold a password the ISP refuses", async () => {
+    const secrets = mkdtempSync(join(tmpdir(), "limen-lab-secrets-"));
+    try {
+      mkdirSync(join(secrets, "ppp"));
+      writeFileSync(join(secrets, "ppp/username"), "lab");
+      writeFileSync(join(secrets, "ppp/password"), "not-the-password");
+      const { report } = await runLab({
+        config: "examples/pppoe-wan.ts",
+        device: "qemu-aarch64",
+        port: 24710,
+        login: { user: "root", password: "secret" },
+        secrets,
+        keep: false,
+        only: ["wan.up"],
+        progress: () => {},
+      });
+      expect(report.passed).toBe(false);
+      expect(report.checks.map((c) => [c.name, c.status, c.detail])).toEqual([
+        ["wan.up", "fail", "wan.link.pppoe is not ready: CHAP authentication failed: Access denied"],
+      ]);
+    } finally {
+      rmSync(secrets, { recursive: true, force: true });
+    }
+  });
+});

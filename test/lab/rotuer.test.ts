@@ -1,0 +1,44 @@
+// The lab on examples/rotuer.ts on qemu-aarch64, one boot shared by every check: its PPP
+// credentials come from the secrets store's disk the lab makes, and the lab drives it through its
+// own shell (rotuer's root has no password). What the router does alone is proven here: the PPPoE
+// session, chrony synchronised from the ISP, the firewall's opened ssh port and dropped others,
+// and a silently dropped session coming back by LCP echo. The LAN rows wait for rotuer's bridge,
+// whose members wait for its two hostapd services: Wi-Fi under QEMU is another branch's work.
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { runLab } from "../../image/lab/lab.ts";
+
+describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
+  it("brings up its PPPoE WAN from the secrets store, syncs its clock, opens ssh only, reconnects", async () => {
+    const { report, kept } = await runLab({
+      config: "examples/rotuer.ts",
+      device: "qemu-aarch64",
+      port: 24720,
+      login: { user: "root", password: "secret" },
+      secrets: null,
+      keep: false,
+      progress: () => {},
+    });
+    expect(kept).toEqual([]);
+    const rows = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    const all = JSON.stringify(report, null, 1);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      "wan.up",
+      "lan.dhcp4",
+      "lan.dns",
+      "nat4",
+      "ntp",
+      "fw.inbound",
+      "wan.reconnect",
+    ]);
+    expect(rows["wan.up"].status, all).toBe("pass");
+    expect(rows["wan.up"].detail).toMatch(/^wan\.link\.pppoe ready: ppp0 100\.64\.0\.\d+ peer 100\.64\.0\.1/);
+    expect(rows["ntp"].detail, all).toMatch(/^ntp synchronised to 203\.0\.113\.1 at stratum 2/);
+    expect(rows["fw.inbound"].detail, all).toContain("router tcp 22 (opened) open, router tcp 23 dropped");
+    // LCP echoes every 5 s, 4 unanswered: the check's own limit is 20 s + 60 s
+    expect(rows["wan.reconnect"].detail, all).toMatch(/^wan\.link\.pppoe back with 100\.64\.0\.\d+ \d+ s after/);
+    expect(report.times["wan.reconnect"]).toBeLessThanOrEqual(80);
+    const qemus = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+    expect(qemus).not.toMatch(/230\.0\.0\.1:2472[0-2]/);
+  });
+});
