@@ -16,6 +16,7 @@ async function run(): Promise<{ seconds: number; report: Awaited<ReturnType<type
     device: "qemu-aarch64",
     port: 23461,
     login: { user: "root", password: "secret" },
+    secrets: null,
     keep: false,
     progress: () => {},
   });
