@@ -37,7 +37,7 @@ describe("a secrets store's declaration", () => {
     expect(params()).toEqual({ device: "/dev/vdb", fstype: "ext4", folder: "/secrets", keys });
     expect(sys.database.services["secrets"].outputs).toEqual(keys);
     // mount finds ext4 only once its driver is loaded, where the kernel builds it as a module
-    expect(sys.database.services["secrets"].kernelModules).toEqual(["ext4"]);
+    expect(sys.database.services["secrets"].kernelModules).toEqual(["crc32c_generic", "ext4"]);
   });
 
   it("refuses a device outside /dev and a key named twice, naming the option", () => {
