@@ -78,6 +78,8 @@ export default defineConfig(({ interfaces }) => {
   return {
     imports: [network, bridge, hostapd, dnsmasq, ppp, dhcp6c, firewall, ntp, ssh, secretStore],
     hostname: "rotuer",
+    // the router's own name on the LAN (dnsmasq answers from /etc/hosts)
+    hosts: { "10.8.0.1": ["rotuer.lan.example.org", "rotuer"] },
     users: {
       root: {
         passwd: "!!",
