@@ -51,6 +51,9 @@ const pppoe = template(
       "persist",
       "maxfail",
       "0",
+      // dial again 5 s after a link dies, not pppd's 30 (a modem's pause, not a router's)
+      "holdoff",
+      "5",
       "+ipv6",
       "ifname",
       p.ifname,
