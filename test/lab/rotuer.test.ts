@@ -6,22 +6,11 @@
 // silently dropped session coming back by LCP echo.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { runLab } from "../../image/lab/lab.ts";
+import { labRun } from "../lib/lab.ts";
 
 describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
   it("brings up its PPPoE WAN from the secrets store, syncs its clock, opens ssh only, reconnects", async () => {
-    const { report, kept } = await runLab({
-      config: "examples/rotuer.ts",
-      device: "qemu-aarch64",
-      port: 24720,
-      login: { user: "root", password: "secret" },
-      secrets: null,
-      keep: false,
-      progress: () => {},
-    });
-    expect(kept).toEqual([]);
-    const rows = Object.fromEntries(report.checks.map((c) => [c.name, c]));
-    const all = JSON.stringify(report, null, 1);
+    const { report, rows, all } = await labRun("examples/rotuer.ts", 24720);
     expect(report.checks.map((c) => c.name)).toEqual([
       "wan.up",
       "lan.dhcp4",
