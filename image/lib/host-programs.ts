@@ -66,10 +66,12 @@ export const hostPrograms = {
   ssh: ["openssh-client", "test"],
   "ssh-keygen": ["openssh-client", "test"],
   ip: ["iproute2", "test"],
+  ss: ["iproute2", "test"],
   nsenter: ["util-linux", "test"],
   losetup: ["mount", "test"],
   sfdisk: ["fdisk", "test"],
   "mkfs.ext2": ["e2fsprogs", "test"],
+  debugfs: ["e2fsprogs", "test"],
   // the lab's secrets stores
   "mkfs.ext4": ["e2fsprogs", "build"],
   dhcpcd: ["dhcpcd-base", "test"],

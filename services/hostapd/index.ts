@@ -2,7 +2,18 @@
 // any parameter may be an outputRef (a passphrase from a secrets service, say). The service is
 // ready once the access point is up (what bridges it in can only do so then), and every access
 // point has the regulatory database its country_code is looked up in.
-import { defineModule, longrun, outputRef, replaceable, service, sh, template, z } from "../../image/config/index.ts";
+import {
+  defineModule,
+  longrun,
+  notifyOnCheck,
+  outputRef,
+  readyWhen,
+  replaceable,
+  service,
+  sh,
+  template,
+  z,
+} from "../../image/config/index.ts";
 
 const value = replaceable(z.union([z.string(), z.number().int(), z.boolean()]));
 
@@ -42,7 +53,6 @@ const firmware = "/lib/firmware";
 const regdb = ["regulatory.db", "regulatory.db.p7s"];
 
 /** The s6 readiness fd: written to once the kernel says the access point is up. */
-const readyFd = 3;
 
 const hostapd = template(
   "hostapd",
@@ -61,29 +71,23 @@ const hostapd = template(
     const lines = Object.entries(all).map(
       ([k, v]) => sh`printf '%s=%s\\n' ${k} ${typeof v === "boolean" ? (v ? 1 : 0) : v}`,
     );
-    // mac80211 turns the carrier on when the AP starts beaconing, and hostapd says so to no one
-    // else: a watcher looks once a second while hostapd ($$ after the exec) lives
-    const ready = [
-      sh`dev=${ifname}`,
-      "( while kill -0 $$ 2>/dev/null; do",
-      `    if [ "$(cat "/sys/class/net/$dev/carrier" 2>/dev/null)" = 1 ]; then echo >&${readyFd}; exit 0; fi`,
-      "    sleep 1",
-      "  done ) &",
-    ];
+    // mac80211 turns the carrier on when the AP starts beaconing, and hostapd says so to no one else
+    const carrier = sh`"/sys/class/net/$(output ${name} ifname)/carrier"`;
+    const ready = readyWhen(name, `[ "$(cat ${carrier} 2>/dev/null)" = 1 ]`, 1000);
     return longrun({
       name,
       dependencies: [p.interface],
       outputs: ["ifname"],
       kernelModules: kernel.modules,
-      notificationFd: readyFd,
+      notificationFd: ready.notificationFd,
+      files: ready.files,
       // the kernel may first have to load the regulatory database the country is looked up in
       timeoutUp: 60_000,
       run: [
         "mkdir -p /run/hostapd",
         `{\n${[sh`printf 'interface=%s\\n' ${ifname}`, ...lines].join("\n")}\n} > ${sh`${conf}`}`,
         sh`echo ${ifname} > "$OUTPUTS/ifname"`,
-        ...ready,
-        sh`exec hostapd ${conf}` + ` ${readyFd}>&-`,
+        `${ready.exec} ` + sh`hostapd ${conf}`,
       ].join("\n"),
     });
   },
@@ -92,7 +96,11 @@ const hostapd = template(
 export default defineModule({
   name: "hostapd",
   config: {
-    packages: ["hostapd", { name: "wireless-regdb:all", files: regdb.map((f) => `${firmware}/${f}-upstream`) }],
+    packages: [
+      "hostapd",
+      notifyOnCheck,
+      { name: "wireless-regdb:all", files: regdb.map((f) => `${firmware}/${f}-upstream`) },
+    ],
     filesystem: Object.fromEntries(
       regdb.map((f) => [`${firmware}/${f}`, { type: "symlink", target: `${f}-upstream` }]),
     ),

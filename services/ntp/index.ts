@@ -1,7 +1,15 @@
 // Network time with chrony: a client of pools, servers and peers, optionally serving time to the
 // subnets in `allow`. The template writes chrony's configuration file; chronyd runs in the foreground.
-import { defineModule, serviceAccount, longrun, sh, template, z } from "../../image/config/index.ts";
-import { layout } from "../../runtime/src/layout.ts";
+import {
+  defineModule,
+  notifyOnCheck,
+  readyWhen,
+  serviceAccount,
+  longrun,
+  sh,
+  template,
+  z,
+} from "../../image/config/index.ts";
 
 const word = z.string().regex(/^[^\s#]+$/, "must be one word (no spaces or #)");
 const sources = z.record(word, z.array(word)).default({});
@@ -42,28 +50,21 @@ const ntp = template(
       ...(p.extraConfig === "" ? [] : [p.extraConfig]),
     ];
     const conf = `/etc/limen/chrony/${p.name}.conf`;
+    // chronyc asks chronyd over its loopback command port whether it is synchronised
+    const ready = readyWhen(p.name, "exec chronyc -h 127.0.0.1 -n waitsync 1 >/dev/null", 1000);
     return longrun({
       name: p.name,
       // ready once synchronised (what needs the right time waits for it), however long the
       // upstream takes to appear
-      notificationFd: 3,
+      notificationFd: ready.notificationFd,
       timeoutUp: 0,
-      files: {
-        [conf]: { type: "file", content: lines.join("\n") + "\n" },
-        // s6-notifyoncheck runs data/check of the service directory until it succeeds: chronyc asks
-        // chronyd over its loopback command port whether it is synchronised
-        [`${layout("").longrun(p.name)}/data/check`]: {
-          type: "file",
-          mode: 0o755,
-          content: "#!/bin/sh\nexec chronyc -h 127.0.0.1 -n waitsync 1 >/dev/null\n",
-        },
-      },
+      files: { [conf]: { type: "file", content: lines.join("\n") + "\n" }, ...ready.files },
       run: [
         // chronyd keeps its command socket here only when no one else may enter it
         sh`mkdir -p ${p.dumpdir}`,
         sh`chown ${p.user}:${p.user} ${p.dumpdir}`,
         sh`chmod 0750 ${p.dumpdir}`,
-        sh`exec s6-notifyoncheck -3 3 -w 1000 -n 0 chronyd -d -f ${conf} -u ${p.user}`,
+        `${ready.exec} ` + sh`chronyd -d -f ${conf} -u ${p.user}`,
       ].join("\n"),
     });
   },
@@ -72,7 +73,7 @@ const ntp = template(
 export default defineModule({
   name: "ntp",
   config: {
-    packages: ["chrony", { name: "s6", files: ["/usr/bin/s6-notifyoncheck"] }],
+    packages: ["chrony", notifyOnCheck],
     programs: { busybox: { applets: ["chown", "chmod"] } },
     ...serviceAccount("ntp", 52, "NTP service user", "/run/chrony"),
   },

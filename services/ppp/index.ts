@@ -5,7 +5,9 @@ import {
   defineModule,
   longrun,
   nameSafe,
+  notifyOnCheck,
   outputRef,
+  readyWhen,
   replaceable,
   service,
   sh,
@@ -71,6 +73,7 @@ const pppoe = template(
       ...(p.username === null ? [] : [sh` user ${p.username}`]),
       ...(p.password === null ? [] : [sh` password ${p.password}`]),
     ].join("");
+    const ready = readyWhen(name, sh`test -s ${layout("").outputsOf(name)}/address`, 250);
     return longrun({
       name,
       dependencies: [p.interface],
@@ -78,24 +81,20 @@ const pppoe = template(
       kernelModules: kernel.modules,
       // ready once IPCP is up: what routes or resolves through the link starts only then. A dead
       // server gets the LCP echoes' time to answer, and a margin for the discovery.
-      notificationFd: readyFd,
+      notificationFd: ready.notificationFd,
       timeoutUp: (10 + (p.lcpEcho === null ? 20 : p.lcpEcho.interval * p.lcpEcho.failure)) * 1000,
       files: {
         [`${scripts}/ip-up`]: { type: "file", mode: 0o755, content: ipUp(name) },
         [`${scripts}/ip-down`]: { type: "file", mode: 0o755, content: ipDown(name) },
-        // s6-notifyoncheck polls data/check of the service directory until it succeeds
-        [`${layout("").longrun(name)}/data/check`]: { type: "file", mode: 0o755, content: check(name) },
+        ...ready.files,
       },
       run: [
         sh`echo ${p.ifname} > "$OUTPUTS/ifname"`,
-        sh`exec s6-notifyoncheck -3 ${readyFd} -w 250 -n 0 pppd plugin ${pppoePlugin} nic-${outputRef(p.interface, "ifname")} ${options}` +
-          auth,
+        `${ready.exec} ` + sh`pppd plugin ${pppoePlugin} nic-${outputRef(p.interface, "ifname")} ${options}` + auth,
       ].join("\n"),
     });
   },
 );
-
-const readyFd = 3;
 
 /** rp-pppoe's plugin in Debian bookworm's ppp, named by its full path in pppd's options. */
 const pppoePlugin = "/usr/lib/pppd/2.4.9/pppoe.so";
@@ -118,19 +117,12 @@ function ipDown(service: string): string {
   return ["#!/bin/sh", sh`rm -f ${outputs}/address ${outputs}/peer-address ${outputs}/dns`, ""].join("\n");
 }
 
-function check(service: string): string {
-  return ["#!/bin/sh", sh`test -s ${layout("").outputsOf(service)}/address`, ""].join("\n");
-}
-
 export default defineModule({
   name: "ppp",
   config: {
     // s6-notifyoncheck turns "the link has an address" into s6 readiness; output publishes it
     // pppd and its PPPoE plugin (loaded by path: no ELF dependency brings it)
-    packages: [
-      { name: "ppp", files: ["/usr/sbin/pppd", pppoePlugin] },
-      { name: "s6", files: ["/usr/bin/s6-notifyoncheck"] },
-    ],
+    packages: [{ name: "ppp", files: ["/usr/sbin/pppd", pppoePlugin] }, notifyOnCheck],
     programs: { busybox: { applets: ["test", "rm"] } },
     kernel: { config: kernel.config },
   },
