@@ -80,18 +80,7 @@ export default defineConfig(({ interfaces }) => {
     hostname: "rotuer",
     // the router's own name on the LAN (dnsmasq answers from /etc/hosts)
     hosts: { "10.8.0.1": ["rotuer.lan.example.org", "rotuer"] },
-    users: {
-      root: {
-        passwd: "!!",
-        openssh: {
-          authorizedKeys: {
-            keys: [
-              "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBCdgkGhDOfhGjh3mT0uGbqa7PQOaJ6hkT2Kd/W1ZvyM admin@example.org",
-            ],
-          },
-        },
-      },
-    },
+    users: { root: { passwd: "!!" } },
     services: {
       secrets,
       members: bridge.svc.members.build({ primary: int, members: [interfaces.lan, wlan, ...wlan5] }),
@@ -117,7 +106,20 @@ export default defineConfig(({ interfaces }) => {
         allow: ["10.8.0.0/16"],
         binddevice: "int",
       }),
-      sshd: ssh.svc.ssh.build({ allowPasswordLogin: false, allowPasswordLoginForRoot: false }),
+      sshd: ssh.svc.ssh.build({
+        allowPasswordLogin: false,
+        allowPasswordLoginForRoot: false,
+        authorizedKeys: {
+          root: {
+            home: "/home/root",
+            keys: [
+              "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBCdgkGhDOfhGjh3mT0uGbqa7PQOaJ6hkT2Kd/W1ZvyM admin@example.org",
+            ],
+            // and, emulated (run.sh --authorized-key, the lab), the key of whoever starts it
+            fromRunScript: true,
+          },
+        },
+      }),
     },
     programs: { busybox: { applets: ["cp", "umount"] } },
     // of iproute2 what a person at the router's shell uses: arpd alone would bring Berkeley DB

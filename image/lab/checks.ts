@@ -11,6 +11,9 @@ import {
   parsePppdFailure,
   parseClockOffset,
   parseConnect,
+  parseDbclientExit,
+  parseForwardingSamples,
+  parseSshSession,
   parseSvcStatus,
   parseSvstat,
   parseTracking,
@@ -20,10 +23,17 @@ import {
   type ServiceState,
 } from "./parse.ts";
 import type { Topology } from "./topology.ts";
+import { clientKey } from "./client.ts";
+import { rulesetFile } from "../../services/firewall/index.ts";
 
 /** A guest the checks run shell commands on (a Vm at a logged-in prompt). */
 export interface Shell {
   run(command: string, timeoutMs?: number): Promise<string & { code: number }>;
+  /** Types into the console (what an interactive program reads). */
+  send(text: string): void;
+  waitFor(pattern: RegExp, timeoutMs: number, from?: number): Promise<RegExpMatchArray>;
+  /** Everything the console printed so far. */
+  readonly console: string;
 }
 
 export type Role = "router" | "client" | "isp";
@@ -58,6 +68,25 @@ export class LabContext {
     const output = await this.guests[guest].run(command, timeoutMs);
     this.evidence.push({ guest, command, output: String(output) });
     return String(output);
+  }
+
+  /**
+   * Runs the interactive `command` on a guest's console and, once its output shows `ready`, types
+   * `lines` into it; returns all it printed. Nothing is typed if it ends first (the lines would go
+   * to the guest's own shell).
+   */
+  async converse(guest: Role, command: string, ready: RegExp, lines: string[], timeoutMs = 60_000): Promise<string> {
+    const shell = this.guests[guest];
+    const from = shell.console.length;
+    const done = shell.run(command, timeoutMs);
+    const prompt = await Promise.race([
+      shell.waitFor(ready, timeoutMs, from).then(() => true),
+      done.then(() => false),
+    ]).catch(() => false);
+    if (prompt) for (const line of lines) shell.send(`${line}\n`);
+    const output = String(await done);
+    this.evidence.push({ guest, command: [command, ...(prompt ? lines : [])].join("\n> "), output });
+    return output;
   }
 }
 
@@ -347,5 +376,137 @@ const wanReconnect: Check = {
   },
 };
 
+const sshLogin: Check = {
+  name: "ssh",
+  notApplicable: (t) =>
+    t.ssh === null
+      ? "no ssh service"
+      : t.ssh.keyUser === null
+        ? `${t.ssh.service} takes no user's keys from run.sh --authorized-key: the lab has no key it accepts`
+        : null,
+  async run(ctx) {
+    const { port, keyUser, passwordRefused } = ctx.topology.ssh!;
+    const { lan } = ctx.topology;
+    if (!ctx.lease) return { pass: false, detail: "the client has no lease (see lan.dhcp4)" };
+    const to = `-y -p ${port} ${keyUser}@${lan.address}`;
+    // an interactive login shell on a pty: the client's console is its terminal, typed into once
+    // the remote prompt shows
+    const session = parseSshSession(
+      await ctx.converse(
+        "client",
+        `dbclient -t -i ${clientKey} ${to}`,
+        // busybox's line editor asks the terminal where its cursor is after the prompt
+        /[#$] (?:\x1b\[6n)?$/,
+        ["ls -l /proc/$$/fd/0", 'echo "flags $-"', "exit"],
+        90_000,
+      ),
+    );
+    const login = `${keyUser}@${lan.address} by key`;
+    if (session.tty === null || session.flags === null)
+      return { pass: false, detail: `${login}: no shell answered on a terminal` };
+    if (!session.flags.includes("i") || !session.flags.includes("m"))
+      return {
+        pass: false,
+        detail: `${login}: the shell (flags ${session.flags}) is not interactive with job control`,
+      };
+    const shell = `${login}: an interactive shell with job control on ${session.tty}`;
+    if (!passwordRefused) return { pass: true, detail: `${shell}; password login allowed by the configuration` };
+    // the lab's PPP password as any password: the server must not even offer the method
+    const why = parseDbclientExit(
+      await ctx.on(
+        "client",
+        `DROPBEAR_PASSWORD=${ispPppoe.password} timeout 60 dbclient ${to} true </dev/null 2>&1`,
+        70_000,
+      ),
+    );
+    if (why !== "No auth methods could be used.")
+      return { pass: false, detail: `${shell}; by password: ${why ?? "no refusal"} (expected no method offered)` };
+    return { pass: true, detail: `${shell}; password login not offered` };
+  },
+};
+
+/** What forwarding and the ruleset look like, a sample a line: "v4 v6 table" (1 forwarding / loaded, else 0). */
+const sample = [
+  "echo $(cat /proc/sys/net/ipv4/conf/all/forwarding) $(cat /proc/sys/net/ipv6/conf/all/forwarding)",
+  "$(nft list table inet limen >/dev/null 2>&1 && echo 1 || echo 0)",
+].join(" ");
+
+const fwClosed: Check = {
+  name: "fw.closed",
+  notApplicable: (t) =>
+    t.nat.length === 0
+      ? "no firewall with a wan zone"
+      : t.forwarding.length === 0
+        ? "nothing turns forwarding on"
+        : null,
+  async run(ctx) {
+    const { wan, forwarding, stores } = ctx.topology;
+    const fw = ctx.topology.nat[0];
+    // 1. forwarding and the WAN need the ruleset: the router's own dependency graph says so
+    for (const svc of [...forwarding, wan.service]) {
+      const deps = (await ctx.on("router", `svc deps --all ${svc}`)).split(/\s+/);
+      if (!deps.includes(fw)) return { pass: false, detail: `${svc} does not need ${fw}: it may start before it` };
+    }
+    // 2. restarting the WAN and the secrets it reads: sampled all along, forwarding never goes
+    // without the ruleset
+    await ctx.on("router", `(while :; do ${sample}; done > /tmp/fw-samples 2>&1) & echo $! > /tmp/fw-sampler`);
+    for (const svc of [wan.service, ...stores.map((s) => s.service)]) {
+      await ctx.on("router", `svc restart ${svc}`, 120_000);
+      if (!(await waitReady(ctx, wan.service, 120_000))?.ready)
+        return { pass: false, detail: `${wan.service} is not ready again after svc restart ${svc}` };
+    }
+    const window = parseForwardingSamples(
+      await ctx.on("router", "kill $(cat /tmp/fw-sampler); sleep 1; busybox sort /tmp/fw-samples | busybox uniq -c"),
+    );
+    const restarts = [wan.service, ...stores.map((s) => s.service)].join(" and ");
+    if (window.samples < 10)
+      return { pass: false, detail: `only ${window.samples} samples while restarting ${restarts}` };
+    if (window.open > 0)
+      return { pass: false, detail: `${window.open} of ${window.samples} samples forwarded with no ruleset` };
+    // 3. a ruleset that fails to load: nothing that needs it starts, forwarding stays off
+    const file = rulesetFile(fw);
+    await ctx.on("router", `svc stop ${fw}`, 120_000);
+    await ctx.on(
+      "router",
+      `echo 'table inet limen { not a ruleset }' > /tmp/broken.nft && busybox mount -o bind /tmp/broken.nft ${file}`,
+    );
+    const boot = await ctx.on("router", "svc boot; echo svc boot rc=$?", 180_000);
+    const broken = (await ctx.on("router", sample)).trim();
+    const wanState = parseSvstat(await ctx.on("router", `s6-svstat /run/service/${wan.service}`));
+    await ctx.on("router", `busybox umount ${file}`);
+    const failed = /svc boot rc=[1-9]/.test(boot);
+    // what does not need the ruleset may fail on its own: the ruleset and what needs it must come back
+    await ctx.on("router", "svc boot", 180_000);
+    const fwUp = parseSvcStatus(await ctx.on("router", `svc status ${fw}`))[fw]?.state === "up";
+    const again = await waitReady(ctx, wan.service, 120_000);
+    const after = (await ctx.on("router", sample)).trim();
+    const closed = `${window.samples} samples while restarting ${restarts}, none forwarding without the ruleset`;
+    if (!failed) return { pass: false, detail: `${closed}; svc boot with a broken ruleset did not fail` };
+    if (broken !== "0 0 0")
+      return { pass: false, detail: `${closed}; with the ruleset broken: forwarding v4 v6, table = ${broken}` };
+    if (wanState?.up) return { pass: false, detail: `${closed}; with the ruleset broken ${wan.service} is up` };
+    if (!fwUp || !again?.ready || !/^1 [01] 1$/.test(after))
+      return {
+        pass: false,
+        detail: `${closed}; the ruleset repaired, not all back (forwarding v4 v6, table = ${after})`,
+      };
+    return {
+      pass: true,
+      detail: `${closed}; with the ruleset broken svc boot failed, ${wan.service} stayed down, forwarding off; all back once repaired`,
+    };
+  },
+};
+
 /** Every check, in the order they run (later ones use what earlier ones learned; the session drop last). */
-export const checks: Check[] = [wanUp, lanDhcp4, lanDns, nat4, ntp, fwInbound, wanReconnect];
+export const checks: Check[] = [
+  wanUp,
+  lanDhcp4,
+  lanDns,
+  nat4,
+  ntp,
+  sshLogin,
+  fwInbound,
+  wanReconnect,
+  // last: it stops the WAN and the ruleset
+  fwClosed,
+];

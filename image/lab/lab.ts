@@ -2,6 +2,7 @@
 // disks of its secrets stores) and a LAN client on private multicast networks on 127.0.0.1, run the
 // checks that apply and report.
 // Every guest is stopped by its PID at the end, or on an error, unless `keep` asks otherwise.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -94,6 +95,9 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
     const disks = storeDisks(topo.stores, r.secrets, labSecrets, work, r.config);
     // without a console login the lab's build gets a shell only the lab reaches (shell.ts)
     const shellSocket = topo.consoleLogin ? null : join(work, "router-shell");
+    // a key of the lab's own for the LAN client, given to the router as run.sh gives a user's
+    const sshKey = topo.ssh?.keyUser ? join(work, "lab-key") : null;
+    if (sshKey !== null) execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "limen-lab", "-f", sshKey]);
     let t = Date.now();
     const router = await buildImage({
       device: r.device,
@@ -121,11 +125,12 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
         "--lan",
         lan,
         ...disks.flatMap((d) => ["--disk", d]),
+        ...(sshKey === null ? [] : ["--authorized-key", `${sshKey}.pub`]),
         ...(shellSocket === null ? [] : ["--", ...shellQemuArgs(shellSocket)]),
       ],
       shellSocket ?? undefined,
     );
-    const client = await lanClient(work, lan, "52:54:00:6c:61:62");
+    const client = await lanClient(work, lan, "52:54:00:6c:61:62", sshKey);
     guests.push(["isp", ispVm], ["router", routerVm], ["client", client]);
 
     // the ISP first: the router's WAN asks it for a lease as soon as it is up

@@ -188,3 +188,36 @@ export function parsePppdFailure(text: string): string | null {
   // pppd says "CHAP authentication failed: Access denied", then the same without the reason
   return [...lines].reverse().find((l) => l.startsWith(`${last}:`)) ?? last;
 }
+
+/** What a shell in an ssh session printed for `ls -l /proc/$$/fd/0` and `echo "flags $-"`: its terminal and option letters. */
+export interface SshSession {
+  /** The terminal the remote shell has, null without one ("not a tty"). */
+  tty: string | null;
+  /** The shell's option letters: i when interactive, m with job control. */
+  flags: string | null;
+}
+
+export function parseSshSession(text: string): SshSession {
+  const tty = / -> (\/dev\/pts\/\d+)\s*$/m.exec(text);
+  // the typed line's echo says `flags $-`, the answer has letters only
+  const flags = /^flags ([A-Za-z]+)\s*$/m.exec(text);
+  return { tty: tty ? tty[1] : null, flags: flags ? flags[1] : null };
+}
+
+/** Why Dropbear's client ended a connection ("No auth methods could be used.", …), null if it does not say. */
+export function parseDbclientExit(text: string): string | null {
+  return /exited: (.+?)\s*$/m.exec(text)?.[1] ?? /Exited: (.+?)\s*$/m.exec(text)?.[1] ?? null;
+}
+
+/**
+ * Of `sort | uniq -c`'s counts of the fw.closed check's sample lines ("v4 v6 table", each 1 for
+ * forwarding on / ruleset loaded): how many forwarded with no ruleset loaded, of how many. */
+export function parseForwardingSamples(text: string): { open: number; samples: number } {
+  let open = 0;
+  let samples = 0;
+  for (const m of text.matchAll(/^\s*(\d+) ([01]) ([01]) ([01])\s*$/gm)) {
+    samples += Number(m[1]);
+    if (m[4] === "0" && (m[2] === "1" || m[3] === "1")) open += Number(m[1]);
+  }
+  return { open, samples };
+}

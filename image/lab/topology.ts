@@ -29,12 +29,20 @@ export interface Topology {
   };
   /** Firewall services with a "wan" zone (masquerading out of it). */
   nat: string[];
+  /** Services that turn IP forwarding on. */
+  forwarding: string[];
   /** Router ports the firewalls open to their "wan" zone. */
   openToWan: { protocol: "tcp" | "udp"; ports: (number | string)[] }[];
   /** The NTP service and the subnets it serves time to, if the router runs one. */
   ntp: { service: string; allow: string[] } | null;
   /** Secrets stores the lab makes disks for, by service. */
   stores: { service: string; params: StoreParams }[];
+  /**
+   * The SSH server: its port, the user whose keys may come from run.sh --authorized-key (the lab
+   * gives it a key of its own that way; null: no user's do), and whether that user's password
+   * login is refused.
+   */
+  ssh: { service: string; port: number; keyUser: string | null; passwordRefused: boolean } | null;
   /** Whether a getty offers a login on the serial console (else the lab brings its own shell). */
   consoleLogin: boolean;
 }
@@ -67,6 +75,13 @@ const firewallParams = z.object({
 });
 const ntpParams = z.object({ allow: z.array(z.string()) });
 const gettyParams = z.object({ tty: z.string() });
+const sshParams = z.object({
+  port: z.number(),
+  allowRoot: z.boolean(),
+  allowPasswordLogin: z.boolean(),
+  allowPasswordLoginForRoot: z.boolean(),
+  authorizedKeys: z.record(z.string(), z.object({ fromRunScript: z.boolean() })),
+});
 
 /** Services built by template `name`, with their parameters as `schema` reads them. */
 function built<S extends z.ZodType>(system: SystemDescription, name: string, schema: S) {
@@ -102,6 +117,12 @@ export function topology(system: SystemDescription, config: string): Topology {
 
   const firewalls = built(system, "firewall", firewallParams);
   const ntp = built(system, "ntp", ntpParams).at(0);
+  const ssh = built(system, "ssh", sshParams).at(0);
+  const keyUser = ssh
+    ? (Object.entries(ssh.params.authorizedKeys).find(
+        ([user, a]) => a.fromRunScript && (user !== "root" || ssh.params.allowRoot),
+      )?.[0] ?? null)
+    : null;
   return {
     hostname: system.hostname,
     wan: { kind: wans[0].kind, service: wans[0].service, lcpEcho: wans[0].lcpEcho },
@@ -117,10 +138,20 @@ export function topology(system: SystemDescription, config: string): Topology {
       domain: lan.params.domain,
     },
     nat: firewalls.filter((f) => "wan" in f.params.zones).map((f) => f.service),
+    forwarding: built(system, "network.forward", z.object({})).map((f) => f.service),
     openToWan: firewalls.flatMap((f) =>
       f.params.open.filter((o) => o.zone === "wan").map((o) => ({ protocol: o.protocol, ports: o.ports })),
     ),
     ntp: ntp ? { service: ntp.service, allow: ntp.params.allow } : null,
+    ssh: ssh
+      ? {
+          service: ssh.service,
+          port: ssh.params.port,
+          keyUser,
+          passwordRefused:
+            !ssh.params.allowPasswordLogin || (keyUser === "root" && !ssh.params.allowPasswordLoginForRoot),
+        }
+      : null,
     stores: built(system, "secrets.store", storeParams).map((s) => ({ service: s.service, params: s.params })),
     consoleLogin: built(system, "getty", gettyParams).some((g) => g.params.tty === "console"),
   };

@@ -166,8 +166,11 @@ const member = template(
   },
 );
 
+/** Where the firewall service `name` keeps its ruleset on the device. */
+export const rulesetFile = (name: string) => `/etc/limen/firewall/${nameSafe(name)}.nft`;
+
 const firewall = template("firewall", params, (p, self) => {
-  const file = `/etc/limen/firewall/${nameSafe(p.name)}.nft`;
+  const file = rulesetFile(p.name);
   const text =
     ruleset(p)
       .map((l) => l.text)

@@ -3,7 +3,8 @@
 // list, or an outputRef to a secrets service's text, one key a line) are rendered at each start
 // as a secret file, which the user's ~/.ssh/authorized_keys links to. On an emulated router a
 // user's keys may also come from run.sh --authorized-key: a disk holding the key file's text,
-// found by its serial and read at each start, so the image holds no key of the person running it.
+// found by its serial among the virtio disks and read at each start, so the image holds no key of
+// the person running it.
 import {
   absolutePath,
   defineModule,
@@ -38,7 +39,8 @@ function keysAtStart(file: string, secret: string | null, user: string): string[
     "  umask 077",
     "  {",
     ...(secret === null ? [] : [sh`    cat ${secret}`]),
-    "    for d in /sys/block/*; do",
+    // virtio disks only: a USB stick with the key disk's serial must not add keys on hardware
+    "    for d in /sys/block/vd*; do",
     `      if [ "$(cat "$d/serial" 2>/dev/null)" = ${shellQuote(keyDiskSerial)} ]; then tr -d '\\000' < "/dev/\${d##*/}"; fi`,
     "    done",
     sh`  } > ${file}`,

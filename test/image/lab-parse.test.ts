@@ -13,6 +13,9 @@ import {
   parsePppdFailure,
   parseClockOffset,
   parseConnect,
+  parseDbclientExit,
+  parseForwardingSamples,
+  parseSshSession,
   parseSvcStatus,
   parseSvstat,
   parseTracking,
@@ -182,6 +185,41 @@ it("parsePppdFailure gives pppd's last reason for having no link, with its detai
   expect(parsePppdFailure("x wan.link.pppoe: local  IP address 100.64.0.100\n")).toBeNull();
 });
 
+it("parseSshSession reads the remote shell's terminal and option letters, not the typed lines' echo", () => {
+  const session = [
+    "Host '10.8.0.1' key accepted unconditionally.",
+    "~ # \x1b[6nls -l /proc/$$/fd/0",
+    "lrwx------    1 root     root            64 Dec  3 09:52 /proc/208/fd/0 -> /dev/pts/0",
+    '~ # \x1b[6necho "flags $-"',
+    "flags smi",
+    "~ # \x1b[6nexit",
+  ].join("\r\n");
+  expect(parseSshSession(session)).toEqual({ tty: "/dev/pts/0", flags: "smi" });
+  expect(parseSshSession('l-wx------ 1 root root 64 /proc/9/fd/0 -> pipe:[1]\necho "flags $-"\n')).toEqual({
+    tty: null,
+    flags: null,
+  });
+});
+
+it("parseDbclientExit gives Dropbear's client's reason for ending", () => {
+  expect(parseDbclientExit("dbclient: Connection to root@10.8.0.1:22 exited: No auth methods could be used.\n")).toBe(
+    "No auth methods could be used.",
+  );
+  expect(parseDbclientExit("dbclient: Exited: Error connecting: Connection refused\n")).toBe(
+    "Error connecting: Connection refused",
+  );
+  expect(parseDbclientExit("in\n")).toBeNull();
+});
+
+it("parseForwardingSamples counts the samples that forward with no ruleset", () => {
+  expect(parseForwardingSamples("    812 1 1 1\n     40 0 0 1\n")).toEqual({ open: 0, samples: 852 });
+  expect(parseForwardingSamples("    812 1 1 1\n      3 1 0 0\n      2 0 1 0\n      9 0 0 0\n")).toEqual({
+    open: 5,
+    samples: 826,
+  });
+  expect(parseForwardingSamples("sort: /tmp/fw-samples: No such file\n")).toEqual({ open: 0, samples: 0 });
+});
+
 it("inRange compares IPv4 addresses numerically", () => {
   expect(inRange("10.5.0.177", "10.5.0.10", "10.5.0.240")).toBe(true);
   expect(inRange("10.5.0.9", "10.5.0.10", "10.5.0.240")).toBe(false);
@@ -205,8 +243,10 @@ describe("topology", () => {
         domain: "lan.test",
       },
       nat: ["firewall"],
+      forwarding: ["forwarding"],
       openToWan: [],
       ntp: null,
+      ssh: null,
       stores: [],
       consoleLogin: true,
     });
@@ -231,6 +271,8 @@ describe("topology", () => {
       },
     ]);
     expect(t.consoleLogin).toBe(false);
+    // key-only ssh, root's keys also from run.sh (the lab's own)
+    expect(t.ssh).toEqual({ service: "sshd", port: 22, keyUser: "root", passwordRefused: true });
   });
 
   it("finds examples/pppoe-wan.ts's PPPoE WAN, its LAN, NAT and secrets store", async () => {
