@@ -23,11 +23,17 @@ export const labShell = defineModule({
   },
 });
 
-/** QEMU's arguments for the virtio console whose other end is the unix socket `path`. */
+/**
+ * QEMU's arguments for the virtio console whose other end is the unix socket `path`. Its PCI slot,
+ * 0x0c, is one whose interrupt the Malta board (qemu-mipsel) routes where Linux looks for it (the
+ * slot of the board's sound chip; run.sh's devices fill 0x12-0x15, the four card slots, and the next
+ * free slot gets no interrupt: the driver fails with "Error -22 initializing vqs"). The ARM virt
+ * boards route every slot.
+ */
 export function shellQemuArgs(path: string): string[] {
   return [
     "-device",
-    "virtio-serial-pci,id=labserial",
+    "virtio-serial-pci,id=labserial,addr=0x0c",
     "-chardev",
     `socket,id=labshell,path=${path},server=on,wait=off`,
     "-device",

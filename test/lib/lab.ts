@@ -1,4 +1,4 @@
-// One lab run for a test (qemu-aarch64, nothing left running, the lab's own secrets unless given):
+// One lab run for a test (qemu-aarch64 unless given, nothing left running, the lab's own secrets unless given):
 // the report, its rows by check name, and the whole report as text for assertion messages.
 import { expect } from "vitest";
 import { runLab, type LabRequest } from "../../image/lab/lab.ts";
@@ -7,7 +7,7 @@ import type { CheckResult, Report } from "../../image/lab/report.ts";
 export async function labRun(
   config: string,
   port: number,
-  more: Partial<Pick<LabRequest, "secrets" | "only">> = {},
+  more: Partial<Pick<LabRequest, "device" | "secrets" | "only">> = {},
 ): Promise<{ report: Report; rows: Record<string, CheckResult>; all: string }> {
   const { report, kept } = await runLab({
     config,
