@@ -119,6 +119,9 @@ function ruleset(p: Params): RulesetLine[] {
       '    iifname "lo" accept',
       // icmp and ipv6-icmp by number: nft resolves protocol names through /etc/protocols
       "    meta l4proto { 1, 58 } accept",
+      // a DHCPv6 server answers a multicast request from its link-local address: conntrack
+      // cannot pair the two, so the answer would be a new connection
+      "    ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept",
       ...(has("lan") ? ["    iifname @lan accept"] : []),
     ),
     ...openings,
