@@ -113,6 +113,21 @@ describe.skipIf(process.getuid?.() !== 0)("the ruleset in network namespaces", (
   const connect = (ns: Netns, address: string, port: number) =>
     sh(ns, `socat -T 3 - TCP:${address}:${port},connect-timeout=3 </dev/null`).stdout.trim();
 
+  // a datagram from the WAN host's link-local address and port `sport` to the router's DHCPv6
+  // client port, as a server's answer to a multicast request comes: what the router received
+  const dhcp6Answer = async (sport: number) => {
+    const argv = ["netns", "exec", router.name, "timeout", "2", "socat", "-u", "UDP6-RECV:546", "STDOUT"];
+    const receiver = spawn("ip", argv, { stdio: ["ignore", "pipe", "ignore"] });
+    let got = "";
+    receiver.stdout.on("data", (d: Buffer) => (got += d.toString()));
+    const done = new Promise((r) => receiver.on("exit", r));
+    await until("a receiver on 546", () => sh(router, "ss -lunH").stdout.includes(":546 "));
+    const to = `UDP6-SENDTO:[fe80::2]:546,bind=[fe80::1]:${sport},so-bindtodevice=eth0`;
+    sh(wanHost, `echo answer | socat -u STDIN ${to}`);
+    await done;
+    return got.trim();
+  };
+
   it("drops what the zones and openings do not allow, accepts openings, masquerades the LAN's IPv4 only", async () => {
     link(router, "wan0", wanHost, "eth0");
     link(router, "lan0", lanHost, "eth0");
@@ -161,6 +176,11 @@ describe.skipIf(process.getuid?.() !== 0)("the ruleset in network namespaces", (
     await listen(lanHost, 8081, "echo reached", "TCP6");
     expect(connect(wanHost, "[2001:db8:1::2]", 8081)).toBe("");
     expect(connect(router, "[2001:db8:1::2]", 8081)).toBe("reached");
+    // DHCPv6 answers from a link-local server come in; nothing else from there does
+    router.ip("addr", "add", "fe80::2/64", "dev", "wan0", "nodad");
+    wanHost.ip("addr", "add", "fe80::1/64", "dev", "eth0", "nodad");
+    expect(await dhcp6Answer(547)).toBe("answer");
+    expect(await dhcp6Answer(548)).toBe("");
 
     // the WAN member leaves its zone: the opening closes with it, the ruleset stays
     sh(router, content(sys, `${onDevice.oneshots}/firewall.wan.wan/down`), { PATH: `${bin}:${process.env.PATH}` });
