@@ -69,7 +69,12 @@ const leaseEvent = "/etc/limen/kea/lease-event";
 const runScriptHook = "/usr/lib/aarch64-linux-gnu/kea/hooks/libdhcp_run_script.so";
 const kea = {
   Dhcp6: {
-    "interfaces-config": { interfaces: ["@interfaces@"] },
+    // an interface's link-local address may still be tentative when Kea starts: it tries again
+    "interfaces-config": {
+      interfaces: ["@interfaces@"],
+      "service-sockets-max-retries": 30,
+      "service-sockets-retry-wait-time": 1000,
+    },
     // leases live as long as the guest: nothing to keep across boots
     "lease-database": { type: "memfile", persist: false },
     "server-id": { type: "LL", persist: false },
