@@ -2,8 +2,10 @@
 // topology, run against the booted guests with the commands and outputs kept as evidence.
 import { internet, ispPppoe, ispWan, whoamiPath, zone } from "./plan.ts";
 import {
+  inPrefix6,
   inRange,
   ipv4,
+  ipv6 as ipv6Of,
   parseIpAddresses,
   parseLease,
   parseNslookup,
@@ -55,6 +57,8 @@ export class LabContext {
   readonly evidence: Evidence[] = [];
   lease: Lease | null = null;
   wanAddress: string | null = null;
+  /** The LAN client's global IPv6 address, in the delegated prefix (see ipv6). */
+  clientV6: string | null = null;
   /** Seconds of what the checks measured, for the report's times. */
   readonly times: Record<string, number> = {};
 
@@ -241,13 +245,62 @@ const nat4: Check = {
 };
 
 /** The ISP's web server's view of the client's source address, through the router. */
-async function whoami(ctx: LabContext): Promise<string | null> {
-  const url = `http://${internet.www.v4}${whoamiPath}`;
+async function whoami(ctx: LabContext, host = internet.www.v4): Promise<string | null> {
+  const url = `http://${host}${whoamiPath}`;
   // (Debian's busybox wget crashes with -q or -T: its answer goes to a file, read last)
   return parseWhoami(
     await ctx.on("client", `rm -f /tmp/whoami; timeout 30 wget -O /tmp/whoami ${url} 2>&1; cat /tmp/whoami`),
   );
 }
+
+/** Why the topology has no IPv6 by prefix delegation to check, or null. */
+function noIpv6(t: Topology): string | null {
+  if (t.ipv6.client === null) return "no dhcp6c.client on the WAN";
+  if (t.ipv6.prefix === null) return `no dhcp6c.prefix puts ${t.ipv6.client}'s delegated prefix on the LAN`;
+  return null;
+}
+
+const ipv6: Check = {
+  name: "ipv6",
+  notApplicable: noIpv6,
+  async run(ctx) {
+    const svc = ctx.topology.ipv6.client!;
+    const prefix = ctx.topology.ipv6.prefix!;
+    const pool = `${ispWan.delegated.prefix}/${ispWan.delegated.length}`;
+    const state = await waitReady(ctx, svc, 90_000);
+    if (!state?.ready) {
+      await ctx.on("router", `svc log ${svc} | tail -n 20`);
+      return { pass: false, detail: `${svc} has no lease within 90 s` };
+    }
+    const delegated = (parseOutputs(await ctx.on("router", `svc outputs ${svc}`)).prefixes ?? "").split(" ")[0];
+    if (!inPrefix6(delegated.split("/")[0], pool))
+      return { pass: false, detail: `${svc}'s delegated prefix is "${delegated}", not one of the ISP's ${pool}` };
+    // as a real ISP does, it routes the delegation to the router (its DHCPv6 server's lease event)
+    if (!/ via /.test(await ctx.on("isp", `ip -6 route show ${delegated}`)))
+      return { pass: false, detail: `${svc} got ${delegated}, but the ISP has no route for it` };
+    const lan = parseSvcStatus(await ctx.on("router", `svc status ${prefix}`))[prefix];
+    if (lan?.state !== "up") return { pass: false, detail: `${prefix} is ${lan?.state ?? "unknown"}, not up` };
+    // SLAAC from dnsmasq's router advertisements: the client waits for the next one
+    let address: string | undefined;
+    for (const deadline = Date.now() + 60_000; ; await sleep(3000)) {
+      address = parseIpAddresses(await ctx.on("client", "ip -6 address show dev eth0 scope global"))
+        .map((a) => a.address)
+        .find((a) => inPrefix6(a, delegated));
+      if (address !== undefined || Date.now() > deadline) break;
+      ctx.evidence.pop();
+    }
+    if (address === undefined) {
+      await ctx.on("client", "ip -6 route");
+      return { pass: false, detail: `the client has no address in ${delegated} within 60 s` };
+    }
+    ctx.clientV6 = address;
+    const seen = await whoami(ctx, `[${internet.www.v6}]`);
+    const got = `${svc} got ${delegated}; the client took ${address} by SLAAC`;
+    if (seen === null) return { pass: false, detail: `${got}; no answer from [${internet.www.v6}]${whoamiPath}` };
+    if (ipv6Of(seen) !== ipv6Of(address)) return { pass: false, detail: `${got}; the ISP saw ${seen}, not the client` };
+    return { pass: true, detail: `${got}; the ISP's web server saw it as the source` };
+  },
+};
 
 const ntp: Check = {
   name: "ntp",
@@ -314,6 +367,13 @@ const fwInbound: Check = {
       await ctx.on("isp", `ip route del ${client}/32 via ${wan}`);
       (seen === "dropped" ? found : wrong).push(`LAN client ${client} tcp 80 ${seen ?? "unclear"}`);
     } else wrong.push("no LAN client to try (see lan.dhcp4)");
+    // the delegated prefix is routed to the router: any peer on the internet could try
+    if (noIpv6(ctx.topology) === null) {
+      const client = ctx.clientV6;
+      const seen = client === null ? null : await connectFromIsp(ctx, client, 80);
+      if (client === null) wrong.push("no IPv6 LAN client to try (see ipv6)");
+      else (seen === "dropped" ? found : wrong).push(`LAN client ${client} tcp 80 ${seen ?? "unclear"}`);
+    }
     if (wrong.length > 0) return { pass: false, detail: `from the ISP: ${[...wrong, ...found].join(", ")}` };
     return { pass: true, detail: `from the ISP: ${found.join(", ")}` };
   },
@@ -497,12 +557,13 @@ const fwClosed: Check = {
   },
 };
 
-/** Every check, in the order they run (later ones use what earlier ones learned; the session drop last). */
+/** Every check, in the order they run (later ones use what earlier ones learned; those that take the WAN down last). */
 export const checks: Check[] = [
   wanUp,
   lanDhcp4,
   lanDns,
   nat4,
+  ipv6,
   ntp,
   sshLogin,
   fwInbound,

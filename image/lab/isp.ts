@@ -1,9 +1,10 @@
 // The lab's ISP: a Limen image for qemu-aarch64 that plays the router's upstream and the whole
 // internet. On its first NIC (the router's WAN segment) it serves PPPoE (rp-pppoe's pppoe-server
-// with pppd, CHAP or PAP), DHCPv4 and DNS (dnsmasq), DHCPv6 with prefix delegation (Kea); on its
-// loopback it holds the addresses of "the internet" (image/lab/plan.ts), where DNS, NTP (chrony)
-// and HTTP (busybox httpd, answering with the client's source address) answer too. Its second
-// NIC is unused, and its own MAC address on the first. The console password is "secret".
+// with pppd, CHAP or PAP), DHCPv4 and DNS (dnsmasq), DHCPv6 with prefix delegation (Kea) and
+// router advertisements (dnsmasq), on that segment and on every PPPoE session; on its loopback it
+// holds the addresses of "the internet" (image/lab/plan.ts), where DNS, NTP (chrony) and HTTP
+// (busybox httpd, answering with the client's source address) answer too. Its second NIC is
+// unused, and its own MAC address on the first. The console password is "secret".
 import { defineConfig, longrun, oneshot, sh } from "../config/index.ts";
 import console from "../../services/console/index.ts";
 import dnsmasq from "../../services/dnsmasq/index.ts";
@@ -12,7 +13,6 @@ import ntp from "../../services/ntp/index.ts";
 import { internet, ispHostname, ispPppoe, ispWan, whoamiPath, zone } from "./plan.ts";
 
 const pppOptions = "/etc/limen/ppp/pppoe-server-options";
-const keaConf = "/etc/limen/kea/dhcp6.json";
 const www = "/srv/www";
 const ispMac = "52:54:00:15:50:01";
 
@@ -30,9 +30,51 @@ nodefaultroute
 `;
 const secrets = `"${ispPppoe.username}" * "${ispPppoe.password}" *\n`;
 
+/**
+ * The links Kea serves, each a subnet of its own: Kea picks a directly connected client's subnet
+ * by the interface its request came in on. The WAN segment, and each PPPoE session as pppd names
+ * it (pppN, the lowest free N), each with a /64 whose ::1 is the ISP's end and ::100–::1ff its
+ * DHCPv6 addresses. Link i delegates /56s from the i-th /48 of ispWan.delegated (2001:db8:100::/40).
+ */
+const links = [
+  { ifname: "eth0", net: ispWan.v6.replace(/::1$/, "::") },
+  ...Array.from({ length: ispPppoe.sessions }, (_, n) => ({
+    ifname: `ppp${n}`,
+    net: `2001:db8:0:${(0x100 + n).toString(16)}::`,
+  })),
+].map((l, i) => ({
+  ...l,
+  subnet: {
+    id: i + 1,
+    subnet: `${l.net}/64`,
+    interface: l.ifname,
+    pools: [{ pool: `${l.net}100-${l.net}1ff` }],
+    "pd-pools": [
+      {
+        prefix: `2001:db8:${(0x100 + i).toString(16)}::`,
+        "prefix-len": 48,
+        "delegated-len": ispWan.delegated.delegatedLength,
+      },
+    ],
+  },
+}));
+
+// Kea refuses a subnet on an interface that does not exist, and sessions come and go: its run
+// script writes the configuration from this template with the links present (their names for
+// "@interfaces@", their subnets for "@subnets@"), and pppd restarts it as a session comes up.
+const keaTemplate = "/etc/limen/kea/dhcp6.json";
+const keaSubnets = "/etc/limen/kea/subnets";
+const keaConf = "/run/kea/dhcp6.json";
+const leaseEvent = "/etc/limen/kea/lease-event";
+const runScriptHook = "/usr/lib/aarch64-linux-gnu/kea/hooks/libdhcp_run_script.so";
 const kea = {
   Dhcp6: {
-    "interfaces-config": { interfaces: ["eth0"] },
+    // an interface's link-local address may still be tentative when Kea starts: it tries again
+    "interfaces-config": {
+      interfaces: ["@interfaces@"],
+      "service-sockets-max-retries": 30,
+      "service-sockets-retry-wait-time": 1000,
+    },
     // leases live as long as the guest: nothing to keep across boots
     "lease-database": { type: "memfile", persist: false },
     "server-id": { type: "LL", persist: false },
@@ -41,24 +83,53 @@ const kea = {
     "preferred-lifetime": 3000,
     "valid-lifetime": 4000,
     "option-data": [{ name: "dns-servers", data: ispWan.v6 }],
-    subnet6: [
+    subnet6: ["@subnets@"],
+    "hooks-libraries": [
       {
-        id: 1,
-        subnet: `${ispWan.v6}/${ispWan.v6PrefixLength}`.replace("::1/", "::/"),
-        interface: "eth0",
-        pools: [{ pool: ispWan.dhcp6Range.join("-") }],
-        "pd-pools": [
-          {
-            prefix: ispWan.delegated.prefix,
-            "prefix-len": ispWan.delegated.length,
-            "delegated-len": ispWan.delegated.delegatedLength,
-          },
-        ],
+        library: runScriptHook,
+        parameters: { name: leaseEvent, sync: false },
       },
     ],
     loggers: [{ name: "kea-dhcp6", output_options: [{ output: "stdout" }], severity: "INFO" }],
   },
 };
+
+// Kea's run_script hook calls this at lease events (the hook point first), the leases in its
+// environment: as a real ISP does, route each delegated prefix to the router that holds it (the
+// link-local address its request came from), and withdraw the route when the lease ends.
+// Addresses need no route: they are on the link's /64.
+const leaseScript = String.raw`#!/bin/sh
+case "$1" in
+  leases6_committed)
+    i=0
+    while [ "$i" -lt "$LEASES6_SIZE" ]; do
+      eval "a=\$LEASES6_AT$i""_ADDRESS n=\$LEASES6_AT$i""_PREFIX_LEN t=\$LEASES6_AT$i""_TYPE"
+      if [ "$t" = IA_PD ]; then
+        echo "lease-event: $a/$n via $QUERY6_REMOTE_ADDR dev $QUERY6_IFACE_NAME"
+        ip -6 route replace "$a/$n" via "$QUERY6_REMOTE_ADDR" dev "$QUERY6_IFACE_NAME"
+      fi
+      i=$((i + 1))
+    done ;;
+  lease6_release|lease6_expire)
+    [ "$LEASE6_TYPE" != IA_PD ] || ip -6 route del "$LEASE6_ADDRESS/$LEASE6_PREFIX_LEN" ;;
+esac
+`;
+
+// pppd runs this as IPv6 comes up on a session, with the interface, tty, speed, then the local
+// and remote link-local addresses: the ISP's end of the session's /64, which dnsmasq advertises
+// from, then Kea again with the new interface's subnet. Kea reads a point-to-point address's peer
+// as the interface's own and fails to bind to it: the local link-local address goes back on
+// without its peer.
+const ipv6Up = [
+  "#!/bin/sh",
+  'ip -6 address del "$4" peer "$5" dev "$1"',
+  'ip -6 address add "$4/64" dev "$1"',
+  'case "$1" in',
+  ...links.filter((l) => l.ifname !== "eth0").map((l) => `  ${l.ifname}) ip -6 address add ${l.net}1/64 dev "$1" ;;`),
+  "esac",
+  "s6-svc -r /run/service/kea-dhcp6",
+  "",
+].join("\n");
 
 // busybox httpd runs CGI programs with the client's address in REMOTE_ADDR
 const whoami = `#!/bin/sh
@@ -111,6 +182,11 @@ export default defineConfig(() => {
       "--dhcp-leasefile=/run/dnsmasq.leases",
       "--dhcp-authoritative",
       `--dhcp-range=${ispWan.dhcpRange.join(",")},1h`,
+      // router advertisements (no DHCPv6: Kea's) from the segment's and each session's /64,
+      // every 10 s on the sessions so that a router coming up soon has its default route
+      "--dhcp-range=::,constructor:eth0,ra-only",
+      "--dhcp-range=::,constructor:ppp*,ra-only",
+      "--ra-param=ppp*,10",
       `--local=/${zone.domain}/`,
       ...hostRecords,
       `--address=/#/${internet.www.v4}`,
@@ -120,9 +196,24 @@ export default defineConfig(() => {
   const dhcp6 = longrun({
     name: "kea-dhcp6",
     dependencies: [wan6],
-    files: { [keaConf]: { type: "file", content: JSON.stringify(kea, null, 1) + "\n" } },
+    files: {
+      [keaTemplate]: { type: "file", content: JSON.stringify(kea, null, 1) + "\n" },
+      [leaseEvent]: { type: "file", content: leaseScript, mode: 0o755 },
+      ...Object.fromEntries(
+        links.map((l) => [`${keaSubnets}/${l.ifname}.json`, { type: "file", content: JSON.stringify(l.subnet) }]),
+      ),
+    },
     run: [
       "mkdir -p /run/kea",
+      'ifs=""; subnets=""',
+      sh`for f in ${keaSubnets}/*.json; do`,
+      '  i="${f##*/}"; i="${i%.json}"',
+      '  [ -e "/sys/class/net/$i" ] || continue',
+      String.raw`  ifs="$ifs,\"$i\""; subnets="$subnets,$(cat "$f")"`,
+      "done",
+      // (JSON has no "#" to clash with sed's delimiter)
+      String.raw`sed -e "s#\"@interfaces@\"#$(echo "$ifs" | cut -c2-)#" -e "s#\"@subnets@\"#$(echo "$subnets" | cut -c2-)#" ` +
+        sh`${keaTemplate} > ${keaConf}`,
       "export KEA_PIDFILE_DIR=/run/kea KEA_LOCKFILE_DIR=none",
       sh`exec kea-dhcp6 -c ${keaConf}`,
     ].join("\n"),
@@ -131,6 +222,7 @@ export default defineConfig(() => {
     name: "pppoe-server",
     files: {
       [pppOptions]: { type: "file", content: serverOptions },
+      "/etc/ppp/ipv6-up": { type: "file", content: ipv6Up, mode: 0o755 },
       "/etc/ppp/chap-secrets": { type: "file", content: secrets, mode: 0o600 },
       "/etc/ppp/pap-secrets": { type: "file", content: secrets, mode: 0o600 },
     },
@@ -151,6 +243,9 @@ export default defineConfig(() => {
   return {
     imports: [console, network, dnsmasq, ntp],
     hostname: ispHostname,
+    // the ISP sends router advertisements and takes none: not even its own, which a session's
+    // ppp interface would hear back, and QEMU's multicast segment echoes
+    sysctl: { "net.ipv6.conf.default.accept_ra": 0, "net.ipv6.conf.eth0.accept_ra": 0 },
     users: {
       root: {
         passwd:
@@ -171,6 +266,7 @@ export default defineConfig(() => {
       "pppoe",
       { name: "ppp", files: ["/usr/sbin/pppd", "/usr/sbin/pppoe-discovery"] },
       { name: "kea-dhcp6-server", files: ["/usr/sbin/kea-dhcp6"] },
+      { name: "kea-common", files: [runScriptHook] },
     ],
     programs: {
       busybox: { applets: ["httpd", "printf", "ps", "grep", "nslookup", "wget", "netstat", "nc", "pidof", "timeout"] },

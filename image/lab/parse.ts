@@ -128,6 +128,28 @@ export function inRange(address: string, first: string, last: string): boolean {
   return a !== null && f !== null && l !== null && f <= a && a <= l;
 }
 
+/** An IPv6 address (RFC 4291 text, "::" anywhere, no embedded IPv4) as a number, or null. */
+export function ipv6(address: string): bigint | null {
+  const halves = address.split("::");
+  if (halves.length > 2) return null;
+  const groups = halves.map((h) => (h === "" ? [] : h.split(":")));
+  const missing = 8 - groups.flat().length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const all = halves.length === 1 ? groups[0] : [...groups[0], ...Array<string>(missing).fill("0"), ...groups[1]];
+  if (!all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return null;
+  return all.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
+}
+
+/** `address` lies in `prefix` ("2001:db8::/32"), both IPv6. */
+export function inPrefix6(address: string, prefix: string): boolean {
+  const [net, length] = prefix.split("/");
+  const [a, n] = [ipv6(address), ipv6(net)];
+  const bits = Number(length);
+  if (a === null || n === null || !Number.isInteger(bits) || bits < 0 || bits > 128) return false;
+  const host = 128n - BigInt(bits);
+  return a >> host === n >> host;
+}
+
 export interface Tracking {
   /** The reference's address, in parentheses after its ID ("" for none). */
   reference: string;

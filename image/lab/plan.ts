@@ -10,9 +10,10 @@ export const ispWan = {
   dhcpRange: ["192.0.2.100", "192.0.2.199"],
   v6: "2001:db8:0:1::1",
   v6PrefixLength: 64,
-  /** DHCPv6 addresses (IA_NA) on the segment. */
-  dhcp6Range: ["2001:db8:0:1::100", "2001:db8:0:1::1ff"],
-  /** Prefixes delegated to routers (IA_PD): one /56 each out of this /40. */
+  /**
+   * Prefixes delegated to routers (IA_PD): one /56 each out of this /40, each of the ISP's links
+   * (this segment, each PPPoE session) from a /48 of its own (image/lab/isp.ts).
+   */
   delegated: { prefix: "2001:db8:100::", length: 40, delegatedLength: 56 },
 };
 

@@ -33,6 +33,11 @@ export interface Topology {
   forwarding: string[];
   /** Router ports the firewalls open to their "wan" zone. */
   openToWan: { protocol: "tcp" | "udp"; ports: (number | string)[] }[];
+  /**
+   * IPv6 by prefix delegation: the WAN's DHCPv6 client and the service putting an address of the
+   * delegated prefix on the LAN's interface (null where either is missing).
+   */
+  ipv6: { client: string | null; prefix: string | null };
   /** The NTP service and the subnets it serves time to, if the router runs one. */
   ntp: { service: string; allow: string[] } | null;
   /** Secrets stores the lab makes disks for, by service. */
@@ -73,6 +78,7 @@ const firewallParams = z.object({
     z.object({ zone: z.string(), protocol: z.enum(["tcp", "udp"]), ports: z.array(z.union([z.number(), z.string()])) }),
   ),
 });
+const dhcp6PrefixParams = z.object({ client: z.string(), interface: z.string() });
 const ntpParams = z.object({ allow: z.array(z.string()) });
 const gettyParams = z.object({ tty: z.string() });
 const sshParams = z.object({
@@ -115,6 +121,15 @@ export function topology(system: SystemDescription, config: string): Topology {
     .find((d) => d.address?.family === "inet");
   if (!lan?.address) throw new TopologyError(`${config}: no LAN: no dnsmasq service serves an IPv4 network.address`);
 
+  // a DHCPv6 client on the WAN (the PPP link, or the WAN's own interface), its prefix on the
+  // interface the LAN's address is on
+  const dhcp6 = built(system, "dhcp6c.client", interfaceParam).find((c) =>
+    [wanLink, wans[0].service].includes(c.params.interface),
+  );
+  const prefix = built(system, "dhcp6c.prefix", dhcp6PrefixParams).find(
+    (p) => p.params.client === dhcp6?.service && p.params.interface === lan.address?.interface,
+  );
+
   const firewalls = built(system, "firewall", firewallParams);
   const ntp = built(system, "ntp", ntpParams).at(0);
   const ssh = built(system, "ssh", sshParams).at(0);
@@ -142,6 +157,7 @@ export function topology(system: SystemDescription, config: string): Topology {
     openToWan: firewalls.flatMap((f) =>
       f.params.open.filter((o) => o.zone === "wan").map((o) => ({ protocol: o.protocol, ports: o.ports })),
     ),
+    ipv6: { client: dhcp6?.service ?? null, prefix: prefix?.service ?? null },
     ntp: ntp ? { service: ntp.service, allow: ntp.params.allow } : null,
     ssh: ssh
       ? {

@@ -30,8 +30,10 @@ const readyFd = 3;
 
 // Top-level options apply to the one interface of the command line. dhcpcd takes over router
 // advertisements there (the default route; their prefixes make no addresses, the lease does);
-// "-" delegates the prefix to no interface. DUID-LL comes from the MAC address: the same after a
-// reboot with nothing stored, so the upstream hands out the same prefix again.
+// "-" delegates the prefix to no interface (dhcpcd 9.4.1 still logs "cannot delegate to -":
+// harmless, later versions say nothing). DUID-LL comes from the MAC address: the same after a
+// reboot with nothing stored, so the upstream hands out the same prefix again. (An interface
+// without one, ppp0, makes dhcpcd take the first that has one: lo, all zeros.)
 const config = `ipv6only
 ipv6ra_noautoconf
 duid ll

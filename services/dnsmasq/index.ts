@@ -33,7 +33,9 @@ const dnsmasq = template(
     ranges: z
       .array(z.string().min(1))
       .default([])
-      .describe("DHCP ranges (dnsmasq --dhcp-range values), e.g. 10.8.0.10,10.8.0.240."),
+      .describe(
+        "DHCP ranges (dnsmasq --dhcp-range values), e.g. 10.8.0.10,10.8.0.240; ::,constructor:br0,ra-stateless advertises br0's IPv6 prefixes (SLAAC).",
+      ),
     domain: z.string().nullable().default(null).describe("Local domain, given to DHCP clients with their names."),
     hosts: z
       .record(z.string(), host)

@@ -1,5 +1,5 @@
 // An nftables firewall: a stateful default ruleset over zones (named sets of interfaces), with
-// masquerading out of the "wan" zone. The ruleset has no dependencies, so it is loaded before the
+// IPv4 masqueraded out of the "wan" zone. The ruleset has no dependencies, so it is loaded before the
 // interfaces come up; each zone member is a oneshot of its own that adds its interface's name to
 // the zone's set, so a restarted WAN rejoins its zone without reloading the ruleset.
 import { defineModule, nameSafe, oneshot, outputRef, service, sh, template, z } from "../../image/config/index.ts";
@@ -58,7 +58,7 @@ const params = z
     zones: z
       .record(zoneName, z.array(service))
       .default({})
-      .describe('Interface services (output ifname) by zone; "lan" may reach "wan", which is masqueraded.'),
+      .describe('Interface services (output ifname) by zone; "lan" may reach "wan", IPv4 masqueraded.'),
     open: z
       .array(opening)
       .default([])
@@ -119,6 +119,9 @@ function ruleset(p: Params): RulesetLine[] {
       '    iifname "lo" accept',
       // icmp and ipv6-icmp by number: nft resolves protocol names through /etc/protocols
       "    meta l4proto { 1, 58 } accept",
+      // a DHCPv6 server answers a multicast request from its link-local address: conntrack
+      // cannot pair the two, so the answer would be a new connection
+      "    ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept",
       ...(has("lan") ? ["    iifname @lan accept"] : []),
     ),
     ...openings,
@@ -134,7 +137,8 @@ function ruleset(p: Params): RulesetLine[] {
     ...ours("  }"),
     ...natChain("prerouting", "dstnat", extra("prerouting")),
     ...natChain("postrouting", "srcnat", [
-      ...(has("wan") ? ours("    oifname @wan masquerade") : []),
+      // IPv4 only: the LAN's IPv6 addresses are global (a delegated prefix) and leave as they are
+      ...(has("wan") ? ours("    meta nfproto ipv4 oifname @wan masquerade") : []),
       ...extra("postrouting"),
     ]),
     ...p.extraRules

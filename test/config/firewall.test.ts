@@ -1,6 +1,7 @@
 // The firewall template: typed openings and chain rules checked by nft when the configuration is
 // evaluated, and the ruleset itself loaded by the host's nft into network namespaces, where a
-// packet from the WAN side is dropped or accepted and LAN traffic leaves masqueraded.
+// packet from the WAN side is dropped or accepted and LAN traffic leaves, IPv4 masqueraded and
+// IPv6 with the client's own address.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -104,15 +105,30 @@ describe.skipIf(process.getuid?.() !== 0)("the ruleset in network namespaces", (
       timeout: 20_000,
     });
   const listeners: ChildProcess[] = [];
-  const listen = async (ns: Netns, port: number, reply: string) => {
-    const argv = ["netns", "exec", ns.name, "socat", `TCP-LISTEN:${port},fork,reuseaddr`, `SYSTEM:${reply}`];
+  const listen = async (ns: Netns, port: number, reply: string, tcp: "TCP" | "TCP6" = "TCP") => {
+    const argv = ["netns", "exec", ns.name, "socat", `${tcp}-LISTEN:${port},fork,reuseaddr`, `SYSTEM:${reply}`];
     listeners.push(spawn("ip", argv, { stdio: "ignore" }));
     await until(`socat listening on ${port}`, () => sh(ns, "ss -ltnH").stdout.includes(`:${port} `));
   };
   const connect = (ns: Netns, address: string, port: number) =>
     sh(ns, `socat -T 3 - TCP:${address}:${port},connect-timeout=3 </dev/null`).stdout.trim();
 
-  it("drops what the zones and openings do not allow, accepts openings and masquerades the LAN", async () => {
+  // a datagram from the WAN host's link-local address and port `sport` to the router's DHCPv6
+  // client port, as a server's answer to a multicast request comes: what the router received
+  const dhcp6Answer = async (sport: number) => {
+    const argv = ["netns", "exec", router.name, "timeout", "2", "socat", "-u", "UDP6-RECV:546", "STDOUT"];
+    const receiver = spawn("ip", argv, { stdio: ["ignore", "pipe", "ignore"] });
+    let got = "";
+    receiver.stdout.on("data", (d: Buffer) => (got += d.toString()));
+    const done = new Promise((r) => receiver.on("exit", r));
+    await until("a receiver on 546", () => sh(router, "ss -lunH").stdout.includes(":546 "));
+    const to = `UDP6-SENDTO:[fe80::2]:546,bind=[fe80::1]:${sport},so-bindtodevice=eth0`;
+    sh(wanHost, `echo answer | socat -u STDIN ${to}`);
+    await done;
+    return got.trim();
+  };
+
+  it("drops what the zones and openings do not allow, accepts openings, masquerades the LAN's IPv4 only", async () => {
     link(router, "wan0", wanHost, "eth0");
     link(router, "lan0", lanHost, "eth0");
     router.ip("addr", "add", "192.0.2.2/24", "dev", "wan0");
@@ -120,6 +136,13 @@ describe.skipIf(process.getuid?.() !== 0)("the ruleset in network namespaces", (
     wanHost.ip("addr", "add", "192.0.2.1/24", "dev", "eth0");
     lanHost.ip("addr", "add", "10.9.0.2/24", "dev", "eth0");
     lanHost.ip("route", "add", "default", "via", "10.9.0.1");
+    // IPv6: the LAN a routed prefix of its own, as a delegation gives it
+    router.ip("addr", "add", "2001:db8::2/64", "dev", "wan0", "nodad");
+    router.ip("addr", "add", "2001:db8:1::1/64", "dev", "lan0", "nodad");
+    wanHost.ip("addr", "add", "2001:db8::1/64", "dev", "eth0", "nodad");
+    wanHost.ip("route", "add", "2001:db8:1::/64", "via", "2001:db8::2");
+    lanHost.ip("addr", "add", "2001:db8:1::2/64", "dev", "eth0", "nodad");
+    lanHost.ip("route", "add", "default", "via", "2001:db8:1::1");
 
     const sys = system({
       zones: { lan: [iface("lan", "lan0")], wan: [iface("wan", "wan0")] },
@@ -138,7 +161,7 @@ describe.skipIf(process.getuid?.() !== 0)("the ruleset in network namespaces", (
       expect(r.stderr).toBe("");
     }
     expect(sh(router, "nft list set inet limen wan").stdout).toContain('"wan0"');
-    sh(router, "echo 1 > /proc/sys/net/ipv4/ip_forward");
+    sh(router, "echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv6/conf/all/forwarding");
 
     await listen(router, 2222, "echo open");
     await listen(router, 2323, "echo closed");
@@ -147,6 +170,17 @@ describe.skipIf(process.getuid?.() !== 0)("the ruleset in network namespaces", (
     expect(connect(wanHost, "192.0.2.2", 2323)).toBe("");
     expect(connect(lanHost, "10.9.0.1", 2323)).toBe("closed");
     expect(connect(lanHost, "192.0.2.1", 80)).toBe("from 192.0.2.2");
+    // IPv6 leaves with the client's own address, and nothing new comes in to it
+    await listen(wanHost, 8080, 'echo "from $SOCAT_PEERADDR"', "TCP6");
+    expect(connect(lanHost, "[2001:db8::1]", 8080)).toBe("from [2001:0db8:0001:0000:0000:0000:0000:0002]");
+    await listen(lanHost, 8081, "echo reached", "TCP6");
+    expect(connect(wanHost, "[2001:db8:1::2]", 8081)).toBe("");
+    expect(connect(router, "[2001:db8:1::2]", 8081)).toBe("reached");
+    // DHCPv6 answers from a link-local server come in; nothing else from there does
+    router.ip("addr", "add", "fe80::2/64", "dev", "wan0", "nodad");
+    wanHost.ip("addr", "add", "fe80::1/64", "dev", "eth0", "nodad");
+    expect(await dhcp6Answer(547)).toBe("answer");
+    expect(await dhcp6Answer(548)).toBe("");
 
     // the WAN member leaves its zone: the opening closes with it, the ruleset stays
     sh(router, content(sys, `${onDevice.oneshots}/firewall.wan.wan/down`), { PATH: `${bin}:${process.env.PATH}` });

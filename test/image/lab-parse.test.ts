@@ -5,7 +5,9 @@ import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { loadConfig, loadDevice } from "../../image/config/load.ts";
 import {
+  inPrefix6,
   inRange,
+  ipv6,
   parseIpAddresses,
   parseLease,
   parseNslookup,
@@ -226,6 +228,37 @@ it("inRange compares IPv4 addresses numerically", () => {
   expect(inRange("not an address", "10.5.0.10", "10.5.0.240")).toBe(false);
 });
 
+describe("ipv6 and inPrefix6", () => {
+  it("read every spelling of an address to the same number", () => {
+    expect(ipv6("2001:db8:100::1")).toBe(ipv6("2001:0db8:0100:0000:0000:0000:0000:0001"));
+    expect(ipv6("::")).toBe(0n);
+    expect(ipv6("::1")).toBe(1n);
+    expect(ipv6("fe80::")).toBe(0xfe80n << 112n);
+    expect(ipv6("2001:db8:100:0:e269:95ff:fef3:8b12")).toBe(0x20010db801000000e26995fffef38b12n);
+  });
+  it("refuse what is not an IPv6 address", () => {
+    for (const bad of [
+      "",
+      "10.8.0.1",
+      "2001:db8::1::2",
+      "1:2:3:4:5:6:7",
+      "1:2:3:4:5:6:7:8:9",
+      "2001:db8::g",
+      "1:2:3:4::5:6:7:8",
+    ])
+      expect(ipv6(bad), bad).toBeNull();
+  });
+  it("places an address in a prefix by its leading bits", () => {
+    expect(inPrefix6("2001:db8:100:0:e269:95ff:fef3:8b12", "2001:db8:100::/56")).toBe(true);
+    expect(inPrefix6("2001:db8:1ff::1", "2001:db8:100::/40")).toBe(true);
+    expect(inPrefix6("2001:db8:200::1", "2001:db8:100::/40")).toBe(false);
+    expect(inPrefix6("2001:db8:100:100::1", "2001:db8:100::/56")).toBe(false);
+    expect(inPrefix6("fe80::1", "::/0")).toBe(true);
+    expect(inPrefix6("2001:db8::1", "2001:db8::/129")).toBe(false);
+    expect(inPrefix6("10.8.0.1", "::/0")).toBe(false);
+  });
+});
+
 describe("topology", () => {
   const system = async (config: string) =>
     compile(evaluate(await loadConfig(config), await loadDevice("qemu-aarch64")));
@@ -245,6 +278,7 @@ describe("topology", () => {
       nat: ["firewall"],
       forwarding: ["forwarding"],
       openToWan: [],
+      ipv6: { client: null, prefix: null },
       ntp: null,
       ssh: null,
       stores: [],
@@ -258,6 +292,8 @@ describe("topology", () => {
     expect(t.openToWan).toEqual([{ protocol: "tcp", ports: [22] }]);
     expect(t.ntp).toEqual({ service: "ntp", allow: ["10.8.0.0/16"] });
     expect(t.lan.address).toBe("10.8.0.1");
+    // DHCPv6 on the PPP link, its delegated prefix on the LAN's bridge
+    expect(t.ipv6).toEqual({ client: "wan.link.pppoe.dhcp6c", prefix: "int.bridge.prefix6" });
     // its secrets come from a store the lab makes; no console login: the lab brings its shell
     expect(t.stores).toEqual([
       {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { labRun } from "../lib/lab.ts";
 
 describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
-  it("passes wan.up, lan.dhcp4, lan.dns, nat4 and fw.inbound; no ntp, no session to drop", async () => {
+  it("passes wan.up, lan.dhcp4, lan.dns, nat4 and fw.inbound; no IPv6, ntp or session to drop", async () => {
     const { report, rows, all } = await labRun("examples/dhcp-wan.ts", 24420);
     expect(
       report.checks.map((c) => [c.name, c.status]),
@@ -16,6 +16,7 @@ describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
       ["lan.dhcp4", "pass"],
       ["lan.dns", "pass"],
       ["nat4", "pass"],
+      ["ipv6", "n/a"],
       ["ntp", "n/a"],
       ["fw.inbound", "pass"],
       ["wan.reconnect", "n/a"],

@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe("the lab's ISP", { timeout: 900_000 }, () => {
-  it("runs DNS, DHCPv4, PPPoE, NTP and HTTP, answering at the internet's addresses", async () => {
+  it("runs DNS, DHCPv4, DHCPv6, PPPoE, NTP and HTTP, answering at the internet's addresses", async () => {
     const { system, out } = await buildImage({
       device: "qemu-aarch64",
       config: "image/lab/isp.ts",
@@ -47,9 +47,13 @@ describe("the lab's ISP", { timeout: 900_000 }, () => {
 
     // chrony serves its own clock
     expect(String(await vm.run("chronyc -n tracking"))).toMatch(/Stratum\s+: 1/);
-    // DHCPv4 (dnsmasq) listens and pppoe-server runs (Kea's DHCPv6 is not yet proven: see the ipv6 check to come)
-    const sockets = String(await vm.run("netstat -lnu"));
+    // DHCPv4 (dnsmasq) and DHCPv6 (Kea, on the segment until a PPPoE session comes up; a few
+    // seconds after it is up) listen, and pppoe-server runs; the lab's ipv6 check proves DHCPv6
+    let sockets = "";
+    for (let i = 0; i < 30 && !/:547 /.test(sockets); i++)
+      sockets = String(await vm.run(`sleep ${i === 0 ? 0 : 1}; netstat -lnu`));
     expect(sockets).toMatch(/0\.0\.0\.0:67 /);
+    expect(sockets).toMatch(/fe80::[0-9a-f:]+:547 /);
     expect(String(await vm.run("ps | grep '[p]ppoe-server'"))).toMatch(/pppoe-server -F -I eth0/);
   });
 });

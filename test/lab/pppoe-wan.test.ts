@@ -24,6 +24,7 @@ describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
       ["lan.dhcp4", "pass"],
       ["lan.dns", "pass"],
       ["nat4", "pass"],
+      ["ipv6", "n/a"],
       ["ntp", "pass"],
       ["fw.inbound", "pass"],
       ["wan.reconnect", "pass"],

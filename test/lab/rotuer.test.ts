@@ -2,20 +2,21 @@
 // credentials come from the secrets store's disk the lab makes, and the lab drives it through its
 // own shell (rotuer's root has no password). Every check passes: the PPPoE session, the LAN behind
 // its bridge (whose members wait for its two access points on the emulated radios), DNS, NAT,
-// chrony synchronised from the ISP, the firewall's opened ssh port and dropped others, and a
-// silently dropped session coming back by LCP echo.
+// IPv6 from a delegated prefix, chrony synchronised from the ISP, the firewall's opened ssh port
+// and dropped others, and a silently dropped session coming back by LCP echo.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { labRun } from "../lib/lab.ts";
 
 describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
-  it("brings up its PPPoE WAN from the secrets store, syncs its clock, opens ssh only, reconnects", async () => {
+  it("brings up its PPPoE WAN from the secrets store, IPv6, syncs its clock, opens ssh only, reconnects", async () => {
     const { report, rows, all } = await labRun("examples/rotuer.ts", 24720);
     expect(report.checks.map((c) => c.name)).toEqual([
       "wan.up",
       "lan.dhcp4",
       "lan.dns",
       "nat4",
+      "ipv6",
       "ntp",
       "fw.inbound",
       "wan.reconnect",
@@ -25,8 +26,14 @@ describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
       all,
     ).toEqual([]);
     expect(rows["wan.up"].detail).toMatch(/^wan\.link\.pppoe ready: ppp0 100\.64\.0\.\d+ peer 100\.64\.0\.1/);
-    expect(rows["ntp"].detail, all).toMatch(/^ntp synchronised to 203\.0\.113\.1 at stratum 2/);
+    // a /56 of the ISP's 2001:db8:100::/40, the client's SLAAC address in it seen as the source
+    expect(rows["ipv6"].detail, all).toMatch(
+      /^wan\.link\.pppoe\.dhcp6c got 2001:db8:1[0-9a-f:]+\/56; the client took 2001:db8:[0-9a-f:]+ by SLAAC; the ISP's web server saw it as the source$/,
+    );
+    // over IPv4 or IPv6: the ISP answers at both of the pool's addresses
+    expect(rows["ntp"].detail, all).toMatch(/^ntp synchronised to (203\.0\.113\.1|2001:db8:ffff::1) at stratum 2/);
     expect(rows["fw.inbound"].detail, all).toContain("router tcp 22 (opened) open, router tcp 23 dropped");
+    expect(rows["fw.inbound"].detail, all).toMatch(/LAN client 2001:db8:[0-9a-f:]+ tcp 80 dropped/);
     // LCP echoes every 5 s, 4 unanswered: the check's own limit is 20 s + 60 s
     expect(rows["wan.reconnect"].detail, all).toMatch(/^wan\.link\.pppoe back with 100\.64\.0\.\d+ \d+ s after/);
     expect(report.times["wan.reconnect"]).toBeLessThanOrEqual(80);
