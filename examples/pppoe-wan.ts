@@ -21,6 +21,8 @@ export default defineConfig(({ interfaces }) => {
     interface: interfaces.wan,
     username: outputRef(secrets, "ppp/username"),
     password: outputRef(secrets, "ppp/password"),
+    // a 16 Mbit/s line: the firewall lets ICMP from the ISP use 1/20 of it
+    bandwidth: 2_000_000,
   });
   // ppp0 joins the wan zone each time the link comes up: NAT follows a reconnected link
   const fw = firewall.svc.firewall.build({

@@ -211,7 +211,10 @@ export function parsePppdFailure(text: string): string | null {
   return [...lines].reverse().find((l) => l.startsWith(`${last}:`)) ?? last;
 }
 
-/** What a shell in an ssh session printed for `ls -l /proc/$$/fd/0` and `echo "flags $-"`: its terminal and option letters. */
+/**
+ * What a shell in an ssh session printed for `ls -l /proc/$$/fd/0` and `echo "flags $-"`: its
+ * terminal and option letters.
+ */
 export interface SshSession {
   /** The terminal the remote shell has, null without one ("not a tty"). */
   tty: string | null;

@@ -8,8 +8,8 @@ import { checkRuleset, type RulesetLine } from "./check.ts";
 /**
  * What the default ruleset needs of the kernel: Kconfig symbols for a kernel built from source,
  * modules where it builds them so (nf_tables with the sets, meta and payload matches; ct state;
- * the nat chain and masquerade). libcrc32c, under conntrack and nf_tables, asks the crypto API for
- * crc32c, which Debian builds as the module crc32c_generic: it comes first.
+ * the nat chain and masquerade; named limits for ICMP). libcrc32c, under conntrack and nf_tables,
+ * asks the crypto API for crc32c, which Debian builds as the module crc32c_generic: it comes first.
  */
 const kernel = {
   config: {
@@ -20,10 +20,12 @@ const kernel = {
     NFT_CT: "y",
     NFT_NAT: "y",
     NFT_MASQ: "y",
+    NFT_LIMIT: "y",
+    NFT_OBJREF: "y",
     NF_NAT: "y",
     CRYPTO_CRC32C: "y",
   },
-  modules: ["crc32c_generic", "nf_tables", "nft_ct", "nft_chain_nat", "nft_masq"],
+  modules: ["crc32c_generic", "nf_tables", "nft_ct", "nft_chain_nat", "nft_masq", "nft_limit", "nft_objref"],
 };
 
 const zoneName = z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a lower-case nftables set name");
@@ -93,6 +95,9 @@ const params = z
   });
 type Params = z.output<typeof params>;
 
+// icmp and ipv6-icmp by number: nft resolves protocol names through /etc/protocols
+const icmpLimit = "    meta l4proto { 1, 58 } limit name iifname map @icmp_limit drop";
+
 /** The ruleset, each line with the option it came from (null: written here). */
 function ruleset(p: Params): RulesetLine[] {
   const zones = Object.keys(p.zones);
@@ -112,9 +117,12 @@ function ruleset(p: Params): RulesetLine[] {
     // declaring then deleting the table makes loading the file replace it in one transaction
     ...ours("table inet limen", "delete table inet limen", "table inet limen {"),
     ...ours(...zones.map((z) => `  set ${z} { type ifname; }`)),
+    // each interface's ICMP limit, by name (its zone member adds it)
+    ...ours("  map icmp_limit { type ifname : limit; }"),
     ...ours(
       "  chain input {",
       "    type filter hook input priority filter; policy drop;",
+      icmpLimit,
       "    ct state established,related accept",
       '    iifname "lo" accept',
       // icmp and ipv6-icmp by number: nft resolves protocol names through /etc/protocols
@@ -130,6 +138,7 @@ function ruleset(p: Params): RulesetLine[] {
       "  }",
       "  chain forward {",
       "    type filter hook forward priority filter; policy drop;",
+      icmpLimit,
       "    ct state established,related accept",
       ...(has("lan") && has("wan") ? ["    iifname @lan oifname @wan accept"] : []),
     ),
@@ -149,8 +158,13 @@ function ruleset(p: Params): RulesetLine[] {
   ];
 }
 
+/** The share of an interface's bandwidth (its output "bandwidth", bytes/s) ICMP arriving on it may use. */
+const icmpShare = 20;
+
 // A zone member of its own: its script reads the interface's name when it starts, and it restarts
-// with the interface while the ruleset stays loaded.
+// with the interface while the ruleset stays loaded. An interface that publishes its bandwidth
+// (PPPoE's option) also gets a limit of its own: ICMP arriving on it beyond 1/20 of that is
+// dropped, so a ping flood cannot take the link.
 const member = template(
   "firewall.member",
   z.strictObject({
@@ -160,12 +174,27 @@ const member = template(
     interface: service.describe("The interface service (output ifname) that joins the zone while it is up."),
   }),
   (p) => {
-    const element = sh`inet limen ${p.zone} "{" ${outputRef(p.interface, "ifname")} "}"`;
+    const name = p.name ?? `${p.firewall.name}.${p.zone}.${nameSafe(p.interface.name)}`;
+    const ifname = outputRef(p.interface, "ifname");
+    const element = sh`inet limen ${p.zone} "{" ${ifname} "}"`;
+    const limit = `icmp_${nameSafe(name).replace(/[^A-Za-z0-9_]/g, "_")}`;
     return oneshot({
-      name: p.name ?? `${p.firewall.name}.${p.zone}.${nameSafe(p.interface.name)}`,
+      name,
       dependencies: [p.firewall, p.interface],
-      up: `nft add element ${element}`,
-      down: `nft delete element ${element}`,
+      up: [
+        `nft add element ${element}`,
+        sh`bw=$(output ${p.interface.name} bandwidth 2>/dev/null) || bw=""`,
+        'if [ -n "$bw" ]; then',
+        `  rate=$((bw / ${icmpShare}))`,
+        sh`  nft add limit inet limen ${limit} "{ rate over $rate bytes/second burst $rate bytes }"`,
+        sh`  nft add element inet limen icmp_limit "{" ${ifname} : ${limit} "}"`,
+        "fi",
+      ].join("\n"),
+      down: [
+        `nft delete element ${element}`,
+        sh`nft delete element inet limen icmp_limit "{" ${ifname} "}" 2>/dev/null || true`,
+        sh`nft delete limit inet limen ${limit} 2>/dev/null || true`,
+      ].join("\n"),
     });
   },
 );

@@ -1,6 +1,6 @@
 // PPP over Ethernet by pppd and its rp-pppoe plugin. Username and password may be outputRefs.
 // The service is ready once the link has addresses, which it publishes as outputs (address,
-// peer-address, dns, ifname) for routes, DNS and the firewall to read.
+// peer-address, dns, ifname; bandwidth when given) for routes, DNS and the firewall to read.
 import {
   defineModule,
   longrun,
@@ -40,6 +40,15 @@ const pppoe = template(
       .nullable()
       .default({ interval: 10, failure: 3 })
       .describe("LCP echoes that notice a dead link; null sends none."),
+    bandwidth: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe(
+        "Approximate bandwidth of the link in bytes/second, published as the output bandwidth: a firewall zone it joins limits ICMP arriving on it to 1/20 of that.",
+      ),
     "ppp-options": z.array(z.string()).default([]).describe("Further pppd options."),
   }),
   (p) => {
@@ -77,7 +86,7 @@ const pppoe = template(
     return longrun({
       name,
       dependencies: [p.interface],
-      outputs: ["ifname", "address", "peer-address", "dns"],
+      outputs: ["ifname", "address", "peer-address", "dns", ...(p.bandwidth === null ? [] : ["bandwidth"])],
       kernelModules: kernel.modules,
       // ready once IPCP is up: what routes or resolves through the link starts only then. A dead
       // server gets the LCP echoes' time to answer, and a margin for the discovery.
@@ -90,6 +99,7 @@ const pppoe = template(
       },
       run: [
         sh`echo ${p.ifname} > "$OUTPUTS/ifname"`,
+        ...(p.bandwidth === null ? [] : [sh`echo ${p.bandwidth} > "$OUTPUTS/bandwidth"`]),
         `${ready.exec} ` + sh`pppd plugin ${pppoePlugin} nic-${outputRef(p.interface, "ifname")} ${options}` + auth,
       ].join("\n"),
     });

@@ -128,7 +128,21 @@ describe.skipIf(process.getuid?.() !== 0)("the ruleset in network namespaces", (
     return got.trim();
   };
 
-  it("drops what the zones and openings do not allow, accepts openings, masquerades the LAN's IPv4 only", async () => {
+  // 50 ICMP datagrams of 200 bytes from `from` to `address` on the router: how many got through
+  // its input chain to a raw socket there
+  const icmpThrough = async (from: Netns, address: string) => {
+    const argv = ["netns", "exec", router.name, "timeout", "3", "socat", "-u", "IP4-RECV:1", "STDOUT"];
+    const receiver = spawn("ip", argv, { stdio: ["ignore", "pipe", "ignore"] });
+    let bytes = 0;
+    receiver.stdout.on("data", (d: Buffer) => (bytes += d.length));
+    const done = new Promise((r) => receiver.on("exit", r));
+    await until("a raw ICMP receiver", () => sh(router, "ss -wanH").stdout.includes(":1 "));
+    sh(from, `for i in $(seq 50); do head -c 200 /dev/zero | socat -u - IP4-SENDTO:${address}:1; done`);
+    await done;
+    return bytes / 200;
+  };
+
+  it("drops what the zones and openings do not allow, accepts openings, masquerades the LAN's IPv4 only, limits WAN ICMP", async () => {
     link(router, "wan0", wanHost, "eth0");
     link(router, "lan0", lanHost, "eth0");
     router.ip("addr", "add", "192.0.2.2/24", "dev", "wan0");
@@ -153,7 +167,9 @@ describe.skipIf(process.getuid?.() !== 0)("the ruleset in network namespaces", (
     // the members' own scripts, with `output` answering each interface's ifname
     const bin = join(dir, "bin");
     spawnSync("mkdir", ["-p", bin]);
-    writeFileSync(join(bin, "output"), '#!/bin/sh\ncase "$1" in lan) echo lan0;; wan) echo wan0;; esac\n');
+    // the WAN publishes a bandwidth of 20000 bytes/s, as PPPoE's option makes it do
+    const outputs = '"lan ifname") echo lan0;; "wan ifname") echo wan0;; "wan bandwidth") echo 20000;; *) exit 1;;';
+    writeFileSync(join(bin, "output"), `#!/bin/sh\ncase "$1 $2" in ${outputs} esac\n`);
     chmodSync(join(bin, "output"), 0o755);
     expect(sh(router, `nft -f ${ruleset}`).status).toBe(0);
     for (const m of ["firewall.lan.lan", "firewall.wan.wan"]) {
@@ -176,6 +192,9 @@ describe.skipIf(process.getuid?.() !== 0)("the ruleset in network namespaces", (
     await listen(lanHost, 8081, "echo reached", "TCP6");
     expect(connect(wanHost, "[2001:db8:1::2]", 8081)).toBe("");
     expect(connect(router, "[2001:db8:1::2]", 8081)).toBe("reached");
+    // ICMP from the WAN gets 1/20 of its bandwidth (1000 bytes/s, as much again at once); the LAN's is not limited
+    expect(await icmpThrough(wanHost, "192.0.2.2")).toBeLessThanOrEqual(15);
+    expect(await icmpThrough(lanHost, "10.9.0.1")).toBe(50);
     // DHCPv6 answers from a link-local server come in; nothing else from there does
     router.ip("addr", "add", "fe80::2/64", "dev", "wan0", "nodad");
     wanHost.ip("addr", "add", "fe80::1/64", "dev", "eth0", "nodad");
@@ -186,5 +205,7 @@ describe.skipIf(process.getuid?.() !== 0)("the ruleset in network namespaces", (
     sh(router, content(sys, `${onDevice.oneshots}/firewall.wan.wan/down`), { PATH: `${bin}:${process.env.PATH}` });
     expect(connect(wanHost, "192.0.2.2", 2222)).toBe("");
     expect(sh(router, "nft list tables").stdout).toContain("table inet limen");
+    expect(sh(router, "nft list map inet limen icmp_limit").stdout).not.toContain("wan0");
+    expect(await icmpThrough(wanHost, "192.0.2.2")).toBe(50);
   });
 });

@@ -18,8 +18,10 @@ describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
       ["nat4", "pass"],
       ["ipv6", "n/a"],
       ["ntp", "n/a"],
+      ["ssh", "n/a"],
       ["fw.inbound", "pass"],
       ["wan.reconnect", "n/a"],
+      ["fw.closed", "pass"],
     ]);
     expect(report.passed).toBe(true);
     expect(rows["wan.up"].detail).toMatch(/^wan\.link\.dhcpc ready with 192\.0\.2\.\d+ from the ISP/);
@@ -32,5 +34,21 @@ describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
     // the lab's guests are gone: no QEMU uses its networks
     const qemus = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
     expect(qemus).not.toMatch(/230\.0\.0\.1:2442[0-2]/);
+  });
+
+  it("fails nat4 on a router that forwards without NAT: the ISP's answers find no way back", async () => {
+    const { report, rows, all } = await labRun("test/lab/fixtures/no-nat.ts", 24425, {
+      only: ["wan.up", "lan.dhcp4", "nat4"],
+    });
+    expect(report.passed).toBe(false);
+    expect(
+      report.checks.map((c) => [c.name, c.status]),
+      all,
+    ).toEqual([
+      ["wan.up", "pass"],
+      ["lan.dhcp4", "pass"],
+      ["nat4", "fail"],
+    ]);
+    expect(rows["nat4"].detail).toBe("no answer from 203.0.113.1/cgi-bin/whoami");
   });
 });

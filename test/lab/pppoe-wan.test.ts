@@ -26,8 +26,10 @@ describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
       ["nat4", "pass"],
       ["ipv6", "n/a"],
       ["ntp", "pass"],
+      ["ssh", "n/a"],
       ["fw.inbound", "pass"],
       ["wan.reconnect", "pass"],
+      ["fw.closed", "pass"],
     ]);
     expect(rows["wan.up"].detail).toMatch(
       /^wan\.link\.pppoe ready: ppp0 100\.64\.0\.\d+ peer 100\.64\.0\.1, DNS 192\.0\.2\.1/,

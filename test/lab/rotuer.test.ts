@@ -3,7 +3,8 @@
 // own shell (rotuer's root has no password). Every check passes: the PPPoE session, the LAN behind
 // its bridge (whose members wait for its two access points on the emulated radios), DNS, NAT,
 // IPv6 from a delegated prefix, chrony synchronised from the ISP, the firewall's opened ssh port
-// and dropped others, and a silently dropped session coming back by LCP echo.
+// and dropped others, ssh by key from the LAN, a silently dropped session coming back by LCP echo,
+// and forwarding that never runs without the ruleset (the lab breaks it on purpose).
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { labRun } from "../lib/lab.ts";
@@ -18,8 +19,10 @@ describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
       "nat4",
       "ipv6",
       "ntp",
+      "ssh",
       "fw.inbound",
       "wan.reconnect",
+      "fw.closed",
     ]);
     expect(
       report.checks.filter((c) => c.status !== "pass").map((c) => c.name),
@@ -37,6 +40,13 @@ describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
     // LCP echoes every 5 s, 4 unanswered: the check's own limit is 20 s + 60 s
     expect(rows["wan.reconnect"].detail, all).toMatch(/^wan\.link\.pppoe back with 100\.64\.0\.\d+ \d+ s after/);
     expect(report.times["wan.reconnect"]).toBeLessThanOrEqual(80);
+    // the lab's key, given as run.sh --authorized-key, opens an interactive shell; passwords are refused
+    expect(rows["ssh"].detail, all).toBe(
+      "root@10.8.0.1 by key: an interactive shell with job control on /dev/pts/0; password login not offered",
+    );
+    expect(rows["fw.closed"].detail, all).toMatch(
+      /^\d+ samples while restarting wan\.link\.pppoe and secrets, none forwarding without the ruleset; with the ruleset broken svc boot failed/,
+    );
     const qemus = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
     expect(qemus).not.toMatch(/230\.0\.0\.1:2472[0-2]/);
   });
