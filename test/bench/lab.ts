@@ -5,7 +5,8 @@
 import { runLab } from "../../image/lab/lab.ts";
 import { smoke } from "./common.ts";
 
-const config = process.env.LIMEN_BENCH_LAB_CONFIG ?? "examples/dhcp-wan.ts";
+// the issue's target is on rotuer, every check applicable
+const config = process.env.LIMEN_BENCH_LAB_CONFIG ?? "examples/rotuer.ts";
 const wallTargetSeconds = 240;
 const wanUpTargetSeconds = 20;
 
@@ -35,8 +36,8 @@ async function main(): Promise<void> {
   for (const c of report.checks) console.log(`check ${c.name.padEnd(10)} ${c.seconds.toFixed(1)} s  ${c.status}`);
   const wanUp = report.checks.find((c) => c.name === "wan.up");
   if (wanUp?.status === "pass") {
-    // the check starts once the router is logged in: its boot plus the wait for the WAN
-    const toWan = (report.times["router boot"] ?? 0) + wanUp.seconds;
+    // by the router's own uptime when it became ready; else its boot plus the check's wait
+    const toWan = report.times["router boot to wan.up"] ?? (report.times["router boot"] ?? 0) + wanUp.seconds;
     console.log(
       `\nrouter boot to wan.up ${toWan.toFixed(1)} s under TCG (target <= ${wanUpTargetSeconds} s: ${ratio(toWan, wanUpTargetSeconds)})`,
     );
