@@ -529,7 +529,8 @@ const fwClosed: Check = {
       await ctx.on("router", "kill $(cat /tmp/fw-sampler); sleep 1; busybox sort /tmp/fw-samples | busybox uniq -c"),
     );
     const restarts = [wan.service, ...stores.map((s) => s.service)].join(" and ");
-    if (window.samples < 10)
+    // a DHCP WAN is back within seconds, and each sample runs nft: a few are all there is time for
+    if (window.samples < 5)
       return { pass: false, detail: `only ${window.samples} samples while restarting ${restarts}` };
     if (window.open > 0)
       return { pass: false, detail: `${window.open} of ${window.samples} samples forwarded with no ruleset` };

@@ -231,9 +231,16 @@ describe("examples/rotuer.ts", () => {
       dependencies: [],
       outputs: ["ppp/username", "ppp/password", "wifi/passphrase"],
     });
-    expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({ mode: 0o600, owner: "root", uid: 0 });
-    expect(content(sys, "/home/root/.ssh/authorized_keys")).toMatch(/^ssh-ed25519 /);
-    expect(content(sys, `${onDevice.longrun("sshd")}/run`)).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
+    // root's built-in key, and on an emulated router the key run.sh is given, assembled at start
+    expect(file(sys, "/home/root/.ssh/authorized_keys")).toMatchObject({
+      type: "symlink",
+      target: "/run/dropbear/authorized_keys.root",
+    });
+    const sshd = content(sys, `${onDevice.longrun("sshd")}/run`);
+    expect(sshd).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
+    expect(sshd).toContain("for d in /sys/block/vd*; do");
+    // the built-in key, rendered at start from the secret spec
+    expect(content(sys, onDevice.secretSpecOf("sshd"))).toContain("ssh-ed25519 AAAA");
     // the catch-all logger's settings, as init and svc log read them
     const logging: unknown = JSON.parse(content(sys, onDevice.logging));
     expect(logging).toEqual({
