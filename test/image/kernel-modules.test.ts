@@ -55,6 +55,8 @@ describe("a service's kernel modules", () => {
       "nft_ct",
       "nft_chain_nat",
       "nft_masq",
+      "nft_limit",
+      "nft_objref",
     ]);
     expect(sys.database.services["tap"].kernelModules).toEqual(["af_packet", "tun"]);
     // the same names, whatever the kernel: a device built from source has them built in

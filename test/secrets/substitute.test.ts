@@ -89,7 +89,7 @@ describe("secret files in the configuration", () => {
     const secret = `${onDevice.secretsOf("sshd")}/authorized_keys.root`;
     const start = run.indexOf(`limen secrets render "$SERVICE" || exit 1\nmkdir -p /run/dropbear\n(\n  umask 077\n`);
     expect(start).toBeGreaterThan(0);
-    expect(run.slice(start)).toContain(`  {\n    cat ${secret}\n    for d in /sys/block/*; do\n`);
+    expect(run.slice(start)).toContain(`  {\n    cat ${secret}\n    for d in /sys/block/vd*; do\n`);
     expect(run.slice(start)).toContain(`  } > ${joined}\n)\nchown root ${joined}\nexec dropbear `);
     const none = ssh.svc.ssh.build({ authorizedKeys: { root: { home: "/home/root" } } });
     expect(() => evaluate(defineConfig({ imports: [ssh], services: { sshd: none } }), testDevice)).toThrow(
