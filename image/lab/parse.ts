@@ -231,7 +231,8 @@ export function parseSshSession(text: string): SshSession {
 
 /** Why Dropbear's client ended a connection ("No auth methods could be used.", …), null if it does not say. */
 export function parseDbclientExit(text: string): string | null {
-  return /exited: (.+?)\s*$/m.exec(text)?.[1] ?? /Exited: (.+?)\s*$/m.exec(text)?.[1] ?? null;
+  // "Connection to … exited: why", or "Exited: why" before a connection
+  return /exited: (.+?)\s*$/im.exec(text)?.[1] ?? null;
 }
 
 /**
