@@ -145,7 +145,7 @@ export class Vm {
     // not anchored at the end: a kernel message may follow the prompt
     await this.waitFor(new RegExp(`${hostname} login: `), 300_000);
     this.send(`${user}\n`);
-    await this.waitFor(/Password: $/m, 30_000);
+    await this.waitFor(/Password: /, 30_000);
     const from = this.output.length;
     this.send(`${password}\n`);
     await this.waitFor(/# /, 30_000, from);
