@@ -19,6 +19,8 @@ import {
   parseSvcStatus,
   parseSvstat,
   parseTracking,
+  parseUdpListeners,
+  parseUdpProbe,
   parseUptime,
   parseWhoami,
   type Lease,
@@ -57,6 +59,8 @@ export class LabContext {
   readonly evidence: Evidence[] = [];
   lease: Lease | null = null;
   wanAddress: string | null = null;
+  /** The interface holding wanAddress (ppp0, or the DHCP WAN's). */
+  wanIfname: string | null = null;
   /** The LAN client's global IPv6 address, in the delegated prefix (see ipv6). */
   clientV6: string | null = null;
   /** Seconds of what the checks measured, for the report's times. */
@@ -118,6 +122,7 @@ async function dhcpWan(ctx: LabContext, svc: string): Promise<Outcome> {
   const outputs = parseOutputs(await ctx.on("router", `svc outputs ${svc}`));
   const { ip = "", router = "" } = outputs;
   ctx.wanAddress = ip;
+  ctx.wanIfname = outputs.interface ?? null;
   const [first, last] = ispWan.dhcpRange;
   if (!inRange(ip, first, last)) return { pass: false, detail: `${svc} has ${ip}, not in the ISP's ${first}–${last}` };
   if (router !== ispWan.v4) return { pass: false, detail: `${svc}'s router is ${router}, not the ISP's ${ispWan.v4}` };
@@ -131,6 +136,7 @@ async function pppoeWan(ctx: LabContext, svc: string): Promise<Outcome> {
   const peer = outputs["peer-address"] ?? "";
   const dns = (outputs.dns ?? "").split(/\s+/).filter(Boolean);
   ctx.wanAddress = address;
+  ctx.wanIfname = ifname || "ppp0";
   const first = ipv4(ispPppoe.firstRemote)!;
   const a = ipv4(address);
   if (a === null || a < first || a >= first + ispPppoe.sessions)
@@ -141,9 +147,9 @@ async function pppoeWan(ctx: LabContext, svc: string): Promise<Outcome> {
   if (peer !== ispPppoe.local)
     return { pass: false, detail: `${svc}'s peer-address is "${peer}", not ${ispPppoe.local}` };
   if (!dns.includes(ispWan.v4)) return { pass: false, detail: `${svc}'s dns is "${dns.join(" ")}", not ${ispWan.v4}` };
-  const held = parseIpAddresses(await ctx.on("router", `ip -4 address show dev ${ifname || "ppp0"}`));
+  const held = parseIpAddresses(await ctx.on("router", `ip -4 address show dev ${ctx.wanIfname}`));
   if (!held.some((h) => h.address === address && h.peer === peer))
-    return { pass: false, detail: `${ifname || "ppp0"} does not hold ${address} with peer ${peer}` };
+    return { pass: false, detail: `${ctx.wanIfname} does not hold ${address} with peer ${peer}` };
   return { pass: true, detail: `${svc} ready: ${ifname} ${address} peer ${peer}, DNS ${dns.join(" ")}` };
 }
 
@@ -350,8 +356,27 @@ async function connectFromIsp(ctx: LabContext, address: string, port: number) {
   );
 }
 
-/** A port nothing on the router opens to the WAN: refused if the firewall let it through. */
-const closedPort = 23;
+/**
+ * From the ISP, one UDP datagram to `address`:`port`, as parseUdpProbe sees it. busybox traceroute
+ * sends its first probe to the base port + 1.
+ */
+async function udpFromIsp(ctx: LabContext, address: string, port: number) {
+  return parseUdpProbe(await ctx.on("isp", `traceroute -n -m 1 -q 1 -w 3 -p ${port - 1} ${address} 2>&1`), address);
+}
+
+/** Ports nothing on the router opens to the WAN: refused (TCP) or answered (UDP) if the firewall let them through. */
+const closedPort = { tcp: 23, udp: 9 };
+
+/** The router's global IPv6 address on its WAN interface, or null. */
+async function routerWan6(ctx: LabContext): Promise<string | null> {
+  if (ctx.wanIfname === null) return null;
+  const shown = await ctx.on("router", `ip -6 address show dev ${ctx.wanIfname} scope global`);
+  return (
+    parseIpAddresses(shown)
+      .map((a) => a.address)
+      .find((a) => inPrefix6(a, ispWan.links6)) ?? null
+  );
+}
 
 const fwInbound: Check = {
   name: "fw.inbound",
@@ -361,28 +386,43 @@ const fwInbound: Check = {
     if (wan === null) return { pass: false, detail: "the router has no WAN address (see wan.up)" };
     const wrong: string[] = [];
     const found: string[] = [];
-    const tcp = ctx.topology.openToWan.filter((o) => o.protocol === "tcp").flatMap((o) => o.ports);
+    const expect = (what: string, seen: string | null, wanted: string) =>
+      (seen === wanted ? found : wrong).push(`${what} ${seen ?? "unclear"}`);
     // a range's first port stands for it
-    for (const port of tcp.map((p) => Number(String(p).split("-")[0]))) {
-      const seen = await connectFromIsp(ctx, wan, port);
-      (seen === "open" ? found : wrong).push(`router tcp ${port} (opened) ${seen ?? "unclear"}`);
+    const opened = (protocol: "tcp" | "udp") =>
+      ctx.topology.openToWan
+        .filter((o) => o.protocol === protocol)
+        .flatMap((o) => o.ports)
+        .map((p) => Number(String(p).split("-")[0]));
+    const v6 = noIpv6(ctx.topology) === null ? await routerWan6(ctx) : null;
+    if (noIpv6(ctx.topology) === null && v6 === null) wrong.push("router has no IPv6 address on the WAN");
+    for (const address of v6 === null ? [wan] : [wan, v6]) {
+      for (const port of opened("tcp"))
+        expect(`router ${address} tcp ${port} (opened)`, await connectFromIsp(ctx, address, port), "open");
+      expect(`router ${address} tcp ${closedPort.tcp}`, await connectFromIsp(ctx, address, closedPort.tcp), "dropped");
     }
-    const closed = await connectFromIsp(ctx, wan, closedPort);
-    (closed === "dropped" ? found : wrong).push(`router tcp ${closedPort} ${closed ?? "unclear"}`);
+    // a datagram to a port with no listener proves it passed by the router's port unreachable; one
+    // with a listener may be taken in silence, which tells nothing from outside
+    const listening = parseUdpListeners(await ctx.on("router", "cat /proc/net/udp /proc/net/udp6"));
+    for (const port of opened("udp")) {
+      if (listening.includes(port)) found.push(`router udp ${port} (opened) has a listener: not probed`);
+      else expect(`router ${wan} udp ${port} (opened)`, await udpFromIsp(ctx, wan, port), "reached");
+    }
+    if (listening.includes(closedPort.udp)) wrong.push(`router udp ${closedPort.udp} has a listener: not probed`);
+    else expect(`router ${wan} udp ${closedPort.udp}`, await udpFromIsp(ctx, wan, closedPort.udp), "dropped");
     if (ctx.lease) {
       // the ISP routes the client's address to the router, as a peer on the internet could try
       const client = ctx.lease.ip;
       await ctx.on("isp", `ip route replace ${client}/32 via ${wan}`);
       const seen = await connectFromIsp(ctx, client, 80);
       await ctx.on("isp", `ip route del ${client}/32 via ${wan}`);
-      (seen === "dropped" ? found : wrong).push(`LAN client ${client} tcp 80 ${seen ?? "unclear"}`);
+      expect(`LAN client ${client} tcp 80`, seen, "dropped");
     } else wrong.push("no LAN client to try (see lan.dhcp4)");
     // the delegated prefix is routed to the router: any peer on the internet could try
     if (noIpv6(ctx.topology) === null) {
       const client = ctx.clientV6;
-      const seen = client === null ? null : await connectFromIsp(ctx, client, 80);
       if (client === null) wrong.push("no IPv6 LAN client to try (see ipv6)");
-      else (seen === "dropped" ? found : wrong).push(`LAN client ${client} tcp 80 ${seen ?? "unclear"}`);
+      else expect(`LAN client ${client} tcp 80`, await connectFromIsp(ctx, client, 80), "dropped");
     }
     if (wrong.length > 0) return { pass: false, detail: `from the ISP: ${[...wrong, ...found].join(", ")}` };
     return { pass: true, detail: `from the ISP: ${found.join(", ")}` };

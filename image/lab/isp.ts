@@ -269,7 +269,21 @@ export default defineConfig(() => {
       { name: "kea-common", files: [runScriptHook] },
     ],
     programs: {
-      busybox: { applets: ["httpd", "printf", "ps", "grep", "nslookup", "wget", "netstat", "nc", "pidof", "timeout"] },
+      busybox: {
+        applets: [
+          "httpd",
+          "printf",
+          "ps",
+          "grep",
+          "nslookup",
+          "wget",
+          "netstat",
+          "nc",
+          "pidof",
+          "timeout",
+          "traceroute",
+        ],
+      },
     },
     defaultProfile: { packages: [{ name: "iproute2", files: ["/bin/ip", "/bin/ss"] }] },
   };

@@ -187,6 +187,23 @@ export function parseConnect(text: string): "open" | "refused" | "dropped" | nul
   return rc === "124" || rc === "143" ? "dropped" : null;
 }
 
+/**
+ * One UDP probe by busybox traceroute, one hop away (`-m 1 -q 1`): "reached" when `address` itself
+ * answered (its kernel's ICMP port unreachable: the datagram got past the firewall to a port with
+ * no listener), "dropped" when nothing came back ("*").
+ */
+export function parseUdpProbe(text: string, address: string): "reached" | "dropped" | null {
+  const m = /^\s*1\s+(\S+)/m.exec(text);
+  if (m === null) return null;
+  if (m[1] === "*") return "dropped";
+  return m[1] === address ? "reached" : null;
+}
+
+/** The local ports of UDP sockets in /proc/net/udp and udp6 (as `cat` prints them). */
+export function parseUdpListeners(text: string): number[] {
+  return [...text.matchAll(/^\s*\d+: [0-9A-F]+:([0-9A-F]{4}) /gm)].map((m) => parseInt(m[1], 16));
+}
+
 /** `svc status NAME…`: each service's line, "since=" kept, by name. */
 export function parseSvcStatus(text: string): Record<string, { state: string; since: string | null }> {
   const out: Record<string, { state: string; since: string | null }> = {};

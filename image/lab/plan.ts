@@ -15,6 +15,8 @@ export const ispWan = {
    * (this segment, each PPPoE session) from a /48 of its own (image/lab/isp.ts).
    */
   delegated: { prefix: "2001:db8:100::", length: 40, delegatedLength: 56 },
+  /** Where every WAN link's /64 lies (this segment's, each PPPoE session's): a router's own address. */
+  links6: "2001:db8::/48",
 };
 
 /** PPPoE sessions: the ISP's end and the first address handed to a router. */

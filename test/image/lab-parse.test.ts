@@ -23,6 +23,8 @@ import {
   parseTracking,
   parseUptime,
   parseWhoami,
+  parseUdpListeners,
+  parseUdpProbe,
 } from "../../image/lab/parse.ts";
 import { topology, TopologyError } from "../../image/lab/topology.ts";
 
@@ -159,6 +161,25 @@ it("parseConnect tells an open, a refused and a dropped connection apart", () =>
   expect(parseConnect("nc rc=1 nc cant connect to remote host 100.64.0.100 Connection refused\n")).toBe("refused");
   expect(parseConnect("nc rc=1 nc bad address nowhere\n")).toBeNull();
   expect(parseConnect("-sh: nc: not found\n")).toBeNull();
+});
+
+it("parseUdpProbe tells the router's port unreachable from silence", () => {
+  const head = "traceroute to 100.64.0.100 (100.64.0.100), 1 hops max, 46 byte packets\n";
+  expect(parseUdpProbe(`${head} 1  100.64.0.100  3.465 ms\n`, "100.64.0.100")).toBe("reached");
+  expect(parseUdpProbe(`${head} 1  *\n`, "100.64.0.100")).toBe("dropped");
+  // another hop answering (time exceeded) says nothing about the router's firewall
+  expect(parseUdpProbe(`${head} 1  192.0.2.7  1.2 ms\n`, "100.64.0.100")).toBeNull();
+  expect(parseUdpProbe("-sh: traceroute: not found\n", "100.64.0.100")).toBeNull();
+});
+
+it("parseUdpListeners reads the local ports of /proc/net/udp and udp6", () => {
+  const text = [
+    "   sl  local_address rem_address   st tx_queue rx_queue tr tx_retrnsmt   uid  timeout inode ref pointer drops",
+    "  291: 00000000:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 2911 2 0000000000000000 0",
+    "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops",
+    "  546: 00000000000000000000000000000000:0222 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 3120 2 0000000000000000 0",
+  ].join("\n");
+  expect(parseUdpListeners(text)).toEqual([53, 546]);
 });
 
 it("parseSvcStatus reads each service's state and since", () => {

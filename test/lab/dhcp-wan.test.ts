@@ -29,7 +29,7 @@ describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
     expect(rows["nat4"].evidence.map((e) => e.guest)).toContain("client");
     // it opens nothing to the WAN
     expect(rows["fw.inbound"].detail).toMatch(
-      /^from the ISP: router tcp 23 dropped, LAN client 10\.5\.0\.5 tcp 80 dropped$/,
+      /^from the ISP: router (192\.0\.2\.\d+) tcp 23 dropped, router \1 udp 9 dropped, LAN client 10\.5\.0\.5 tcp 80 dropped$/,
     );
     // the lab's guests are gone: no QEMU uses its networks
     const qemus = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });

@@ -40,7 +40,7 @@ describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
       /^ntp synchronised to (203\.0\.113\.1|2001:db8:ffff::1) at stratum 2; it answered the client/,
     );
     expect(rows["fw.inbound"].detail).toMatch(
-      /^from the ISP: router tcp 22 \(opened\) open, router tcp 23 dropped, LAN client 10\.6\.0\.\d+ tcp 80 dropped$/,
+      /^from the ISP: router (100\.64\.0\.\d+) tcp 22 \(opened\) open, router \1 tcp 23 dropped, router \1 udp 9 dropped, LAN client 10\.6\.0\.\d+ tcp 80 dropped$/,
     );
     // LCP echoes every 10 s, 3 unanswered: the check's own limit is 30 s + 60 s
     expect(report.times["wan.reconnect"]).toBeLessThanOrEqual(90);

@@ -35,8 +35,15 @@ describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
     );
     // over IPv4 or IPv6: the ISP answers at both of the pool's addresses
     expect(rows["ntp"].detail, all).toMatch(/^ntp synchronised to (203\.0\.113\.1|2001:db8:ffff::1) at stratum 2/);
-    expect(rows["fw.inbound"].detail, all).toContain("router tcp 22 (opened) open, router tcp 23 dropped");
+    expect(rows["fw.inbound"].detail, all).toMatch(
+      /router (100\.64\.0\.\d+) tcp 22 \(opened\) open, router \1 tcp 23 dropped/,
+    );
     expect(rows["fw.inbound"].detail, all).toMatch(/LAN client 2001:db8:[0-9a-f:]+ tcp 80 dropped/);
+    // its own address on ppp0 (DHCPv6 IA_NA), as reachable as its IPv4 one
+    expect(rows["fw.inbound"].detail, all).toMatch(
+      /router (2001:db8:0:1[0-9a-f]{2}::[0-9a-f]+) tcp 22 \(opened\) open, router \1 tcp 23 dropped/,
+    );
+    expect(rows["fw.inbound"].detail, all).toMatch(/router 100\.64\.0\.\d+ udp 9 dropped/);
     // LCP echoes every 5 s, 4 unanswered: the check's own limit is 20 s + 60 s
     expect(rows["wan.reconnect"].detail, all).toMatch(/^wan\.link\.pppoe back with 100\.64\.0\.\d+ \d+ s after/);
     expect(report.times["wan.reconnect"]).toBeLessThanOrEqual(80);
