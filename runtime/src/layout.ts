@@ -23,8 +23,9 @@
 // At run time (/run is a tmpfs that init mounts):
 //   /run/service/                       s6-svscan's scan directory (longruns are linked in here)
 //   /run/services/outputs/<name>/<key>  outputs
-//   /run/services/state/                svc's own state: the lock, the shutdown action, and up/<name>
-//                                       for each oneshot that is up (a oneshot may be named "lock")
+//   /run/services/state/                svc's own state: the lock, the shutdown action, up/<name>
+//                                       for each oneshot that is up (a oneshot may be named "lock"),
+//                                       and what boot still waits for (boot-waiting.json)
 //   /run/services/log.fifo              read by the catch-all logger; s6-svscan's output goes there too
 //   /run/log/                           the catch-all logger's folder by default (s6-log writes `current`)
 //   /run/secrets/<name>/                a service's rendered secret files
@@ -59,6 +60,8 @@ export function layout(root: string) {
     shutdownAction: `${state}/shutdown`,
     /** One file per oneshot that is up, in a folder of its own so that no name is one of svc's files. */
     oneshotsUp: `${state}/up`,
+    /** While boot converges: what each default service still down waits for (svc status shows it). */
+    bootWaiting: `${state}/boot-waiting.json`,
     logFifo: `${services}/log.fifo`,
     /** The catch-all logger's settings (its folder and s6-log script: see svc/logging.ts). */
     logging: `${limen}/logging.json`,

@@ -1,6 +1,6 @@
 // svc start/stop/restart/up-tree over a live s6-svscan: ordering, parallelism, readiness,
 // timeouts, failures skipping dependents, cascades, controlled services and the lock.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Bed, type Fixture } from "./bed.ts";
 import { until } from "../lib/until.ts";
@@ -100,6 +100,26 @@ describe("svc start", () => {
     expect(b.svc("list", "--down").stdout).toBe("stuck\n");
   });
 
+  it("ends a timed-out oneshot's whole process group: SIGTERM, then SIGKILL for what ignores it", async () => {
+    const b = await start({
+      stuck: {
+        type: "oneshot",
+        timeoutUp: 500,
+        // one child ignores SIGTERM (an ignored signal stays ignored across exec), one does not
+        up: `(trap "" TERM; exec sleep 1000) & echo $! > deaf.pid; sleep 1000 & echo $! > plain.pid; wait`,
+      },
+    });
+    const r = b.svc("start", "stuck");
+    expect(r.code).toBe(2);
+    // gone, or a zombie nobody has reaped yet: either way it runs no more
+    const running = (file: string) => {
+      const pid = readFileSync(b.path(file), "utf8").trim();
+      return existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    };
+    expect(running("plain.pid")).toBe(false);
+    expect(running("deaf.pid")).toBe(false);
+  });
+
   it("skips what needs a failed oneshot, still starts the rest, and exits 1", async () => {
     const b = await start({
       bad: { type: "oneshot", up: `${note("up")}; exit 3` },
@@ -196,6 +216,52 @@ describe("svc stop, restart and up-tree", () => {
         .filter((d) => !d.startsWith("."))
         .sort(),
     ).toEqual(["base", "s6-svscan-log"]);
+  });
+
+  it("boot leaves a longrun not ready in time starting and starts what needs it once it is ready", async () => {
+    const b = await start({
+      // a server that answers after the timeout, as a vault can at boot
+      slow: {
+        type: "longrun",
+        notificationFd: 3,
+        timeoutUp: 400,
+        run: `${note("run")}; while [ ! -e go ]; do sleep 0.05; done; echo >&3; exec sleep 1000`,
+      },
+      after: { type: "oneshot", dependencies: ["slow"], up: note("up") },
+      other: { type: "oneshot", up: note("up") },
+      later: { type: "oneshot", up: note("up"), controlled: true },
+    });
+    const booting = b.svcAsync("boot");
+    await until("after waiting for slow", () => b.svc("status", "after").stdout.includes("waiting-for=slow"));
+    expect(b.svc("status", "slow").stdout).toMatch(/^slow up longrun pid=\d+ ready=no/);
+    expect(b.events()).toEqual(expect.arrayContaining(["up other"]));
+    expect(b.events()).not.toContain("up after");
+    // boot holds no lock while it waits: an admin's svc works meanwhile
+    expect(b.svc("start", "later").code).toBe(0);
+    writeFileSync(b.path("go"), "");
+    const r = await booting;
+    expect(r.stderr).toContain(
+      "svc: slow: not ready after 400 ms: left starting, what needs it waits until it is ready",
+    );
+    expect(r.code).toBe(0);
+    expect(b.events().filter((e) => e === "up after")).toHaveLength(1);
+    expect(b.svc("status", "after").stdout).toMatch(/^after up oneshot/);
+    expect(b.svc("status", "after").stdout).not.toContain("waiting-for");
+  });
+
+  it("boot gives up a slow longrun someone stops meanwhile, leaves what needs it down and exits 2", async () => {
+    const b = await start({
+      slow: { type: "longrun", notificationFd: 3, timeoutUp: 400, run: "exec sleep 1000" },
+      after: { type: "oneshot", dependencies: ["slow"], up: note("up") },
+    });
+    const booting = b.svcAsync("boot");
+    await until("after waiting for slow", () => b.svc("status", "after").stdout.includes("waiting-for=slow"));
+    expect(b.svc("stop", "slow").code).toBe(0);
+    const r = await booting;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("svc: slow: stopped while boot waited for it: what needs it stays down");
+    expect(b.events()).toEqual([]);
+    expect(b.svc("list", "--down").stdout).toBe("after\nslow\n");
   });
 
   it("stop --all takes everything down, dependents before what they need (shutdown)", async () => {

@@ -7,7 +7,7 @@ import { paths } from "../svc/paths";
 import { buildScanDir } from "../../../init/scan-dir";
 import { isUp, stateOf, upTree, type ServiceState } from "../svc/state";
 import { formatStamp } from "../svc/tai";
-import { change, lockTransitions } from "../svc/transitions";
+import { boot, change, lockTransitions } from "../svc/transitions";
 
 const usageText = `usage: svc [--json] COMMAND
   list [--down|--all]        services up (--down: those down, --all: all with their state)
@@ -18,7 +18,8 @@ const usageText = `usage: svc [--json] COMMAND
   stop NAME... | stop --all  bring NAME down, with what needs it (--all: everything, dependents first)
   restart NAME...            stop, then start NAME and what needed it and was up
   up-tree NAME...            start NAME and what needs it, except what needs a controlled service that is down
-  boot                       start the default set (all but controlled services and what needs them)
+  boot                       start the default set (all but controlled services and what needs them);
+                             a longrun not ready in time stays starting, what needs it starts once it is
   outputs [--watch] NAME [KEY]  a service's outputs (--watch: print them again on each change)
   log [NAME]                 the collated log with readable UTC time
   init                       build the s6 scan directory (at boot, before s6-svscan)
@@ -74,6 +75,7 @@ function stateText(s: ServiceState): string {
   if (s.ready !== undefined && s.up) parts.push(`ready=${s.ready ? "yes" : "no"}`);
   if (s.since) parts.push(`since=${formatStamp(s.since).replace(" ", "T").slice(0, 19)}Z`);
   if (s.lastExit !== undefined && s.lastExit !== null && s.supervised) parts.push(`last-exit=${s.lastExit}`);
+  if (s.waitingFor) parts.push(`waiting-for=${s.waitingFor.join(",")}`);
   return parts.join(" ");
 }
 
@@ -165,6 +167,9 @@ async function run(command: string, flags: Set<string>, names: string[]): Promis
       lockTransitions();
       buildScanDir(graph);
       return 0;
+    case "boot":
+      // takes the lock for each of its passes: while it waits for a slow service, svc is free
+      return boot(graph, graph.defaultSet());
   }
   known(graph, names);
   // held for the rest of the process: concurrent calls wait their turn
@@ -183,8 +188,6 @@ async function run(command: string, flags: Set<string>, names: string[]): Promis
     }
     case "up-tree":
       return change(graph, "up", [...new Set(names.flatMap((n) => upTree(graph, n)))]);
-    case "boot":
-      return change(graph, "up", graph.defaultSet());
   }
   throw new Exit(100, `unknown command "${command}"`);
 }

@@ -2,6 +2,7 @@
 // keep it up (s6 restarts a dying process; it stays up for svc); a oneshot when its up script
 // succeeded and no down followed (a state file); a bundle when all its contents are up.
 import * as os from "qjs:os";
+import * as std from "qjs:std";
 import { exists } from "../lib/fs";
 import type { Graph } from "./graph";
 import { paths } from "./paths";
@@ -19,6 +20,20 @@ export interface ServiceState {
   lastExit?: number | null;
   /** longrun: false when no s6-supervise watches it (scan directory not built). */
   supervised?: boolean;
+  /** Down while boot waits for these services to be ready. */
+  waitingFor?: string[];
+}
+
+/** What boot says each service still down waits for (nothing once boot is done). */
+function bootWaiting(): Record<string, string[]> {
+  const text = std.loadFile(paths.bootWaiting);
+  if (text === null) return {};
+  try {
+    return JSON.parse(text) as Record<string, string[]>;
+  } catch {
+    // boot writes it atomically: a torn file is not ours, and says nothing
+    return {};
+  }
 }
 
 export function isUp(graph: Graph, name: string): boolean {
@@ -33,6 +48,12 @@ export function isUp(graph: Graph, name: string): boolean {
 }
 
 export function stateOf(graph: Graph, name: string): ServiceState {
+  const state = ownState(graph, name);
+  const waitingFor = state.up ? undefined : bootWaiting()[name];
+  return waitingFor === undefined ? state : { ...state, waitingFor };
+}
+
+function ownState(graph: Graph, name: string): ServiceState {
   const type = graph.entry(name).type;
   if (type === "longrun") {
     const s = readStatus(name);

@@ -1,6 +1,8 @@
 // Bringing services up and down: each transition waits only for the ones it depends on, so
 // independent services change in parallel. A transition that fails skips everything that
 // needed it. Exit status as s6-rc: 0 all done, 1 something failed, 2 something timed out.
+// Boot differs on purpose: a longrun not ready in time stays supervised and what needs it waits
+// for it (boot below), so one slow server does not keep the rest down until the next reboot.
 import * as os from "qjs:os";
 import * as std from "qjs:std";
 import { lockFile, O_NONBLOCK } from "limen:native";
@@ -11,9 +13,10 @@ import { loadKernelModules } from "./modprobe";
 import { removeOutputs } from "./outputs";
 import { paths } from "./paths";
 import { serviceDir } from "./s6";
-import { isUp } from "./state";
+import { isUp, stateOf } from "./state";
 
-type Outcome = "done" | "failed" | "timeout" | "skipped";
+/** pending: a longrun boot left starting; waiting: what needs one, left down until it is ready. */
+type Outcome = "done" | "failed" | "timeout" | "skipped" | "pending" | "waiting";
 type Direction = "up" | "down";
 
 /** s6-svc -w exits 99 when its -T deadline passes. */
@@ -54,7 +57,7 @@ async function supervised(name: string): Promise<boolean> {
   return true;
 }
 
-async function longrun(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
+async function longrun(graph: Graph, name: string, direction: Direction, patient: boolean): Promise<Outcome> {
   const e = graph.entry(name);
   if (!(await supervised(name))) {
     say(`${name}: not supervised (no ${serviceDir(name)}/supervise/control; was \`svc init\` run before s6-svscan?)`);
@@ -71,6 +74,10 @@ async function longrun(graph: Graph, name: string, direction: Direction): Promis
   if (code !== s6Timeout) {
     say(`${name}: s6-svc exited ${code}`);
     return "failed";
+  }
+  if (patient) {
+    say(`${name}: not ready after ${e.timeoutUp} ms: left starting, what needs it waits until it is ready`);
+    return "pending";
   }
   say(`${name}: not ${e.notificationFd === null ? "up" : "ready"} after ${e.timeoutUp} ms: stopping it`);
   await run(s6svc("-d", "-wD", e.timeoutDown, name));
@@ -103,6 +110,20 @@ function serviceOutput(name: string): { fd: number; logger: Promise<number> | nu
   return { fd: w, logger, close: () => os.close(w) };
 }
 
+/** How long a timed-out oneshot's processes have between SIGTERM and SIGKILL. */
+const graceMs = 3000;
+
+/** Ends process group `pgid`: SIGTERM, then SIGKILL for what is left after graceMs. */
+async function endGroup(pgid: number): Promise<void> {
+  os.kill(-pgid, os.SIGTERM);
+  for (let waited = 0; waited < graceMs; waited += 100) {
+    // kill answers -ESRCH once no process of the group is left
+    if (os.kill(-pgid, 0) !== 0) return;
+    await os.sleepAsync(100);
+  }
+  os.kill(-pgid, 9 /* SIGKILL */);
+}
+
 /** Runs a oneshot's up or down script with SERVICE set; a missing down script is nothing to do. */
 async function oneshotScript(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
   const script = `${paths.oneshot(name)}/${direction}`;
@@ -116,23 +137,25 @@ async function oneshotScript(graph: Graph, name: string, direction: Direction): 
   const stdin = os.open("/dev/null", os.O_RDONLY);
   let child: ReturnType<typeof spawnAsync>;
   try {
-    child = spawnAsync([script], { fds: [stdin, out.fd, out.fd] }, environ({ SERVICE: name }));
+    // a session (and process group) of its own: a timeout ends what the script started too
+    child = spawnAsync([script], { fds: [stdin, out.fd, out.fd], newSession: true }, environ({ SERVICE: name }));
   } finally {
     os.close(stdin);
     out.close();
   }
-  let timedOut = false;
+  // set by the timer (a cast keeps TypeScript from narrowing it to null)
+  let ended = null as Promise<void> | null;
   const timer =
     timeout > 0
       ? os.setTimeout(() => {
-          timedOut = true;
-          os.kill(child.pid, os.SIGTERM);
+          ended = endGroup(child.pid);
         }, timeout)
       : null;
   const code = await child.exited;
   if (timer !== null) os.clearTimeout(timer);
+  if (ended !== null) await ended;
   if (out.logger) await out.logger;
-  if (timedOut) {
+  if (ended !== null) {
     say(`${name}: ${direction} script did not finish within ${timeout} ms`);
     return "timeout";
   }
@@ -163,7 +186,7 @@ async function refuse(name: string, reason: string): Promise<void> {
   await out.logger;
 }
 
-async function transition(graph: Graph, name: string, direction: Direction): Promise<Outcome> {
+async function transition(graph: Graph, name: string, direction: Direction, patient: boolean): Promise<Outcome> {
   const type = graph.entry(name).type;
   if (direction === "up" && type !== "bundle") {
     // the modules the service needs come first: without them it stays down, saying which one failed
@@ -175,7 +198,7 @@ async function transition(graph: Graph, name: string, direction: Direction): Pro
   }
   const outcome =
     type === "longrun"
-      ? await longrun(graph, name, direction)
+      ? await longrun(graph, name, direction, patient)
       : type === "oneshot"
         ? await oneshot(graph, name, direction)
         : "done";
@@ -185,9 +208,15 @@ async function transition(graph: Graph, name: string, direction: Direction): Pro
 
 /**
  * Brings `targets` up (with what they need) or down (with what needs them), each service at most
- * once, in parallel where the graph allows. Returns the exit status.
+ * once, in parallel where the graph allows: each service's outcome. `patient` (boot): a longrun
+ * not ready in time is left starting ("pending"), also when found started but not yet ready.
  */
-export async function change(graph: Graph, direction: Direction, targets: string[]): Promise<number> {
+async function transitions(
+  graph: Graph,
+  direction: Direction,
+  targets: string[],
+  patient: boolean,
+): Promise<Map<string, Outcome>> {
   const runs = new Map<string, Promise<Outcome>>();
   const before = (name: string): string[] => (direction === "up" ? graph.deps(name) : graph.rdeps(name));
   const visit = (name: string): Promise<Outcome> => {
@@ -197,21 +226,80 @@ export async function change(graph: Graph, direction: Direction, targets: string
         const first = before(name);
         const outcomes = await Promise.all(first.map(visit));
         const blocker = first.find((_, i) => outcomes[i] !== "done");
+        const blocked = blocker === undefined ? undefined : outcomes[first.indexOf(blocker)];
+        if (blocked === "pending" || blocked === "waiting") return "waiting";
         if (blocker !== undefined) {
           say(`${name}: skipped, ${blocker} did not come ${direction}`);
           return "skipped";
         }
-        if (isUp(graph, name) === (direction === "up")) {
+        if (isUp(graph, name) === (direction === "up") && !(patient && stateOf(graph, name).ready === false)) {
           if (direction === "down") removeOutputs(name);
           return "done";
         }
-        return transition(graph, name, direction);
+        return transition(graph, name, direction, patient);
       })();
       runs.set(name, p);
     }
     return p;
   };
   await Promise.all(targets.map(visit));
-  const all = await Promise.all(runs.values());
-  return all.includes("timeout") ? 2 : all.some((o) => o !== "done") ? 1 : 0;
+  const outcomes = new Map<string, Outcome>();
+  for (const [name, p] of runs) outcomes.set(name, await p);
+  return outcomes;
+}
+
+/** s6-rc's exit status for these outcomes: 2 when one timed out, 1 when one did not come through. */
+function status(outcomes: Outcome[]): number {
+  return outcomes.includes("timeout") ? 2 : outcomes.some((o) => o !== "done") ? 1 : 0;
+}
+
+/**
+ * Brings `targets` up (with what they need) or down (with what needs them), each service at most
+ * once, in parallel where the graph allows. Returns the exit status.
+ */
+export async function change(graph: Graph, direction: Direction, targets: string[]): Promise<number> {
+  return status([...(await transitions(graph, direction, targets, false)).values()]);
+}
+
+/**
+ * `svc boot`: brings `targets` up, taking the lock for each pass. A longrun not ready within its
+ * timeoutUp stays supervised; as soon as one is ready another pass starts what waited for it, until
+ * nothing waits. A pending service someone stops meanwhile (`svc stop`) is given up, with what
+ * needs it; once shutdown began, boot starts nothing more. The exit status counts a pending
+ * service as timed out only if it was given up.
+ */
+export async function boot(graph: Graph, targets: string[]): Promise<number> {
+  const settled = new Set<string>();
+  let worst = 0;
+  for (;;) {
+    const lock = lockTransitions();
+    // the system is going down: boot starts nothing more
+    if (exists(paths.shutdownAction)) {
+      os.close(lock);
+      return worst;
+    }
+    const open = targets.filter((t) => ![t, ...graph.closure(t, "deps")].some((n) => settled.has(n)));
+    const outcomes = await transitions(graph, "up", open, true);
+    const pending = [...outcomes].filter(([, o]) => o === "pending").map(([n]) => n);
+    const waiting = [...outcomes].filter(([, o]) => o === "waiting").map(([n]) => n);
+    for (const [name, o] of outcomes) if (o === "failed" || o === "skipped" || o === "timeout") settled.add(name);
+    worst = Math.max(worst, status([...outcomes.values()].filter((o) => o !== "pending" && o !== "waiting")));
+    if (waiting.length === 0 && pending.length === 0) os.remove(paths.bootWaiting);
+    else {
+      const on = (n: string) => graph.closure(n, "deps").filter((d) => pending.includes(d));
+      writeAtomic(paths.bootWaiting, JSON.stringify(Object.fromEntries(waiting.map((n) => [n, on(n)]))));
+    }
+    os.close(lock);
+    if (pending.length === 0) return worst;
+    for (;;) {
+      await os.sleepAsync(1000);
+      const given = pending.filter((n) => !isUp(graph, n));
+      for (const n of given) {
+        say(`${n}: stopped while boot waited for it: what needs it stays down`);
+        settled.add(n);
+        worst = 2;
+      }
+      if (given.length > 0 || pending.some((n) => stateOf(graph, n).ready)) break;
+    }
+  }
 }
