@@ -83,9 +83,14 @@ function usage(): string {
   return ["usage: limen <command> [args...]", "       limen --version", "commands:", ...lines].join("\n");
 }
 
-async function dispatch(argv: string[]): Promise<number> {
+/** The command argv names (through a symlink such as `svc`, or as limen's first argument), and its arguments. */
+function invoked(argv: string[]): [string | undefined, string[]] {
   const self = (argv[0] ?? "limen").split("/").pop() ?? "limen";
-  const [name, args] = Object.hasOwn(commands, self) ? [self, argv.slice(1)] : [argv[1], argv.slice(2)];
+  return Object.hasOwn(commands, self) ? [self, argv.slice(1)] : [argv[1], argv.slice(2)];
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [name, args] = invoked(argv);
   if (name === "--version" || name === "version") {
     console.log(`limen ${LIMEN_VERSION} (QuickJS-ng ${engineVersion}, ${cpu})`);
     return 0;
@@ -102,4 +107,17 @@ async function dispatch(argv: string[]): Promise<number> {
   return (await command.load()).main(args);
 }
 
-std.exit(await dispatch(scriptArgs));
+/**
+ * Runs the command; what it did not handle ends it with one line naming the command (s6 restarts
+ * a controller; a stack trace would say nothing more to whoever reads the log) and status 111.
+ */
+async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    std.err.puts(`${invoked(argv)[0] ?? "limen"}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 111;
+  }
+}
+
+std.exit(await main(scriptArgs));

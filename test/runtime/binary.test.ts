@@ -73,4 +73,23 @@ describe("command dispatch", () => {
     expect(r.stdout).toContain("selftest: 1 check(s) failed");
     expect(r.status).toBe(1);
   });
+  it("ends a command whose work fails unexpectedly with one line naming it, exit status 111", () => {
+    // a controller started before svc's database is there (or with it gone): no stack trace
+    const root = mkdtempSync(join(tmpdir(), "limen-noroot-"));
+    try {
+      for (const argv of [
+        ["ifwait", "lo", "web"],
+        ["uevent-rule", "web", "subsystem=block"],
+      ]) {
+        const r = spawnSync(binaryPath("x86_64"), argv, {
+          encoding: "utf8",
+          env: { ...process.env, LIMEN_ROOT: root },
+        });
+        expect(r.stderr).toBe(`${argv[0]}: service database: cannot read ${root}/etc/limen/services.json\n`);
+        expect(r.status).toBe(111);
+      }
+    } finally {
+      rmSync(root, { recursive: true });
+    }
+  });
 });
