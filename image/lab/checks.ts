@@ -330,12 +330,12 @@ const ntp: Check = {
     if (allow.length === 0) return { pass: true, detail: `${synced}; it serves no one` };
     if (!ctx.lease) return { pass: false, detail: `${synced}; the client has no lease (see lan.dhcp4)` };
     // a real NTP exchange from the LAN: chronyd -Q asks, prints the offset and leaves the clock alone.
-    // Just synchronised, the router's clock may claim seconds of dispersion: more than chronyd
-    // takes by default, but an answer all the same
+    // Just synchronised, the router's clock may claim tens of seconds of root dispersion (its
+    // frequency still unknown): more than chronyd takes by default, but an answer all the same
     const offset = parseClockOffset(
       await ctx.on(
         "client",
-        `timeout 30 chronyd -Q -u root 'server ${lan.address} iburst maxsamples 1' 'maxdistance 16' 2>&1`,
+        `timeout 30 chronyd -Q -u root 'server ${lan.address} iburst maxsamples 1' 'maxdistance 1000' 2>&1`,
         40_000,
       ),
     );

@@ -127,10 +127,11 @@ const dhcpReadyFd = 9;
 
 // udhcpc calls this with the lease in its environment; the lease becomes the service's outputs.
 // It inherits the s6 notification fd: the first lease makes the service ready (later writes,
-// once s6 has closed that pipe, fail harmlessly in a subshell).
+// once s6 has closed that pipe, fail harmlessly in a subshell). Deconfiguring flushes IPv4 only:
+// the link-local IPv6 address a DHCPv6 client on the same interface speaks from stays.
 const dhcpScript = `#!/bin/sh
 case "$1" in
-  deconfig) ip address flush dev "$interface"; rm -rf "$OUTPUTS"/* ;;
+  deconfig) ip -4 address flush dev "$interface"; rm -rf "$OUTPUTS"/* ;;
   bound|renew)
     ip address replace "$ip/$mask" dev "$interface"
     for v in ip mask router dns domain subnet interface serverid lease; do eval "echo \\"\\$$v\\"" > "$OUTPUTS/$v"; done

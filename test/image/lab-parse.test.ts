@@ -299,9 +299,9 @@ describe("topology", () => {
       nat: ["firewall"],
       forwarding: ["forwarding"],
       openToWan: [],
-      ipv6: { client: null, prefix: null },
-      ntp: null,
-      ssh: null,
+      ipv6: { client: "wan.link.dhcp6c", prefix: "lan.link.prefix6" },
+      ntp: { service: "ntp", allow: ["10.5.0.0/16"] },
+      ssh: { service: "sshd", port: 22, keyUser: "root", passwordRefused: true },
       stores: [],
       consoleLogin: true,
     });
