@@ -8,9 +8,11 @@ import { listDir, writeAtomic } from "../runtime/src/lib/fs";
 import { spawnAsync } from "../runtime/src/lib/process";
 import { loadGraph } from "../runtime/src/svc/graph";
 import { paths } from "../runtime/src/svc/paths";
-import { change, lockTransitions } from "../runtime/src/svc/transitions";
+import { change, lockTransitionsWithin } from "../runtime/src/svc/transitions";
 
 type Action = "restart" | "halt" | "poweroff";
+/** How long shutdown waits for a transition under way to end. */
+const lockWaitMs = 10_000;
 const actions: Action[] = ["restart", "halt", "poweroff"];
 
 export async function main(args: string[]): Promise<number> {
@@ -21,7 +23,9 @@ export async function main(args: string[]): Promise<number> {
   }
   writeAtomic(paths.shutdownAction, action);
   try {
-    lockTransitions();
+    // a transition is bounded by its timeouts, but the machine goes down even if one hangs
+    if ((await lockTransitionsWithin(lockWaitMs)) === null)
+      std.err.puts(`limen shutdown: svc's lock still held after ${lockWaitMs / 1000} s: going down without it\n`);
     const graph = loadGraph(paths.database);
     await change(graph, "down", graph.names());
   } catch (e) {

@@ -142,12 +142,14 @@ static JSValue n_sync(JSContext *ctx, JSValueConst this_val, int argc, JSValueCo
 }
 
 /*
- * lockFile(path) -> fd: opens path (creating it, mode 0600, close-on-exec) and waits for an
- * exclusive flock on it. Closing the fd, or the process ending, releases the lock.
+ * lockFile(path, wait = true) -> fd: opens path (creating it, mode 0600, close-on-exec) and takes
+ * an exclusive flock on it, waiting for it unless wait is false: then -1 when another holds it.
+ * Closing the fd, or the process ending, releases the lock.
  */
 static JSValue n_lock_file(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     const char *path = JS_ToCString(ctx, argv[0]);
+    int wait = argc < 2 || JS_IsUndefined(argv[1]) || JS_ToBool(ctx, argv[1]);
     JSValue ret = JS_EXCEPTION;
     int fd, r;
     if (!path)
@@ -157,9 +159,12 @@ static JSValue n_lock_file(JSContext *ctx, JSValueConst this_val, int argc, JSVa
         ret = limen_throw_errno(ctx, errno, "open", path);
     } else {
         do
-            r = flock(fd, LOCK_EX);
+            r = flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB);
         while (r < 0 && errno == EINTR);
-        if (r < 0) {
+        if (r < 0 && errno == EWOULDBLOCK && !wait) {
+            close(fd);
+            ret = JS_NewInt32(ctx, -1);
+        } else if (r < 0) {
             int e = errno;
             close(fd);
             ret = limen_throw_errno(ctx, e, "flock", path);
@@ -224,7 +229,7 @@ const JSCFunctionListEntry limen_filesystem_funcs[] = {
     JS_CFUNC_DEF("umask", 1, n_umask),
     JS_CFUNC_DEF("sethostname", 1, n_sethostname),
     JS_CFUNC_DEF("sync", 0, n_sync),
-    JS_CFUNC_DEF("lockFile", 1, n_lock_file),
+    JS_CFUNC_DEF("lockFile", 2, n_lock_file),
     JS_CFUNC_DEF("loadModule", 2, n_load_module),
     JS_CFUNC_DEF("renameExchange", 2, n_rename_exchange),
     JS_PROP_INT32_DEF("MS_RDONLY", MS_RDONLY, 0),

@@ -68,7 +68,8 @@ declare module "limen:native" {
   export function inotifyRead(fd: number): InotifyEvent[];
 
   /** Opens (creating) `path` and waits for an exclusive flock on it; returns the fd that holds the lock. */
-  export function lockFile(path: string): number;
+  /** An fd holding an exclusive lock on path; with wait false, -1 when another holds it. */
+  export function lockFile(path: string, wait?: boolean): number;
   /** An fd that becomes readable when child `pid` has ended (then reap it with waitpid). */
   export function pidfdOpen(pid: number): number;
   /** Swaps two existing paths, directories too, in one step: readers see one or the other, never a mix. */

@@ -97,4 +97,20 @@ describe("boot and shutdown as process 1", () => {
     expect(await ended).toBe("SIGINT");
     expect(bed.events().slice(-2)).toEqual(["down c", "down b"]);
   });
+  it("shuts down though something holds svc's lock, after waiting 10 s for it", { timeout: 40_000 }, async () => {
+    await boot();
+    // a transition that never ends, as a stuck one would (flock(1) takes the same flock)
+    const holder = spawn("nsenter", ["-t", String(init), "-m", "-p", "--", "flock", bed.layout.lock, "sleep", "1000"], {
+      stdio: "ignore",
+    });
+    const held = () =>
+      spawnSync("nsenter", ["-t", String(init), "-m", "--", "flock", "-n", bed.layout.lock, "true"]).status === 1;
+    await until("the lock held", held, 5_000);
+    const asked = Date.now();
+    process.kill(init, "SIGTERM");
+    expect(await ended).toBe("SIGHUP");
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(10_000);
+    expect(bed.events()).toEqual(["up b", "up c", "down c", "down b"]);
+    holder.kill("SIGKILL");
+  });
 });

@@ -120,6 +120,25 @@ describe("svc start", () => {
     expect(running("deaf.pid")).toBe(false);
   });
 
+  it("refuses a change from a oneshot's script, which runs holding the lock, instead of waiting for itself", async () => {
+    const b = await start({
+      other: { type: "oneshot", up: note("up") },
+      // reads svc's state (no lock needed), then tries a change
+      caller: {
+        type: "oneshot",
+        timeoutUp: 20_000,
+        up: `svc list --all > list.txt; svc start other 2> err.txt; echo "rc=$?" >> err.txt`,
+      },
+    });
+    const r = b.svc("start", "caller");
+    expect(r.code).toBe(0);
+    expect(readFileSync(b.path("err.txt"), "utf8")).toBe(
+      "svc: start: called from caller's script, which runs while svc holds its lock: it would wait for itself (make what it starts a dependency instead)\nrc=1\n",
+    );
+    expect(readFileSync(b.path("list.txt"), "utf8")).toContain("other down oneshot");
+    expect(b.events()).toEqual([]);
+  });
+
   it("skips what needs a failed oneshot, still starts the rest, and exits 1", async () => {
     const b = await start({
       bad: { type: "oneshot", up: `${note("up")}; exit 3` },

@@ -7,7 +7,7 @@ import { paths } from "../svc/paths";
 import { buildScanDir } from "../../../init/scan-dir";
 import { isUp, stateOf, upTree, type ServiceState } from "../svc/state";
 import { formatStamp } from "../svc/tai";
-import { boot, change, lockTransitions } from "../svc/transitions";
+import { boot, change, heldFor, lockTransitions } from "../svc/transitions";
 
 const usageText = `usage: svc [--json] COMMAND
   list [--down|--all]        services up (--down: those down, --all: all with their state)
@@ -104,6 +104,16 @@ async function watch(graph: Graph, name: string, json: boolean): Promise<number>
   return new Promise<number>(() => {});
 }
 
+/** A oneshot's script runs while svc holds its lock: a change from there would wait for itself. */
+function notInsideTransition(command: string): void {
+  const holder = std.getenv(heldFor);
+  if (holder === undefined) return;
+  throw new Exit(
+    1,
+    `${command}: called from ${holder}'s script, which runs while svc holds its lock: it would wait for itself (make what it starts a dependency instead)`,
+  );
+}
+
 async function run(command: string, flags: Set<string>, names: string[]): Promise<number> {
   const json = flags.has("--json");
   const graph = loadGraph(paths.database);
@@ -164,14 +174,17 @@ async function run(command: string, flags: Set<string>, names: string[]): Promis
       return 0;
     }
     case "init":
+      notInsideTransition(command);
       lockTransitions();
       buildScanDir(graph);
       return 0;
     case "boot":
+      notInsideTransition(command);
       // takes the lock for each of its passes: while it waits for a slow service, svc is free
       return boot(graph, graph.defaultSet());
   }
   known(graph, names);
+  notInsideTransition(command);
   // held for the rest of the process: concurrent calls wait their turn
   lockTransitions();
   switch (command) {

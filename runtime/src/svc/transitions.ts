@@ -26,6 +26,9 @@ function say(message: string): void {
   std.err.puts(`svc: ${message}\n`);
 }
 
+/** Set in a oneshot's environment: svc holds its lock while the script runs, for that service. */
+export const heldFor = "LIMEN_SVC_LOCK_HELD_FOR";
+
 /**
  * Waits for svc's lock, which every transition is taken under (svc, the controllers, shutdown),
  * and returns its fd: closing it, or the process ending, releases it. Whoever comes first makes
@@ -34,6 +37,17 @@ function say(message: string): void {
 export function lockTransitions(): number {
   mkdirs(paths.oneshotsUp);
   return lockFile(paths.lock);
+}
+
+/** lockTransitions, giving up after `ms`: the lock's fd, or null when another still holds it. */
+export async function lockTransitionsWithin(ms: number): Promise<number | null> {
+  mkdirs(paths.oneshotsUp);
+  for (let waited = 0; ; waited += 100) {
+    const fd = lockFile(paths.lock, false);
+    if (fd >= 0) return fd;
+    if (waited >= ms) return null;
+    await os.sleepAsync(100);
+  }
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -138,7 +152,8 @@ async function oneshotScript(graph: Graph, name: string, direction: Direction): 
   let child: ReturnType<typeof spawnAsync>;
   try {
     // a session (and process group) of its own: a timeout ends what the script started too
-    child = spawnAsync([script], { fds: [stdin, out.fd, out.fd], newSession: true }, environ({ SERVICE: name }));
+    const env = environ({ SERVICE: name, [heldFor]: name });
+    child = spawnAsync([script], { fds: [stdin, out.fd, out.fd], newSession: true }, env);
   } finally {
     os.close(stdin);
     out.close();
