@@ -26,7 +26,7 @@ export function kernelSource(): Promise<KernelSource> {
     const deb = pkg;
     const dir = await cachedDir("kernel-source", hashOf(deb.name, deb.version, deb.sha256), async (tmp) => {
       const unpacked = join(tmp, "deb");
-      await extractDeb(deb.path, unpacked);
+      await extractDeb(deb.path, unpacked, { sha256: deb.sha256, what: `${deb.name} ${deb.version}` });
       const tarballs = (await readdir(join(unpacked, "usr/src"))).filter((f) =>
         /^linux-source-.*\.tar\.(xz|bz2|gz)$/.test(f),
       );

@@ -1,6 +1,7 @@
 // Debian packages fetched with apt into a private state under the cache: the system's apt
 // configuration, lists and archives are never read or written.
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cacheRoot, recordUse } from "./cache.ts";
@@ -28,13 +29,17 @@ export interface FetchedPackage {
 }
 
 export class AptRepo {
-  readonly root: string;
-  private readonly debs: string;
   private listsReady: Promise<void> | undefined;
 
-  constructor(private readonly spec: AptRepoSpec) {
-    this.root = join(cacheRoot(), "apt", spec.name);
-    this.debs = join(this.root, "archives");
+  constructor(private readonly spec: AptRepoSpec) {}
+
+  /** Read when used, not when made: a test moves the cache with LIMEN_CACHE after the import. */
+  get root(): string {
+    return join(cacheRoot(), "apt", this.spec.name);
+  }
+
+  private get debs(): string {
+    return join(this.root, "archives");
   }
 
   private options(): string[] {
@@ -280,8 +285,23 @@ export class AptRepo {
   }
 }
 
-/** Unpacks a .deb's data into `dest`. */
-export async function extractDeb(deb: string, dest: string): Promise<void> {
+/** SHA-256 of a file's bytes, in hex. */
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+/**
+ * Unpacks a .deb's data into `dest` once its bytes have the SHA-256 `expected` says (the lock
+ * file's, else the archive index's): a file in the cache is no more trusted than a download.
+ */
+export async function extractDeb(deb: string, dest: string, expected: { sha256: string; what: string }): Promise<void> {
+  const actual = await sha256File(deb);
+  if (actual !== expected.sha256)
+    throw new Error(
+      `${expected.what}: ${deb} has SHA256 ${actual}, expected ${expected.sha256} (delete the file to download it again)`,
+    );
   await mkdir(dest, { recursive: true });
   await run(["dpkg-deb", "-x", deb, dest]);
 }

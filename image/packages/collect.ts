@@ -78,6 +78,8 @@ export class PackageCollector {
   constructor(
     private readonly arch: DebianArch,
     lock: Lock = {},
+    /** Where `lock` comes from, for errors. */
+    private readonly lockFile = "the lock file",
   ) {
     this.lock = { ...lock };
   }
@@ -98,17 +100,22 @@ export class PackageCollector {
     const [pkg] = await bookworm.fetch([locked ? `${spec}=${locked.version}` : spec]).catch((e: Error) => {
       throw new Error(
         locked
-          ? `${spec} ${locked.version} from the lock file: ${e.message}\n(remove its entry from the lock file to take the archive's current version)`
+          ? `${spec} ${locked.version} from ${this.lockFile}: ${e.message}\n(remove its entry from the lock file to take the archive's current version)`
           : e.message,
       );
     });
     if (locked && locked.sha256 !== pkg.sha256) {
       throw new Error(
-        `${spec} ${locked.version}: the archive's file has SHA256 ${pkg.sha256}, the lock file says ${locked.sha256}`,
+        `${spec} ${locked.version}: the archive's file has SHA256 ${pkg.sha256}, ${this.lockFile} says ${locked.sha256}`,
       );
     }
     this.lock[spec] = { version: pkg.version, sha256: pkg.sha256 };
-    const root = await cachedDir("deb", `${pkg.name}_${pkg.sha256.slice(0, 24)}`, (out) => extractDeb(pkg.path, out));
+    const root = await cachedDir("deb", `${pkg.name}_${pkg.sha256.slice(0, 24)}`, (out) =>
+      extractDeb(pkg.path, out, {
+        sha256: pkg.sha256,
+        what: `${spec} ${pkg.version}${locked ? ` (pinned in ${this.lockFile})` : ""}`,
+      }),
+    );
     const u = { pkg: pkg, root };
     this.unpacked.set(spec, u);
     return u;

@@ -55,7 +55,9 @@ export async function debianKernel(e: Emulator, extraModules: string[] = []): Pr
   const [pkgName] = (await bookworm.depends([meta]))[meta];
   if (!pkgName) throw new Error(`${e.kernelPackage}:${e.debianArch} names no kernel package`);
   const [pkg] = await bookworm.fetch([pkgName]);
-  const root = await cachedDir("deb", `${pkg.name}_${pkg.sha256.slice(0, 24)}`, (out) => extractDeb(pkg.path, out));
+  const root = await cachedDir("deb", `${pkg.name}_${pkg.sha256.slice(0, 24)}`, (out) =>
+    extractDeb(pkg.path, out, { sha256: pkg.sha256, what: `${pkg.name} ${pkg.version}` }),
+  );
   const boot = await readdir(join(root, "boot"));
   const image = boot.find((f) => f.startsWith("vmlinuz-") || f.startsWith("vmlinux-"));
   if (!image) throw new Error(`${pkg.name} has no /boot/vmlinuz-*`);

@@ -31,7 +31,7 @@ export function engineSource(): Promise<EngineSource> {
       );
     }
     const dir = await cachedDir("src", `quickjs-ng-${pkg.version}`, async (out) => {
-      await extractDeb(pkg.path, out);
+      await extractDeb(pkg.path, out, { sha256: pkg.sha256, what: `${pkg.name} ${pkg.version}` });
     });
     return { dir: join(dir, "usr", "src", "quickjs-ng"), packageVersion: pkg.version };
   })();

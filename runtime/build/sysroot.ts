@@ -3,7 +3,7 @@
 import { cp, mkdir, readdir, rename } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { extractDeb } from "../../image/lib/apt.ts";
+import { extractDeb, type FetchedPackage } from "../../image/lib/apt.ts";
 import { bookworm } from "../../image/lib/debian.ts";
 import { cachedDir, hashOf } from "../../image/lib/cache.ts";
 import { run } from "../../image/lib/run.ts";
@@ -26,25 +26,24 @@ export async function sysroot(t: Target): Promise<Sysroot> {
   const key = hashOf([...musl, headers].map((p) => `${p.name}_${p.version}_${p.architecture}`));
   const dir = await cachedDir("sysroot", `${t.cpu}-${key}`, async (out) => {
     const tmp = join(out, "unpacked");
-    await extractDeb(headers.path, tmp);
+    await extractDeb(headers.path, tmp, described(headers));
     await rename(join(tmp, "usr", t.gnu, "include"), join(out, "kinclude"));
-    if (t.debArch)
-      await unpackMusl(
-        musl.map((d) => d.path),
-        tmp,
-        out,
-      );
+    if (t.debArch) await unpackMusl(musl, tmp, out);
     else await buildMusl(t, musl[0].version, tmp, out);
     await run(["rm", "-rf", tmp]);
   });
   return layout(dir);
 }
 
-async function unpackMusl(debs: string[], tmp: string, out: string): Promise<void> {
-  for (const d of debs) await extractDeb(d, tmp);
+function described(p: FetchedPackage): { sha256: string; what: string } {
+  return { sha256: p.sha256, what: `${p.name}:${p.architecture} ${p.version}` };
+}
+
+async function unpackMusl(debs: FetchedPackage[], tmp: string, out: string): Promise<void> {
+  for (const d of debs) await extractDeb(d.path, tmp, described(d));
   const includeRoot = join(tmp, "usr", "include");
   const [muslTriple] = (await readdir(includeRoot)).filter((d) => d.endsWith("-linux-musl") || d.includes("musl"));
-  if (!muslTriple) throw new Error(`${debs[0]} has no headers under /usr/include/*-linux-musl*`);
+  if (!muslTriple) throw new Error(`${debs[0].path} has no headers under /usr/include/*-linux-musl*`);
   await rename(join(includeRoot, muslTriple), join(out, "include"));
   await rename(join(tmp, "usr", "lib", muslTriple), join(out, "lib"));
 }
