@@ -33,6 +33,14 @@ export class AptRepo {
 
   constructor(private readonly spec: AptRepoSpec) {}
 
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get suites(): string {
+    return this.spec.suites.join(", ");
+  }
+
   /** Read when used, not when made: a test moves the cache with LIMEN_CACHE after the import. */
   get root(): string {
     return join(cacheRoot(), "apt", this.spec.name);
@@ -90,9 +98,9 @@ export class AptRepo {
     await writeFile(join(r, "sources.list"), lines.join("\n") + "\n");
   }
 
-  /** Updates the package lists when missing or older than a day. */
-  private ensureLists(): Promise<void> {
-    if (this.listsReady) return this.listsReady;
+  /** Updates the package lists when missing or older than a day (or now, with `force`). */
+  private ensureLists(force = false): Promise<void> {
+    if (this.listsReady && !force) return this.listsReady;
     recordUse("apt", this.spec.name);
     this.listsReady = (async () => {
       await this.prepare();
@@ -100,6 +108,7 @@ export class AptRepo {
       const stamp = join(this.root, "lists", ".updated");
       const sources = await readFile(join(this.root, "sources.list"), "utf8");
       const fresh =
+        !force &&
         existsSync(stamp) &&
         (await readFile(stamp, "utf8")) === sources &&
         Date.now() - (await stat(stamp)).mtimeMs < listsMaxAgeMs;
@@ -147,6 +156,27 @@ export class AptRepo {
       await writeFile(join(this.root, "resolved.json"), JSON.stringify(index, null, 2) + "\n");
     }
     return specs.map((s) => index[s]);
+  }
+
+  /** The versions of `spec` (`name:arch` or `name`) the archive has, newest first. */
+  versions(spec: string): Promise<string[]> {
+    return this.serially(async () => {
+      await this.ensureLists();
+      // a line a version: " name | version | URI suite/component arch Packages"
+      const { stdout } = await run(["apt-cache", ...this.options(), "madison", spec]);
+      return [...new Set(stdout.split("\n").flatMap((l) => l.split("|")[1]?.trim() ?? []))];
+    });
+  }
+
+  /** Downloads the archive's current version of `spec` after refreshing the lists, and remembers it. */
+  current(spec: string): Promise<FetchedPackage> {
+    return this.serially(async () => {
+      await this.ensureLists(true);
+      const index = await this.resolvedIndex();
+      Object.assign(index, await this.download([spec]));
+      await writeFile(join(this.root, "resolved.json"), JSON.stringify(index, null, 2) + "\n");
+      return index[spec];
+    });
   }
 
   /** One apt call resolves every spec (apt loads its lists once per call, which takes seconds). */
@@ -286,22 +316,27 @@ export class AptRepo {
 }
 
 /** SHA-256 of a file's bytes, in hex. */
-export async function sha256File(path: string): Promise<string> {
+async function sha256File(path: string): Promise<string> {
   const h = createHash("sha256");
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest("hex");
 }
 
 /**
- * Unpacks a .deb's data into `dest` once its bytes have the SHA-256 `expected` says (the lock
- * file's, else the archive index's): a file in the cache is no more trusted than a download.
+ * Refuses a .deb whose bytes do not have the SHA-256 `expected` says (the lock file's, else the
+ * archive index's): a file in the cache is no more trusted than a download.
  */
-export async function extractDeb(deb: string, dest: string, expected: { sha256: string; what: string }): Promise<void> {
+export async function verifyDeb(deb: string, expected: { sha256: string; what: string }): Promise<void> {
   const actual = await sha256File(deb);
   if (actual !== expected.sha256)
     throw new Error(
       `${expected.what}: ${deb} has SHA256 ${actual}, expected ${expected.sha256} (delete the file to download it again)`,
     );
+}
+
+/** Unpacks a .deb's data into `dest` once its bytes are verified. */
+export async function extractDeb(deb: string, dest: string, expected: { sha256: string; what: string }): Promise<void> {
+  await verifyDeb(deb, expected);
   await mkdir(dest, { recursive: true });
   await run(["dpkg-deb", "-x", deb, dest]);
 }
