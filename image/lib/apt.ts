@@ -29,7 +29,8 @@ export interface FetchedPackage {
 }
 
 export class AptRepo {
-  private listsReady: Promise<void> | undefined;
+  /** By root: the cache may move (LIMEN_CACHE) between calls. */
+  private readonly listsReady = new Map<string, Promise<void>>();
 
   constructor(private readonly spec: AptRepoSpec) {}
 
@@ -100,9 +101,10 @@ export class AptRepo {
 
   /** Updates the package lists when missing or older than a day (or now, with `force`). */
   private ensureLists(force = false): Promise<void> {
-    if (this.listsReady && !force) return this.listsReady;
+    const ready = this.listsReady.get(this.root);
+    if (ready && !force) return ready;
     recordUse("apt", this.spec.name);
-    this.listsReady = (async () => {
+    const updating = (async () => {
       await this.prepare();
       // the stamp records which sources the lists were made from
       const stamp = join(this.root, "lists", ".updated");
@@ -123,7 +125,8 @@ export class AptRepo {
       }
       await writeFile(stamp, sources);
     })();
-    return this.listsReady;
+    this.listsReady.set(this.root, updating);
+    return updating;
   }
 
   private async resolvedIndex(): Promise<Record<string, FetchedPackage>> {
