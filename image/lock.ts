@@ -1,27 +1,36 @@
-// `npm run lock -- --update SPEC...`: moves build.lock.json's pins (image/lib/pinned.ts) to the
-// archive's current versions, as a build that stopped on a vanished version says to.
+// `npm run lock -- [--lock FILE] --update SPEC...`: moves the pins of build.lock.json, or of a
+// configuration's lock file, to the archive's current versions (image/lib/pinned.ts), as a build
+// that stopped on a vanished version says to.
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { bookworm, sid } from "./lib/debian.ts";
 import { buildLockFile, updatePin } from "./lib/pinned.ts";
 
-const usageText = `usage: npm run lock -- --update SPEC... (SPEC as build.lock.json names it, e.g. qjs-src, musl:arm64)`;
+const usageText =
+  "usage: npm run lock -- [--lock FILE] --update SPEC... (SPEC as the lock file names it, e.g. qjs-src, musl:arm64)";
 const Args = z.strictObject({
+  lock: z.string().min(1).optional(),
   update: z.array(z.string().regex(/^[a-z0-9][a-z0-9.+-]*(:[a-z0-9]+)?$/, "is not a package spec")).min(1),
 });
 
 async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { update: { type: "string", multiple: true } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { lock: { type: "string" }, update: { type: "string", multiple: true } },
+    strict: true,
+  });
   const args = Args.safeParse(values);
   if (!args.success) {
     const issue = args.error.issues[0];
-    throw new Error(`--update ${issue.path.slice(1).join(".")}: ${issue.message}\n${usageText}`);
+    throw new Error(`--${issue.path.join(" ")}: ${issue.message}\n${usageText}`);
   }
+  const file = args.data.lock ? resolve(args.data.lock) : buildLockFile();
+  // build.lock.json's groups are the repositories; a configuration's are architectures, all bookworm
+  const repoOf = (group: string) => (group === sid.name ? sid : bookworm);
   for (const spec of args.data.update) {
-    // the repository is the one the spec is fetched from: sid for qjs-src, bookworm otherwise
-    const repo = spec === "qjs-src" ? sid : bookworm;
-    const pkg = await updatePin(repo, spec);
-    console.log(`${spec} pinned at ${pkg.version} (${repo.name}) in ${buildLockFile()}`);
+    for (const { group, pkg } of await updatePin(file, spec, repoOf))
+      console.log(`${spec} pinned at ${pkg.version} (${group}) in ${file}`);
   }
 }
 

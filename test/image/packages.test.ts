@@ -77,7 +77,19 @@ describe("package errors", { timeout: 300_000 }, () => {
     const version = good.lock["busybox:arm64"].version;
     const tampered = new PackageCollector("arm64", { "busybox:arm64": { version, sha256: "0".repeat(64) } });
     await expect(tampered.collect([{ package: "busybox", files: ["/bin/busybox"] }])).rejects.toThrow(
-      `busybox:arm64 ${version}: the archive's file has SHA256 ${good.lock["busybox:arm64"].sha256}, the lock file says ${"0".repeat(64)}`,
+      `busybox:arm64 ${version} (pinned in the lock file): ${join(bookworm.root, "archives", `busybox_${version.replace(":", "%3a")}_arm64.deb`)} has SHA256 ${good.lock["busybox:arm64"].sha256}, expected ${"0".repeat(64)}`,
+    );
+  });
+
+  it("stops on a pinned version the archive no longer has, with the versions it has and the command that moves the pin", async () => {
+    const available = await bookworm.versions("busybox:arm64");
+    const gone = new PackageCollector(
+      "arm64",
+      { "busybox:arm64": { version: "0.0.1-1", sha256: "0".repeat(64) } },
+      join(process.cwd(), "examples", "gone.lock.json"),
+    );
+    await expect(gone.collect([{ package: "busybox", files: ["/bin/busybox"] }])).rejects.toThrow(
+      `busybox:arm64 0.0.1-1, pinned in ${join(process.cwd(), "examples", "gone.lock.json")}, is neither in the cache nor in bookworm any more (it has ${available.join(", ")}): \`npm run lock -- --lock examples/gone.lock.json --update busybox:arm64\` pins the current one`,
     );
   });
 
