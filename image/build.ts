@@ -78,7 +78,7 @@ export async function buildImage(
   r.progress(`collecting Debian packages for ${system.device.debianArch}: busybox ${asked.join(" ")}`);
   const lockFile = lockFileOf(r.config);
   const locks = await readLock(lockFile);
-  const { entries, lock } = await rootTree(system, runtime.path, locks[system.device.debianArch] ?? {});
+  const { entries, lock } = await rootTree(system, runtime.path, locks[system.device.debianArch] ?? {}, lockFile);
 
   const out = await replaceDir(r.out, async (tmp) => {
     let shipped = entries;

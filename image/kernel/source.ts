@@ -1,10 +1,12 @@
-// The kernel source: Debian bookworm's linux-source-6.1 (Debian's patches already applied), fetched
-// with the private apt and unpacked once into the cache. Builds never write into it: they use O=.
+// The kernel source: Debian bookworm's linux-source-6.1 (Debian's patches already applied) at the
+// version build.lock.json pins, fetched with the private apt and unpacked once into the cache.
+// Builds never write into it: they use O=.
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { extractDeb } from "../lib/apt.ts";
 import { cachedDir, hashOf } from "../lib/cache.ts";
 import { bookworm } from "../lib/debian.ts";
+import { pinnedBytes, pinnedPackage } from "../lib/pinned.ts";
 import { run } from "../lib/run.ts";
 
 export const sourcePackage = "linux-source-6.1";
@@ -22,11 +24,10 @@ let pending: Promise<KernelSource> | undefined;
 /** Fetches and unpacks the source once per process (and once per package version in the cache). */
 export function kernelSource(): Promise<KernelSource> {
   pending ??= (async () => {
-    const [pkg] = await bookworm.fetch([sourcePackage]);
-    const deb = pkg;
+    const deb = await pinnedPackage(bookworm, sourcePackage);
     const dir = await cachedDir("kernel-source", hashOf(deb.name, deb.version, deb.sha256), async (tmp) => {
       const unpacked = join(tmp, "deb");
-      await extractDeb(deb.path, unpacked);
+      await extractDeb(deb.path, unpacked, pinnedBytes(deb));
       const tarballs = (await readdir(join(unpacked, "usr/src"))).filter((f) =>
         /^linux-source-.*\.tar\.(xz|bz2|gz)$/.test(f),
       );

@@ -1,6 +1,7 @@
 // Debian packages fetched with apt into a private state under the cache: the system's apt
 // configuration, lists and archives are never read or written.
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cacheRoot, recordUse } from "./cache.ts";
@@ -28,13 +29,26 @@ export interface FetchedPackage {
 }
 
 export class AptRepo {
-  readonly root: string;
-  private readonly debs: string;
-  private listsReady: Promise<void> | undefined;
+  /** By root: the cache may move (LIMEN_CACHE) between calls. */
+  private readonly listsReady = new Map<string, Promise<void>>();
 
-  constructor(private readonly spec: AptRepoSpec) {
-    this.root = join(cacheRoot(), "apt", spec.name);
-    this.debs = join(this.root, "archives");
+  constructor(private readonly spec: AptRepoSpec) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get suites(): string {
+    return this.spec.suites.join(", ");
+  }
+
+  /** Read when used, not when made: a test moves the cache with LIMEN_CACHE after the import. */
+  get root(): string {
+    return join(cacheRoot(), "apt", this.spec.name);
+  }
+
+  private get debs(): string {
+    return join(this.root, "archives");
   }
 
   private options(): string[] {
@@ -85,16 +99,18 @@ export class AptRepo {
     await writeFile(join(r, "sources.list"), lines.join("\n") + "\n");
   }
 
-  /** Updates the package lists when missing or older than a day. */
-  private ensureLists(): Promise<void> {
-    if (this.listsReady) return this.listsReady;
+  /** Updates the package lists when missing or older than a day (or now, with `force`). */
+  private ensureLists(force = false): Promise<void> {
+    const ready = this.listsReady.get(this.root);
+    if (ready && !force) return ready;
     recordUse("apt", this.spec.name);
-    this.listsReady = (async () => {
+    const updating = (async () => {
       await this.prepare();
       // the stamp records which sources the lists were made from
       const stamp = join(this.root, "lists", ".updated");
       const sources = await readFile(join(this.root, "sources.list"), "utf8");
       const fresh =
+        !force &&
         existsSync(stamp) &&
         (await readFile(stamp, "utf8")) === sources &&
         Date.now() - (await stat(stamp)).mtimeMs < listsMaxAgeMs;
@@ -109,7 +125,8 @@ export class AptRepo {
       }
       await writeFile(stamp, sources);
     })();
-    return this.listsReady;
+    this.listsReady.set(this.root, updating);
+    return updating;
   }
 
   private async resolvedIndex(): Promise<Record<string, FetchedPackage>> {
@@ -142,6 +159,27 @@ export class AptRepo {
       await writeFile(join(this.root, "resolved.json"), JSON.stringify(index, null, 2) + "\n");
     }
     return specs.map((s) => index[s]);
+  }
+
+  /** The versions of `spec` (`name:arch` or `name`) the archive has, newest first. */
+  versions(spec: string): Promise<string[]> {
+    return this.serially(async () => {
+      await this.ensureLists();
+      // a line a version: " name | version | URI suite/component arch Packages"
+      const { stdout } = await run(["apt-cache", ...this.options(), "madison", spec]);
+      return [...new Set(stdout.split("\n").flatMap((l) => l.split("|")[1]?.trim() ?? []))];
+    });
+  }
+
+  /** Downloads the archive's current version of `spec` after refreshing the lists, and remembers it. */
+  current(spec: string): Promise<FetchedPackage> {
+    return this.serially(async () => {
+      await this.ensureLists(true);
+      const index = await this.resolvedIndex();
+      Object.assign(index, await this.download([spec]));
+      await writeFile(join(this.root, "resolved.json"), JSON.stringify(index, null, 2) + "\n");
+      return index[spec];
+    });
   }
 
   /** One apt call resolves every spec (apt loads its lists once per call, which takes seconds). */
@@ -280,8 +318,28 @@ export class AptRepo {
   }
 }
 
-/** Unpacks a .deb's data into `dest`. */
-export async function extractDeb(deb: string, dest: string): Promise<void> {
+/** SHA-256 of a file's bytes, in hex. */
+async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+/**
+ * Refuses a .deb whose bytes do not have the SHA-256 `expected` says (the lock file's, else the
+ * archive index's): a file in the cache is no more trusted than a download.
+ */
+export async function verifyDeb(deb: string, expected: { sha256: string; what: string }): Promise<void> {
+  const actual = await sha256File(deb);
+  if (actual !== expected.sha256)
+    throw new Error(
+      `${expected.what}: ${deb} has SHA256 ${actual}, expected ${expected.sha256} (delete the file to download it again)`,
+    );
+}
+
+/** Unpacks a .deb's data into `dest` once its bytes are verified. */
+export async function extractDeb(deb: string, dest: string, expected: { sha256: string; what: string }): Promise<void> {
+  await verifyDeb(deb, expected);
   await mkdir(dest, { recursive: true });
   await run(["dpkg-deb", "-x", deb, dest]);
 }

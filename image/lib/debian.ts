@@ -18,3 +18,6 @@ export const bookworm = new AptRepo({
   architectures: Object.keys(debianArchitectures),
   sources: true,
 });
+
+/** Only for qjs-src: QuickJS-ng is not in bookworm. */
+export const sid = new AptRepo({ name: "sid", suites: ["sid"], architectures: ["amd64"] });

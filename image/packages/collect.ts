@@ -6,6 +6,7 @@ import { join, posix } from "node:path";
 import { extractDeb, type FetchedPackage } from "../lib/apt.ts";
 import { cachedDir, hashOf } from "../lib/cache.ts";
 import { readFile, writeFile } from "node:fs/promises";
+import { fetchPinned, pinnedBytes } from "../lib/pinned.ts";
 import { bookworm, debianArchitectures, type DebianArch } from "../lib/debian.ts";
 import { elfNeeds, isElf } from "./elf.ts";
 
@@ -78,6 +79,8 @@ export class PackageCollector {
   constructor(
     private readonly arch: DebianArch,
     lock: Lock = {},
+    /** Where `lock` comes from, for errors. */
+    private readonly lockFile = "the lock file",
   ) {
     this.lock = { ...lock };
   }
@@ -95,20 +98,15 @@ export class PackageCollector {
     const have = this.unpacked.get(spec);
     if (have) return have;
     const locked = this.lock[spec];
-    const [pkg] = await bookworm.fetch([locked ? `${spec}=${locked.version}` : spec]).catch((e: Error) => {
-      throw new Error(
-        locked
-          ? `${spec} ${locked.version} from the lock file: ${e.message}\n(remove its entry from the lock file to take the archive's current version)`
-          : e.message,
-      );
-    });
-    if (locked && locked.sha256 !== pkg.sha256) {
-      throw new Error(
-        `${spec} ${locked.version}: the archive's file has SHA256 ${pkg.sha256}, the lock file says ${locked.sha256}`,
-      );
-    }
+    const [pkg] = locked ? [await fetchPinned(bookworm, spec, locked, this.lockFile)] : await bookworm.fetch([spec]);
     this.lock[spec] = { version: pkg.version, sha256: pkg.sha256 };
-    const root = await cachedDir("deb", `${pkg.name}_${pkg.sha256.slice(0, 24)}`, (out) => extractDeb(pkg.path, out));
+    const root = await cachedDir("deb", `${pkg.name}_${pkg.sha256.slice(0, 24)}`, (out) =>
+      extractDeb(
+        pkg.path,
+        out,
+        locked ? pinnedBytes(pkg, this.lockFile) : { sha256: pkg.sha256, what: `${spec} ${pkg.version}` },
+      ),
+    );
     const u = { pkg: pkg, root };
     this.unpacked.set(spec, u);
     return u;

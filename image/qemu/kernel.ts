@@ -3,7 +3,9 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { extractDeb } from "../lib/apt.ts";
+import { extractDeb, verifyDeb, type FetchedPackage } from "../lib/apt.ts";
+import { pinnedBytes, pinnedPackage } from "../lib/pinned.ts";
+import { run } from "../lib/run.ts";
 import { cachedDir } from "../lib/cache.ts";
 import { bookworm } from "../lib/debian.ts";
 import type { Emulator } from "../config/module.ts";
@@ -51,11 +53,16 @@ function modinfoDepends(ko: Buffer): string[] {
 
 /** The emulator's kernel with its early modules and `extraModules` (e.g. the root filesystem's). */
 export async function debianKernel(e: Emulator, extraModules: string[] = []): Promise<DebianKernel> {
-  const meta = `${e.kernelPackage}:${e.debianArch}`;
-  const [pkgName] = (await bookworm.depends([meta]))[meta];
-  if (!pkgName) throw new Error(`${e.kernelPackage}:${e.debianArch} names no kernel package`);
-  const [pkg] = await bookworm.fetch([pkgName]);
-  const root = await cachedDir("deb", `${pkg.name}_${pkg.sha256.slice(0, 24)}`, (out) => extractDeb(pkg.path, out));
+  // the metapackage names the kernel package of its version: both are pinned, and the name is
+  // read from the pinned metapackage's own control file, not from today's package lists
+  const meta = await pinnedPackage(bookworm, `${e.kernelPackage}:${e.debianArch}`);
+  const depends = await debDepends(meta);
+  const kernelName = /^(linux-image-[^\s,(|]+)/.exec(depends)?.[1];
+  if (!kernelName) throw new Error(`${meta.name} ${meta.version} names no kernel package (Depends: ${depends})`);
+  const pkg = await pinnedPackage(bookworm, `${kernelName}:${e.debianArch}`);
+  const root = await cachedDir("deb", `${pkg.name}_${pkg.sha256.slice(0, 24)}`, (out) =>
+    extractDeb(pkg.path, out, pinnedBytes(pkg)),
+  );
   const boot = await readdir(join(root, "boot"));
   const image = boot.find((f) => f.startsWith("vmlinuz-") || f.startsWith("vmlinux-"));
   if (!image) throw new Error(`${pkg.name} has no /boot/vmlinuz-*`);
@@ -94,6 +101,12 @@ export async function debianKernel(e: Emulator, extraModules: string[] = []): Pr
     modules,
     withDependencies,
   };
+}
+
+/** A pinned .deb's Depends field, once its bytes are checked. */
+async function debDepends(pkg: FetchedPackage): Promise<string> {
+  await verifyDeb(pkg.path, pinnedBytes(pkg));
+  return (await run(["dpkg-deb", "--field", pkg.path, "Depends"])).stdout.trim();
 }
 
 /** The modules built into the kernel (modules.builtin, shipped in the package), by name. */

@@ -87,8 +87,13 @@ export interface RootTree {
   lock: Lock;
 }
 
-export async function rootTree(system: SystemDescription, runtime: string, lock: Lock): Promise<RootTree> {
-  const collector = new PackageCollector(system.device.debianArch, lock);
+export async function rootTree(
+  system: SystemDescription,
+  runtime: string,
+  lock: Lock,
+  lockFile?: string,
+): Promise<RootTree> {
+  const collector = new PackageCollector(system.device.debianArch, lock, lockFile);
   const packaged = await collector.collect([{ package: "busybox", files: ["/bin/busybox"] }, ...system.packages]);
   // a program from a package, or a name of the runtime's (logread), wins over the busybox applet
   const taken = new Set([...packaged.map((f) => f.path), ...Object.keys(limenLinks)]);

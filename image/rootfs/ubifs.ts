@@ -1,9 +1,13 @@
 // UBIFS root filesystems with mkfs.ubifs (mtd-utils), for the flash geometry of a device: the tree
 // is staged in a folder (contents and symlinks), and owners, modes and device nodes come from a
-// device table. Files are compressed with LZO, which U-Boot's ubifsload reads.
-import { copyFile, lstat, mkdtemp, rm, writeFile } from "node:fs/promises";
+// device table. Files are compressed with LZO, which U-Boot's ubifsload reads. mkfs.ubifs gives
+// every image a random UUID: it is replaced by one derived from the contents, so the same tree
+// gives the same bytes.
+import { createHash } from "node:crypto";
+import { copyFile, lstat, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import { ensureCommands } from "../lib/host-programs.ts";
 import { cachedDir, hashOf } from "../lib/cache.ts";
 import { CommandError, run } from "../lib/run.ts";
@@ -26,10 +30,31 @@ export const ubifsTools = ["mkfs.ubifs"] as const;
 /** Writes the image to `output`, reusing an identical earlier one from the cache. */
 export async function ubifs(entries: TreeEntry[], output: string, geometry: UbiGeometry): Promise<void> {
   ensureCommands(ubifsTools);
-  const dir = await cachedDir("ubifs", hashOf(treeKey(entries), JSON.stringify(geometry)), (d) =>
-    makeUbifs(entries, join(d, "image"), geometry),
-  );
+  const key = hashOf(treeKey(entries), JSON.stringify(geometry));
+  const dir = await cachedDir("ubifs", key, async (d) => {
+    await makeUbifs(entries, join(d, "image"), geometry);
+    await setUuid(join(d, "image"), createHash("sha256").update(`ubifs ${key}`).digest().subarray(0, 16));
+  });
   await copyFile(join(dir, "image"), output);
+}
+
+/** The superblock node, the image's first (Linux's fs/ubifs/ubifs-media.h): its UUID field and length. */
+const superblockUuid = 108;
+const nodeLength = 16;
+
+/**
+ * Writes `seed` into the superblock as its UUID (RFC 9562 version 8: made by its own rule) and
+ * the node's CRC again: CRC-32 started at 0xffffffff, not inverted, over the node after its CRC.
+ */
+async function setUuid(image: string, seed: Buffer): Promise<void> {
+  const bytes = await readFile(image);
+  const length = bytes.readUInt32LE(nodeLength);
+  const uuid = Buffer.from(seed);
+  uuid[6] = (uuid[6] & 0x0f) | 0x80;
+  uuid[8] = (uuid[8] & 0x3f) | 0x80;
+  uuid.copy(bytes, superblockUuid);
+  bytes.writeUInt32LE(~crc32(bytes.subarray(8, length)) >>> 0, 4);
+  await writeFile(image, bytes);
 }
 
 async function makeUbifs(entries: TreeEntry[], output: string, g: UbiGeometry): Promise<void> {

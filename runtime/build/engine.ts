@@ -2,14 +2,12 @@
 // and the qjsc bytecode compiler (built for x86_64, and for big-endian MIPS to run under qemu).
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AptRepo, extractDeb } from "../../image/lib/apt.ts";
+import { extractDeb } from "../../image/lib/apt.ts";
+import { sid } from "../../image/lib/debian.ts";
+import { pinnedBytes, pinnedPackage } from "../../image/lib/pinned.ts";
 import { cachedDir, hashOf } from "../../image/lib/cache.ts";
 import { compile, linkStatic, toolchain } from "./toolchain.ts";
 import type { Target } from "./targets.ts";
-
-const sid = new AptRepo({ name: "sid", suites: ["sid"], architectures: ["amd64"] });
-/** The engine release this runtime is written and measured against. */
-export const pinnedEngine = "qjs-src=0.17.0-1";
 
 export interface EngineSource {
   dir: string;
@@ -18,20 +16,12 @@ export interface EngineSource {
 
 let source: Promise<EngineSource> | undefined;
 
-/** Unpacks qjs-src; if sid no longer serves the pinned version, takes the current one and says so. */
+/** Unpacks qjs-src at the version build.lock.json pins (sid keeps only its current one). */
 export function engineSource(): Promise<EngineSource> {
   source ??= (async () => {
-    let pkg;
-    try {
-      [pkg] = await sid.fetch([pinnedEngine]);
-    } catch (e) {
-      [pkg] = await sid.fetch(["qjs-src"]);
-      console.warn(
-        `warning: ${pinnedEngine} is no longer in sid (${(e as Error).message.split("\n")[0]}); using qjs-src ${pkg.version}`,
-      );
-    }
+    const pkg = await pinnedPackage(sid, "qjs-src");
     const dir = await cachedDir("src", `quickjs-ng-${pkg.version}`, async (out) => {
-      await extractDeb(pkg.path, out);
+      await extractDeb(pkg.path, out, pinnedBytes(pkg));
     });
     return { dir: join(dir, "usr", "src", "quickjs-ng"), packageVersion: pkg.version };
   })();

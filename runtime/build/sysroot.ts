@@ -3,8 +3,9 @@
 import { cp, mkdir, readdir, rename } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { extractDeb } from "../../image/lib/apt.ts";
+import { extractDeb, type FetchedPackage } from "../../image/lib/apt.ts";
 import { bookworm } from "../../image/lib/debian.ts";
+import { pinnedBytes, pinnedPackage } from "../../image/lib/pinned.ts";
 import { cachedDir, hashOf } from "../../image/lib/cache.ts";
 import { run } from "../../image/lib/run.ts";
 import type { Target } from "./targets.ts";
@@ -21,30 +22,29 @@ function layout(dir: string): Sysroot {
 
 export async function sysroot(t: Target): Promise<Sysroot> {
   // The source build takes bookworm's musl version, so the same packages pin both kinds of sysroot.
-  const musl = await bookworm.fetch(t.debArch ? [`musl-dev:${t.debArch}`, `musl:${t.debArch}`] : ["musl-dev:mipsel"]);
-  const [headers] = await bookworm.fetch([`linux-libc-dev-${t.kernelHeaders}-cross`]);
+  const musl = await Promise.all(
+    (t.debArch ? [`musl-dev:${t.debArch}`, `musl:${t.debArch}`] : ["musl-dev:mipsel"]).map((s) =>
+      pinnedPackage(bookworm, s),
+    ),
+  );
+  const headers = await pinnedPackage(bookworm, `linux-libc-dev-${t.kernelHeaders}-cross`);
   const key = hashOf([...musl, headers].map((p) => `${p.name}_${p.version}_${p.architecture}`));
   const dir = await cachedDir("sysroot", `${t.cpu}-${key}`, async (out) => {
     const tmp = join(out, "unpacked");
-    await extractDeb(headers.path, tmp);
+    await extractDeb(headers.path, tmp, pinnedBytes(headers));
     await rename(join(tmp, "usr", t.gnu, "include"), join(out, "kinclude"));
-    if (t.debArch)
-      await unpackMusl(
-        musl.map((d) => d.path),
-        tmp,
-        out,
-      );
+    if (t.debArch) await unpackMusl(musl, tmp, out);
     else await buildMusl(t, musl[0].version, tmp, out);
     await run(["rm", "-rf", tmp]);
   });
   return layout(dir);
 }
 
-async function unpackMusl(debs: string[], tmp: string, out: string): Promise<void> {
-  for (const d of debs) await extractDeb(d, tmp);
+async function unpackMusl(debs: FetchedPackage[], tmp: string, out: string): Promise<void> {
+  for (const d of debs) await extractDeb(d.path, tmp, pinnedBytes(d));
   const includeRoot = join(tmp, "usr", "include");
   const [muslTriple] = (await readdir(includeRoot)).filter((d) => d.endsWith("-linux-musl") || d.includes("musl"));
-  if (!muslTriple) throw new Error(`${debs[0]} has no headers under /usr/include/*-linux-musl*`);
+  if (!muslTriple) throw new Error(`${debs[0].path} has no headers under /usr/include/*-linux-musl*`);
   await rename(join(includeRoot, muslTriple), join(out, "include"));
   await rename(join(tmp, "usr", "lib", muslTriple), join(out, "lib"));
 }

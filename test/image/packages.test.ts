@@ -1,9 +1,14 @@
 // Programs from real Debian packages, shipped with exactly the libraries they load.
+import { createHash } from "node:crypto";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig } from "../../image/config/module.ts";
 import type { PackageEntry } from "../../image/config/options.ts";
+import { bookworm } from "../../image/lib/debian.ts";
 import { elfNeeds } from "../../image/packages/elf.ts";
 import { PackageCollector, type ShippedFile } from "../../image/packages/collect.ts";
 import { rootTree } from "../../image/rootfs/system.ts";
@@ -72,8 +77,58 @@ describe("package errors", { timeout: 300_000 }, () => {
     const version = good.lock["busybox:arm64"].version;
     const tampered = new PackageCollector("arm64", { "busybox:arm64": { version, sha256: "0".repeat(64) } });
     await expect(tampered.collect([{ package: "busybox", files: ["/bin/busybox"] }])).rejects.toThrow(
-      `busybox:arm64 ${version}: the archive's file has SHA256 ${good.lock["busybox:arm64"].sha256}, the lock file says ${"0".repeat(64)}`,
+      `busybox:arm64 ${version} (pinned in the lock file): ${join(bookworm.root, "archives", `busybox_${version.replace(":", "%3a")}_arm64.deb`)} has SHA256 ${good.lock["busybox:arm64"].sha256}, expected ${"0".repeat(64)}`,
     );
+  });
+
+  it("stops on a pinned version the archive no longer has, with the versions it has and the command that moves the pin", async () => {
+    const available = await bookworm.versions("busybox:arm64");
+    const gone = new PackageCollector(
+      "arm64",
+      { "busybox:arm64": { version: "0.0.1-1", sha256: "0".repeat(64) } },
+      join(process.cwd(), "examples", "gone.lock.json"),
+    );
+    await expect(gone.collect([{ package: "busybox", files: ["/bin/busybox"] }])).rejects.toThrow(
+      `busybox:arm64 0.0.1-1, pinned in ${join(process.cwd(), "examples", "gone.lock.json")}, is neither in the cache nor in bookworm any more (it has ${available.join(", ")}): \`npm run lock -- --lock examples/gone.lock.json --update busybox:arm64\` pins the current one`,
+    );
+  });
+
+  it("checks the bytes of a .deb already in the cache against the lock file before unpacking it", async () => {
+    const good = new PackageCollector("arm64");
+    await good.collect([
+      { package: "busybox", files: ["/bin/busybox"] },
+      { package: "dropbear-bin", files: ["/usr/sbin/dropbear"] },
+    ]);
+    const { version, sha256 } = good.lock["busybox:arm64"];
+    const real = bookworm.root;
+    // a cache of its own holding only the package lists and a swapped busybox .deb: another valid
+    // package under its name, as a corrupted disk or a hostile cache writer could leave it
+    const cache = await mkdtemp(join(tmpdir(), "limen-deb-check-"));
+    const mine = join(cache, "apt", "bookworm");
+    await mkdir(join(mine, "archives"), { recursive: true });
+    await symlink(join(real, "lists"), join(mine, "lists"));
+    // apt's name for the file: the epoch's colon as %3a
+    const file = `busybox_${version.replace(":", "%3a")}_arm64.deb`;
+    const impostor = (await readdir(join(real, "archives"))).find(
+      (f) => f.startsWith("dropbear-bin_") && f.endsWith("_arm64.deb"),
+    )!;
+    await copyFile(join(real, "archives", impostor), join(mine, "archives", file));
+    const saved = process.env.LIMEN_CACHE;
+    process.env.LIMEN_CACHE = cache;
+    try {
+      const checked = new PackageCollector("arm64", { "busybox:arm64": { version, sha256 } }, "test.lock.json");
+      await expect(checked.collect([{ package: "busybox", files: ["/bin/busybox"] }])).rejects.toThrow(
+        `busybox:arm64 ${version} (pinned in test.lock.json): ${join(mine, "archives", file)} has SHA256 ${createHash(
+          "sha256",
+        )
+          .update(await readFile(join(real, "archives", impostor)))
+          .digest("hex")}, expected ${sha256}`,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.LIMEN_CACHE;
+      else process.env.LIMEN_CACHE = saved;
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 });
 

@@ -68,6 +68,25 @@ describe("UBIFS writer", () => {
     expect(all.find((n) => n.lnum === m1.rootLnum && n.offset === m1.rootOffs)?.type).toBe(nodeTypes.idx);
   });
 
+  it("gives the same bytes for the same tree and geometry, its UUID derived from them", async () => {
+    // each image made afresh, one after the other, in a cache of its own
+    const made: Buffer[] = [];
+    for (const n of ["a", "b"]) {
+      const saved = process.env.LIMEN_CACHE;
+      process.env.LIMEN_CACHE = join(dir, `cache-${n}`);
+      try {
+        await ubifs(tree, join(dir, `same-${n}.ubifs`), belkin);
+      } finally {
+        if (saved === undefined) delete process.env.LIMEN_CACHE;
+        else process.env.LIMEN_CACHE = saved;
+      }
+      made.push(readFileSync(join(dir, `same-${n}.ubifs`)));
+    }
+    expect(made[0].equals(made[1])).toBe(true);
+    const sb = nodes(made[0], belkin.logicalEraseBlockSize)[0]; // checks the CRC
+    expect(sb.body.subarray(108, 124).toString("hex")).toMatch(/^[0-9a-f]{12}8[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+  });
+
   it("holds every file with its owner, mode and size", async () => {
     const image = join(dir, "root.ubifs");
     await ubifs(tree, image, belkin);
