@@ -7,7 +7,7 @@ import * as std from "qjs:std";
 import * as native from "limen:native";
 import { exists, mkdirs, writeAtomic } from "../runtime/src/lib/fs";
 import { setLinkUp } from "../runtime/src/lib/netlink";
-import { environ } from "../runtime/src/lib/process";
+import { environ, wait } from "../runtime/src/lib/process";
 import { loadGraph } from "../runtime/src/svc/graph";
 import { paths } from "../runtime/src/svc/paths";
 import { groupId, readPasswd } from "./accounts";
@@ -83,10 +83,46 @@ function bootstrap(): void {
   for (const [signal, action] of Object.entries(shutdownSignals))
     script(`${control}/${signal}`, `exec limen shutdown ${action}`);
   script(`${control}/finish`, "exec limen finish");
-  // brings up the default set once: s6-svc -O keeps s6 from running it again when it exits
+}
+
+/** A service that brings up the default set once: s6-svc -O keeps s6 from running it again when it exits. */
+function bootService(): void {
   const boot = `${paths.scan}/limen-boot`;
   mkdirs(boot);
   script(`${boot}/run`, "s6-svc -O .\nexec limen svc boot");
+}
+
+/** Whether root has a password to log in with (not locked: "!", "*", "!!"). */
+function rootCanLogIn(): boolean {
+  const shadow = std.loadFile(paths.shadow) ?? "";
+  return /^root:\$/m.test(shadow);
+}
+
+/**
+ * Without its services, the system still gets a login prompt on the console when root may log in
+ * (busybox's getty and login, linked or not), so a person there can see why and mend it; s6-svscan
+ * still shuts down on the usual signals. Returns what it says on the console.
+ */
+function rescue(): string {
+  if (!rootCanLogIn()) return "root has no password: no login prompt on the console";
+  const dir = `${paths.scan}/limen-rescue`;
+  mkdirs(dir);
+  // busybox runs the applet its argv[0] names: getty starts this link as login
+  const login = `${dir}/login`;
+  if (!exists(login)) os.symlink("/bin/busybox", login);
+  script(`${dir}/run`, `exec busybox getty -L -l ${login} 115200 console vt100`);
+  return "a root login prompt on the console";
+}
+
+/** Runs each step, keeping what went wrong instead of stopping: init must come up whatever fails. */
+function attempt(problems: string[], what: string, step: () => void): boolean {
+  try {
+    step();
+    return true;
+  } catch (e) {
+    problems.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    return false;
+  }
 }
 
 export function main(args: string[]): number {
@@ -94,19 +130,42 @@ export function main(args: string[]): number {
     std.err.puts("usage: limen init (as process 1, started by the kernel)\n");
     return 100;
   }
-  mountEarly();
+  const problems: string[] = [];
+  attempt(problems, "mounting", mountEarly);
   // services (and a person at the console) may talk to 127.0.0.1 from the start
-  setLinkUp("lo");
-  makeRunHomes();
-  setHostname();
-  buildScanDir(loadGraph(paths.database));
-  bootstrap();
-  if (!exists(paths.logFifo)) throw new Error(`${paths.logFifo} is missing`);
-  const fifo = os.open(paths.logFifo, os.O_RDWR);
-  os.dup2(fifo, 1);
-  os.dup2(fifo, 2);
-  os.close(fifo);
+  attempt(problems, "lo", () => setLinkUp("lo"));
+  attempt(problems, "homes", makeRunHomes);
+  attempt(problems, "hostname", setHostname);
+  const services = attempt(problems, "services", () => buildScanDir(loadGraph(paths.database)));
+  attempt(problems, "s6-svscan's scripts", bootstrap);
+  if (services) attempt(problems, "boot", bootService);
+  else attempt(problems, "rescue", () => problems.push(`no services started; ${rescue()}`));
+  // what went wrong is said on the console, where a person can read it without the log
+  for (const p of problems) std.err.puts(`init: ${p}\n`);
+  const fifo = services ? os.open(paths.logFifo, os.O_RDWR) : -1;
+  if (fifo >= 0) {
+    os.dup2(fifo, 1);
+    os.dup2(fifo, 2);
+    os.close(fifo);
+  }
   // before any service starts; a warning goes to the log, where logread shows it
-  applySysctl((m) => std.err.puts(`init: sysctl ${m}\n`));
-  native.exec(["s6-svscan", paths.scan], environ());
+  attempt(problems, "sysctl", () => applySysctl((m) => std.err.puts(`init: sysctl ${m}\n`)));
+  try {
+    native.exec(["s6-svscan", paths.scan], environ());
+  } catch (e) {
+    std.err.puts(`init: s6-svscan: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+  return lastResort();
+}
+
+/** Without s6-svscan: a shell on the console, again after each exit (process 1 must not end). */
+function lastResort(): never {
+  for (;;) {
+    try {
+      wait(native.spawn(["/bin/sh"], environ(), {}));
+    } catch (e) {
+      std.err.puts(`init: /bin/sh: ${e instanceof Error ? e.message : String(e)}\n`);
+      os.sleep(10_000);
+    }
+  }
 }

@@ -4,7 +4,7 @@
 import * as os from "qjs:os";
 import * as std from "qjs:std";
 import * as native from "limen:native";
-import { listDir, writeAtomic } from "../runtime/src/lib/fs";
+import { listDir, mkdirs, writeAtomic } from "../runtime/src/lib/fs";
 import { spawnAsync } from "../runtime/src/lib/process";
 import { loadGraph } from "../runtime/src/svc/graph";
 import { paths } from "../runtime/src/svc/paths";
@@ -21,7 +21,13 @@ export async function main(args: string[]): Promise<number> {
     std.err.puts(`usage: limen shutdown ${actions.join("|")}\n`);
     return 100;
   }
-  writeAtomic(paths.shutdownAction, action);
+  try {
+    // svc's state folder is missing when init came up without its services
+    mkdirs(paths.state);
+    writeAtomic(paths.shutdownAction, action);
+  } catch (e) {
+    std.err.puts(`limen shutdown: ${e instanceof Error ? e.message : String(e)}: ${action} becomes restart\n`);
+  }
   try {
     // a transition is bounded by its timeouts, but the machine goes down even if one hangs
     if ((await lockTransitionsWithin(lockWaitMs)) === null)

@@ -40,6 +40,8 @@ export function layout(root: string) {
     root,
     hostname: `${root}/etc/hostname`,
     passwd: `${root}/etc/passwd`,
+    /** Encrypted passwords: init's rescue offers a console login only when root has one. */
+    shadow: `${root}/etc/shadow`,
     group: `${root}/etc/group`,
     hosts: `${root}/etc/hosts`,
     preinitPlan: `${root}/etc/preinit.json`,

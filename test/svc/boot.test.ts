@@ -22,7 +22,10 @@ describe("boot and shutdown as process 1", () => {
       encoding: "utf8",
     }).stdout;
 
-  async function boot(): Promise<void> {
+  /** What process 1 printed on its console (our unshare's stderr). */
+  let console = "";
+
+  async function boot(corrupt = false): Promise<void> {
     bed = new Bed({
       a: { type: "longrun", run: `echo "a says hello"; exec sleep 1000` },
       b: { type: "oneshot", dependencies: ["a"], up: `echo "up b" >> events`, down: `echo "down b" >> events` },
@@ -36,13 +39,18 @@ describe("boot and shutdown as process 1", () => {
     // a key no kernel has (this one's /proc/sys is the host's: nothing may be written there)
     writeFileSync(bed.layout.sysctl, "net.limen.no_such_key = 1\n");
     const namespaces = ["--pid", "--fork", "--mount", "--uts", "--net", "--propagation", "private"];
-    unshare = spawn("unshare", [...namespaces, "limen", "init"], { env: bed.env, stdio: "ignore" });
+    // root's password locked: a rescue offers no console login (the test's console is the host's)
+    writeFileSync(bed.path("etc/shadow"), "root:!:1::::::\n");
+    if (corrupt) writeFileSync(bed.layout.database, '{"version": 1, "services": {"a": ');
+    console = "";
+    unshare = spawn("unshare", [...namespaces, "limen", "init"], { env: bed.env, stdio: ["ignore", "ignore", "pipe"] });
+    unshare.stderr?.on("data", (b: Buffer) => (console += b.toString()));
     ended = new Promise((r) => unshare.on("exit", (code, signal) => r(signal ?? code)));
     for (let i = 0; i < 100 && init === 0; i++) {
       await settle(50);
       init = Number(spawnSync("pgrep", ["-P", String(unshare.pid)], { encoding: "utf8" }).stdout.trim()) || 0;
     }
-    await until("a, b and c up inside", () => inside("svc", "list") === "a\nb\nc\n", 10_000);
+    if (!corrupt) await until("a, b and c up inside", () => inside("svc", "list") === "a\nb\nc\n", 10_000);
   }
 
   afterEach(async () => {
@@ -112,5 +120,27 @@ describe("boot and shutdown as process 1", () => {
     expect(Date.now() - asked).toBeGreaterThanOrEqual(10_000);
     expect(bed.events()).toEqual(["up b", "up c", "down c", "down b"]);
     holder.kill("SIGKILL");
+  });
+  it("comes up without its services when their database is corrupt, says why on the console, and still shuts down", async () => {
+    await boot(true);
+    await until(
+      "init's word on the console",
+      () => console.includes("no services started"),
+      10_000,
+      () => console,
+    );
+    expect(console).toMatch(/^init: services: service database: .*services\.json/m);
+    expect(console).toContain("init: no services started; root has no password: no login prompt on the console\n");
+    // process 1 is s6-svscan, not a dead init: the machine stays up, signals still work
+    await until("s6-svscan as process 1", () => inside("cat", bed.path("proc/1/comm")) === "s6-svscan\n", 5_000);
+    expect(inside("hostname")).toBe("limen-test\n");
+    process.kill(init, "SIGTERM");
+    await until(
+      "the end",
+      () => unshare.exitCode !== null || unshare.signalCode !== null,
+      20_000,
+      () => console,
+    );
+    expect(await ended).toBe("SIGHUP");
   });
 });
