@@ -1,8 +1,10 @@
 // `npm run image` for an emulated device, booted: the router comes up to a login prompt into
 // root's home, with the loopback link up, a writable /tmp and /dev/pts; every service of its
 // default set is up with the kernel parameters init set, an admin's applets and logread work,
-// svc restarts one through s6, and poweroff powers it off.
-import { mkdtempSync, rmSync } from "node:fs";
+// svc restarts one through s6, and poweroff powers it off. With its service database corrupt, it
+// still comes up: init says why on the console and offers root a login there.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -77,3 +79,32 @@ describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])(
     });
   },
 );
+
+describe("qemu-aarch64 running hello-from-qemu with a corrupt service database", { timeout: 900_000 }, () => {
+  it("says why on the console, offers root a login there and runs s6-svscan as process 1", async () => {
+    const result = join(out, "corrupt");
+    await buildImage({
+      device: "qemu-aarch64",
+      config: "examples/hello-from-qemu.ts",
+      out: result,
+      progress: () => {},
+    });
+    // the build refuses a bad database: this one is broken after it, in the image's own squashfs
+    const tree = join(out, "corrupt-tree");
+    const image = join(result, "rootfs.squashfs");
+    execFileSync("unsquashfs", ["-quiet", "-no-progress", "-d", tree, image]);
+    writeFileSync(join(tree, "etc/limen/services.json"), '{"version": 1, "services": ');
+    execFileSync("mksquashfs", [tree, image, "-noappend", "-quiet", "-no-progress", "-comp", "xz"]);
+    vm = new Vm(result, ["--access", "230.0.0.1:23404", "--lan", "230.0.0.1:23405"]);
+    await vm.start();
+    await vm.waitFor(/init: no services started; a root login prompt on the console/, 300_000);
+    expect(vm.console).toMatch(/init: services: service database: \/etc\/limen\/services\.json: not valid JSON/);
+    await vm.login("hello", "root", "secret");
+    expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");
+    // what the person at the console needs to mend it
+    expect((await vm.run("ip link show lo")).trim()).toMatch(/<LOOPBACK,UP,LOWER_UP>/);
+    const from = vm.console.length;
+    vm.send("poweroff\n");
+    await vm.waitFor(/reboot: Power down/, 120_000, from);
+  });
+});
