@@ -77,6 +77,8 @@ export const outboard = template(
       name: p.name,
       dependencies: p.dependencies,
       notificationFd: 3,
+      // ready after at most two whole fetches and the wait between them (boot waits on anyway)
+      timeoutUp: 2 * settings.timeoutMs + settings.retryMs + 5000,
       files: {
         [config]: { type: "file", content: JSON.stringify(settings, null, 1) + "\n", mode: 0o600 },
         ...(p.ca !== null

@@ -24,6 +24,8 @@ describe("secrets.outboard template", () => {
     });
     const sys = compile(evaluate(defineConfig({ imports: [secrets], services: { vault } }), testDevice));
     expect(sys.database.services["vault"].notificationFd).toBe(3);
+    // its readiness waits for two fetches of 30 s and the 10 s between them, not the default 20 s
+    expect(sys.database.services["vault"].timeoutUp).toBe(75_000);
     const settings = sys.files.find((f) => f.path === "/etc/limen/outboard/vault.json")!;
     expect(settings).toMatchObject({ type: "file", mode: 0o600, owner: "root" });
     // the shape runtime/src/secrets/outboard.ts checks (test/secrets/outboard.test.ts runs it)
