@@ -54,13 +54,16 @@ export interface Response {
 
 const maxHeader = 16384;
 
+/** Where a response's bytes come from: a connection, or plain bytes in the fuzz tests. */
+export type ByteSource = Pick<Connection, "read">;
+
 /** Buffered reading from a connection against one deadline. */
 class Reader {
   private buf: Uint8Array = new Uint8Array(0);
   private ended = false;
 
   constructor(
-    private readonly conn: Connection,
+    private readonly conn: ByteSource,
     private readonly deadline: number,
   ) {}
 
@@ -145,29 +148,34 @@ export function request(method: "GET" | "POST", url: string, options: RequestOpt
     try {
       const head = encode(headers.join("\r\n") + "\r\n\r\n");
       conn.write(options.body ? concat([head, options.body.bytes]) : head, Math.max(1, deadline - Date.now()));
-      const r = new Reader(conn, deadline);
-      const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(r.line(maxHeader) ?? "");
-      if (!status) throw new Error("the server's answer is not HTTP/1.x");
-      const fields: Record<string, string> = {};
-      for (let l = r.line(maxHeader); l !== ""; l = r.line(maxHeader)) {
-        if (l === null) throw new Error("the connection ended inside the headers");
-        const colon = l.indexOf(":");
-        if (colon <= 0) throw new Error(`bad header line ${JSON.stringify(l)}`);
-        fields[l.slice(0, colon).trim().toLowerCase()] = l.slice(colon + 1).trim();
-      }
-      const length = fields["content-length"];
-      let body: Uint8Array;
-      if (/chunked/i.test(fields["transfer-encoding"] ?? "")) body = chunked(r, options.maxBytes);
-      else if (length !== undefined) {
-        if (!/^\d+$/.test(length)) throw new Error(`bad Content-Length ${JSON.stringify(length)}`);
-        if (Number(length) > options.maxBytes) throw new Error(`the body is larger than ${options.maxBytes} bytes`);
-        body = r.exactly(Number(length));
-      } else body = r.rest(options.maxBytes);
-      return { status: Number(status[1]), headers: fields, body };
+      return readResponse(conn, deadline, options.maxBytes);
     } finally {
       conn.close();
     }
   } catch (e) {
     throw new Error(`${method} ${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+}
+
+/** Reads one response (status line, headers, body framed as they say) before `deadline`. */
+export function readResponse(source: ByteSource, deadline: number, maxBytes: number): Response {
+  const r = new Reader(source, deadline);
+  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(r.line(maxHeader) ?? "");
+  if (!status) throw new Error("the server's answer is not HTTP/1.x");
+  const fields: Record<string, string> = {};
+  for (let l = r.line(maxHeader); l !== ""; l = r.line(maxHeader)) {
+    if (l === null) throw new Error("the connection ended inside the headers");
+    const colon = l.indexOf(":");
+    if (colon <= 0) throw new Error(`bad header line ${JSON.stringify(l)}`);
+    fields[l.slice(0, colon).trim().toLowerCase()] = l.slice(colon + 1).trim();
+  }
+  const length = fields["content-length"];
+  let body: Uint8Array;
+  if (/chunked/i.test(fields["transfer-encoding"] ?? "")) body = chunked(r, maxBytes);
+  else if (length !== undefined) {
+    if (!/^\d+$/.test(length)) throw new Error(`bad Content-Length ${JSON.stringify(length)}`);
+    if (Number(length) > maxBytes) throw new Error(`the body is larger than ${maxBytes} bytes`);
+    body = r.exactly(Number(length));
+  } else body = r.rest(maxBytes);
+  return { status: Number(status[1]), headers: fields, body };
 }

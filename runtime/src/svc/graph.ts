@@ -68,6 +68,11 @@ export class Graph {
 export function loadGraph(path: string): Graph {
   const text = std.loadFile(path);
   if (text === null) throw new DatabaseError(`service database: cannot read ${path}`);
+  return parseGraph(text, path);
+}
+
+/** The graph of a database file's text; `path` names it in errors. */
+export function parseGraph(text: string, path: string): Graph {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
