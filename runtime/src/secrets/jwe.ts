@@ -164,19 +164,35 @@ function randomScalar(crv: Curve): bigint {
   return (n % (order - 1n)) + 1n;
 }
 
+/** ecMulAdd, its refusal of a point (off the curve, or a sum at infinity) as a JweError naming `what`. */
+function mulAdd(what: string, ...args: Parameters<typeof ecMulAdd>): Uint8Array {
+  try {
+    return new Uint8Array(ecMulAdd(...args));
+  } catch (e) {
+    // the native call throws RangeError for a bad point; the cause is left off, the message says it all
+    if (e instanceof RangeError) throw new JweError(`${what}: ${e.message.replace(/^ecMulAdd: /, "")}`);
+    throw e;
+  }
+}
+
 /** Starts recovery: the blinded key to send to the server, and how to finish with its answer. */
 export function recoveryRequest(jwe: TangJwe): { request: EcKey; finish(reply: EcKey): Uint8Array } {
   const { order, size } = curves[jwe.epk.crv];
   const e = randomScalar(jwe.epk.crv);
   const one = buf(bytesOf(1n, 1));
-  const x = new Uint8Array(ecMulAdd(jwe.epk.crv, buf(jwe.epk.point), null, one, buf(bytesOf(e, size))));
+  const x = mulAdd("epk", jwe.epk.crv, buf(jwe.epk.point), null, one, buf(bytesOf(e, size)));
   return {
     request: { crv: jwe.epk.crv, point: x },
     finish(reply: EcKey): Uint8Array {
       if (reply.crv !== jwe.epk.crv) throw new JweError(`the server answered on ${reply.crv}, not ${jwe.epk.crv}`);
       // Y + (order − e)·S = s·epk: the ECDH secret of the file's ephemeral key and the server key
-      const shared = new Uint8Array(
-        ecMulAdd(reply.crv, buf(reply.point), buf(jwe.server.point), one, buf(bytesOf(order - e, size))),
+      const shared = mulAdd(
+        "the server's answer",
+        reply.crv,
+        buf(reply.point),
+        buf(jwe.server.point),
+        one,
+        buf(bytesOf(order - e, size)),
       );
       return decryptWith(jwe, shared.subarray(1, 1 + size));
     },

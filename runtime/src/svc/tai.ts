@@ -34,6 +34,8 @@ export function parseTai64n(text: string): Stamp | null {
 
 /** Reads the 12-byte binary form at `at`. */
 export function readTai64n(bytes: Uint8Array, at: number): Stamp {
+  if (at < 0 || at + 12 > bytes.length)
+    throw new Error(`a TAI64N stamp at byte ${at} needs 12 bytes, there are ${Math.max(0, bytes.length - at)}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset + at, 12);
   return fromTai(view.getUint32(0), view.getUint32(4), view.getUint32(8));
 }
