@@ -7,7 +7,7 @@ import { decode, encode } from "../../runtime/src/lib/utf8";
 import { JweError, parseTangJwe, recoveryRequest, type EcKey } from "../../runtime/src/secrets/jwe";
 import { equal, type Suite } from "./assert";
 
-const file =
+export const file =
   "eyJhbGciOiJFQ0RILUVTIiwiY2xldmlzIjp7InBpbiI6InRhbmciLCJ0YW5nIjp7ImFkdiI6eyJrZXlzIjpbeyJhbGciOiJFUzUxMiIsImNydiI6IlAtNTIxIiwia2V5X29wcyI6WyJ2ZXJpZnkiXSwia3R5IjoiRUMiLCJ4IjoiQVVnQ1ZMRkJ0aUdkRThVNm5URGhnQy1CNkk5WXpvQ0VKU2QyV01NWDNMYklaOWpTZ3dFaW05VFdhOEhHbk1GMm1tUWJPVS1wT0I5bVBQZVlkMDNxTEY1VSIsInkiOiJBZC1DS2JvVGVYUnJURlQxZlR0amIzQ3Zoams2V0JrNDZHQlBmejNzSGdOb3M5SDJXZGZKMzZ5eGRIMDFlbjl6bEFZQ0tsb0hfMTVSQjJucFZGV3JuTWkxIn0seyJhbGciOiJFQ01SIiwiY3J2IjoiUC01MjEiLCJrZXlfb3BzIjpbImRlcml2ZUtleSJdLCJrdHkiOiJFQyIsIngiOiJBWGQ4NXpvN3doMC13cVg2Z2d5ODdFb3c4RkNESEhkOUt2SlFPbDZxNFN3UXQ4U0lTX1pZako2ZklTVnRBVzBLVUU4TWdkb1FRSHRaTDVaR3RIbmNxYXZvIiwieSI6IkFKUTBKZVg0MktENXZHY25TeTQzQTBzQXgzcExiWVpZYWZTWEdiaEFBNEp5OER5NW9icnYtcEg5TXlROEs5LTJ2Y0RFVE9NSzRnam54WWthNFdmOUdEMGsifV19LCJ1cmwiOiJodHRwOi8vMTI3LjAuMC4xOjQyMjkzIn19LCJlbmMiOiJBMjU2R0NNIiwiZXBrIjp7ImNydiI6IlAtNTIxIiwia3R5IjoiRUMiLCJ4IjoiQUd0RllreURvcUpaWG1DRjNSQU9iV0FrQTJhZG5xTEZBcFlRZmFHRjU3Z2lqUnBlYnRUbFB1ajRCNjJIa1ZtRU00UkpVakRYaFd2dTVvZjFmMWZHYWNSRCIsInkiOiJBSTV1N042Wks2Y0xuc0ZKX1lpN0hwTzV1M0FYRnFmT2F5RlhJVEZ1cHQtemNQZlAwaXFoa0FkMzgycUdfeV83emRJeEpLUGRfRFFqZi1hMHpWMkpLN3NZIn0sImtpZCI6Img0UGdUUW9fUlhnc3lQamFWOURJX3VUZ3l5LVZYaUdCMjNhT2JTYllzdk0ifQ..K5vLpbPgHY7uY7mx.UxqcBXXD3b3fZ83BoLTZ7SS_GnlsT6dOt9A-418VBb3H5Xi81MQ.EvV6DqGehbT2745vpWp2Kg";
 /** The tangd exchange key (ECMR, P-521) the file was made for: its private scalar d. */
 const serverD = "AFfCySHPVQ_efdnKj8fsSpspii3Moeabhx8P5kbf2XRZOC7kb0mMkIf0fE52aH6ECVy5MbC3_1f9ifj6gx0u-oHZ";
@@ -23,7 +23,7 @@ function bytesOf(n: bigint, size: number): ArrayBuffer {
 }
 
 /** What tangd computes for /rec: s·X, here as (s·X + G) − G since ecMulAdd adds two terms. */
-function serverAnswer(x: EcKey): EcKey {
+export function serverAnswer(x: EcKey): EcKey {
   const sxg = ecMulAdd("P-521", buf(x.point), null, buf(base64Decode(serverD, "d")), bytesOf(1n, 1));
   return {
     crv: "P-521",

@@ -1,9 +1,12 @@
 // Runs device-library tests inside the real engine: linked into build/test/limen-test-<cpu>
-// and driven by test/runtime/engine.test.ts on every CPU.
+// and driven by test/runtime/engine.test.ts on every CPU. `fuzz COUNT SEED` fuzzes the parsers
+// instead (test/runtime/fuzz.test.ts, test/bench/fuzz.ts; natively only, qemu-user is too slow).
 import * as std from "qjs:std";
 import type { Suite } from "./assert";
 import { crypto } from "./crypto";
 import { engine } from "./engine";
+import { fuzz } from "./fuzz";
+import { targets } from "./fuzz-targets";
 import { jwe } from "./jwe";
 import { nativeCalls } from "./native";
 import { net } from "./net";
@@ -11,6 +14,25 @@ import { processes } from "./process";
 import { utf8 } from "./utf8";
 
 const suites: Record<string, Suite> = { engine, utf8, processes, nativeCalls, crypto, net, jwe };
+
+function fuzzAll(count: number, seed: number): number {
+  let crashes = 0;
+  for (const t of targets) {
+    const r = fuzz(t, count, seed);
+    crashes += r.crashes;
+    console.log(`fuzz ${r.target}: ${r.inputs} inputs, ${r.crashes} crashes, slowest ${r.slowest} ms, ${r.ms} ms`);
+  }
+  return crashes === 0 ? 0 : 1;
+}
+
+const [, mode, count, seed] = scriptArgs;
+if (mode === "fuzz") {
+  if (!/^\d+$/.test(count ?? "") || !/^\d+$/.test(seed ?? "")) {
+    console.log("usage: limen-test [fuzz COUNT SEED]");
+    std.exit(2);
+  }
+  std.exit(fuzzAll(Number(count), Number(seed)));
+}
 
 let failed = 0;
 for (const [suite, cases] of Object.entries(suites)) {
