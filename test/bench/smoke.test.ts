@@ -60,6 +60,12 @@ describe("bench scripts in smoke mode", { timeout: 120_000 }, () => {
     expect(await smoke("lab.ts")).toMatch(/^lab benchmark: skipped in smoke mode/m);
   });
 
+  it("fuzz.ts: every parser on mutated inputs in the engine, 0 crashes", async () => {
+    const out = await smoke("fuzz.ts");
+    expect(out).toMatch(/^http response +100 +0 +\d+ ms/m);
+    expect(out).toMatch(/^fuzz: 12 parsers, 100 inputs each, [\d.]+ s in all, exit 0$/m);
+  });
+
   it("config.ts: evaluating and compiling a configuration", async () => {
     expect(await smoke("config.ts")).toMatch(
       /^examples\/demo\.ts for qemu-aarch64: load \d+ ms, first evaluate\+compile [\d.]+ ms, then [\d.]+ ms each; \d+ services, \d+ files$/m,
