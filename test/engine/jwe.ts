@@ -95,6 +95,9 @@ export const jwe: Suite = {
     throwsJwe(() => r.finish(serverAnswer(r.request)), "does not decrypt: the tag does not match");
     const s = recoveryRequest(parseTangJwe(file));
     throwsJwe(() => s.finish(serverAnswer(parseTangJwe(file).epk)), "does not decrypt");
+    const offCurve = serverAnswer(s.request).point.slice();
+    offCurve[1] ^= 1;
+    throwsJwe(() => s.finish({ crv: "P-521", point: offCurve }), "the server's answer: a point is not on P-521");
     throwsJwe(() => parseTangJwe("a.b.c"), "not a compact JWE: 3 parts, not 5");
     throwsJwe(
       () => parseTangJwe([base64Encode(encode('{"alg":"dir","enc":"A256GCM"}'), true), "", "", "", ""].join(".")),
