@@ -92,7 +92,11 @@ const ssh = template(
       const name = `authorized_keys.${user}`;
       const builtIn = !Array.isArray(a.keys) || a.keys.length > 0;
       if (builtIn)
-        secrets[name] = { content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : a.keys, owner: user };
+        // an outputRef's text is several keys, a line each
+        secrets[name] = {
+          content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : { ref: a.keys, as: "text" },
+          owner: user,
+        };
       const target = a.fromRunScript ? `/run/dropbear/${name}` : secretPath(p.name, name);
       if (a.fromRunScript) assemble.push(...keysAtStart(target, builtIn ? secretPath(p.name, name) : null, user));
       files[`${a.home}/.ssh`] = { type: "directory", mode: 0o700, owner: user };

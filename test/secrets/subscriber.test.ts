@@ -50,7 +50,7 @@ describe("secrets subscriber", () => {
       bed.layout.secretSpecOf("app"),
       JSON.stringify({
         version: 1,
-        files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/keys" }] } },
+        files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/keys", as: "text" }] } },
       }),
     );
     await bed.start();
