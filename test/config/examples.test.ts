@@ -293,6 +293,8 @@ describe("npm run image --output manifest", () => {
     await cli("--config", "examples/hello-from-qemu.ts", "--device", "qemu-mipsel", "--out", out);
     const sys = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as SystemDescription;
     expect(sys.device).toEqual({ name: "qemu-mipsel", cpu: "mipsel", debianArch: "mipsel" });
+    // it holds /etc/shadow's hashes and any literal secret: for its builder alone
+    expect(statSync(join(out, "system.json")).mode & 0o777).toBe(0o600);
     expect(sys).toEqual(JSON.parse(JSON.stringify(await build("examples/hello-from-qemu.ts", "qemu-mipsel"))));
   });
 
