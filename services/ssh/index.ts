@@ -56,8 +56,11 @@ const ssh = template(
     address: z.string().nullable().default(null).describe("Address to listen on; every address when null."),
     port: port.default(22).describe("TCP port to listen on."),
     allowRoot: z.boolean().default(true).describe("Let root log in."),
-    allowPasswordLogin: z.boolean().default(true).describe("Let users log in with a password."),
-    allowPasswordLoginForRoot: z.boolean().default(true).describe("Let root log in with a password."),
+    allowPasswordLogin: z.boolean().default(false).describe("Let users log in with a password (by default keys only)."),
+    allowPasswordLoginForRoot: z
+      .boolean()
+      .default(false)
+      .describe("Let root log in with a password (by default by key only)."),
     allowLocalPortForward: z.boolean().default(false).describe("Allow local port forwarding (ssh -L)."),
     allowRemotePortForward: z.boolean().default(false).describe("Allow remote port forwarding (ssh -R)."),
     allowRemoteConnectionToForwardedPorts: z
