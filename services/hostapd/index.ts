@@ -18,9 +18,13 @@ import {
   OutputRef,
 } from "../../image/config/index.ts";
 
-// a line of hostapd.conf each: a value with a line break would add a setting of its own
+/** A value on its key's line of hostapd.conf: a line break would add a setting of its own. */
 const value = replaceable(
-  z.union([z.string().regex(/^[^\r\n\0]*$/, "must be one line"), z.number().int(), z.boolean()]),
+  z.union([
+    z.string().regex(/^[^\p{Cc}]*$/u, "must be one line (no line break or control character)"),
+    z.number().int(),
+    z.boolean(),
+  ]),
 );
 
 // What every access point needs unless its parameters say otherwise.
