@@ -59,12 +59,14 @@ export async function buildImage(
   const output = r.output ?? system.hardware.defaultOutput;
 
   if (output === "manifest") {
-    // the compiled description only: nothing is fetched or built
+    // the compiled description only: nothing is fetched or built. It holds every file's content
+    // and every template's parameters, /etc/shadow's hashes and literal secrets among them: the
+    // builder's alone to read, as the device keeps them.
     return {
       system,
       output,
       out: await replaceDir(r.out, (tmp) =>
-        writeFile(join(tmp, "system.json"), JSON.stringify(system, null, 1) + "\n"),
+        writeFile(join(tmp, "system.json"), JSON.stringify(system, null, 1) + "\n", { mode: 0o600 }),
       ),
     };
   }

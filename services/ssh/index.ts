@@ -56,8 +56,11 @@ const ssh = template(
     address: z.string().nullable().default(null).describe("Address to listen on; every address when null."),
     port: port.default(22).describe("TCP port to listen on."),
     allowRoot: z.boolean().default(true).describe("Let root log in."),
-    allowPasswordLogin: z.boolean().default(true).describe("Let users log in with a password."),
-    allowPasswordLoginForRoot: z.boolean().default(true).describe("Let root log in with a password."),
+    allowPasswordLogin: z.boolean().default(false).describe("Let users log in with a password (by default keys only)."),
+    allowPasswordLoginForRoot: z
+      .boolean()
+      .default(false)
+      .describe("Let root log in with a password (by default by key only)."),
     allowLocalPortForward: z.boolean().default(false).describe("Allow local port forwarding (ssh -L)."),
     allowRemotePortForward: z.boolean().default(false).describe("Allow remote port forwarding (ssh -R)."),
     allowRemoteConnectionToForwardedPorts: z
@@ -92,7 +95,11 @@ const ssh = template(
       const name = `authorized_keys.${user}`;
       const builtIn = !Array.isArray(a.keys) || a.keys.length > 0;
       if (builtIn)
-        secrets[name] = { content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : a.keys, owner: user };
+        // an outputRef's text is several keys, a line each
+        secrets[name] = {
+          content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : { ref: a.keys, as: "text" },
+          owner: user,
+        };
       const target = a.fromRunScript ? `/run/dropbear/${name}` : secretPath(p.name, name);
       if (a.fromRunScript) assemble.push(...keysAtStart(target, builtIn ? secretPath(p.name, name) : null, user));
       files[`${a.home}/.ssh`] = { type: "directory", mode: 0o700, owner: user };
