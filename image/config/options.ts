@@ -4,6 +4,7 @@
 // and is read by something (test/config/options-read.test.ts); one that is not built yet
 // accepts only its default (notYet).
 import { z } from "zod";
+import { groupsOption, usersOption } from "./accounts.ts";
 import { absolutePath, fileTree } from "./files.ts";
 import { hostsOption } from "./hosts.ts";
 import { outputs } from "./outputs.ts";
@@ -12,10 +13,6 @@ import { sysctlOption } from "./sysctl.ts";
 
 const kconfigName = z.string().regex(/^[A-Z0-9_]+$/, "must be a Kconfig symbol without the CONFIG_ prefix");
 const kconfig = z.record(kconfigName, z.string().min(1));
-const account = z
-  .string()
-  .regex(/^[a-z_][a-z0-9_-]*$/, "must be a user or group name (lower case letters, digits, _ and -)");
-const id = z.number().int().min(0).max(65535);
 const unsigned = z.number().int().min(0);
 const positive = z.number().int().min(1);
 /** An architecture-independent package is named with ":all" (its files are the same on every device). */
@@ -48,27 +45,6 @@ function notYet<S extends z.ZodType>(schema: S, value: z.output<S>, refused: z.i
 
 /** Root file system types the outputs build (squashfs: vmroot, mtdimage, tftpboot; ubifs: ubimage). */
 const builtRootfs = ["squashfs", "ubifs"];
-
-const user = z.strictObject({
-  uid: id,
-  gid: id,
-  dir: z.union([z.literal("/"), absolutePath]).default("/run"),
-  gecos: z
-    .string()
-    .regex(/^[^:\n]*$/, "must not contain : or newlines")
-    .default(""),
-  shell: z.string().default("/bin/sh"),
-  /** Encrypted, as made by `mkpasswd -m sha512crypt`; "!!" locks password login. */
-  passwd: z
-    .string()
-    .regex(/^[^:\n]*$/, "must not contain : or newlines")
-    .default("!!"),
-  openssh: z
-    .strictObject({ authorizedKeys: z.strictObject({ keys: z.array(z.string().min(1)).default([]) }).prefault({}) })
-    .prefault({}),
-});
-
-const group = z.strictObject({ gid: id, usernames: z.array(account).default([]) });
 
 export const baseOptions = {
   hostname: z
@@ -125,13 +101,12 @@ export const baseOptions = {
     .nullable()
     .default(null)
     .describe("Mount options of the root file system, given to the kernel as rootflags= (mtdimage, ubimage)."),
-  users: z
-    .record(account, user)
+  users: usersOption
     .default({})
     .describe(
-      "Accounts by name: uid, gid, home, shell, encrypted password and ssh keys, for /etc/passwd and /etc/shadow.",
+      'Accounts by name: uid, gid, home, shell, passwd (a crypt hash or a lock; "" needs passwordless: true) and ssh keys.',
     ),
-  groups: z.record(account, group).default({}).describe("Groups by name: gid and member user names, for /etc/group."),
+  groups: groupsOption.default({}).describe("Groups by name: gid and member user names, for /etc/group."),
   programs: {
     busybox: {
       applets: z

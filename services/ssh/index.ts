@@ -15,6 +15,7 @@ import {
   secretPath,
   sh,
   shellQuote,
+  sshPublicKey,
   template,
   z,
 } from "../../image/config/index.ts";
@@ -23,7 +24,7 @@ const authorized = z
   .strictObject({
     /** The user's home directory, as in `users` (dropbear looks there). */
     home: absolutePath,
-    keys: z.union([z.array(z.string().min(1)), z.instanceof(OutputRef).meta({ type: "outputRef" })]).default([]),
+    keys: z.union([z.array(sshPublicKey), z.instanceof(OutputRef).meta({ type: "outputRef" })]).default([]),
     /** Also the keys run.sh --authorized-key gives an emulated router when it starts. */
     fromRunScript: z.boolean().default(false),
   })

@@ -1,0 +1,205 @@
+// A corpus of bad configurations: values that would reach a generated file (a line of
+// /etc/passwd, of authorized_keys, of hostapd.conf…) or the build itself unchecked. Each is
+// refused when the configuration is evaluated and compiled, in one line naming the option and
+// the file (with line) that set it.
+import { afterAll, describe, expect, it } from "vitest";
+import { compile } from "../../image/config/compile.ts";
+import { evaluate } from "../../image/config/evaluate.ts";
+import { defineConfig, type UserConfig } from "../../image/config/module.ts";
+import ssh from "../../services/ssh/index.ts";
+import { failure, testDevice, testKeys } from "./fixtures.ts";
+
+const here = /^test\/config\/refused\.test\.ts:\d+$/;
+
+interface Bad {
+  /** What is wrong, as the test's name. */
+  what: string;
+  config: () => UserConfig;
+  /** The option path the error names. */
+  path: string;
+  problem: RegExp;
+}
+
+const hash =
+  "$6$6HG7WALLQQY1LQDE$428cnouMJ7wVmyK9.dF1uWs7t0z9ztgp3MHvN5bbeo0M4Kqg/u2ThjoSHIjCEJQlnVpDOaEKcOjXAlIClHWN21";
+const [edKey] = testKeys;
+
+const corpus: Bad[] = [
+  // users: each value is a field of /etc/passwd or /etc/shadow
+  {
+    what: "a shell with a line break (a uid-0 line in /etc/passwd)",
+    config: () => defineConfig({ users: { web: { uid: 80, gid: 0, shell: "/bin/sh\nevil::0:0::/:/bin/sh" } } }),
+    path: "users.web.shell",
+    problem: /must not contain :, line breaks or control characters/,
+  },
+  {
+    what: "a relative shell",
+    config: () => defineConfig({ users: { web: { uid: 80, gid: 0, shell: "sh" } } }),
+    path: "users.web.shell",
+    problem: /must be an absolute path/,
+  },
+  {
+    what: "a home with a colon",
+    config: () => defineConfig({ users: { web: { uid: 80, gid: 0, dir: "/srv:/bin/sh" } } }),
+    path: "users.web.dir",
+    problem: /must not contain :/,
+  },
+  {
+    what: "a home with a line break",
+    config: () => defineConfig({ users: { web: { uid: 80, gid: 0, dir: "/srv\nroot::0:0::/:/bin/sh" } } }),
+    path: "users.web.dir",
+    problem: /line breaks/,
+  },
+  {
+    what: "a home climbing out of the tree",
+    config: () => defineConfig({ users: { web: { uid: 80, gid: 0, dir: "/srv/../../etc" } } }),
+    path: "users.web.dir",
+    problem: /must not contain \. or \.\. parts/,
+  },
+  {
+    what: "a relative home",
+    config: () => defineConfig({ users: { web: { uid: 80, gid: 0, dir: "srv/web" } } }),
+    path: "users.web.dir",
+    problem: /absolute path/,
+  },
+  {
+    what: "a password in clear",
+    config: () => defineConfig({ users: { root: { passwd: "secret" } } }),
+    path: "users.root.passwd",
+    problem: /must be a crypt hash \(mkpasswd -m sha512crypt\) or a lock/,
+  },
+  {
+    what: "an empty password (root without one)",
+    config: () => defineConfig({ users: { root: { passwd: "" } } }),
+    path: "users.root.passwd",
+    problem: /is empty, which lets anyone log in without a password: set passwordless: true/,
+  },
+  {
+    what: "passwordless with a password",
+    config: () => defineConfig({ users: { root: { passwd: hash, passwordless: true } } }),
+    path: "users.root.passwd",
+    problem: /must be "" where passwordless is true/,
+  },
+  {
+    what: "a hash with a line break after it",
+    config: () => defineConfig({ users: { root: { passwd: `${hash}\nevil` } } }),
+    path: "users.root.passwd",
+    problem: /must be a crypt hash/,
+  },
+  {
+    what: "a second account with uid 0",
+    config: () => defineConfig({ users: { toor: { uid: 0, gid: 0 } } }),
+    path: "users.toor.uid",
+    problem: /^is 0, as root's: only one account may have uid 0$/,
+  },
+  {
+    what: "a gecos with a colon",
+    config: () => defineConfig({ users: { web: { uid: 80, gid: 0, gecos: "Web:x" } } }),
+    path: "users.web.gecos",
+    problem: /must not contain :/,
+  },
+  // authorized keys: one key an entry, parsed
+  {
+    what: "two keys in one entry",
+    config: () =>
+      defineConfig({ users: { root: { openssh: { authorizedKeys: { keys: [`${edKey}\n${testKeys[1]}`] } } } } }),
+    path: "users.root.openssh.authorizedKeys.keys[0]",
+    problem: /must be one key on one line/,
+  },
+  {
+    what: "a key with options in front (command=)",
+    config: () =>
+      defineConfig({ users: { root: { openssh: { authorizedKeys: { keys: [`command="/bin/sh" ${edKey}`] } } } } }),
+    path: "users.root.openssh.authorizedKeys.keys[0]",
+    problem: /must start with a key type/,
+  },
+  {
+    what: "a key whose blob is another type",
+    config: () =>
+      defineConfig({
+        users: { root: { openssh: { authorizedKeys: { keys: [edKey.replace("ssh-ed25519", "ssh-rsa")] } } } },
+      }),
+    path: "users.root.openssh.authorizedKeys.keys[0]",
+    problem: /holds a key that is not ssh-rsa \("ssh-ed25519"\)/,
+  },
+  {
+    what: "a key that is not base64",
+    config: () =>
+      defineConfig({ users: { root: { openssh: { authorizedKeys: { keys: ["ssh-ed25519 AAAA one"] } } } } }),
+    path: "users.root.openssh.authorizedKeys.keys[0]",
+    problem: /holds a key that is not ssh-ed25519 \(truncated\)/,
+  },
+  {
+    what: "a private key pasted as a public one",
+    config: () =>
+      defineConfig({
+        users: { root: { openssh: { authorizedKeys: { keys: ["-----BEGIN OPENSSH PRIVATE KEY-----"] } } } },
+      }),
+    path: "users.root.openssh.authorizedKeys.keys[0]",
+    problem: /must start with a key type/,
+  },
+  {
+    what: "a key line break in the ssh template's keys",
+    config: () =>
+      defineConfig({
+        imports: [ssh],
+        services: {
+          sshd: ssh.svc.ssh.build({ authorizedKeys: { root: { home: "/home/root", keys: [`${edKey}\nx`] } } }),
+        },
+      }),
+    path: "services.sshd.authorizedKeys.root.keys[0]",
+    problem: /must be one key on one line/,
+  },
+  // the root tree: paths become lines of squashfs pseudo files and UBIFS device tables
+  {
+    what: "a file path with a line break",
+    config: () => defineConfig({ filesystem: { "/etc/motd\n/x": { type: "file", content: "" } } }),
+    path: 'filesystem["/etc/motd\\n/x"]',
+    problem: /without empty or trailing parts, white space or control characters/,
+  },
+  {
+    what: "a symbolic link's target with a line break",
+    config: () =>
+      defineConfig({ filesystem: { "/etc/motd": { type: "symlink", target: "/x\n/etc/shadow f 666 0 0" } } }),
+    path: 'filesystem["/etc/motd"].target',
+    problem: /without white space or control characters/,
+  },
+];
+
+const outcomes: boolean[] = [];
+afterAll(() => {
+  console.log(`bad configurations refused: ${outcomes.filter(Boolean).length}/${corpus.length}`);
+});
+
+describe("bad configurations are refused, naming the option and the file", () => {
+  it.each(corpus)("$what", ({ config, path, problem }) => {
+    outcomes.push(false);
+    const e = failure(() => compile(evaluate(config(), testDevice)));
+    expect(e.path).toBe(path);
+    expect(e.file).toMatch(here);
+    expect(e.problem).toMatch(problem);
+    expect(e.message).not.toContain("\n");
+    outcomes[outcomes.length - 1] = true;
+  });
+});
+
+describe("their good neighbours are accepted", () => {
+  it("locks, hashes of several kinds, an empty password where passwordless says so, keys with tabs", () => {
+    const sys = compile(
+      evaluate(
+        defineConfig({
+          users: {
+            root: { passwd: "*", openssh: { authorizedKeys: { keys: [edKey.replace(" ", "\t"), testKeys[1]] } } },
+            a: { uid: 1, gid: 0, passwd: `!${hash}` },
+            b: { uid: 2, gid: 0, passwd: "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7" },
+            c: { uid: 3, gid: 0, passwd: "$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy" },
+            d: { uid: 4, gid: 0, passwd: "", passwordless: true, shell: "/bin/false" },
+          },
+        }),
+        testDevice,
+      ),
+    );
+    const shadow = sys.files.find((f) => f.path === "/etc/shadow");
+    expect(shadow?.type === "file" && shadow.content).toContain("\nd::1::::::\n");
+  });
+});
