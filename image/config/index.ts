@@ -22,6 +22,7 @@ export type { ServiceRef } from "./service.ts";
 export { sh, shellQuote } from "./shell.ts";
 export { secretPath, secretText } from "./secrets.ts";
 export { absolutePath } from "./files.ts";
+export { hostName } from "./hosts.ts";
 export { sshPublicKey } from "./ssh-key.ts";
 export { notifyOnCheck, readyWhen } from "./ready.ts";
 

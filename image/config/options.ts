@@ -6,13 +6,20 @@
 import { z } from "zod";
 import { groupsOption, usersOption } from "./accounts.ts";
 import { absolutePath, fileTree } from "./files.ts";
-import { hostsOption } from "./hosts.ts";
+import { hostName, hostsOption } from "./hosts.ts";
 import { outputs } from "./outputs.ts";
 import { Service } from "./service.ts";
 import { sysctlOption } from "./sysctl.ts";
 
 const kconfigName = z.string().regex(/^[A-Z0-9_]+$/, "must be a Kconfig symbol without the CONFIG_ prefix");
-const kconfig = z.record(kconfigName, z.string().min(1));
+/** As a .config line holds it after "=": y, m, n, a number, or a string in double quotes (with \" and \\). */
+const kconfigValue = z
+  .string()
+  .regex(
+    /^(y|m|n|-?[0-9]+|0x[0-9A-Fa-f]+|"([^"\\\p{Cc}]|\\["\\])*")$/u,
+    'must be y, m, n, a number or a "quoted string" (one line)',
+  );
+const kconfig = z.record(kconfigName, kconfigValue);
 const unsigned = z.number().int().min(0);
 const positive = z.number().int().min(1);
 /** An architecture-independent package is named with ":all" (its files are the same on every device). */
@@ -47,10 +54,8 @@ function notYet<S extends z.ZodType>(schema: S, value: z.output<S>, refused: z.i
 const builtRootfs = ["squashfs", "ubifs"];
 
 export const baseOptions = {
-  hostname: z
-    .string()
-    .min(1)
-    .regex(/^[A-Za-z0-9.-]+$/, "must be a host name")
+  hostname: hostName
+    .max(63, "must be at most 63 characters (the kernel's limit)")
     .default("limen")
     .describe("The router's host name, written to /etc/hostname and set at boot."),
   hosts: hostsOption
@@ -136,7 +141,12 @@ export const baseOptions = {
       .default({})
       .describe("Kconfig options added only where kernel.config sets the key's symbol to y or m."),
     makeTargets: z
-      .array(z.string())
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/, "must be a make target (no =, white space or leading -)")
+          .refine((t) => !t.split("/").includes(".."), "must not contain .. parts"),
+      )
       .default([])
       .describe("Make targets built beside the kernel image (vmlinux.bin for a MIPS kernel U-Boot loads raw)."),
     loadModules: z
@@ -152,7 +162,11 @@ export const baseOptions = {
   },
   boot: {
     commandLine: z
-      .array(z.string().min(1))
+      .array(
+        z
+          .string()
+          .regex(/^[^\s"'\\\p{Cc}]+$/u, "must be one word: no white space, quotes, backslashes or control characters"),
+      )
       .default([])
       .describe("Kernel command line words; the output adds the root device's."),
     commandLineDtbNode: z

@@ -162,7 +162,8 @@ export const serviceRef = z
 export const serviceName = z
   .string()
   .regex(/^[A-Za-z0-9_.@-]+$/, "a service name may only hold letters, digits and _ . @ -");
-export const port = z.number().int().min(0).max(65535);
+/** A port to listen on: 0 would be one the kernel picks, which no client knows. */
+export const port = z.number().int().min(1, "must be a port from 1 to 65535").max(65535);
 const millis = z.number().int().min(0);
 
 /** Every OutputRef inside checked parameters, however deeply nested. */

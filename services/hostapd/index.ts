@@ -15,7 +15,14 @@ import {
   z,
 } from "../../image/config/index.ts";
 
-const value = replaceable(z.union([z.string(), z.number().int(), z.boolean()]));
+/** A value on its key's line of hostapd.conf: a line break would add a setting of its own. */
+const value = replaceable(
+  z.union([
+    z.string().regex(/^[^\p{Cc}]*$/u, "must be one line (no line break or control character)"),
+    z.number().int(),
+    z.boolean(),
+  ]),
+);
 
 // What every access point needs unless its parameters say otherwise.
 const defaults: Record<string, string | number> = {

@@ -5,7 +5,12 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
-import { defineConfig, type UserConfig } from "../../image/config/module.ts";
+import { defineConfig, type AnyModule, type UserConfig } from "../../image/config/module.ts";
+import type { Service } from "../../image/config/service.ts";
+import dnsmasq from "../../services/dnsmasq/index.ts";
+import hostapd from "../../services/hostapd/index.ts";
+import network from "../../services/network/index.ts";
+import ntp from "../../services/ntp/index.ts";
 import ssh from "../../services/ssh/index.ts";
 import { failure, testDevice, testKeys } from "./fixtures.ts";
 
@@ -23,6 +28,12 @@ interface Bad {
 const hash =
   "$6$6HG7WALLQQY1LQDE$428cnouMJ7wVmyK9.dF1uWs7t0z9ztgp3MHvN5bbeo0M4Kqg/u2ThjoSHIjCEJQlnVpDOaEKcOjXAlIClHWN21";
 const [edKey] = testKeys;
+
+/** A configuration with one service, built by `build` from a template of `modules`, the LAN link at hand. */
+function withService(modules: AnyModule[], build: (lan: Service) => Service): UserConfig {
+  const lan = network.svc.link.build({ ifname: "eth0" });
+  return defineConfig({ imports: [network, ...modules], services: { it: build(lan) } });
+}
 
 const corpus: Bad[] = [
   // users: each value is a field of /etc/passwd or /etc/shadow
@@ -163,6 +174,156 @@ const corpus: Bad[] = [
       defineConfig({ filesystem: { "/etc/motd": { type: "symlink", target: "/x\n/etc/shadow f 666 0 0" } } }),
     path: 'filesystem["/etc/motd"].target',
     problem: /without white space or control characters/,
+  },
+  // hostname: the kernel's is at most 63 characters, and dnsmasq serves it as a DNS name
+  {
+    what: "a hostname of 64 characters",
+    config: () => defineConfig({ hostname: `${"a".repeat(30)}.${"b".repeat(33)}` }),
+    path: "hostname",
+    problem: /must be at most 63 characters/,
+  },
+  {
+    what: "a hostname with an empty label",
+    config: () => defineConfig({ hostname: "router..lan" }),
+    path: "hostname",
+    problem: /must be a host name/,
+  },
+  {
+    what: "a hostname with a leading hyphen",
+    config: () => defineConfig({ hostname: "-router" }),
+    path: "hostname",
+    problem: /must be a host name/,
+  },
+  {
+    what: "ssh listening on port 0",
+    config: () => defineConfig({ imports: [ssh], services: { sshd: ssh.svc.ssh.build({ port: 0 }) } }),
+    path: "services.sshd.port",
+    problem: /must be a port from 1 to 65535/,
+  },
+  // the kernel: .config lines, make's command line, the kernel's command line
+  {
+    what: "a Kconfig value with a line break",
+    config: () => defineConfig({ kernel: { config: { BRIDGE: "y\nCONFIG_MODULES=y" } } }),
+    path: "kernel.config.BRIDGE",
+    problem: /must be y, m, n, a number or a "quoted string" \(one line\)/,
+  },
+  {
+    what: "a Kconfig string without its quotes",
+    config: () => defineConfig({ kernel: { config: { CMDLINE: "console=ttyS0" } } }),
+    path: "kernel.config.CMDLINE",
+    problem: /must be y, m, n, a number or a "quoted string"/,
+  },
+  {
+    what: "a conditional Kconfig value with a line break",
+    config: () => defineConfig({ kernel: { conditionalConfig: { WLAN: { MAC80211: "y\n" } } } }),
+    path: "kernel.conditionalConfig.WLAN.MAC80211",
+    problem: /one line/,
+  },
+  {
+    what: "a make target that sets a variable",
+    config: () => defineConfig({ kernel: { makeTargets: ["O=/tmp"] } }),
+    path: "kernel.makeTargets[0]",
+    problem: /must be a make target/,
+  },
+  {
+    what: "a make target that is an option",
+    config: () => defineConfig({ kernel: { makeTargets: ["-C/"] } }),
+    path: "kernel.makeTargets[0]",
+    problem: /must be a make target/,
+  },
+  {
+    what: "a kernel command line word with a space",
+    config: () => defineConfig({ boot: { commandLine: ["console=ttyS0 init=/bin/sh"] } }),
+    path: "boot.commandLine[0]",
+    problem: /must be one word/,
+  },
+  {
+    what: "a kernel command line word with a line break",
+    config: () => defineConfig({ boot: { commandLine: ["quiet\n"] } }),
+    path: "boot.commandLine[0]",
+    problem: /must be one word/,
+  },
+  // hostapd.conf, one key=value a line
+  {
+    what: "a hostapd value with a line break",
+    config: () =>
+      withService([hostapd], (lan) =>
+        hostapd.svc.hostapd.build({ interface: lan, params: { ssid: "home\nctrl_interface_group=0" } }),
+      ),
+    path: "services.it.params.ssid",
+    problem: /must be one line/,
+  },
+  // dnsmasq: comma-separated values
+  {
+    what: "a DHCP range with a field smuggled in",
+    config: () =>
+      withService([dnsmasq], (lan) =>
+        dnsmasq.svc.dnsmasq.build({ interface: lan, ranges: ["10.0.0.10,10.0.0.240,12h --dhcp-script=/tmp/x"] }),
+      ),
+    path: "services.it.ranges[0]",
+    problem: /holds "12h --dhcp-script=\/tmp\/x", which is no address/,
+  },
+  {
+    what: "a DHCP range that does not start with an address",
+    config: () => withService([dnsmasq], (lan) => dnsmasq.svc.dnsmasq.build({ interface: lan, ranges: ["lan"] })),
+    path: "services.it.ranges[0]",
+    problem: /must start with an address/,
+  },
+  {
+    what: "a fixed host's IPv4 address with a tag after a comma",
+    config: () =>
+      withService([dnsmasq], (lan) =>
+        dnsmasq.svc.dnsmasq.build({
+          interface: lan,
+          hosts: { printer: { mac: "52:54:00:12:34:99", v4: "10.0.0.5,set:admin" } },
+        }),
+      ),
+    path: "services.it.hosts.printer.v4",
+    problem: /must be an IPv4 address/,
+  },
+  {
+    what: "a fixed host's name with a comma",
+    config: () =>
+      withService([dnsmasq], (lan) =>
+        dnsmasq.svc.dnsmasq.build({
+          interface: lan,
+          hosts: { "printer,ignore": { mac: "52:54:00:12:34:99", v4: "10.0.0.5" } },
+        }),
+      ),
+    path: 'services.it.hosts["printer,ignore"]',
+    problem: /must be a host name/,
+  },
+  {
+    what: "a fixed host's IPv6 address that is not one",
+    config: () =>
+      withService([dnsmasq], (lan) =>
+        dnsmasq.svc.dnsmasq.build({
+          interface: lan,
+          hosts: { printer: { mac: "52:54:00:12:34:99", v4: "10.0.0.5", v6: ["fd00::5],ignore"] } },
+        }),
+      ),
+    path: "services.it.hosts.printer.v6[0]",
+    problem: /must be an IPv6 address/,
+  },
+  {
+    what: "a local domain with a space",
+    config: () =>
+      withService([dnsmasq], (lan) => dnsmasq.svc.dnsmasq.build({ interface: lan, domain: "lan --port=0" })),
+    path: "services.it.domain",
+    problem: /must be a host name/,
+  },
+  // chrony.conf
+  {
+    what: "a relative NTP dump folder",
+    config: () => withService([ntp], () => ntp.svc.ntp.build({ dumpdir: "chrony" })),
+    path: "services.it.dumpdir",
+    problem: /must be an absolute path/,
+  },
+  {
+    what: "an NTP server name with a NUL",
+    config: () => withService([ntp], () => ntp.svc.ntp.build({ servers: { "pool.ntp.org\u0000": [] } })),
+    path: 'services.it.servers["pool.ntp.org\\u0000"]',
+    problem: /must be one word/,
   },
 ];
 
