@@ -8,6 +8,7 @@ import * as native from "limen:native";
 import { exists, mkdirs, writeAtomic } from "../runtime/src/lib/fs";
 import { setLinkUp } from "../runtime/src/lib/netlink";
 import { environ } from "../runtime/src/lib/process";
+import { initServices } from "../runtime/src/svc/database";
 import { loadGraph } from "../runtime/src/svc/graph";
 import { paths } from "../runtime/src/svc/paths";
 import { groupId, readPasswd } from "./accounts";
@@ -84,7 +85,7 @@ function bootstrap(): void {
     script(`${control}/${signal}`, `exec limen shutdown ${action}`);
   script(`${control}/finish`, "exec limen finish");
   // brings up the default set once: s6-svc -O keeps s6 from running it again when it exits
-  const boot = `${paths.scan}/limen-boot`;
+  const boot = `${paths.scan}/${initServices.boot}`;
   mkdirs(boot);
   script(`${boot}/run`, "s6-svc -O .\nexec limen svc boot");
 }

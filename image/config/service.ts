@@ -6,7 +6,7 @@ import { ConfigError, callerLocation, formatPath, zodError, type PathSegment } f
 import { fileTree, type FileTree } from "./files.ts";
 import { OutputRef } from "./output-ref.ts";
 import { secretFiles, type SecretFile } from "./secrets.ts";
-import { kernelModuleName } from "../../runtime/src/svc/database.ts";
+import { kernelModuleName, serviceNameProblem } from "../../runtime/src/svc/database.ts";
 
 export { OutputRef };
 
@@ -159,9 +159,10 @@ export const serviceRef = z
     "expected a service (or a function returning one)",
   )
   .meta({ type: "service or function returning one" });
-export const serviceName = z
-  .string()
-  .regex(/^[A-Za-z0-9_.@-]+$/, "a service name may only hold letters, digits and _ . @ -");
+export const serviceName = z.string().superRefine((name, ctx) => {
+  const problem = serviceNameProblem(name);
+  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+});
 /** A port to listen on: 0 would be one the kernel picks, which no client knows. */
 export const port = z.number().int().min(1, "must be a port from 1 to 65535").max(65535);
 const millis = z.number().int().min(0);

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig, type AnyModule, type UserConfig } from "../../image/config/module.ts";
-import type { Service } from "../../image/config/service.ts";
+import { longrun, type Service } from "../../image/config/service.ts";
+import { checkDatabase, databaseVersion } from "../../runtime/src/svc/database.ts";
 import dnsmasq from "../../services/dnsmasq/index.ts";
 import hostapd from "../../services/hostapd/index.ts";
 import network from "../../services/network/index.ts";
@@ -325,6 +326,13 @@ const corpus: Bad[] = [
     path: 'services.it.servers["pool.ntp.org\\u0000"]',
     problem: /must be one word/,
   },
+  // service names: folders of the scan directory, outputs and secrets, and arguments of s6 commands
+  ...[".", "..", ".hidden", "-f", "s6-svscan-log", "limen-boot", "../../etc"].map((name): Bad => ({
+    what: `a service named ${JSON.stringify(name)}`,
+    config: () => defineConfig({ services: { x: longrun({ name, run: "exec true" }) } }),
+    path: "services.x.name",
+    problem: /^a service name may (only hold|not start with)|is the name of init's own service/,
+  })),
 ];
 
 const outcomes: boolean[] = [];
@@ -362,5 +370,24 @@ describe("their good neighbours are accepted", () => {
     );
     const shadow = sys.files.find((f) => f.path === "/etc/shadow");
     expect(shadow?.type === "file" && shadow.content).toContain("\nd::1::::::\n");
+  });
+});
+
+describe("the device's database check", () => {
+  it.each([".", "-f", "s6-svscan-log", "limen-boot"])("refuses a service named %j as the compiler does", (name) => {
+    const entry = {
+      type: "oneshot",
+      dependencies: [],
+      controlled: false,
+      timeoutUp: 0,
+      timeoutDown: 0,
+      notificationFd: null,
+      outputs: [],
+      outputRefs: [],
+      kernelModules: [],
+    };
+    expect(() => checkDatabase({ version: databaseVersion, services: { [name]: entry } }, "services.json")).toThrow(
+      /^service database: services\.json: services\..*: a service name may not start with \. or -$|is the name of init's own service in the scan directory$/,
+    );
   });
 });
