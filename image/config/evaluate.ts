@@ -126,6 +126,14 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
           `outputRef(…, "${ref.path}") names a service (built at ${ref.service.origin}) that is not part of the system: add it to services`,
         );
       }
+      const declared = target.spec.outputs.some((o) => ref.path === o || ref.path.startsWith(`${o}/`));
+      if (!declared && !target.spec.dynamicOutputs) {
+        throw new ConfigError(
+          formatPath(node.path),
+          node.service.origin,
+          `outputRef(${target.name}, "${ref.path}") names an output ${target.name} does not declare (it declares ${target.spec.outputs.length === 0 ? "none" : target.spec.outputs.join(", ")})`,
+        );
+      }
       if (target !== node && !node.dependencies.includes(target.name)) node.dependencies.push(target.name);
     }
   }

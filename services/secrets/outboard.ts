@@ -77,6 +77,8 @@ export const outboard = template(
       name: p.name,
       dependencies: p.dependencies,
       notificationFd: 3,
+      // the document's keys are its outputs, known only once fetched
+      dynamicOutputs: true,
       files: {
         [config]: { type: "file", content: JSON.stringify(settings, null, 1) + "\n", mode: 0o600 },
         ...(p.ca !== null

@@ -31,6 +31,8 @@ export const tang = template(
       name: p.name,
       dependencies: p.dependencies,
       notificationFd: 3,
+      // the decrypted document's keys are its outputs, known only at run time
+      dynamicOutputs: true,
       run: sh`exec limen secrets tang --interval-ms ${ms(p.interval * 60_000)} --retry-ms ${ms(p.retry * 1000)} --timeout-ms ${ms(p.timeout * 1000)} --ready-fd 3 ${p.name} ${p.file}`,
     });
   },

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig, type AnyModule, type UserConfig } from "../../image/config/module.ts";
-import { longrun, type Service } from "../../image/config/service.ts";
+import { sh } from "../../image/config/shell.ts";
+import { longrun, outputRef, type Service } from "../../image/config/service.ts";
 import { checkDatabase, databaseVersion } from "../../runtime/src/svc/database.ts";
 import dnsmasq from "../../services/dnsmasq/index.ts";
 import hostapd from "../../services/hostapd/index.ts";
@@ -333,6 +334,43 @@ const corpus: Bad[] = [
     path: "services.x.name",
     problem: /^a service name may (only hold|not start with)|is the name of init's own service/,
   })),
+  // output references: to a service of the system, to an output it declares, recorded on the reader
+  {
+    what: "an outputRef to a service that is not in the system",
+    config: () => {
+      const vault = longrun({ name: "vault", run: "exec vault", outputs: ["psk"] });
+      return withService([hostapd], (lan) =>
+        hostapd.svc.hostapd.build({ interface: lan, params: { wpa_passphrase: outputRef(vault, "psk") } }),
+      );
+    },
+    path: "services.it",
+    problem: /outputRef\(…, "psk"\) names a service .* that is not part of the system/,
+  },
+  {
+    what: "an outputRef to an output the service does not declare",
+    config: () =>
+      withService([network], (lan) =>
+        network.svc.route.build({ target: "default", interface: lan, via: outputRef(lan, "gateway") }),
+      ),
+    path: "services.it",
+    problem: /^outputRef\(eth0\.link, "gateway"\) names an output eth0\.link does not declare \(it declares ifname\)$/,
+  },
+  {
+    what: "an outputRef in shell text made outside any service (dropped before)",
+    config: () => {
+      const lan = network.svc.link.build({ ifname: "eth0" });
+      const run = sh`exec udhcpc -i ${outputRef(lan, "ifname")}`;
+      return defineConfig({ imports: [network], services: { lan, dhcp: longrun({ name: "dhcp", run }) } });
+    },
+    path: "outputRef",
+    problem: /is in shell text made outside a service, which would not know it reads it: make the text in the service/,
+  },
+  {
+    what: "a script function that returns no text",
+    config: () => defineConfig({ services: { x: longrun({ name: "x", run: () => "" }) } }),
+    path: "services.x.run",
+    problem: /^the function must return the script's text$/,
+  },
 ];
 
 const outcomes: boolean[] = [];
@@ -370,6 +408,18 @@ describe("their good neighbours are accepted", () => {
     );
     const shadow = sys.files.find((f) => f.path === "/etc/shadow");
     expect(shadow?.type === "file" && shadow.content).toContain("\nd::1::::::\n");
+  });
+});
+
+describe("output references made in the service", () => {
+  it("are recorded when a plain longrun's script is a function, with a dependency", () => {
+    const lan = network.svc.link.build({ ifname: "eth0" });
+    const dhcp = longrun({ name: "dhcp", run: () => sh`exec udhcpc -i ${outputRef(lan, "ifname")}` });
+    const sys = compile(evaluate(defineConfig({ imports: [network], services: { lan, dhcp } }), testDevice));
+    expect(sys.database.services["dhcp"]).toMatchObject({
+      dependencies: ["eth0.link"],
+      outputRefs: [{ service: "eth0.link", path: "ifname" }],
+    });
   });
 });
 
