@@ -2,9 +2,14 @@
 // /etc/passwd, of authorized_keys, of hostapd.conf…) or the build itself unchecked. Each is
 // refused when the configuration is evaluated and compiled, in one line naming the option and
 // the file (with line) that set it.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
+import { ConfigError } from "../../image/config/errors.ts";
+import { loadConfig } from "../../image/config/load.ts";
 import { defineConfig, type AnyModule, type UserConfig } from "../../image/config/module.ts";
 import { sh } from "../../image/config/shell.ts";
 import { longrun, outputRef, type Service } from "../../image/config/service.ts";
@@ -14,17 +19,30 @@ import hostapd from "../../services/hostapd/index.ts";
 import network from "../../services/network/index.ts";
 import ntp from "../../services/ntp/index.ts";
 import ssh from "../../services/ssh/index.ts";
-import { failure, testDevice, testKeys } from "./fixtures.ts";
+import { testDevice, testKeys } from "./fixtures.ts";
 
 const here = /^test\/config\/refused\.test\.ts:\d+$/;
 
 interface Bad {
   /** What is wrong, as the test's name. */
   what: string;
-  config: () => UserConfig;
+  config: () => UserConfig | Promise<UserConfig>;
   /** The option path the error names. */
   path: string;
   problem: RegExp;
+  /** The file (and line) the error names, when not this one. */
+  file?: RegExp;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "limen-refused-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A configuration file of its own holding `body` after an import of the configuration language. */
+function configFile(name: string, body: string): () => Promise<UserConfig> {
+  const file = join(scratch, name);
+  const language = JSON.stringify(join(process.cwd(), "image/config/index.ts"));
+  writeFileSync(file, `import { defineConfig } from ${language};\n${body}\n`);
+  return () => loadConfig(file);
 }
 
 const hash =
@@ -371,7 +389,52 @@ const corpus: Bad[] = [
     path: "services.x.run",
     problem: /^the function must return the script's text$/,
   },
+  // the configuration's own code
+  {
+    what: "defineConfig with an async function (an empty system before)",
+    config: () =>
+      // @ts-expect-error the function must return the options, not a promise of them
+      defineConfig(async () => {
+        await Promise.resolve();
+        return { hostname: "async" };
+      }),
+    path: "default export",
+    problem: /^defineConfig's function returns a promise \(is it async\?\): it must return the options themselves$/,
+  },
+  {
+    what: "a services entry that is undefined (dropped before)",
+    config: () => defineConfig(({ interfaces }) => ({ services: { wifi: interfaces["nosuch"] } })),
+    path: "services.wifi",
+    problem: /^is undefined: expected a service/,
+  },
+  {
+    what: "a configuration function that throws",
+    config: () =>
+      defineConfig(() => {
+        throw new Error("no WAN on this board");
+      }),
+    path: "default export",
+    problem: /^threw while evaluating: Error: no WAN on this board$/,
+  },
+  {
+    what: "a configuration file that throws when loaded",
+    config: configFile("throws.mts", 'throw new TypeError("LAB_PORT is not set");\nexport default defineConfig({});'),
+    path: "(file)",
+    problem: /^threw while loading: TypeError: LAB_PORT is not set$/,
+    file: /\/throws\.mts:2$/,
+  },
 ];
+
+/** The configuration error `run` ends with, whether loading, evaluating or compiling. */
+async function refusal(run: () => Promise<unknown>): Promise<ConfigError> {
+  try {
+    await run();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error("expected a ConfigError, but the configuration was accepted");
+}
 
 const outcomes: boolean[] = [];
 afterAll(() => {
@@ -379,11 +442,11 @@ afterAll(() => {
 });
 
 describe("bad configurations are refused, naming the option and the file", () => {
-  it.each(corpus)("$what", ({ config, path, problem }) => {
+  it.each(corpus)("$what", async ({ config, path, problem, file }) => {
     outcomes.push(false);
-    const e = failure(() => compile(evaluate(config(), testDevice)));
+    const e = await refusal(async () => compile(evaluate(await config(), testDevice)));
     expect(e.path).toBe(path);
-    expect(e.file).toMatch(here);
+    expect(e.file).toMatch(file ?? here);
     expect(e.problem).toMatch(problem);
     expect(e.message).not.toContain("\n");
     outcomes[outcomes.length - 1] = true;
