@@ -6,6 +6,7 @@ export { z };
 export { defineConfig, defineDevice, defineModule, keyDiskSerial } from "./module.ts";
 export {
   bundle,
+  insecureOutputs,
   longrun,
   oneshot,
   outputPath,

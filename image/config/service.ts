@@ -40,6 +40,11 @@ export interface ServiceSpec {
   outputs: string[];
   /** Its outputs are named by what it fetches at run time (a secrets document): a reference may name any. */
   dynamicOutputs: boolean;
+  /**
+   * Why anyone on the way could have read or changed its outputs (fetched over plain http), where
+   * the configuration has not accepted it: what lets people log in refuses them. Null when sound.
+   */
+  insecureOutputs: string | null;
   outputRefs: OutputRef[];
   /** longrun: the run script body. */
   run: string | null;
@@ -146,6 +151,11 @@ export class Service {
   }
 }
 
+/** Why `service`'s outputs may have been read or changed on the way, or null (see ServiceSpec). */
+export function insecureOutputs(service: Service): string | null {
+  return service.realize([`service built at ${service.origin}`]).insecureOutputs;
+}
+
 export const outputPath = z
   .string()
   .regex(/^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/, "must be a relative path of letters, digits and _ . @ -")
@@ -223,6 +233,7 @@ const common = {
   timeoutDown: millis.default(defaultTimeoutDown),
   outputs: z.array(outputPath).default([]),
   dynamicOutputs: z.boolean().default(false),
+  insecureOutputs: z.string().min(1).nullable().default(null),
   files: fileTree.default({}),
   secrets: secretFiles.default({}),
   kernelModules: z
@@ -266,6 +277,7 @@ function spec(
     timeoutDown: p.timeoutDown,
     outputs: p.outputs,
     dynamicOutputs: p.dynamicOutputs,
+    insecureOutputs: p.insecureOutputs,
     outputRefs: findOutputRefs(raw),
     files: p.files,
     secrets: p.secrets,
@@ -313,6 +325,7 @@ export function bundle(params: z.input<typeof bundleParams>): Service {
       notificationFd: null,
       outputs: [],
       dynamicOutputs: false,
+      insecureOutputs: null,
       outputRefs: [],
       run: null,
       up: null,

@@ -18,6 +18,7 @@ import dnsmasq from "../../services/dnsmasq/index.ts";
 import hostapd from "../../services/hostapd/index.ts";
 import network from "../../services/network/index.ts";
 import ntp from "../../services/ntp/index.ts";
+import secrets from "../../services/secrets/index.ts";
 import ssh from "../../services/ssh/index.ts";
 import { testDevice, testKeys } from "./fixtures.ts";
 
@@ -423,6 +424,38 @@ const corpus: Bad[] = [
     problem: /^threw while loading: TypeError: LAB_PORT is not set$/,
     file: /\/throws\.mts:2$/,
   },
+  // secrets over plain http: what is in clear on the way, and what anyone there could change
+  {
+    what: "an outboard over plain http with a username and password",
+    config: () =>
+      defineConfig({
+        imports: [secrets],
+        services: {
+          vault: secrets.svc.outboard.build({
+            name: "vault",
+            url: "http://vault/r.json",
+            username: "r",
+            password: "p",
+          }),
+        },
+      }),
+    path: "services.vault.url",
+    problem: /^plain http sends the username and password in clear: use https, or set insecure: true$/,
+  },
+  {
+    what: "ssh keys from an outboard over plain http",
+    config: () => {
+      const vault = secrets.svc.outboard.build({ name: "vault", url: "http://vault/r.json" });
+      const keys = outputRef(vault, "ssh/keys");
+      return defineConfig({
+        imports: [secrets, ssh],
+        services: { vault, sshd: ssh.svc.ssh.build({ authorizedKeys: { root: { home: "/home/root", keys } } }) },
+      });
+    },
+    path: "services.sshd.authorizedKeys.root.keys",
+    problem:
+      /^come from a service whose outputs are fetched over plain http \(http:\/\/vault\/r\.json\): use https, or accept it there \(insecure: true\)$/,
+  },
 ];
 
 /** The configuration error `run` ends with, whether loading, evaluating or compiling. */
@@ -483,6 +516,22 @@ describe("output references made in the service", () => {
       dependencies: ["eth0.link"],
       outputRefs: [{ service: "eth0.link", path: "ifname" }],
     });
+  });
+});
+
+describe("plain http where the configuration accepts it", () => {
+  it("takes credentials and ssh keys from an outboard with insecure: true", () => {
+    const vault = secrets.svc.outboard.build({
+      name: "vault",
+      url: "http://vault/r.json",
+      username: "r",
+      password: "p",
+      insecure: true,
+    });
+    const keys = outputRef(vault, "ssh/keys");
+    const sshd = ssh.svc.ssh.build({ authorizedKeys: { root: { home: "/home/root", keys } } });
+    const sys = compile(evaluate(defineConfig({ imports: [secrets, ssh], services: { vault, sshd } }), testDevice));
+    expect(sys.database.services["sshd"].outputRefs).toEqual([{ service: "vault", path: "ssh/keys" }]);
   });
 });
 
