@@ -20,6 +20,10 @@ const kconfigValue = z
     'must be y, m, n, a number or a "quoted string" (one line)',
   );
 const kconfig = z.record(kconfigName, kconfigValue);
+/** A word of the kernel's command line (root=, rootflags= values too): a space would start another parameter. */
+const kernelWord = z
+  .string()
+  .regex(/^[^\s"'\\\p{Cc}]+$/u, "must be one word: no white space, quotes, backslashes or control characters");
 const unsigned = z.number().int().min(0);
 const positive = z.number().int().min(1);
 /** An architecture-independent package is named with ":all" (its files are the same on every device). */
@@ -101,8 +105,7 @@ export const baseOptions = {
     .describe(
       "Type of the root file system the output makes: squashfs (vmroot, mtdimage, tftpboot) or ubifs (ubimage).",
     ),
-  rootOptions: z
-    .string()
+  rootOptions: kernelWord
     .nullable()
     .default(null)
     .describe("Mount options of the root file system, given to the kernel as rootflags= (mtdimage, ubimage)."),
@@ -162,11 +165,7 @@ export const baseOptions = {
   },
   boot: {
     commandLine: z
-      .array(
-        z
-          .string()
-          .regex(/^[^\s"'\\\p{Cc}]+$/u, "must be one word: no white space, quotes, backslashes or control characters"),
-      )
+      .array(kernelWord)
       .default([])
       .describe("Kernel command line words; the output adds the root device's."),
     commandLineDtbNode: z
@@ -259,7 +258,7 @@ export const baseOptions = {
       eraseBlockSize: unsigned.optional().describe("The flash's erase block size in bytes."),
       size: unsigned.optional().describe("Size in bytes of that partition."),
     },
-    rootDevice: z.string().optional().describe("The kernel's root= device: /dev/vda, /dev/mtdblock5, ubi0:liminix."),
+    rootDevice: kernelWord.optional().describe("The kernel's root= device: /dev/vda, /dev/mtdblock5, ubi0:liminix."),
     radios: notYet(
       z.array(z.string()),
       [],

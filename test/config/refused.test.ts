@@ -264,6 +264,18 @@ const corpus: Bad[] = [
     path: "boot.commandLine[0]",
     problem: /must be one word/,
   },
+  {
+    what: "a root device that brings a kernel parameter",
+    config: () => defineConfig({ hardware: { rootDevice: "/dev/vda init=/bin/sh" } }),
+    path: "hardware.rootDevice",
+    problem: /must be one word/,
+  },
+  {
+    what: "root options that bring a kernel parameter",
+    config: () => defineConfig({ rootOptions: "noatime init=/bin/sh" }),
+    path: "rootOptions",
+    problem: /must be one word/,
+  },
   // hostapd.conf, one key=value a line
   {
     what: "a hostapd value with a line break",
