@@ -8,6 +8,7 @@
 import {
   absolutePath,
   defineModule,
+  insecureOutputs,
   keyDiskSerial,
   longrun,
   OutputRef,
@@ -15,6 +16,7 @@ import {
   secretPath,
   sh,
   shellQuote,
+  sshPublicKey,
   template,
   z,
 } from "../../image/config/index.ts";
@@ -23,11 +25,21 @@ const authorized = z
   .strictObject({
     /** The user's home directory, as in `users` (dropbear looks there). */
     home: absolutePath,
-    keys: z.union([z.array(z.string().min(1)), z.instanceof(OutputRef).meta({ type: "outputRef" })]).default([]),
+    keys: z.union([z.array(sshPublicKey), z.instanceof(OutputRef).meta({ type: "outputRef" })]).default([]),
     /** Also the keys run.sh --authorized-key gives an emulated router when it starts. */
     fromRunScript: z.boolean().default(false),
   })
-  .refine((a) => !Array.isArray(a.keys) || a.keys.length > 0 || a.fromRunScript, "needs keys or fromRunScript");
+  .refine((a) => !Array.isArray(a.keys) || a.keys.length > 0 || a.fromRunScript, "needs keys or fromRunScript")
+  .superRefine((a, ctx) => {
+    // keys let people in: not from outputs anyone on the way could have changed
+    const why = a.keys instanceof OutputRef ? insecureOutputs(a.keys.service) : null;
+    if (why !== null)
+      ctx.addIssue({
+        code: "custom",
+        path: ["keys"],
+        message: `come from a service whose outputs are ${why}: use https, or accept it there (insecure: true)`,
+      });
+  });
 
 /**
  * Shell lines writing `file` from the rendered secret (when there are built-in keys) and the text

@@ -284,8 +284,10 @@ describe("the system's own files through the systemConfiguration output", () => 
 });
 
 describe("npm run image --output manifest", () => {
-  const out = mkdtempSync(join(tmpdir(), "limen-cli-"));
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const work = mkdtempSync(join(tmpdir(), "limen-cli-"));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  // a folder npm run image makes (an existing one that is not a result is refused)
+  const out = join(work, "result");
   const cli = (...args: string[]) =>
     promisify(execFile)("npx", ["tsx", "image/main.ts", "--output", "manifest", ...args], { encoding: "utf8" });
 

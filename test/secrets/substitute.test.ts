@@ -10,7 +10,7 @@ import { ConfigError } from "../../image/config/errors.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig, longrun, oneshot, outputRef, secretText } from "../../image/config/index.ts";
 import ssh from "../../services/ssh/index.ts";
-import { testDevice } from "../config/fixtures.ts";
+import { testDevice, testKeys } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
 import type { SecretsSpec } from "../../runtime/src/secrets/template.ts";
 import { layout } from "../../runtime/src/layout.ts";
@@ -67,15 +67,15 @@ describe("secret files in the configuration", () => {
 
   it("literal keys go the same way, and clash clearly with keys given in users", () => {
     const sshd = ssh.svc.ssh.build({
-      authorizedKeys: { root: { home: "/home/root", keys: ["ssh-ed25519 AAAA one", "ssh-ed25519 AAAA two"] } },
+      authorizedKeys: { root: { home: "/home/root", keys: [testKeys[0], testKeys[1]] } },
     });
     const sys = compile(evaluate(defineConfig({ imports: [ssh], services: { sshd } }), testDevice));
     const spec = JSON.parse(textOf(sys, onDevice.secretSpecOf("sshd"))) as SecretsSpec;
-    expect(spec.files["authorized_keys.root"]?.parts).toEqual(["ssh-ed25519 AAAA one\n", "ssh-ed25519 AAAA two\n"]);
+    expect(spec.files["authorized_keys.root"]?.parts).toEqual([`${testKeys[0]}\n`, `${testKeys[1]}\n`]);
     const both = defineConfig({
       imports: [ssh],
       services: { sshd },
-      users: { root: { openssh: { authorizedKeys: { keys: ["ssh-ed25519 AAAA three"] } } } },
+      users: { root: { openssh: { authorizedKeys: { keys: [testKeys[2]] } } } },
     });
     expect(() => compile(evaluate(both, testDevice))).toThrow(
       /\/home\/root\/\.ssh\/authorized_keys is also written by/,
