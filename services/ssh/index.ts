@@ -1,5 +1,7 @@
-// SSH service using Dropbear. Host keys are made on first start in /run/dropbear (the root
-// filesystem may be read-only), which /etc/dropbear points to. Authorized keys given here (a
+// SSH service using Dropbear. Its ed25519 host key is kept in `hostKeys`, a folder on writable
+// storage, made there on the first start; without one it is made in /run/dropbear (the root
+// filesystem may be read-only) at each boot, and its fingerprint is said on the console, so a
+// person can tell a new key from an attack when clients complain. Authorized keys given here (a
 // list, or an outputRef to a secrets service's text, one key a line) are rendered at each start
 // as a secret file, which the user's ~/.ssh/authorized_keys links to. On an emulated router a
 // user's keys may also come from run.sh --authorized-key: a disk holding the key file's text,
@@ -80,6 +82,12 @@ const ssh = template(
       .default(false)
       .describe("Let other hosts connect to forwarded ports."),
     extraArgs: z.array(z.string()).default([]).describe("Further dropbear arguments."),
+    hostKeys: absolutePath
+      .nullable()
+      .default(null)
+      .describe(
+        "Folder on writable storage keeping the host key across reboots (the service should start after its mount); null: a new key each boot, its fingerprint on the console.",
+      ),
     authorizedKeys: z
       .record(z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name"), authorized)
       .default({})
@@ -117,12 +125,21 @@ const ssh = template(
       files[`${a.home}/.ssh`] = { type: "directory", mode: 0o700, owner: user };
       files[`${a.home}/.ssh/authorized_keys`] = { type: "symlink", target };
     }
+    const folder = p.hostKeys ?? "/run/dropbear";
+    const key = `${folder}/dropbear_ed25519_host_key`;
+    const kept = p.hostKeys === null ? "for this boot only (no hostKeys folder)" : `and kept in ${p.hostKeys}`;
     return longrun({
       name: p.name,
       run: [
         "mkdir -p /run/dropbear",
+        // (dropbearkey writes the key 0600; /run/dropbear also holds the users' authorized keys)
+        ...(p.hostKeys === null ? [] : [sh`mkdir -p ${p.hostKeys} && chmod 700 ${p.hostKeys} || exit 1`]),
+        sh`if [ ! -s ${key} ]; then`,
+        sh`  dropbearkey -t ed25519 -f ${key} > /dev/null || exit 1`,
+        `  echo ${shellQuote(`${p.name}: host key made ${kept}: `)}"$(dropbearkey -y -f ${shellQuote(key)} | grep Fingerprint)" > /dev/console`,
+        "fi",
         ...assemble,
-        sh`exec dropbear -F -E -R -p ${listen} ${[...flags, ...p.extraArgs]}`,
+        sh`exec dropbear -F -E -r ${key} -p ${listen} ${[...flags, ...p.extraArgs]}`,
       ].join("\n"),
       secrets,
       files,
