@@ -52,6 +52,7 @@ async function readLock(file: string): Promise<Record<string, Lock>> {
 export async function buildImage(
   r: ImageRequest,
 ): Promise<{ system: SystemDescription; output: OutputName; out: string }> {
+  replaceable(r.out);
   r.progress(`evaluating ${r.config} for ${r.device}`);
   const system = compile(
     evaluate(withImports(await loadConfig(r.config), r.imports ?? []), await loadDevice(r.device)),
@@ -59,12 +60,14 @@ export async function buildImage(
   const output = r.output ?? system.hardware.defaultOutput;
 
   if (output === "manifest") {
-    // the compiled description only: nothing is fetched or built
+    // the compiled description only: nothing is fetched or built. It holds every file's content
+    // and every template's parameters, /etc/shadow's hashes and literal secrets among them: the
+    // builder's alone to read, as the device keeps them.
     return {
       system,
       output,
       out: await replaceDir(r.out, (tmp) =>
-        writeFile(join(tmp, "system.json"), JSON.stringify(system, null, 1) + "\n"),
+        writeFile(join(tmp, "system.json"), JSON.stringify(system, null, 1) + "\n", { mode: 0o600 }),
       ),
     };
   }
@@ -110,6 +113,18 @@ function withImports(config: UserConfig, extra: readonly AnyModule[]): UserConfi
   };
 }
 
+/** The file every result holds: only a folder holding it is deleted to make room for a new result. */
+export const resultMarker = ".limen-result";
+
+/** Refuses an `--out` that exists and is not a previous result (a folder holding the marker). */
+function replaceable(dir: string): void {
+  const out = resolve(dir);
+  if (existsSync(out) && !existsSync(join(out, resultMarker)))
+    throw new Error(
+      `--out ${dir}: exists and is not a result of npm run image (it has no ${resultMarker}): name another folder, or remove it yourself`,
+    );
+}
+
 /** Fills a folder beside `dir`, then puts it in dir's place: an error leaves the old result, or none. */
 async function replaceDir(dir: string, fill: (tmp: string) => Promise<void>): Promise<string> {
   const out = resolve(dir);
@@ -118,6 +133,9 @@ async function replaceDir(dir: string, fill: (tmp: string) => Promise<void>): Pr
   await mkdir(tmp, { recursive: true });
   try {
     await fill(tmp);
+    await writeFile(join(tmp, resultMarker), "made by npm run image: deleted by the next build into this folder\n");
+    // checked again: the folder may have appeared while this result was made
+    replaceable(dir);
     await rm(out, { recursive: true, force: true });
     await rename(tmp, out);
   } catch (e) {

@@ -8,6 +8,7 @@ import * as native from "limen:native";
 import { exists, mkdirs, writeAtomic } from "../runtime/src/lib/fs";
 import { setLinkUp } from "../runtime/src/lib/netlink";
 import { environ, wait } from "../runtime/src/lib/process";
+import { initServices } from "../runtime/src/svc/database";
 import { loadGraph } from "../runtime/src/svc/graph";
 import { paths } from "../runtime/src/svc/paths";
 import { groupId, readPasswd } from "./accounts";
@@ -87,7 +88,7 @@ function bootstrap(): void {
 
 /** A service that brings up the default set once: s6-svc -O keeps s6 from running it again when it exits. */
 function bootService(): void {
-  const boot = `${paths.scan}/limen-boot`;
+  const boot = `${paths.scan}/${initServices.boot}`;
   mkdirs(boot);
   script(`${boot}/run`, "s6-svc -O .\nexec limen svc boot");
 }
@@ -105,7 +106,7 @@ function rootCanLogIn(): boolean {
  */
 function rescue(): string {
   if (!rootCanLogIn()) return "root has no password: no login prompt on the console";
-  const dir = `${paths.scan}/limen-rescue`;
+  const dir = `${paths.scan}/${initServices.rescue}`;
   mkdirs(dir);
   // busybox runs the applet its argv[0] names: getty starts this link as login
   const login = `${dir}/login`;

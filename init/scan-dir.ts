@@ -4,6 +4,7 @@ import * as os from "qjs:os";
 import * as std from "qjs:std";
 import { chmod, mknod, S_IFIFO } from "limen:native";
 import { exists, listDir, mkdirs, writeAtomic } from "../runtime/src/lib/fs";
+import { initServices } from "../runtime/src/svc/database";
 import type { Graph } from "../runtime/src/svc/graph";
 import { loggingSettings } from "../runtime/src/svc/log";
 import { paths } from "../runtime/src/svc/paths";
@@ -21,9 +22,6 @@ function writeScript(path: string, body: string): void {
   chmod(path, 0o755);
 }
 
-/** Name of the catch-all logger's service in the scan directory (as s6-linux-init names it). */
-export const catchAllLogger = "s6-svscan-log";
-
 /**
  * Builds the scan directory at boot, before s6-svscan starts: for each longrun a directory of
  * links to its files in the image (s6-supervise needs to write next to them, the image is
@@ -38,7 +36,7 @@ export function buildScanDir(graph: Graph): void {
   mkdirs(paths.state);
   mkdirs(paths.outputs);
   if (!exists(paths.logFifo)) mknod(paths.logFifo, S_IFIFO | 0o600, 0, 0);
-  const logger = `${paths.scan}/${catchAllLogger}`;
+  const logger = `${paths.scan}/${initServices.catchAllLogger}`;
   mkdirs(logger);
   // logging.script's directives (by default t = TAI64N stamp, s = rotate at this many bytes,
   // n = archives kept), then the folder; the words hold no quotes or spaces (checked on both sides)

@@ -158,7 +158,13 @@ function secretsSpec(node: ServiceNode, o: Options): SecretsSpec | null {
       uid: user.uid,
       gid: group.gid,
       mode: f.mode,
-      parts: f.content.map((p) => (typeof p === "string" ? p : { service: p.service.name, path: p.path })),
+      parts: f.content.map((p) =>
+        typeof p === "string"
+          ? p
+          : p instanceof OutputRef
+            ? { service: p.service.name, path: p.path, as: "line" as const }
+            : { service: p.ref.service.name, path: p.ref.path, as: p.as },
+      ),
     };
   }
   return { version: secretsVersion, files };
@@ -170,7 +176,8 @@ function serviceFiles(tree: Tree, node: ServiceNode, o: Options): void {
   const file = node.service.origin;
   const declares = s.outputs.length > 0;
   const secrets = secretsSpec(node, o);
-  if (secrets) tree.text(onDevice.secretSpecOf(s.name), JSON.stringify(secrets, null, 1) + "\n", from, file);
+  // literal secrets (a password in the configuration) are in the template: root alone reads it
+  if (secrets) tree.text(onDevice.secretSpecOf(s.name), JSON.stringify(secrets, null, 1) + "\n", from, file, 0o600);
   const clearSecrets = secrets ? [`rm -rf ${shellQuote(onDevice.secretsOf(s.name))}`] : [];
   if (s.type === "longrun") {
     const dir = onDevice.longrun(s.name);
@@ -179,10 +186,12 @@ function serviceFiles(tree: Tree, node: ServiceNode, o: Options): void {
     // stderr joins stdout so everything the daemon says reaches its logger.
     tree.script(`${dir}/run`, ["#!/bin/sh", "exec 2>&1", ...preamble(s.name, declares), ...render, s.run!], from, file);
     // s6 runs finish after every exit of run: the outputs of a process that is gone are stale,
-    // and its secrets are no longer needed.
+    // and its secrets are no longer needed. A secret render refused stays refused until the
+    // value changes: exit 125 tells s6 not to start it again (svc status says why).
+    const refused = secrets ? [`[ ! -e ${shellQuote(onDevice.refusedOf(s.name))} ] || exit 125`] : [];
     tree.script(
       `${dir}/finish`,
-      ["#!/bin/sh", `rm -rf ${shellQuote(onDevice.outputsOf(s.name))}`, ...clearSecrets],
+      ["#!/bin/sh", `rm -rf ${shellQuote(onDevice.outputsOf(s.name))}`, ...clearSecrets, ...refused],
       from,
       file,
     );

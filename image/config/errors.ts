@@ -1,6 +1,6 @@
 // Configuration errors: every one names the option path and the file (with line) where the
 // offending value was set, so a user can go straight to it.
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 
@@ -48,18 +48,34 @@ export function zodError(
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
+/** The frames of a stack trace as absolute file and line, innermost first. */
+function frames(stack: string): { file: string; line: string }[] {
+  return stack.split("\n").flatMap((l) => {
+    const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):\d+\)?$/.exec(l.trim());
+    return m ? [{ file: m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1], line: m[2] }] : [];
+  });
+}
+
 /**
  * Where the caller of a config-building function is: the first stack frame outside image/config,
  * as `path:line` relative to the working directory.
  */
 export function callerLocation(): string {
-  const stack = new Error().stack ?? "";
-  for (const line of stack.split("\n").slice(1)) {
-    const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):\d+\)?$/.exec(line.trim());
-    if (!m) continue;
-    const file = m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1];
-    if (file.startsWith(here) || file.includes("/node_modules/")) continue;
-    return `${relative(process.cwd(), file)}:${m[2]}`;
-  }
-  return "(unknown file)";
+  const caller = frames(new Error().stack ?? "").find(
+    ({ file }) => !file.startsWith(here) && !file.includes("/node_modules/"),
+  );
+  return caller ? `${relative(process.cwd(), caller.file)}:${caller.line}` : "(unknown file)";
+}
+
+/**
+ * An error a configuration's own code threw, as a ConfigError naming `file` (`path` or `path:line`)
+ * at the line of the innermost frame in it, where the stack has one; a ConfigError is already one.
+ */
+export function thrownBy(e: unknown, file: string, path: string, when: string): ConfigError {
+  if (e instanceof ConfigError) return e;
+  const absolute = resolve(file.replace(/:\d+$/, ""));
+  const frame = frames(e instanceof Error ? (e.stack ?? "") : "").find((f) => f.file === absolute);
+  const where = frame ? `${relative(process.cwd(), absolute)}:${frame.line}` : file;
+  const what = e instanceof Error ? `${e.name}: ${e.message.split("\n")[0]}` : String(e);
+  return new ConfigError(path, where, `threw ${when}: ${what}`);
 }

@@ -3,8 +3,8 @@
 // checking names, references and cycles. Any problem stops evaluation with a ConfigError.
 import { bootSet, findCycle } from "../../runtime/src/svc/dependencies.ts";
 import { base } from "./base.ts";
-import { ConfigError, formatPath, zodError, type PathSegment } from "./errors.ts";
-import { Merged } from "./merge.ts";
+import { ConfigError, formatPath, thrownBy, zodError, type PathSegment } from "./errors.ts";
+import { isPlainObject, Merged } from "./merge.ts";
 import {
   mergeShapes,
   shapeSchema,
@@ -126,6 +126,14 @@ function walkServices(options: Options, modules: readonly AnyModule[]): ServiceN
           `outputRef(…, "${ref.path}") names a service (built at ${ref.service.origin}) that is not part of the system: add it to services`,
         );
       }
+      const declared = target.spec.outputs.some((o) => ref.path === o || ref.path.startsWith(`${o}/`));
+      if (!declared && !target.spec.dynamicOutputs) {
+        throw new ConfigError(
+          formatPath(node.path),
+          node.service.origin,
+          `outputRef(${target.name}, "${ref.path}") names an output ${target.name} does not declare (it declares ${target.spec.outputs.length === 0 ? "none" : target.spec.outputs.join(", ")})`,
+        );
+      }
       if (target !== node && !node.dependencies.includes(target.name)) node.dependencies.push(target.name);
     }
   }
@@ -149,19 +157,47 @@ function deviceInterfaces(device: Device): Record<string, Service> {
   return { ...config.hardware?.networkInterfaces } as Record<string, Service>;
 }
 
+/** Its body, evaluated for `device`; what its own code throws names its file. */
+function userBody(userConfig: UserConfig, device: Device): ReturnType<UserConfig["body"]> {
+  try {
+    return userConfig.body({ interfaces: deviceInterfaces(device), device: { name: device.name, cpu: device.cpu } });
+  } catch (e) {
+    throw thrownBy(e, userConfig.file, "default export", "while evaluating");
+  }
+}
+
+/**
+ * A `services` entry left undefined (`interfaces.wlan` on a device without one) would be dropped
+ * by the merge, and the service silently missing.
+ */
+function refuseUndefinedServices(value: Record<string, unknown>, source: string): void {
+  const services = value["services"];
+  if (!isPlainObject(services)) return;
+  for (const [key, s] of Object.entries(services))
+    if (s === undefined)
+      throw new ConfigError(
+        formatPath(["services", key]),
+        source,
+        "is undefined: expected a service (an interface the device does not have?)",
+      );
+}
+
 export function evaluate(userConfig: UserConfig, device: Device): Evaluated {
-  const config = userConfig.body({
-    interfaces: deviceInterfaces(device),
-    device: { name: device.name, cpu: device.cpu },
-  });
+  const config = userBody(userConfig, device);
   const modules = moduleClosure([...device.imports, ...config.imports]);
   const schema = shapeSchema(
     mergeShapes(modules.map((m) => ({ shape: m.options, by: `module ${m.name} (${m.file})` }))),
   );
+  const definitions = [
+    ...modules.map((m) => ({ value: m.config, source: m.file })),
+    { value: device.config, source: device.file },
+    { value: config.config, source: userConfig.file },
+  ];
   const merged = new Merged();
-  for (const m of modules) merged.add({ value: m.config, source: m.file });
-  merged.add({ value: device.config, source: device.file });
-  merged.add({ value: config.config, source: userConfig.file });
+  for (const d of definitions) {
+    refuseUndefinedServices(d.value, d.source);
+    merged.add(d);
+  }
   const parsed = schema.safeParse(merged.value);
   if (!parsed.success) throw zodError(parsed.error, [], (p) => merged.sourceOf(p));
   const options = parsed.data as Options;

@@ -4,7 +4,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 
 /** One host name: dot-separated labels of letters, digits and inner hyphens (RFC 1123), 253 at most. */
-const hostName = z
+export const hostName = z
   .string()
   .max(253, "must be a host name of at most 253 characters")
   .regex(

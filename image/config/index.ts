@@ -6,6 +6,7 @@ export { z };
 export { defineConfig, defineDevice, defineModule, keyDiskSerial } from "./module.ts";
 export {
   bundle,
+  insecureOutputs,
   longrun,
   oneshot,
   outputPath,
@@ -22,6 +23,8 @@ export type { ServiceRef } from "./service.ts";
 export { sh, shellQuote } from "./shell.ts";
 export { secretPath, secretText } from "./secrets.ts";
 export { absolutePath } from "./files.ts";
+export { hostName } from "./hosts.ts";
+export { sshPublicKey } from "./ssh-key.ts";
 export { notifyOnCheck, readyWhen } from "./ready.ts";
 
 /** A template parameter that must be a service itself (not a lazy reference): its outputs are read. */

@@ -2,15 +2,19 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, thrownBy } from "./errors.ts";
 import { isFromThisCopy, type Device, type UserConfig } from "./module.ts";
 
 export const devicesDirectory = fileURLToPath(new URL("../../devices/", import.meta.url));
 
 async function defaultExport(file: string, what: string): Promise<unknown> {
   if (!existsSync(file)) throw new ConfigError("(file)", file, `${what} file does not exist`);
-  const mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
-  return mod.default;
+  try {
+    const mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+    return mod.default;
+  } catch (e) {
+    throw thrownBy(e, file, "(file)", "while loading");
+  }
 }
 
 export async function loadConfig(file: string): Promise<UserConfig> {

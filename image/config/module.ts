@@ -178,7 +178,15 @@ export function defineConfig<const I extends readonly AnyModule[] = []>(
     kind: "config",
     file: callerLocation(),
     body(env) {
-      const { imports, ...options } = typeof c === "function" ? c(env) : c;
+      const body: unknown = typeof c === "function" ? c(env) : c;
+      // an async function's options would come after evaluation: none would be read
+      if (body instanceof Promise)
+        throw new ConfigError(
+          "default export",
+          config.file,
+          "defineConfig's function returns a promise (is it async?): it must return the options themselves",
+        );
+      const { imports, ...options } = body as ConfigBody<I>;
       return { imports: imports ?? [], config: options };
     },
   };

@@ -4,18 +4,26 @@
 // and is read by something (test/config/options-read.test.ts); one that is not built yet
 // accepts only its default (notYet).
 import { z } from "zod";
+import { groupsOption, usersOption } from "./accounts.ts";
 import { absolutePath, fileTree } from "./files.ts";
-import { hostsOption } from "./hosts.ts";
+import { hostName, hostsOption } from "./hosts.ts";
 import { outputs } from "./outputs.ts";
 import { Service } from "./service.ts";
 import { sysctlOption } from "./sysctl.ts";
 
 const kconfigName = z.string().regex(/^[A-Z0-9_]+$/, "must be a Kconfig symbol without the CONFIG_ prefix");
-const kconfig = z.record(kconfigName, z.string().min(1));
-const account = z
+/** As a .config line holds it after "=": y, m, n, a number, or a string in double quotes (with \" and \\). */
+const kconfigValue = z
   .string()
-  .regex(/^[a-z_][a-z0-9_-]*$/, "must be a user or group name (lower case letters, digits, _ and -)");
-const id = z.number().int().min(0).max(65535);
+  .regex(
+    /^(y|m|n|-?[0-9]+|0x[0-9A-Fa-f]+|"([^"\\\p{Cc}]|\\["\\])*")$/u,
+    'must be y, m, n, a number or a "quoted string" (one line)',
+  );
+const kconfig = z.record(kconfigName, kconfigValue);
+/** A word of the kernel's command line (root=, rootflags= values too): a space would start another parameter. */
+const kernelWord = z
+  .string()
+  .regex(/^[^\s"'\\\p{Cc}]+$/u, "must be one word: no white space, quotes, backslashes or control characters");
 const unsigned = z.number().int().min(0);
 const positive = z.number().int().min(1);
 /** An architecture-independent package is named with ":all" (its files are the same on every device). */
@@ -49,32 +57,9 @@ function notYet<S extends z.ZodType>(schema: S, value: z.output<S>, refused: z.i
 /** Root file system types the outputs build (squashfs: vmroot, mtdimage, tftpboot; ubifs: ubimage). */
 const builtRootfs = ["squashfs", "ubifs"];
 
-const user = z.strictObject({
-  uid: id,
-  gid: id,
-  dir: z.union([z.literal("/"), absolutePath]).default("/run"),
-  gecos: z
-    .string()
-    .regex(/^[^:\n]*$/, "must not contain : or newlines")
-    .default(""),
-  shell: z.string().default("/bin/sh"),
-  /** Encrypted, as made by `mkpasswd -m sha512crypt`; "!!" locks password login. */
-  passwd: z
-    .string()
-    .regex(/^[^:\n]*$/, "must not contain : or newlines")
-    .default("!!"),
-  openssh: z
-    .strictObject({ authorizedKeys: z.strictObject({ keys: z.array(z.string().min(1)).default([]) }).prefault({}) })
-    .prefault({}),
-});
-
-const group = z.strictObject({ gid: id, usernames: z.array(account).default([]) });
-
 export const baseOptions = {
-  hostname: z
-    .string()
-    .min(1)
-    .regex(/^[A-Za-z0-9.-]+$/, "must be a host name")
+  hostname: hostName
+    .max(63, "must be at most 63 characters (the kernel's limit)")
     .default("limen")
     .describe("The router's host name, written to /etc/hostname and set at boot."),
   hosts: hostsOption
@@ -120,18 +105,16 @@ export const baseOptions = {
     .describe(
       "Type of the root file system the output makes: squashfs (vmroot, mtdimage, tftpboot) or ubifs (ubimage).",
     ),
-  rootOptions: z
-    .string()
+  rootOptions: kernelWord
     .nullable()
     .default(null)
     .describe("Mount options of the root file system, given to the kernel as rootflags= (mtdimage, ubimage)."),
-  users: z
-    .record(account, user)
+  users: usersOption
     .default({})
     .describe(
-      "Accounts by name: uid, gid, home, shell, encrypted password and ssh keys, for /etc/passwd and /etc/shadow.",
+      'Accounts by name: uid, gid, home, shell, passwd (a crypt hash or a lock; "" needs passwordless: true) and ssh keys.',
     ),
-  groups: z.record(account, group).default({}).describe("Groups by name: gid and member user names, for /etc/group."),
+  groups: groupsOption.default({}).describe("Groups by name: gid and member user names, for /etc/group."),
   programs: {
     busybox: {
       applets: z
@@ -161,7 +144,12 @@ export const baseOptions = {
       .default({})
       .describe("Kconfig options added only where kernel.config sets the key's symbol to y or m."),
     makeTargets: z
-      .array(z.string())
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/, "must be a make target (no =, white space or leading -)")
+          .refine((t) => !t.split("/").includes(".."), "must not contain .. parts"),
+      )
       .default([])
       .describe("Make targets built beside the kernel image (vmlinux.bin for a MIPS kernel U-Boot loads raw)."),
     loadModules: z
@@ -177,7 +165,7 @@ export const baseOptions = {
   },
   boot: {
     commandLine: z
-      .array(z.string().min(1))
+      .array(kernelWord)
       .default([])
       .describe("Kernel command line words; the output adds the root device's."),
     commandLineDtbNode: z
@@ -270,7 +258,7 @@ export const baseOptions = {
       eraseBlockSize: unsigned.optional().describe("The flash's erase block size in bytes."),
       size: unsigned.optional().describe("Size in bytes of that partition."),
     },
-    rootDevice: z.string().optional().describe("The kernel's root= device: /dev/vda, /dev/mtdblock5, ubi0:liminix."),
+    rootDevice: kernelWord.optional().describe("The kernel's root= device: /dev/vda, /dev/mtdblock5, ubi0:liminix."),
     radios: notYet(
       z.array(z.string()),
       [],

@@ -4,14 +4,16 @@
 // The image holds only the template; runtime/src/secrets/template.ts defines its format.
 import { z } from "zod";
 import { layout } from "../../runtime/src/layout.ts";
-import { secretFileName } from "../../runtime/src/secrets/template.ts";
+import { secretFileName, valueFormats } from "../../runtime/src/secrets/template.ts";
 import { OutputRef } from "./output-ref.ts";
 
 const account = z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user or group name");
-const part = z.union([z.string(), z.instanceof(OutputRef).meta({ type: "outputRef" })]);
+const ref = z.instanceof(OutputRef).meta({ type: "outputRef" });
+/** An outputRef alone is written as one line (`line`); `{ ref, as }` names the format (template.ts's ValueFormat). */
+const part = z.union([z.string(), ref, z.strictObject({ ref, as: z.enum(valueFormats) })]);
 
 export const secretFile = z.strictObject({
-  /** The text: a literal, an outputRef, or a list of both (see `secretText`). */
+  /** The text: a literal, an outputRef (or { ref, as }), or a list of those (see `secretText`). */
   content: z.union([part, z.array(part)]).transform((c) => (Array.isArray(c) ? c : [c])),
   owner: account.default("root"),
   group: account.default("root"),
@@ -33,7 +35,9 @@ export function secretPath(service: string, file: string): string {
   return `${layout("").secretsOf(service)}/${file}`;
 }
 
+type Part = z.input<typeof part>;
+
 /** A tagged template for `content`: secretText`password=${outputRef(vault, "wifi/psk")}\n`. */
-export function secretText(strings: TemplateStringsArray, ...values: (string | OutputRef)[]): (string | OutputRef)[] {
+export function secretText(strings: TemplateStringsArray, ...values: Part[]): Part[] {
   return strings.flatMap((s, i) => (i < values.length ? [s, values[i]] : [s])).filter((p) => p !== "");
 }

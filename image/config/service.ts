@@ -6,7 +6,7 @@ import { ConfigError, callerLocation, formatPath, zodError, type PathSegment } f
 import { fileTree, type FileTree } from "./files.ts";
 import { OutputRef } from "./output-ref.ts";
 import { secretFiles, type SecretFile } from "./secrets.ts";
-import { kernelModuleName } from "../../runtime/src/svc/database.ts";
+import { kernelModuleName, serviceNameProblem } from "../../runtime/src/svc/database.ts";
 
 export { OutputRef };
 
@@ -38,6 +38,13 @@ export interface ServiceSpec {
   timeoutDown: number;
   notificationFd: number | null;
   outputs: string[];
+  /** Its outputs are named by what it fetches at run time (a secrets document): a reference may name any. */
+  dynamicOutputs: boolean;
+  /**
+   * Why anyone on the way could have read or changed its outputs (fetched over plain http), where
+   * the configuration has not accepted it: what lets people log in refuses them. Null when sound.
+   */
+  insecureOutputs: string | null;
   outputRefs: OutputRef[];
   /** longrun: the run script body. */
   run: string | null;
@@ -68,9 +75,19 @@ export interface TemplateUse {
 /** Output references rendered into scripts while services are being built, innermost build last. */
 const rendered: OutputRef[][] = [];
 
-/** Records that the service being built reads `ref` (called by the shell helpers). */
+/**
+ * Records that the service being built reads `ref` (called by the shell helpers). Outside a build
+ * no service would learn that it reads the output, nor wait for its service: refused.
+ */
 export function noteOutputRef(ref: OutputRef): void {
-  rendered.at(-1)?.push(ref);
+  const building = rendered.at(-1);
+  if (building === undefined)
+    throw new ConfigError(
+      "outputRef",
+      callerLocation(),
+      `outputRef(…, ${JSON.stringify(ref.path)}) of the service built at ${ref.service.origin} is in shell text made outside a service, which would not know it reads it: make the text in the service (run: () => sh\`…\`) or its template`,
+    );
+  building.push(ref);
 }
 
 function sameRef(a: OutputRef, b: OutputRef): boolean {
@@ -134,6 +151,11 @@ export class Service {
   }
 }
 
+/** Why `service`'s outputs may have been read or changed on the way, or null (see ServiceSpec). */
+export function insecureOutputs(service: Service): string | null {
+  return service.realize([`service built at ${service.origin}`]).insecureOutputs;
+}
+
 export const outputPath = z
   .string()
   .regex(/^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/, "must be a relative path of letters, digits and _ . @ -")
@@ -159,10 +181,12 @@ export const serviceRef = z
     "expected a service (or a function returning one)",
   )
   .meta({ type: "service or function returning one" });
-export const serviceName = z
-  .string()
-  .regex(/^[A-Za-z0-9_.@-]+$/, "a service name may only hold letters, digits and _ . @ -");
-export const port = z.number().int().min(0).max(65535);
+export const serviceName = z.string().superRefine((name, ctx) => {
+  const problem = serviceNameProblem(name);
+  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+});
+/** A port to listen on: 0 would be one the kernel picks, which no client knows. */
+export const port = z.number().int().min(1, "must be a port from 1 to 65535").max(65535);
 const millis = z.number().int().min(0);
 
 /** Every OutputRef inside checked parameters, however deeply nested. */
@@ -185,6 +209,20 @@ function checked<S extends z.ZodType>(
   return r.data;
 }
 
+/** A script, or a function making it when the service is built (so that its outputRefs are recorded). */
+const script = z.union([
+  z.string().min(1),
+  z.custom<() => string>((v) => typeof v === "function", "expected a script or a function returning one"),
+]);
+
+/** The text of a script parameter, made now if it is a function (inside the service's build). */
+function scriptText(s: z.output<typeof script>, path: readonly PathSegment[], origin: string): string {
+  const text = typeof s === "function" ? s() : s;
+  if (typeof text !== "string" || text === "")
+    throw new ConfigError(formatPath(path), origin, "the function must return the script's text");
+  return text;
+}
+
 const common = {
   name: serviceName,
   dependencies: z.array(serviceRef).default([]),
@@ -194,6 +232,8 @@ const common = {
   timeoutUp: millis.default(defaultTimeoutUp),
   timeoutDown: millis.default(defaultTimeoutDown),
   outputs: z.array(outputPath).default([]),
+  dynamicOutputs: z.boolean().default(false),
+  insecureOutputs: z.string().min(1).nullable().default(null),
   files: fileTree.default({}),
   secrets: secretFiles.default({}),
   kernelModules: z
@@ -203,14 +243,14 @@ const common = {
 
 const longrunParams = z.strictObject({
   ...common,
-  run: z.string().min(1),
+  run: script,
   /** The fd the daemon writes a line to when ready (s6 readiness notification). */
   notificationFd: z.number().int().min(3).nullable().default(null),
 });
 const oneshotParams = z.strictObject({
   ...common,
-  up: z.string().min(1),
-  down: z.string().min(1).nullable().default(null),
+  up: script,
+  down: script.nullable().default(null),
 });
 const bundleParams = z.strictObject({
   name: serviceName,
@@ -236,6 +276,8 @@ function spec(
     timeoutUp: p.timeoutUp,
     timeoutDown: p.timeoutDown,
     outputs: p.outputs,
+    dynamicOutputs: p.dynamicOutputs,
+    insecureOutputs: p.insecureOutputs,
     outputRefs: findOutputRefs(raw),
     files: p.files,
     secrets: p.secrets,
@@ -250,7 +292,8 @@ export function longrun(params: z.input<typeof longrunParams>): Service {
   const origin = callerLocation();
   return new Service(origin, (path) => {
     const p = checked(longrunParams, params, path, origin);
-    return spec("longrun", p, { run: p.run, up: null, down: null, notificationFd: p.notificationFd }, params);
+    const run = scriptText(p.run, [...path, "run"], origin);
+    return spec("longrun", p, { run, up: null, down: null, notificationFd: p.notificationFd }, params);
   });
 }
 
@@ -259,7 +302,9 @@ export function oneshot(params: z.input<typeof oneshotParams>): Service {
   const origin = callerLocation();
   return new Service(origin, (path) => {
     const p = checked(oneshotParams, params, path, origin);
-    return spec("oneshot", p, { run: null, up: p.up, down: p.down, notificationFd: null }, params);
+    const up = scriptText(p.up, [...path, "up"], origin);
+    const down = p.down === null ? null : scriptText(p.down, [...path, "down"], origin);
+    return spec("oneshot", p, { run: null, up, down, notificationFd: null }, params);
   });
 }
 
@@ -279,6 +324,8 @@ export function bundle(params: z.input<typeof bundleParams>): Service {
       timeoutDown: 0,
       notificationFd: null,
       outputs: [],
+      dynamicOutputs: false,
+      insecureOutputs: null,
       outputRefs: [],
       run: null,
       up: null,

@@ -150,7 +150,24 @@ async function pppoeWan(ctx: LabContext, svc: string): Promise<Outcome> {
   const held = parseIpAddresses(await ctx.on("router", `ip -4 address show dev ${ctx.wanIfname}`));
   if (!held.some((h) => h.address === address && h.peer === peer))
     return { pass: false, detail: `${ctx.wanIfname} does not hold ${address} with peer ${peer}` };
-  return { pass: true, detail: `${svc} ready: ${ifname} ${address} peer ${peer}, DNS ${dns.join(" ")}` };
+  // the ISP took the password, and no process shows it on its command line (which /proc gives
+  // every user); the pattern's brackets keep grep's own command line from matching it
+  const password = ispPppoe.password;
+  const pattern = `${password.slice(0, -1)}[${password.slice(-1)}]`;
+  const shown = (
+    await ctx.on("router", `cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' '\\n' | grep -c '${pattern}'`)
+  ).trim();
+  if (shown !== "0")
+    return {
+      pass: false,
+      detail: /^\d+$/.test(shown)
+        ? `the PPP password is on ${shown} command line(s) in /proc`
+        : `could not read the command lines in /proc: ${shown}`,
+    };
+  return {
+    pass: true,
+    detail: `${svc} ready: ${ifname} ${address} peer ${peer}, DNS ${dns.join(" ")}; the password on no command line`,
+  };
 }
 
 const wanUp: Check = {

@@ -25,7 +25,8 @@
 //   /run/services/outputs/<name>/<key>  outputs
 //   /run/services/state/                svc's own state: the lock, the shutdown action, up/<name>
 //                                       for each oneshot that is up (a oneshot may be named "lock"),
-//                                       and what boot still waits for (boot-waiting.json)
+//                                       what boot still waits for (boot-waiting.json), and
+//                                       refused/<name>: why a service's start was refused (svc status)
 //   /run/services/log.fifo              read by the catch-all logger; s6-svscan's output goes there too
 //   /run/log/                           the catch-all logger's folder by default (s6-log writes `current`)
 //   /run/secrets/<name>/                a service's rendered secret files
@@ -64,6 +65,8 @@ export function layout(root: string) {
     oneshotsUp: `${state}/up`,
     /** While boot converges: what each default service still down waits for (svc status shows it). */
     bootWaiting: `${state}/boot-waiting.json`,
+    /** Why a service's start was refused, one file each (a secret it could not write safely): svc status shows it. */
+    refused: `${state}/refused`,
     logFifo: `${services}/log.fifo`,
     /** The catch-all logger's settings (its folder and s6-log script: see svc/logging.ts). */
     logging: `${limen}/logging.json`,
@@ -77,6 +80,7 @@ export function layout(root: string) {
     longrun: (name: string): string => `${limen}/s6/${name}`,
     oneshot: (name: string): string => `${limen}/oneshot/${name}`,
     oneshotUp: (name: string): string => `${state}/up/${name}`,
+    refusedOf: (name: string): string => `${state}/refused/${name}`,
     outputsOf: (service: string): string => `${services}/outputs/${service}`,
     secretSpecOf: (service: string): string => `${limen}/secrets/${service}.json`,
     secretsOf: (service: string): string => `${root}/run/secrets/${service}`,

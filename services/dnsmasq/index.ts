@@ -1,7 +1,9 @@
 // DNS, DHCP and IPv6 router advertisement for the local network, by dnsmasq. Every setting is a
 // command-line option, so there is no configuration file to keep in step.
+import { isIP, isIPv4, isIPv6 } from "node:net";
 import {
   defineModule,
+  hostName,
   serviceAccount,
   longrun,
   outputRef,
@@ -11,11 +13,44 @@ import {
   z,
 } from "../../image/config/index.ts";
 
+// Ranges and fixed hosts become comma-separated dnsmasq values: each field is parsed, so that no
+// value brings fields (a tag, another address) of its own.
+const ipv4 = z.string().refine((a) => isIPv4(a), "must be an IPv4 address");
+const ipv6 = z.string().refine((a) => isIPv6(a), "must be an IPv6 address");
+
 const host = z.strictObject({
   mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, "must be a MAC address"),
-  v4: z.string().min(1),
-  v6: z.array(z.string()).default([]),
+  v4: ipv4,
+  v6: z.array(ipv6).default([]),
   leasetime: z.number().int().min(120).default(86400),
+});
+
+/** The words a --dhcp-range field may be besides an address: its mode, and how long a lease lasts. */
+const rangeMode = /^(static|proxy|ra-only|ra-names|ra-stateless|slaac|ra-advrouter|off-link)$/;
+const rangeLease = /^([0-9]+[smhdw]?|infinite|deprecated)$/;
+
+/** What is wrong with a --dhcp-range value, or null: tags first, then an address, then what may follow it. */
+function rangeProblem(range: string): string | null {
+  const fields = range.split(",");
+  let i = 0;
+  while (/^(tag|set):[A-Za-z0-9_-]+$/.test(fields[i] ?? "")) i++;
+  if (!isIP(fields[i] ?? ""))
+    return `must start with an address (after any tag: or set:), not ${JSON.stringify(fields[i] ?? "")}`;
+  for (const f of fields.slice(i + 1)) {
+    const ok =
+      isIP(f) !== 0 ||
+      /^constructor:[A-Za-z0-9_.@*-]{1,15}$/.test(f) ||
+      rangeMode.test(f) ||
+      rangeLease.test(f) ||
+      /^[0-9]{1,3}$/.test(f);
+    if (!ok) return `holds ${JSON.stringify(f)}, which is no address, constructor:, mode, prefix length or lease time`;
+  }
+  return null;
+}
+
+const range = z.string().superRefine((r, ctx) => {
+  const problem = rangeProblem(r);
+  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
 });
 
 const dnsmasq = template(
@@ -31,14 +66,14 @@ const dnsmasq = template(
       .describe("A service whose output dns names the upstream DNS server (a DHCP client's, say)."),
     upstreams: z.array(z.string()).default([]).describe("Upstream DNS servers (dnsmasq --server values)."),
     ranges: z
-      .array(z.string().min(1))
+      .array(range)
       .default([])
       .describe(
         "DHCP ranges (dnsmasq --dhcp-range values), e.g. 10.8.0.10,10.8.0.240; ::,constructor:br0,ra-stateless advertises br0's IPv6 prefixes (SLAAC).",
       ),
-    domain: z.string().nullable().default(null).describe("Local domain, given to DHCP clients with their names."),
+    domain: hostName.nullable().default(null).describe("Local domain, given to DHCP clients with their names."),
     hosts: z
-      .record(z.string(), host)
+      .record(hostName, host)
       .default({})
       .describe("Fixed leases by host name: mac, v4, v6 addresses and leasetime in seconds."),
   }),

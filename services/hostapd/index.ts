@@ -1,7 +1,8 @@
-// Wireless access point by hostapd. Its configuration file is written when the service starts, so
-// any parameter may be an outputRef (a passphrase from a secrets service, say). The service is
-// ready once the access point is up (what bridges it in can only do so then), and every access
-// point has the regulatory database its country_code is looked up in.
+// Wireless access point by hostapd. Its configuration file holds the passphrase: it is a secret
+// file, rendered when the service starts into /run/secrets/<service>/ for root alone, so any
+// parameter may be an outputRef (a passphrase from a secrets service, say) and a literal one is
+// in no script. The service is ready once the access point is up (what bridges it in can only do
+// so then), and every access point has the regulatory database its country_code is looked up in.
 import {
   defineModule,
   longrun,
@@ -9,13 +10,22 @@ import {
   outputRef,
   readyWhen,
   replaceable,
+  secretPath,
   service,
   sh,
   template,
   z,
+  OutputRef,
 } from "../../image/config/index.ts";
 
-const value = replaceable(z.union([z.string(), z.number().int(), z.boolean()]));
+/** A value on its key's line of hostapd.conf: a line break would add a setting of its own. */
+const value = replaceable(
+  z.union([
+    z.string().regex(/^[^\p{Cc}]*$/u, "must be one line (no line break or control character)"),
+    z.number().int(),
+    z.boolean(),
+  ]),
+);
 
 // What every access point needs unless its parameters say otherwise.
 const defaults: Record<string, string | number> = {
@@ -65,11 +75,10 @@ const hostapd = template(
   }),
   (p) => {
     const name = p.name ?? `${p.interface.name}.hostapd`;
-    const conf = `/run/hostapd/${name}.conf`;
     const ifname = outputRef(p.interface, "ifname");
-    const all = { ...defaults, ...p.params };
-    const lines = Object.entries(all).map(
-      ([k, v]) => sh`printf '%s=%s\\n' ${k} ${typeof v === "boolean" ? (v ? 1 : 0) : v}`,
+    const all: Record<string, string | number | boolean | OutputRef> = { interface: ifname, ...defaults, ...p.params };
+    const conf = Object.entries(all).flatMap(([k, v]) =>
+      v instanceof OutputRef ? [`${k}=`, v, "\n"] : [`${k}=${typeof v === "boolean" ? (v ? 1 : 0) : v}\n`],
     );
     // mac80211 turns the carrier on when the AP starts beaconing, and hostapd says so to no one else
     const carrier = sh`"/sys/class/net/$(output ${name} ifname)/carrier"`;
@@ -81,13 +90,14 @@ const hostapd = template(
       kernelModules: kernel.modules,
       notificationFd: ready.notificationFd,
       files: ready.files,
+      secrets: { "hostapd.conf": { content: conf, mode: 0o600 } },
       // the kernel may first have to load the regulatory database the country is looked up in
       timeoutUp: 60_000,
       run: [
+        // its control sockets' folder (ctrl_interface)
         "mkdir -p /run/hostapd",
-        `{\n${[sh`printf 'interface=%s\\n' ${ifname}`, ...lines].join("\n")}\n} > ${sh`${conf}`}`,
         sh`echo ${ifname} > "$OUTPUTS/ifname"`,
-        `${ready.exec} ` + sh`hostapd ${conf}`,
+        `${ready.exec} ` + sh`hostapd ${secretPath(name, "hostapd.conf")}`,
       ].join("\n"),
     });
   },

@@ -1,6 +1,7 @@
 // Network time with chrony: a client of pools, servers and peers, optionally serving time to the
 // subnets in `allow`. The template writes chrony's configuration file; chronyd runs in the foreground.
 import {
+  absolutePath,
   defineModule,
   notifyOnCheck,
   readyWhen,
@@ -11,7 +12,7 @@ import {
   z,
 } from "../../image/config/index.ts";
 
-const word = z.string().regex(/^[^\s#]+$/, "must be one word (no spaces or #)");
+const word = z.string().regex(/^[^\s#\p{Cc}]+$/u, "must be one word (no spaces, # or control characters)");
 const sources = z.record(word, z.array(word)).default({});
 const sourcesOf = (kind: string) => sources.describe(`chrony ${kind} by host name, each with its options (iburst, …).`);
 
@@ -34,7 +35,7 @@ const ntp = template(
     allow: z.array(word).default([]).describe("Subnets served time (chrony allow)."),
     bindaddress: word.nullable().default(null).describe("Address to serve time on (chrony bindaddress)."),
     binddevice: word.nullable().default(null).describe("Interface to serve time on (chrony binddevice)."),
-    dumpdir: z.string().default("/run/chrony").describe("Folder for chrony's measurement history."),
+    dumpdir: absolutePath.default("/run/chrony").describe("Folder for chrony's measurement history."),
     extraConfig: z.string().default("").describe("Further lines of chrony.conf."),
   }),
   (p) => {

@@ -1,6 +1,9 @@
 // PPP over Ethernet by pppd and its rp-pppoe plugin. Username and password may be outputRefs.
 // The service is ready once the link has addresses, which it publishes as outputs (address,
 // peer-address, dns, ifname; bandwidth when given) for routes, DNS and the firewall to read.
+// The credentials are never on pppd's command line (which /proc shows everyone) nor in the run
+// script: they are a secret file of pppd options, `user` and `password`, rendered at start into
+// /run/secrets/<service>/ for root alone and named by pppd's `file` option.
 import {
   defineModule,
   longrun,
@@ -9,15 +12,24 @@ import {
   outputRef,
   readyWhen,
   replaceable,
+  secretPath,
   service,
   sh,
   template,
   z,
+  type OutputRef,
 } from "../../image/config/index.ts";
 import { layout } from "../../runtime/src/layout.ts";
+import { formatValue } from "../../runtime/src/secrets/template.ts";
 
 /** PPP and PPPoE: Kconfig symbols for a kernel built from source, modules where it builds them so. */
 const kernel = { config: { PPP: "y", PPPOE: "y", PPP_ASYNC: "y", PPP_SYNC_TTY: "y" }, modules: ["pppoe"] };
+
+/** A credential is one word of a pppd options file, so it cannot hold a line break. */
+const oneLine = z
+  .string()
+  .min(1)
+  .regex(/^[^\r\n\0]*$/, "must be one line");
 
 const pppoe = template(
   "pppoe",
@@ -29,8 +41,8 @@ const pppoe = template(
       .regex(/^ppp[0-9]+$/, "must be pppN")
       .default("ppp0")
       .describe("Name of the PPP interface (its output ifname)."),
-    username: replaceable(z.string().min(1)).nullable().default(null).describe("PPP user name; may be an outputRef."),
-    password: replaceable(z.string().min(1)).nullable().default(null).describe("PPP password; may be an outputRef."),
+    username: replaceable(oneLine).nullable().default(null).describe("PPP user name; may be an outputRef."),
+    password: replaceable(oneLine).nullable().default(null).describe("PPP password; may be an outputRef."),
     debug: z.boolean().default(false).describe("Log pppd's negotiation."),
     lcpEcho: z
       .strictObject({
@@ -78,10 +90,11 @@ const pppoe = template(
         : ["lcp-echo-interval", String(p.lcpEcho.interval), "lcp-echo-failure", String(p.lcpEcho.failure)]),
       ...p["ppp-options"],
     ];
-    const auth = [
-      ...(p.username === null ? [] : [sh` user ${p.username}`]),
-      ...(p.password === null ? [] : [sh` password ${p.password}`]),
-    ].join("");
+    const credentials = [
+      ...(p.username === null ? [] : optionLine("user", p.username)),
+      ...(p.password === null ? [] : optionLine("password", p.password)),
+    ];
+    const optionsFile = credentials.length === 0 ? null : "credentials";
     const ready = readyWhen(name, sh`test -s ${layout("").outputsOf(name)}/address`, 250);
     return longrun({
       name,
@@ -97,14 +110,24 @@ const pppoe = template(
         [`${scripts}/ip-down`]: { type: "file", mode: 0o755, content: ipDown(name) },
         ...ready.files,
       },
+      secrets: optionsFile === null ? {} : { [optionsFile]: { content: credentials, mode: 0o600 } },
       run: [
         sh`echo ${p.ifname} > "$OUTPUTS/ifname"`,
         ...(p.bandwidth === null ? [] : [sh`echo ${p.bandwidth} > "$OUTPUTS/bandwidth"`]),
-        `${ready.exec} ` + sh`pppd plugin ${pppoePlugin} nic-${outputRef(p.interface, "ifname")} ${options}` + auth,
+        `${ready.exec} ` +
+          sh`pppd plugin ${pppoePlugin} nic-${outputRef(p.interface, "ifname")} ${options}` +
+          (optionsFile === null ? "" : sh` file ${secretPath(name, optionsFile)}`),
       ].join("\n"),
     });
   },
 );
+
+/** `name "value"` in pppd's options syntax: a literal quoted now, an outputRef when rendered. */
+function optionLine(name: string, value: string | OutputRef): (string | { ref: OutputRef; as: "pppd" })[] {
+  return typeof value === "string"
+    ? [`${name} ${formatValue(value, "pppd")}\n`]
+    : [`${name} `, { ref: value, as: "pppd" }, "\n"];
+}
 
 /** rp-pppoe's plugin in Debian bookworm's ppp, named by its full path in pppd's options. */
 const pppoePlugin = "/usr/lib/pppd/2.4.9/pppoe.so";

@@ -52,6 +52,7 @@ const roundRobin = template(
       controlled: true,
       dependencies: [controller],
       outputs: [...new Set(backends.flatMap((b) => b.outputs))].sort(),
+      dynamicOutputs: backends.some((b) => b.dynamicOutputs),
       up: `echo "${p.name}: following the active backend of ${p.name}.controller"`,
     });
   },

@@ -1,6 +1,6 @@
 // secrets.store: secrets kept on a persistent file system outside the image (a partition, a disk),
 // each a file under one folder. The oneshot mounts it read-only where nothing else looks, copies
-// the files it declares into its outputs and unmounts: services read them through outputRef. The
+// the files it declares into its outputs (root's alone) and unmounts: services read them through outputRef. The
 // declaration is also what tools read to make such a store (the lab does, from a folder of secrets).
 import {
   absolutePath,
@@ -49,6 +49,9 @@ const store = template(
       outputs: p.keys,
       kernelModules: fsModules[p.fstype],
       up: [
+        // the secrets are root's alone: its outputs folder and every copy in it
+        "umask 077",
+        'chmod 700 "$OUTPUTS"',
         sh`mkdir -p ${mnt}`,
         sh`mount -t ${p.fstype} -o ro ${p.device} ${mnt} || exit 1`,
         // every key is checked before any is copied: nothing reads half a set of secrets

@@ -2,9 +2,13 @@
 // minutes and publishes it as this service's outputs, for `outputRef(secrets, "ppp/password")`
 // and the like (runtime/src/secrets/outboard.ts). The service is ready once the first document
 // is published. Username and password are build-time values: they are in the image (in a file
-// only root reads), as the manual warns; they keep the URL from being enough on its own.
+// only root reads), as the manual warns; they keep the URL from being enough on its own. Over
+// plain HTTP anyone on the way reads them and can change the document: credentials, and ssh keys
+// taken from it, need `insecure: true`.
 import { absolutePath } from "../../image/config/files.ts";
 import { longrun, serviceName, serviceRef, sh, template, z } from "../../image/config/index.ts";
+
+const plainHttp = (url: string): boolean => url.startsWith("http:");
 
 const pem = z.string().regex(/-----BEGIN CERTIFICATE-----/, "must be PEM text holding at least one CERTIFICATE");
 
@@ -38,6 +42,10 @@ export const outboard = template(
         .default(30)
         .describe("Seconds one fetch may take, connection and TLS handshake included."),
       dependencies: z.array(serviceRef).default([]).describe("What must be up first (the network to the server)."),
+      insecure: z
+        .boolean()
+        .default(false)
+        .describe("Accept plain http with credentials or feeding ssh keys, which anyone on the way reads and changes."),
     })
     .refine((p) => !p.url.startsWith("https:") || (p.ca === null) !== (p.caFile === null), {
       message: "an https URL needs exactly one of ca and caFile",
@@ -54,6 +62,10 @@ export const outboard = template(
     .refine((p) => p.password === null || p.username !== null, {
       message: "a password needs a username",
       path: ["password"],
+    })
+    .refine((p) => !plainHttp(p.url) || p.username === null || p.insecure, {
+      message: "plain http sends the username and password in clear: use https, or set insecure: true",
+      path: ["url"],
     }),
   (p) => {
     const dir = "/etc/limen/outboard";
@@ -79,6 +91,9 @@ export const outboard = template(
       notificationFd: 3,
       // ready after at most two whole fetches and the wait between them (boot waits on anyway)
       timeoutUp: 2 * settings.timeoutMs + settings.retryMs + 5000,
+      // the document's keys are its outputs, known only once fetched
+      dynamicOutputs: true,
+      insecureOutputs: plainHttp(p.url) && !p.insecure ? `fetched over plain http (${p.url})` : null,
       files: {
         [config]: { type: "file", content: JSON.stringify(settings, null, 1) + "\n", mode: 0o600 },
         ...(p.ca !== null

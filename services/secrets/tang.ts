@@ -33,6 +33,8 @@ export const tang = template(
       notificationFd: 3,
       // ready after at most two whole exchanges and the wait between them (boot waits on anyway)
       timeoutUp: Math.round((2 * p.timeout + p.retry) * 1000) + 5000,
+      // the decrypted document's keys are its outputs, known only at run time
+      dynamicOutputs: true,
       run: sh`exec limen secrets tang --interval-ms ${ms(p.interval * 60_000)} --retry-ms ${ms(p.retry * 1000)} --timeout-ms ${ms(p.timeout * 1000)} --ready-fd 3 ${p.name} ${p.file}`,
     });
   },

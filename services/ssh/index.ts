@@ -1,5 +1,7 @@
-// SSH service using Dropbear. Host keys are made on first start in /run/dropbear (the root
-// filesystem may be read-only), which /etc/dropbear points to. Authorized keys given here (a
+// SSH service using Dropbear. Its ed25519 host key is kept in `hostKeys`, a folder on writable
+// storage, made there on the first start; without one it is made in /run/dropbear (the root
+// filesystem may be read-only) at each boot, and its fingerprint is said on the console, so a
+// person can tell a new key from an attack when clients complain. Authorized keys given here (a
 // list, or an outputRef to a secrets service's text, one key a line) are rendered at each start
 // as a secret file, which the user's ~/.ssh/authorized_keys links to. On an emulated router a
 // user's keys may also come from run.sh --authorized-key: a disk holding the key file's text,
@@ -8,6 +10,7 @@
 import {
   absolutePath,
   defineModule,
+  insecureOutputs,
   keyDiskSerial,
   longrun,
   OutputRef,
@@ -15,6 +18,7 @@ import {
   secretPath,
   sh,
   shellQuote,
+  sshPublicKey,
   template,
   z,
 } from "../../image/config/index.ts";
@@ -23,11 +27,21 @@ const authorized = z
   .strictObject({
     /** The user's home directory, as in `users` (dropbear looks there). */
     home: absolutePath,
-    keys: z.union([z.array(z.string().min(1)), z.instanceof(OutputRef).meta({ type: "outputRef" })]).default([]),
+    keys: z.union([z.array(sshPublicKey), z.instanceof(OutputRef).meta({ type: "outputRef" })]).default([]),
     /** Also the keys run.sh --authorized-key gives an emulated router when it starts. */
     fromRunScript: z.boolean().default(false),
   })
-  .refine((a) => !Array.isArray(a.keys) || a.keys.length > 0 || a.fromRunScript, "needs keys or fromRunScript");
+  .refine((a) => !Array.isArray(a.keys) || a.keys.length > 0 || a.fromRunScript, "needs keys or fromRunScript")
+  .superRefine((a, ctx) => {
+    // keys let people in: not from outputs anyone on the way could have changed
+    const why = a.keys instanceof OutputRef ? insecureOutputs(a.keys.service) : null;
+    if (why !== null)
+      ctx.addIssue({
+        code: "custom",
+        path: ["keys"],
+        message: `come from a service whose outputs are ${why}: use https, or accept it there (insecure: true)`,
+      });
+  });
 
 /**
  * Shell lines writing `file` from the rendered secret (when there are built-in keys) and the text
@@ -56,8 +70,11 @@ const ssh = template(
     address: z.string().nullable().default(null).describe("Address to listen on; every address when null."),
     port: port.default(22).describe("TCP port to listen on."),
     allowRoot: z.boolean().default(true).describe("Let root log in."),
-    allowPasswordLogin: z.boolean().default(true).describe("Let users log in with a password."),
-    allowPasswordLoginForRoot: z.boolean().default(true).describe("Let root log in with a password."),
+    allowPasswordLogin: z.boolean().default(false).describe("Let users log in with a password (by default keys only)."),
+    allowPasswordLoginForRoot: z
+      .boolean()
+      .default(false)
+      .describe("Let root log in with a password (by default by key only)."),
     allowLocalPortForward: z.boolean().default(false).describe("Allow local port forwarding (ssh -L)."),
     allowRemotePortForward: z.boolean().default(false).describe("Allow remote port forwarding (ssh -R)."),
     allowRemoteConnectionToForwardedPorts: z
@@ -65,6 +82,12 @@ const ssh = template(
       .default(false)
       .describe("Let other hosts connect to forwarded ports."),
     extraArgs: z.array(z.string()).default([]).describe("Further dropbear arguments."),
+    hostKeys: absolutePath
+      .nullable()
+      .default(null)
+      .describe(
+        "Folder on writable storage keeping the host key across reboots (the service should start after its mount); null: a new key each boot, its fingerprint on the console.",
+      ),
     authorizedKeys: z
       .record(z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name"), authorized)
       .default({})
@@ -92,18 +115,31 @@ const ssh = template(
       const name = `authorized_keys.${user}`;
       const builtIn = !Array.isArray(a.keys) || a.keys.length > 0;
       if (builtIn)
-        secrets[name] = { content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : a.keys, owner: user };
+        // an outputRef's text is several keys, a line each
+        secrets[name] = {
+          content: Array.isArray(a.keys) ? a.keys.map((k) => `${k}\n`) : { ref: a.keys, as: "text" },
+          owner: user,
+        };
       const target = a.fromRunScript ? `/run/dropbear/${name}` : secretPath(p.name, name);
       if (a.fromRunScript) assemble.push(...keysAtStart(target, builtIn ? secretPath(p.name, name) : null, user));
       files[`${a.home}/.ssh`] = { type: "directory", mode: 0o700, owner: user };
       files[`${a.home}/.ssh/authorized_keys`] = { type: "symlink", target };
     }
+    const folder = p.hostKeys ?? "/run/dropbear";
+    const key = `${folder}/dropbear_ed25519_host_key`;
+    const kept = p.hostKeys === null ? "for this boot only (no hostKeys folder)" : `and kept in ${p.hostKeys}`;
     return longrun({
       name: p.name,
       run: [
         "mkdir -p /run/dropbear",
+        // (dropbearkey writes the key 0600; /run/dropbear also holds the users' authorized keys)
+        ...(p.hostKeys === null ? [] : [sh`mkdir -p ${p.hostKeys} && chmod 700 ${p.hostKeys} || exit 1`]),
+        sh`if [ ! -s ${key} ]; then`,
+        sh`  dropbearkey -t ed25519 -f ${key} > /dev/null || exit 1`,
+        `  echo ${shellQuote(`${p.name}: host key made ${kept}: `)}"$(dropbearkey -y -f ${shellQuote(key)} | grep Fingerprint)" > /dev/console`,
+        "fi",
         ...assemble,
-        sh`exec dropbear -F -E -R -p ${listen} ${[...flags, ...p.extraArgs]}`,
+        sh`exec dropbear -F -E -r ${key} -p ${listen} ${[...flags, ...p.extraArgs]}`,
       ].join("\n"),
       secrets,
       files,

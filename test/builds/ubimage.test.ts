@@ -26,7 +26,15 @@ describe("npm run image for belkin-rt3200", { timeout: 3_600_000 }, () => {
       progress: () => {},
     });
     expect(output).toBe("ubimage");
-    expect(readdirSync(out).sort()).toEqual(["board.dtb", "fit", "flash.scr", "flash.txt", "manifest", "rootfs"]);
+    expect(readdirSync(out).sort()).toEqual([
+      ".limen-result",
+      "board.dtb",
+      "fit",
+      "flash.scr",
+      "flash.txt",
+      "manifest",
+      "rootfs",
+    ]);
 
     // the UBIFS root: the device's geometry, both master nodes, the FIT at boot/fit, Limen as init
     const rootfs = readFileSync(join(out, "rootfs"));

@@ -14,6 +14,7 @@ import { loadConfig, loadDevice } from "../../image/config/load.ts";
 import { systemConfiguration } from "../../image/outputs/system-configuration.ts";
 import { configurationEntries } from "../../image/rootfs/system.ts";
 import { layout } from "../../runtime/src/layout.ts";
+import type { SecretsSpec } from "../../runtime/src/secrets/template.ts";
 
 const onDevice = layout("");
 
@@ -145,9 +146,14 @@ describe("examples/demo.ts", () => {
       MAC80211: "y",
       VIRTIO_NET: "y",
     });
-    expect(content(sys, `${onDevice.longrun("wlan.link.hostapd")}/run`)).toContain(
-      "printf '%s=%s\\n' wpa_passphrase 'not a real wifi password'",
+    expect(content(sys, onDevice.secretSpecOf("wlan.link.hostapd"))).toContain(
+      '"wpa_passphrase=not a real wifi password\\n"',
     );
+    // its literal secrets are in no script, nor in any file others may read
+    for (const secret of ["not a real wifi password", "NotReallyTheSecret", "db123@a.1"]) {
+      const open = sys.files.filter((f) => f.type === "file" && f.content.includes(secret) && (f.mode & 0o077) !== 0);
+      expect(open.map((f) => f.path)).toEqual([]);
+    }
     expect(content(sys, "/etc/limen/chrony/ntp.conf")).toBe(
       "pool pool.ntp.org iburst\nmakestep 1 3\nallow 10.8.0.0/16\ndumpdir /run/chrony\n",
     );
@@ -208,9 +214,15 @@ describe("examples/rotuer.ts", () => {
     expect(db["firewall"].dependencies).toEqual([]);
     for (const ap of ["wlan.link.hostapd", "wlan5.link.hostapd"]) {
       expect(db[ap].outputRefs).toContainEqual({ service: "secrets", path: "wifi/passphrase" });
-      expect(content(sys, `${onDevice.longrun(ap)}/run`)).toContain(
-        `wpa_passphrase "$(output secrets wifi/passphrase)"`,
-      );
+      // the passphrase from the store is written into hostapd.conf, one line, for root alone
+      const conf = (JSON.parse(content(sys, onDevice.secretSpecOf(ap))) as SecretsSpec).files["hostapd.conf"];
+      expect(conf).toMatchObject({ mode: 0o600, uid: 0 });
+      const hole = conf.parts.findIndex((p) => typeof p !== "string" && p.path === "wifi/passphrase");
+      expect(conf.parts.slice(hole - 1, hole + 1)).toEqual([
+        "wpa_passphrase=",
+        { service: "secrets", path: "wifi/passphrase", as: "line" },
+      ]);
+      expect(content(sys, `${onDevice.longrun(ap)}/run`)).toContain(`hostapd ${onDevice.secretsOf(ap)}/hostapd.conf`);
     }
     // the access points are ready once up (the bridge takes them only then), with the kernel's
     // cfg80211 and CCMP, and the radios' driver comes with the device's links
@@ -272,8 +284,10 @@ describe("the system's own files through the systemConfiguration output", () => 
 });
 
 describe("npm run image --output manifest", () => {
-  const out = mkdtempSync(join(tmpdir(), "limen-cli-"));
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const work = mkdtempSync(join(tmpdir(), "limen-cli-"));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  // a folder npm run image makes (an existing one that is not a result is refused)
+  const out = join(work, "result");
   const cli = (...args: string[]) =>
     promisify(execFile)("npx", ["tsx", "image/main.ts", "--output", "manifest", ...args], { encoding: "utf8" });
 
@@ -281,6 +295,8 @@ describe("npm run image --output manifest", () => {
     await cli("--config", "examples/hello-from-qemu.ts", "--device", "qemu-mipsel", "--out", out);
     const sys = JSON.parse(readFileSync(join(out, "system.json"), "utf8")) as SystemDescription;
     expect(sys.device).toEqual({ name: "qemu-mipsel", cpu: "mipsel", debianArch: "mipsel" });
+    // it holds /etc/shadow's hashes and any literal secret: for its builder alone
+    expect(statSync(join(out, "system.json")).mode & 0o777).toBe(0o600);
     expect(sys).toEqual(JSON.parse(JSON.stringify(await build("examples/hello-from-qemu.ts", "qemu-mipsel"))));
   });
 

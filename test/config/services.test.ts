@@ -102,7 +102,7 @@ describe("output references", () => {
   it("rendered into a script become the service's outputRefs", () => {
     const lan = network.svc.link.build({ ifname: "eth0" });
     const wan = network.svc.link.build({ ifname: "eth1" });
-    const router = longrun({ name: "upstream-gw", run: "exec true" });
+    const router = longrun({ name: "upstream-gw", run: "exec true", outputs: ["address"] });
     const route = network.svc.route.build({
       interface: wan,
       target: "default",

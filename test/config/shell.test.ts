@@ -63,9 +63,13 @@ describe("shell escaping", () => {
   });
 
   it("an outputRef stays one word whatever the output holds", () => {
-    const svc = longrun({ name: "src", run: "exec true" });
+    const svc = longrun({ name: "src", run: "exec true", outputs: ["dir"] });
+    // made in the service that reads it, which records the reference
+    const user = longrun({ name: "user", run: () => sh`printf '[%s]' ${outputRef(svc, "dir/key")}` });
+    const spec = user.realize(["user"]);
+    expect(spec.outputRefs.map((r) => [r.service, r.path])).toEqual([[svc, "dir/key"]]);
     const fn = `output() { printf '%s' "$VALUE"; }\n`;
-    const out = shell(fn + sh`printf '[%s]' ${outputRef(svc, "dir/key")}`, { VALUE: "spaced  out * 'q'" });
+    const out = shell(fn + spec.run!, { VALUE: "spaced  out * 'q'" });
     expect(out).toBe("[spaced  out * 'q']");
   });
 

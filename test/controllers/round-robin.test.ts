@@ -39,7 +39,7 @@ describe("round-robin template", () => {
   });
 
   it("lets dependents read the proxy's outputs, and refuses backends that are not longruns", () => {
-    const ppp = longrun({ name: "ppp", run: "exec pppd", outputs: ["ifname"] });
+    const ppp = longrun({ name: "ppp", run: "exec pppd", outputs: ["ifname", "gateway"] });
     const lte = longrun({ name: "lte", run: "exec lte" });
     const wan = roundRobin.svc["round-robin"].build({ name: "wan", services: [ppp, lte] });
     const route = network.svc.route.build({

@@ -1,7 +1,7 @@
 // npm run image as a user calls it: the compiled description without building anything heavy,
 // and clear errors that leave no result behind.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -40,5 +40,26 @@ describe("npm run image", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("--output");
     expect(r.stderr).toContain("vmroot");
+  });
+
+  it("--out replaces a previous result, and refuses any other existing folder, leaving it alone", () => {
+    const out = join(dir, "again");
+    const args = ["--config", "examples/demo.ts", "--output", "manifest", "--out", out];
+    expect(image(args).status).toBe(0);
+    writeFileSync(join(out, "left-over"), "");
+    const again = image(args);
+    expect(again.stderr).toContain("the compiled system description");
+    expect(again.status).toBe(0);
+    expect(existsSync(join(out, "left-over"))).toBe(false);
+
+    const mine = join(dir, "my-folder");
+    mkdirSync(mine);
+    writeFileSync(join(mine, "thesis.tex"), "keep me");
+    const r = image(["--config", "examples/demo.ts", "--output", "manifest", "--out", mine]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `npm run image: --out ${mine}: exists and is not a result of npm run image (it has no .limen-result): name another folder, or remove it yourself`,
+    );
+    expect(readFileSync(join(mine, "thesis.tex"), "utf8")).toBe("keep me");
   });
 });

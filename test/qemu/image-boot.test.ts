@@ -50,6 +50,8 @@ describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])(
       expect(mounts).toMatch(/^devpts \/dev\/pts devpts .*gid=5,mode=620,ptmxmode=666 /m);
       const up = await vm.servicesUp(system.defaultServices);
       expect(up.sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
+      // without a hostKeys folder, sshd's key is new at each boot: its fingerprint is on the console
+      await vm.waitFor(/sshd: host key made for this boot only \(no hostKeys folder\): Fingerprint: SHA256:/, 30_000);
       expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");
       expect((await vm.run("hostname")).trim()).toBe("hello");
       // init set the router's kernel parameters before the services (rp_filter: the kernel's is 0,

@@ -67,9 +67,10 @@ describe.each([
       expect(block("wlan1")).toMatch(/ssid rotuer5\n/);
       expect(block("wlan1")).toMatch(/type AP\n/);
       expect(block("wlan1")).toMatch(/channel 36 \(5180 MHz\), width: 80 MHz, center1: 5210 MHz/);
-      expect(String(await vm.run("cat /run/hostapd/wlan5.link.hostapd.conf"))).toContain(
-        `wpa_passphrase=${passphrase}\n`,
-      );
+      // in a configuration file root alone reads
+      const conf = "/run/secrets/wlan5.link.hostapd/hostapd.conf";
+      expect(String(await vm.run(`cat ${conf}`))).toContain(`wpa_passphrase=${passphrase}\n`);
+      expect(String(await vm.run(`ls -ln ${conf}`))).toMatch(/^-rw------- +1 0 +0 /m);
       // the kernel loaded the signed regulatory database and took the country hostapd set
       const reg = String(await vm.run("iw reg get"));
       expect(reg).toMatch(/^country GB: DFS-ETSI$/m);

@@ -167,3 +167,57 @@ describe.each([
     );
   });
 });
+
+describe("ssh host keys kept on a disk (qemu-aarch64)", { timeout: 900_000 }, () => {
+  let vm: Vm | undefined;
+  afterEach(async () => {
+    await vm?.stop();
+    vm = undefined;
+  });
+
+  /** The SHA256 fingerprint of the ed25519 host key sshd shows on `port`. */
+  function fingerprint(port: number): string {
+    const scan = execFileSync("ssh-keyscan", ["-t", "ed25519", "-p", String(port), "127.0.0.1"], { encoding: "utf8" });
+    return execFileSync("ssh-keygen", ["-l", "-f", "-"], { input: scan, encoding: "utf8" }).split(" ")[1];
+  }
+
+  it("makes the host key once, says so on the console, and shows the same key after a reboot", async () => {
+    const result = join(dir, "hostkeys");
+    await buildImage({
+      device: "qemu-aarch64",
+      config: "test/qemu/fixtures/ssh-hostkeys.ts",
+      out: result,
+      progress: () => {},
+    });
+    const disk = join(dir, "persist.img");
+    execFileSync("mkfs.ext4", ["-q", "-F", disk, "8M"]);
+    const boot = async () => {
+      const port = await freePort();
+      const args = [
+        "--ssh-port",
+        String(port),
+        "--disk",
+        disk,
+        "--access",
+        "230.0.0.1:23417",
+        "--lan",
+        "230.0.0.1:23418",
+      ];
+      vm = await start(result, args);
+      const r = await sshUntil(good, port, "svc list", (r) => r.stdout.split("\n").includes("sshd"));
+      expect(r.status).toBe(0);
+      return port;
+    };
+    const first = await boot();
+    const made = await vm!.waitFor(/sshd: host key made and kept in \/persist\/ssh: Fingerprint: (SHA256:\S+)/, 60_000);
+    const key = fingerprint(first);
+    expect(made[1]).toBe(key);
+    // a clean poweroff, so the disk holds the key
+    void ssh(good, first, "sync; poweroff");
+    await vm!.waitFor(/reboot: Power down/, 120_000);
+    await vm!.stop();
+    const second = await boot();
+    expect(fingerprint(second)).toBe(key);
+    expect(vm!.console).not.toContain("host key made");
+  });
+});

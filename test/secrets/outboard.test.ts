@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -186,12 +187,15 @@ function configFile(name: string, c: Config): string {
 
 /** A running `limen outboard` with its own LIMEN_ROOT; its output lines as they come. */
 class Outboard {
-  readonly root = mkdtempSync(join(dir, "root-"));
   readonly lines: string[] = [];
   private readonly child: ChildProcess;
   private partial = "";
 
-  constructor(config: string, t: Target = targets[0]) {
+  constructor(
+    config: string,
+    t: Target = targets[0],
+    readonly root = mkdtempSync(join(dir, "root-")),
+  ) {
     const argv = [...(t.qemu ? [t.qemu] : []), binaryPath(t.cpu), "outboard", config];
     this.child = spawn(argv[0], argv.slice(1), {
       env: { ...process.env, LIMEN_ROOT: this.root },
@@ -418,6 +422,29 @@ describe("secrets.outboard", () => {
       expect(readdirSync(layout(o.root).outputs).filter((f) => f.startsWith("."))).toEqual([]);
     } finally {
       o.stop();
+    }
+  });
+
+  it("keeps the last good secrets, and no part of the new ones, when /run is full", async () => {
+    behaviour = { ...initial, body: JSON.stringify(doc1) };
+    const root = mkdtempSync(join(dir, "full-"));
+    const run = join(root, "run");
+    mkdirSync(run);
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", run]).status).toBe(0);
+    const o = new Outboard(configFile("full", {}), targets[0], root);
+    try {
+      await o.line(/^published 6 secrets/);
+      // the filesystem to its last block
+      spawnSync("dd", ["if=/dev/zero", `of=${join(run, "filler")}`, "bs=1k"]);
+      behaviour = { ...behaviour, body: JSON.stringify({ ...doc1, ppp: { ...doc1.ppp, password: "new" } }) };
+      await o.line(/No space left on device.*; keeping the last good secrets/, 1);
+      expect(o.published()).toEqual(doc1Outputs);
+      // no staging folder left beside the live one
+      expect(readdirSync(layout(root).outputs)).toEqual(["secrets"]);
+    } finally {
+      o.stop();
+      await settle(100);
+      spawnSync("umount", [run]);
     }
   });
 

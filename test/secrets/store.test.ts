@@ -82,7 +82,8 @@ describe.skipIf(process.getuid?.() !== 0)("the store service's script", () => {
     try {
       const script = join(dir, "up");
       writeFileSync(script, upScript(system(loop)));
-      const inside = `mount -t tmpfs run /run; sh ${script}; rc=$?; cp -R ${onDevice.outputsOf("secrets")}/. ${outputs}; exit $rc`;
+      const published = onDevice.outputsOf("secrets");
+      const inside = `mount -t tmpfs run /run; sh ${script}; rc=$?; cp -R ${published}/. ${outputs}; find ${published} -exec stat -c '%a %U %n' {} + > ${outputs}.modes; exit $rc`;
       return spawnSync("unshare", ["-m", "sh", "-c", inside], { encoding: "utf8" });
     } finally {
       spawnSync("losetup", ["-d", loop]);
@@ -99,6 +100,18 @@ describe.skipIf(process.getuid?.() !== 0)("the store service's script", () => {
     expect(ok.status).toBe(0);
     expect(readFileSync(join(out, "ppp/password"), "utf8")).toBe("p");
     expect(readFileSync(join(out, "wifi/passphrase"), "utf8")).toBe("w");
+    // the outputs hold secrets: root's alone
+    const published = onDevice.outputsOf("secrets");
+    expect(readFileSync(`${out}.modes`, "utf8").trim().split("\n").sort()).toEqual(
+      [
+        `700 root ${published}`,
+        `700 root ${published}/ppp`,
+        `600 root ${published}/ppp/username`,
+        `600 root ${published}/ppp/password`,
+        `700 root ${published}/wifi`,
+        `600 root ${published}/wifi/passphrase`,
+      ].sort(),
+    );
 
     const partial = join(dir, "partial.ext4");
     makeStoreImage({ ...params(), keys: ["ppp/username"] }, { "ppp/username": "u" }, partial);

@@ -28,6 +28,8 @@ describe("secrets subscriber", () => {
       dependencies: ["vault"],
       outputRefs: [{ service: "vault", path: "ssh" }],
       run: `limen secrets render app || exit 1\necho "start $(cat "$LIMEN_ROOT${onDevice.secretsOf("app")}/keys")" >> events\nexec sleep 1000`,
+      // as a compiled finish does: a refused render keeps it down
+      finish: `[ ! -e ${onDevice.refusedOf("app").slice(1)} ] || exit 125`,
     },
     // a daemon that reloads on SIGHUP
     reloader: {
@@ -50,7 +52,7 @@ describe("secrets subscriber", () => {
       bed.layout.secretSpecOf("app"),
       JSON.stringify({
         version: 1,
-        files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/keys" }] } },
+        files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/keys", as: "line" }] } },
       }),
     );
     await bed.start();
@@ -96,6 +98,16 @@ describe("secrets subscriber", () => {
     await until("app restarted with key-3", () => count("start key-3") === 1, 10_000, events);
     expect(bed.events().filter((e) => e.startsWith("start"))).toEqual(["start key-1", "start key-2", "start key-3"]);
     expect(count("hup")).toBe(1);
+  });
+
+  it("restarts a service whose value was refused once the value changes", async () => {
+    set("ssh/keys", "key-4\nand a line of its own");
+    await until("app refused", () => bed.svc("status", "app").stdout.includes("refused:"), 10_000);
+    expect(bed.svc("status", "app").stdout).toMatch(/^app down longrun /);
+    set("ssh/keys", "key-4");
+    await until("app restarted with key-4", () => count("start key-4") === 1, 10_000, events);
+    expect(bed.svc("status", "app").stdout).toMatch(/^app up longrun /);
+    expect(bed.svc("status", "app").stdout).not.toContain("refused");
   });
 
   it("refuses a subscription that does not fit the database, naming what is wrong", () => {

@@ -2,7 +2,7 @@
 // `secrets render` fills them at service start from the outputs, into files owned by the
 // service's user and closed to everyone else, and never prints a value.
 import { spawnSync } from "node:child_process";
-import { readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile, type SystemDescription } from "../../image/config/compile.ts";
@@ -10,7 +10,7 @@ import { ConfigError } from "../../image/config/errors.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig, longrun, oneshot, outputRef, secretText } from "../../image/config/index.ts";
 import ssh from "../../services/ssh/index.ts";
-import { testDevice } from "../config/fixtures.ts";
+import { testDevice, testKeys } from "../config/fixtures.ts";
 import { Bed } from "../svc/bed.ts";
 import type { SecretsSpec } from "../../runtime/src/secrets/template.ts";
 import { layout } from "../../runtime/src/layout.ts";
@@ -42,7 +42,12 @@ describe("secret files in the configuration", () => {
     expect(JSON.parse(textOf(sys, onDevice.secretSpecOf("sshd")))).toEqual({
       version: 1,
       files: {
-        "authorized_keys.root": { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/keys" }] },
+        "authorized_keys.root": {
+          uid: 0,
+          gid: 0,
+          mode: 0o400,
+          parts: [{ service: "vault", path: "ssh/keys", as: "text" }],
+        },
       },
     });
     expect(fileOf(sys, "/home/root/.ssh/authorized_keys")).toEqual({
@@ -62,15 +67,15 @@ describe("secret files in the configuration", () => {
 
   it("literal keys go the same way, and clash clearly with keys given in users", () => {
     const sshd = ssh.svc.ssh.build({
-      authorizedKeys: { root: { home: "/home/root", keys: ["ssh-ed25519 AAAA one", "ssh-ed25519 AAAA two"] } },
+      authorizedKeys: { root: { home: "/home/root", keys: [testKeys[0], testKeys[1]] } },
     });
     const sys = compile(evaluate(defineConfig({ imports: [ssh], services: { sshd } }), testDevice));
     const spec = JSON.parse(textOf(sys, onDevice.secretSpecOf("sshd"))) as SecretsSpec;
-    expect(spec.files["authorized_keys.root"]?.parts).toEqual(["ssh-ed25519 AAAA one\n", "ssh-ed25519 AAAA two\n"]);
+    expect(spec.files["authorized_keys.root"]?.parts).toEqual([`${testKeys[0]}\n`, `${testKeys[1]}\n`]);
     const both = defineConfig({
       imports: [ssh],
       services: { sshd },
-      users: { root: { openssh: { authorizedKeys: { keys: ["ssh-ed25519 AAAA three"] } } } },
+      users: { root: { openssh: { authorizedKeys: { keys: [testKeys[2]] } } } },
     });
     expect(() => compile(evaluate(both, testDevice))).toThrow(
       /\/home\/root\/\.ssh\/authorized_keys is also written by/,
@@ -151,7 +156,12 @@ describe("secrets render on the device", () => {
       type: "longrun",
       dependencies: ["vault"],
       outputRefs: sys.database.services["app"].outputRefs,
-      run: `limen secrets render app || exit 1\necho app started\nexec sleep 1000`,
+      notificationFd: 3,
+      run: `limen secrets render app || exit 1\necho app started\necho >&3\nexec sleep 1000`,
+      // the compiled finish, its /run under the bed's root (the bed's scripts start there)
+      finish: textOf(sys, `${onDevice.longrun("app")}/finish`)
+        .replace("#!/bin/sh\n", "")
+        .replaceAll(" /run/", " run/"),
     },
   });
   const rendered = join(bed.layout.secretsOf("app"), "hostapd.conf");
@@ -169,8 +179,32 @@ describe("secrets render on the device", () => {
     expect(readFileSync(rendered, "utf8")).toBe("ssid=limen\nwpa_passphrase=correct horse\nuser=admin\n");
     const st = statSync(rendered);
     expect({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }).toEqual({ mode: 0o400, uid: 4321, gid: 4322 });
-    expect(statSync(bed.layout.secretsOf("app")).mode & 0o7777).toBe(0o711);
+    // the folder is the files' one owner's alone
+    const dir = statSync(bed.layout.secretsOf("app"));
+    expect({ mode: dir.mode & 0o7777, uid: dir.uid, gid: dir.gid }).toEqual({ mode: 0o700, uid: 4321, gid: 4322 });
     expect(bed.svc("log").stdout).not.toContain("correct horse");
+  });
+
+  it("refuses a value with a line break: the log names the output, not the value; it stays down, svc status says why", async () => {
+    const set = (key: string, value: string) => spawnSync("output", ["--set", "vault", key, value], { env: bed.env });
+    set("user", "admin");
+    set("wifi/psk", "x\nwpa_passphrase=chosen by the attacker");
+    expect(bed.svc("restart", "app").code).toBe(1);
+    const reason = `${rendered}: output wifi/psk of vault holds a line break or NUL: refused`;
+    const status = JSON.parse(bed.svc("--json", "status", "app").stdout) as Record<string, unknown>;
+    expect(status).toMatchObject({ name: "app", state: "down", refused: reason });
+    expect(bed.svc("status", "app").stdout).toMatch(new RegExp(`^app down longrun .*refused: ${reason}\n$`));
+    // s6 does not start it again, and nothing of the value reached the log or a file
+    await settle(1500);
+    expect(bed.svc("status", "app").stdout).toContain("app down longrun");
+    expect(bed.svc("log", "app").stdout).toContain(`secrets: ${reason}\n`);
+    expect(bed.svc("log").stdout).not.toContain("attacker");
+    expect(existsSync(rendered)).toBe(false);
+    // trailing line breaks are dropped, as $(...) did: the value is fixed, it starts, the reason is gone
+    set("wifi/psk", "fixed\n\n");
+    expect(bed.svc("start", "app").code).toBe(0);
+    expect(readFileSync(rendered, "utf8")).toBe("ssid=limen\nwpa_passphrase=fixed\nuser=admin\n");
+    expect(bed.svc("status", "app").stdout).not.toContain("refused");
   });
 
   it("with an output missing fails naming the output, not a value, and keeps the last file", () => {

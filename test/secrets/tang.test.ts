@@ -61,7 +61,9 @@ events: ${JSON.stringify(bed.events())}`;
       bed.layout.secretSpecOf("app"),
       JSON.stringify({
         version: 1,
-        files: { keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/authorized_keys" }] } },
+        files: {
+          keys: { uid: 0, gid: 0, mode: 0o400, parts: [{ service: "vault", path: "ssh/authorized_keys", as: "text" }] },
+        },
       }),
     );
     await bed.start();

@@ -31,6 +31,8 @@ export interface Fixture extends Partial<ServiceEntry> {
   down?: string;
   /** longrun: body of the image's own log/run (else svc init writes one) */
   log?: string;
+  /** longrun: body of its finish script (none when not given) */
+  finish?: string;
 }
 
 export interface Result {
@@ -53,7 +55,7 @@ export class Bed {
     this.env = { ...process.env, LIMEN_ROOT: this.root, PATH: `${bin}:${process.env.PATH}`, TZ: "UTC" };
     const entries: Record<string, ServiceEntry> = {};
     for (const [name, f] of Object.entries(services)) {
-      const { run, up, down, log, ...rest } = f;
+      const { run, up, down, log, finish, ...rest } = f;
       entries[name] = {
         dependencies: [],
         controlled: false,
@@ -74,6 +76,7 @@ export class Bed {
         const dir = this.layout.longrun(name);
         script(join(dir, "run"), run ?? "exec sleep 1000");
         if (log !== undefined) script(join(dir, "log", "run"), log);
+        if (finish !== undefined) script(join(dir, "finish"), finish);
         if (rest.notificationFd != null) writeFileSync(join(dir, "notification-fd"), `${rest.notificationFd}\n`);
       }
       if (f.type === "oneshot") {

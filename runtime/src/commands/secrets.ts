@@ -3,7 +3,7 @@ import * as std from "qjs:std";
 import { loadGraph } from "../svc/graph";
 import { paths } from "../svc/paths";
 import { parseAction, subscribe, type Action } from "../secrets/subscriber";
-import { removeSecrets, substitute } from "../secrets/substitute";
+import { removeSecrets, RenderRefused, substitute } from "../secrets/substitute";
 
 const usage = `usage: secrets COMMAND
   render SERVICE     write SERVICE's secret files from its templates and the outputs they name
@@ -14,7 +14,8 @@ const usage = `usage: secrets COMMAND
   tang [OPTIONS] SERVICE FILE
                      decrypt a Clevis/Tang JWE file with its Tang server and publish the JSON
                      inside as SERVICE's outputs, every interval (secrets tang --help)
-exit: 0 ok, 1 an output is missing or a template or subscription is bad, 100 usage`;
+exit: 0 ok, 1 an output is missing or a template or subscription is bad, 2 render refused a value
+  its file cannot hold (svc status NAME shows why), 100 usage`;
 
 class Usage extends Error {}
 
@@ -61,6 +62,6 @@ export async function main(args: string[]): Promise<number> {
       return 100;
     }
     std.err.puts(`secrets: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    return e instanceof RenderRefused ? 2 : 1;
   }
 }

@@ -11,7 +11,7 @@ import { boot, change, heldFor, lockTransitions } from "../svc/transitions";
 
 const usageText = `usage: svc [--json] COMMAND
   list [--down|--all]        services up (--down: those down, --all: all with their state)
-  status [NAME...]           state, pid, readiness, since when, last exit
+  status [NAME...]           state, pid, readiness, since when, last exit, why a start was refused
   deps [--all] NAME          what NAME needs (--all: transitively)
   rdeps [--all] NAME         what needs NAME (--all: transitively)
   start NAME...              bring NAME up, with what it needs
@@ -76,6 +76,7 @@ function stateText(s: ServiceState): string {
   if (s.since) parts.push(`since=${formatStamp(s.since).replace(" ", "T").slice(0, 19)}Z`);
   if (s.lastExit !== undefined && s.lastExit !== null && s.supervised) parts.push(`last-exit=${s.lastExit}`);
   if (s.waitingFor) parts.push(`waiting-for=${s.waitingFor.join(",")}`);
+  if (s.refused !== undefined) parts.push(`refused: ${s.refused}`);
   return parts.join(" ");
 }
 

@@ -72,9 +72,13 @@ export function writeAtomic(path: string, data: string, mode = 0o644, owner?: { 
   if (fd < 0) fail("open", tmp, fd);
   try {
     writeAll(fd, data);
-  } finally {
+  } catch (e) {
+    // a full filesystem: the file keeps its old contents, and no part of the new one stays
     os.close(fd);
+    os.remove(tmp);
+    throw e;
   }
+  os.close(fd);
   if (owner) {
     try {
       chown(tmp, owner.uid, owner.gid);

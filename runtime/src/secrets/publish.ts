@@ -71,11 +71,17 @@ export function publishSecrets(service: string, secrets: Secrets): boolean {
   // publisher a service: whatever is left there is from one that was killed midway.
   const staging = `${paths.outputs}/.${service}.new`;
   removeTree(staging);
-  mkdirs(staging, 0o700);
-  for (const [key, value] of Object.entries(secrets)) {
-    const path = `${staging}/${key}`;
-    mkdirs(path.slice(0, path.lastIndexOf("/")), 0o700);
-    writeAtomic(path, value, 0o600);
+  try {
+    mkdirs(staging, 0o700);
+    for (const [key, value] of Object.entries(secrets)) {
+      const path = `${staging}/${key}`;
+      mkdirs(path.slice(0, path.lastIndexOf("/")), 0o700);
+      writeAtomic(path, value, 0o600);
+    }
+  } catch (e) {
+    // /run full, say: the last good set stays, and nothing of this one
+    removeTree(staging);
+    throw e;
   }
   if (isDir(dir)) {
     renameExchange(staging, dir);

@@ -1,11 +1,13 @@
 // secrets.subscriber: follows a secrets service's outputs (inotify, no polling) and, when an
 // output that a subscribed service reads changes, restarts that service (`svc restart`, which
-// renders its secret files again) or sends it a signal through s6. Outputs that vanish (the
-// secrets service restarting) are not a change: the last values seen stay the reference. Log
-// lines name services and keys, never values.
+// renders its secret files again; also one down because its last start refused a value) or sends
+// it a signal through s6. Outputs that vanish (the secrets service restarting) are not a change:
+// the last values seen stay the reference. Log lines name services and keys, never values.
+import { exists } from "../lib/fs";
 import { environ, spawnAsync } from "../lib/process";
 import type { Graph } from "../svc/graph";
 import { watchOutputs, type Watch } from "../svc/outputs";
+import { paths } from "../svc/paths";
 import { serviceDir } from "../svc/s6";
 import { isUp } from "../svc/state";
 
@@ -65,7 +67,10 @@ function valuesUnder(outputs: Record<string, string>, path: string): string | nu
 }
 
 async function act(graph: Graph, service: string, action: Action, log: (line: string) => void): Promise<void> {
-  if (!isUp(graph, service)) return; // it renders the new values when it starts
+  // a service down renders the new values when it starts, unless its last start refused a value:
+  // that one is waiting for this change, and a restart brings it up
+  const refused = action === "restart" && exists(paths.refusedOf(service));
+  if (!isUp(graph, service) && !refused) return;
   const argv = action === "restart" ? ["svc", "restart", service] : ["s6-svc", signals[action], serviceDir(service)];
   const code = await spawnAsync(argv, {}, environ()).exited;
   if (code !== 0) log(`${argv.join(" ")} failed (exit ${code}); will act again on the next change`);

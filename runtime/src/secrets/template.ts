@@ -6,9 +6,31 @@
 
 export const secretsVersion = 1;
 
+/**
+ * How an output's value is written into a file: `text` as it is (several lines of keys, say);
+ * `line` as one line of a line-oriented file (hostapd.conf): trailing line breaks are dropped,
+ * as the shell's $(...) did, and any other line break is refused, as it would add a line of its
+ * own; `pppd` as one double-quoted word of a pppd options or secrets file (a line, with \ and "
+ * escaped for pppd's reader).
+ */
+export const valueFormats = ["text", "line", "pppd"] as const;
+export type ValueFormat = (typeof valueFormats)[number];
+
 export interface OutputHole {
   service: string;
   path: string;
+  as: ValueFormat;
+}
+
+/** A value its format cannot hold; the message says why, never what the value is. */
+export class Refused extends Error {}
+
+/** The value as written in a format, or Refused. */
+export function formatValue(value: string, as: ValueFormat): string {
+  if (as === "text") return value;
+  const line = value.replace(/\n+$/, "");
+  if (/[\r\n\0]/.test(line)) throw new Refused("holds a line break or NUL");
+  return as === "line" ? line : `"${line.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 export interface SecretFileSpec {
@@ -60,8 +82,12 @@ export function checkSecretsSpec(raw: unknown, source: string): SecretsSpec {
     for (const p of f.parts as unknown[]) {
       if (typeof p === "string") continue;
       const hole = p as Partial<OutputHole> | null;
-      if (typeof hole?.service !== "string" || typeof hole.path !== "string")
-        fail(`${where}.parts`, "must hold strings and {service, path} references");
+      if (
+        typeof hole?.service !== "string" ||
+        typeof hole.path !== "string" ||
+        !(valueFormats as readonly unknown[]).includes(hole.as)
+      )
+        fail(`${where}.parts`, `must hold strings and {service, path, as: ${valueFormats.join(" | ")}} references`);
     }
   }
   return raw as SecretsSpec;

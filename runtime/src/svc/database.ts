@@ -34,6 +34,29 @@ export interface Database {
   services: Record<string, ServiceEntry>;
 }
 
+/** The entries init makes in the scan directory for itself, beside the longruns': no service may take their names. */
+export const initServices = {
+  /** The catch-all logger (as s6-linux-init names it). */
+  catchAllLogger: "s6-svscan-log",
+  /** Runs `svc boot` once. */
+  boot: "limen-boot",
+  /** A login prompt on the console when the services cannot start (init/init.ts). */
+  rescue: "limen-rescue",
+} as const;
+
+/**
+ * Why `name` cannot name a service, or null. It names folders (the scan directory's, outputs,
+ * secrets) and is an argument of s6 commands: no path, nothing s6-svscan hides (a leading .),
+ * nothing read as an option (a leading -), and none of init's own scan directory entries.
+ */
+export function serviceNameProblem(name: string): string | null {
+  if (!/^[A-Za-z0-9_.@-]+$/.test(name)) return "a service name may only hold letters, digits and _ . @ -";
+  if (/^[.-]/.test(name)) return "a service name may not start with . or -";
+  if ((Object.values(initServices) as string[]).includes(name))
+    return `"${name}" is the name of init's own service in the scan directory`;
+  return null;
+}
+
 /** As the kernel names a module (lsmod): letters, digits and underscores. */
 export const kernelModuleName = /^[A-Za-z0-9_]+$/;
 
@@ -70,7 +93,8 @@ export function checkDatabase(raw: unknown, source: string): Database {
   const services = db.services as Record<string, Record<string, unknown>>;
   for (const [name, s] of Object.entries(services)) {
     const where = `${source}: services.${name}`;
-    if (!/^[A-Za-z0-9_.@-]+$/.test(name)) fail(where, "name may only hold letters, digits and _ . @ -");
+    const badName = serviceNameProblem(name);
+    if (badName !== null) fail(where, badName);
     if (typeof s !== "object" || s === null) fail(where, "is not an object");
     if (!types.includes(s.type as ServiceType)) fail(`${where}.type`, `must be one of ${types.join(", ")}`);
     for (const d of strings(s.dependencies, `${where}.dependencies`)) {

@@ -22,6 +22,8 @@ export interface ServiceState {
   supervised?: boolean;
   /** Down while boot waits for these services to be ready. */
   waitingFor?: string[];
+  /** Down: why its last start was refused (secrets render), when it was. */
+  refused?: string;
 }
 
 /** What boot says each service still down waits for (nothing once boot is done). */
@@ -49,8 +51,14 @@ export function isUp(graph: Graph, name: string): boolean {
 
 export function stateOf(graph: Graph, name: string): ServiceState {
   const state = ownState(graph, name);
-  const waitingFor = state.up ? undefined : bootWaiting()[name];
-  return waitingFor === undefined ? state : { ...state, waitingFor };
+  if (state.up) return state;
+  const waitingFor = bootWaiting()[name];
+  const refused = std.loadFile(paths.refusedOf(name))?.trimEnd();
+  return {
+    ...state,
+    ...(waitingFor === undefined ? {} : { waitingFor }),
+    ...(refused === undefined ? {} : { refused }),
+  };
 }
 
 function ownState(graph: Graph, name: string): ServiceState {
