@@ -1,7 +1,7 @@
 // The image builder: a configuration and a device become the device's output in one folder.
 // Steps are cached by their inputs; the result is written beside the final folder and renamed
 // into place only when complete, so an error never leaves a half-made result.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { compile, type SystemDescription } from "./config/compile.ts";
@@ -116,10 +116,11 @@ function withImports(config: UserConfig, extra: readonly AnyModule[]): UserConfi
 /** The file every result holds: only a folder holding it is deleted to make room for a new result. */
 export const resultMarker = ".limen-result";
 
-/** Refuses an `--out` that exists and is not a previous result (a folder holding the marker). */
+/** Refuses an `--out` that exists and is not a previous result (a folder holding the marker) or empty. */
 function replaceable(dir: string): void {
   const out = resolve(dir);
-  if (existsSync(out) && !existsSync(join(out, resultMarker)))
+  const empty = existsSync(out) && statSync(out).isDirectory() && readdirSync(out).length === 0;
+  if (existsSync(out) && !empty && !existsSync(join(out, resultMarker)))
     throw new Error(
       `--out ${dir}: exists and is not a result of npm run image (it has no ${resultMarker}): name another folder, or remove it yourself`,
     );

@@ -42,7 +42,7 @@ describe("npm run image", () => {
     expect(r.stderr).toContain("vmroot");
   });
 
-  it("--out replaces a previous result, and refuses any other existing folder, leaving it alone", () => {
+  it("--out replaces a previous result or an empty folder, and refuses any other existing folder, leaving it alone", () => {
     const out = join(dir, "again");
     const args = ["--config", "examples/demo.ts", "--output", "manifest", "--out", out];
     expect(image(args).status).toBe(0);
@@ -61,5 +61,11 @@ describe("npm run image", () => {
       `npm run image: --out ${mine}: exists and is not a result of npm run image (it has no .limen-result): name another folder, or remove it yourself`,
     );
     expect(readFileSync(join(mine, "thesis.tex"), "utf8")).toBe("keep me");
+
+    // an empty folder holds nothing to lose (mkdir out, or a test's mkdtemp)
+    const empty = join(dir, "empty");
+    mkdirSync(empty);
+    expect(image(["--config", "examples/demo.ts", "--output", "manifest", "--out", empty]).status).toBe(0);
+    expect(existsSync(join(empty, "system.json"))).toBe(true);
   });
 });
