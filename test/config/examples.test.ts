@@ -249,7 +249,7 @@ describe("examples/rotuer.ts", () => {
       target: "/run/dropbear/authorized_keys.root",
     });
     const sshd = content(sys, `${onDevice.longrun("sshd")}/run`);
-    expect(sshd).toMatch(/dropbear -F -E -R -p 22 -s -g -j -k$/m);
+    expect(sshd).toMatch(/dropbear -F -E -r \/run\/dropbear\/dropbear_ed25519_host_key -p 22 -s -g -j -k$/m);
     expect(sshd).toContain("for d in /sys/block/vd*; do");
     // the built-in key, rendered at start from the secret spec
     expect(content(sys, onDevice.secretSpecOf("sshd"))).toContain("ssh-ed25519 AAAA");

@@ -37,6 +37,9 @@ describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])(
       vm = new Vm(result, ["--access", "230.0.0.1:23401", "--lan", "230.0.0.1:23402"]);
       await vm.start();
       await vm.login("hello", "root", "secret");
+      // without a hostKeys folder, sshd's key is new at each boot: its fingerprint is on the console
+      // (first: said while a command runs, it would land in that command's output)
+      await vm.waitFor(/sshd: host key made for this boot only \(no hostKeys folder\): Fingerprint: SHA256:/, 30_000);
       // busybox login says when it cannot change into the user's home
       expect(vm.console).not.toContain("can't change directory");
       expect((await vm.run("pwd")).trim()).toBe("/home/root");
@@ -50,8 +53,6 @@ describe.each(["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"])(
       expect(mounts).toMatch(/^devpts \/dev\/pts devpts .*gid=5,mode=620,ptmxmode=666 /m);
       const up = await vm.servicesUp(system.defaultServices);
       expect(up.sort()).toEqual(expect.arrayContaining([...system.defaultServices].sort()));
-      // without a hostKeys folder, sshd's key is new at each boot: its fingerprint is on the console
-      await vm.waitFor(/sshd: host key made for this boot only \(no hostKeys folder\): Fingerprint: SHA256:/, 30_000);
       expect((await vm.run("cat /proc/1/comm")).trim()).toBe("s6-svscan");
       expect((await vm.run("hostname")).trim()).toBe("hello");
       // init set the router's kernel parameters before the services (rp_filter: the kernel's is 0,

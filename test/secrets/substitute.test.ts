@@ -92,7 +92,8 @@ describe("secret files in the configuration", () => {
     const run = textOf(sys, `${onDevice.longrun("sshd")}/run`);
     // the rendered secret, then the key disk, into a file root alone reads, before dropbear starts
     const secret = `${onDevice.secretsOf("sshd")}/authorized_keys.root`;
-    const start = run.indexOf(`limen secrets render "$SERVICE" || exit 1\nmkdir -p /run/dropbear\n(\n  umask 077\n`);
+    const start = run.indexOf(`limen secrets render "$SERVICE" || exit 1\nmkdir -p /run/dropbear\n`);
+    expect(run.indexOf("fi\n(\n  umask 077\n", start)).toBeGreaterThan(start);
     expect(start).toBeGreaterThan(0);
     expect(run.slice(start)).toContain(`  {\n    cat ${secret}\n    for d in /sys/block/vd*; do\n`);
     expect(run.slice(start)).toContain(`  } > ${joined}\n)\nchown root ${joined}\nexec dropbear `);
