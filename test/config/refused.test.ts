@@ -548,20 +548,23 @@ describe("plain http where the configuration accepts it", () => {
 });
 
 describe("the device's database check", () => {
-  it.each([".", "-f", "s6-svscan-log", "limen-boot"])("refuses a service named %j as the compiler does", (name) => {
-    const entry = {
-      type: "oneshot",
-      dependencies: [],
-      controlled: false,
-      timeoutUp: 0,
-      timeoutDown: 0,
-      notificationFd: null,
-      outputs: [],
-      outputRefs: [],
-      kernelModules: [],
-    };
-    expect(() => checkDatabase({ version: databaseVersion, services: { [name]: entry } }, "services.json")).toThrow(
-      /^service database: services\.json: services\..*: a service name may not start with \. or -$|is the name of init's own service in the scan directory$/,
-    );
-  });
+  it.each([".", "-f", "s6-svscan-log", "limen-boot", "limen-rescue"])(
+    "refuses a service named %j as the compiler does",
+    (name) => {
+      const entry = {
+        type: "oneshot",
+        dependencies: [],
+        controlled: false,
+        timeoutUp: 0,
+        timeoutDown: 0,
+        notificationFd: null,
+        outputs: [],
+        outputRefs: [],
+        kernelModules: [],
+      };
+      expect(() => checkDatabase({ version: databaseVersion, services: { [name]: entry } }, "services.json")).toThrow(
+        /^service database: services\.json: services\..*: a service name may not start with \. or -$|is the name of init's own service in the scan directory$/,
+      );
+    },
+  );
 });
