@@ -5,7 +5,7 @@ import { readLog } from "../svc/log";
 import { readOutput, readOutputs, watchOutputs } from "../svc/outputs";
 import { paths } from "../svc/paths";
 import { buildScanDir } from "../../../init/scan-dir";
-import { isUp, stateOf, upTree, type ServiceState } from "../svc/state";
+import { bootWaiting, isUp, ownState, stateOf, upTree, type ServiceState } from "../svc/state";
 import { formatStamp } from "../svc/tai";
 import { boot, change, heldFor, lockTransitions } from "../svc/transitions";
 
@@ -120,7 +120,7 @@ async function run(command: string, flags: Set<string>, names: string[]): Promis
   const graph = loadGraph(paths.database);
   switch (command) {
     case "list": {
-      const states = graph.names().map((n) => stateOf(graph, n));
+      const states = graph.names().map((n) => ownState(graph, n));
       const shown = flags.has("--all") ? states : states.filter((s) => s.up !== flags.has("--down"));
       print(
         json,
@@ -134,7 +134,8 @@ async function run(command: string, flags: Set<string>, names: string[]): Promis
     }
     case "status": {
       known(graph, names);
-      const states = (names.length > 0 ? names : graph.names()).map((n) => stateOf(graph, n));
+      const waiting = bootWaiting();
+      const states = (names.length > 0 ? names : graph.names()).map((n) => stateOf(graph, n, waiting));
       print(json, names.length === 1 ? stateJson(states[0]) : states.map(stateJson), () => states.map(stateText));
       return 0;
     }

@@ -27,7 +27,7 @@ export interface ServiceState {
 }
 
 /** What boot says each service still down waits for (nothing once boot is done). */
-function bootWaiting(): Record<string, string[]> {
+export function bootWaiting(): Record<string, string[]> {
   const text = std.loadFile(paths.bootWaiting);
   if (text === null) return {};
   try {
@@ -49,10 +49,14 @@ export function isUp(graph: Graph, name: string): boolean {
   }
 }
 
-export function stateOf(graph: Graph, name: string): ServiceState {
+/**
+ * What `svc status` shows: the service's own state and, when down, what boot waits for (`waiting`,
+ * read once by the caller) and any refusal.
+ */
+export function stateOf(graph: Graph, name: string, waiting: Record<string, string[]>): ServiceState {
   const state = ownState(graph, name);
   if (state.up) return state;
-  const waitingFor = bootWaiting()[name];
+  const waitingFor = waiting[name];
   const refused = std.loadFile(paths.refusedOf(name))?.trimEnd();
   return {
     ...state,
@@ -61,7 +65,8 @@ export function stateOf(graph: Graph, name: string): ServiceState {
   };
 }
 
-function ownState(graph: Graph, name: string): ServiceState {
+/** Up or down, the process, readiness: s6's and svc's own files, nothing boot or secrets add. */
+export function ownState(graph: Graph, name: string): ServiceState {
   const type = graph.entry(name).type;
   if (type === "longrun") {
     const s = readStatus(name);

@@ -13,7 +13,7 @@ import { loadKernelModules } from "./modprobe";
 import { removeOutputs } from "./outputs";
 import { paths } from "./paths";
 import { serviceDir } from "./s6";
-import { isUp, stateOf } from "./state";
+import { isUp, ownState } from "./state";
 
 /** pending: a longrun boot left starting; waiting: what needs one, left down until it is ready. */
 type Outcome = "done" | "failed" | "timeout" | "skipped" | "pending" | "waiting";
@@ -247,7 +247,7 @@ async function transitions(
           say(`${name}: skipped, ${blocker} did not come ${direction}`);
           return "skipped";
         }
-        if (isUp(graph, name) === (direction === "up") && !(patient && stateOf(graph, name).ready === false)) {
+        if (isUp(graph, name) === (direction === "up") && !(patient && ownState(graph, name).ready === false)) {
           if (direction === "down") removeOutputs(name);
           return "done";
         }
@@ -314,7 +314,7 @@ export async function boot(graph: Graph, targets: string[]): Promise<number> {
         settled.add(n);
         worst = 2;
       }
-      if (given.length > 0 || pending.some((n) => stateOf(graph, n).ready)) break;
+      if (given.length > 0 || pending.some((n) => ownState(graph, n).ready)) break;
     }
   }
 }
