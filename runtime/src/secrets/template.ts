@@ -3,6 +3,7 @@
 // value): /etc/limen/secrets/<service>.json, written by the host's compiler (image/config/) and
 // checked here by hand (the device cannot afford zod). Rendered files go to
 // /run/secrets/<service>/<name>.
+import { authorizedKeysProblem, ed25519PrivateKey } from "./ssh-keys.js";
 
 export const secretsVersion = 1;
 
@@ -11,9 +12,11 @@ export const secretsVersion = 1;
  * `line` as one line of a line-oriented file (hostapd.conf): trailing line breaks are dropped,
  * as the shell's $(...) did, and any other line break is refused, as it would add a line of its
  * own; `pppd` as one double-quoted word of a pppd options or secrets file (a line, with \ and "
- * escaped for pppd's reader).
+ * escaped for pppd's reader); `ssh-public-keys` as authorized_keys text, each line a public key
+ * (or blank, or a # comment), ending with a line break; `openssh-ed25519-key` as the private key
+ * file `ssh-keygen -t ed25519 -N ""` writes (an ssh host key).
  */
-export const valueFormats = ["text", "line", "pppd"] as const;
+export const valueFormats = ["text", "line", "pppd", "ssh-public-keys", "openssh-ed25519-key"] as const;
 export type ValueFormat = (typeof valueFormats)[number];
 
 export interface OutputHole {
@@ -28,6 +31,16 @@ export class Refused extends Error {}
 /** The value as written in a format, or Refused. */
 export function formatValue(value: string, as: ValueFormat): string {
   if (as === "text") return value;
+  if (as === "ssh-public-keys") {
+    const problem = authorizedKeysProblem(value);
+    if (problem !== null) throw new Refused(problem);
+    return value === "" || value.endsWith("\n") ? value : `${value}\n`;
+  }
+  if (as === "openssh-ed25519-key") {
+    const key = ed25519PrivateKey(value);
+    if ("problem" in key) throw new Refused(key.problem);
+    return key.key;
+  }
   const line = value.replace(/\n+$/, "");
   if (/[\r\n\0]/.test(line)) throw new Refused("holds a line break or NUL");
   return as === "line" ? line : `"${line.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
