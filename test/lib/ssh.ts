@@ -1,5 +1,6 @@
-// Reaching a booted router from the host: a free loopback port to forward, and ssh to it with one key.
-import { spawn } from "node:child_process";
+// Reaching a booted router from the host: a free loopback port to forward, ssh to it with one key,
+// and the host key it shows.
+import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
@@ -46,4 +47,19 @@ export function ssh(key: string, port: number, command: string, opts: SshOptions
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+/** The SHA256 fingerprint of a key file (public or private), as ssh-keygen -l prints it. */
+export function keyFingerprint(file: string): string {
+  return execFileSync("ssh-keygen", ["-l", "-f", file], { encoding: "utf8" }).split(" ")[1];
+}
+
+/** The SHA256 fingerprint of the ed25519 host key sshd shows on 127.0.0.1:`port`. */
+export function hostKeyFingerprint(port: number): string {
+  // (its banner comment on stderr is kept for the error, when it fails)
+  const scan = execFileSync("ssh-keyscan", ["-t", "ed25519", "-p", String(port), "127.0.0.1"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return execFileSync("ssh-keygen", ["-l", "-f", "-"], { input: scan, encoding: "utf8" }).split(" ")[1];
 }

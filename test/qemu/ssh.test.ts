@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildImage } from "../../image/build.ts";
 import { Vm } from "../../image/qemu/vm.ts";
-import { freePort, ssh, type SshResult } from "../lib/ssh.ts";
+import { freePort, hostKeyFingerprint, ssh, type SshResult } from "../lib/ssh.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "limen-ssh-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -175,12 +175,6 @@ describe("ssh host keys kept on a disk (qemu-aarch64)", { timeout: 900_000 }, ()
     vm = undefined;
   });
 
-  /** The SHA256 fingerprint of the ed25519 host key sshd shows on `port`. */
-  function fingerprint(port: number): string {
-    const scan = execFileSync("ssh-keyscan", ["-t", "ed25519", "-p", String(port), "127.0.0.1"], { encoding: "utf8" });
-    return execFileSync("ssh-keygen", ["-l", "-f", "-"], { input: scan, encoding: "utf8" }).split(" ")[1];
-  }
-
   it("makes the host key once, says so on the console, and shows the same key after a reboot", async () => {
     const result = join(dir, "hostkeys");
     await buildImage({
@@ -210,14 +204,14 @@ describe("ssh host keys kept on a disk (qemu-aarch64)", { timeout: 900_000 }, ()
     };
     const first = await boot();
     const made = await vm!.waitFor(/sshd: host key made and kept in \/persist\/ssh: Fingerprint: (SHA256:\S+)/, 60_000);
-    const key = fingerprint(first);
+    const key = hostKeyFingerprint(first);
     expect(made[1]).toBe(key);
     // a clean poweroff, so the disk holds the key
     void ssh(good, first, "sync; poweroff");
     await vm!.waitFor(/reboot: Power down/, 120_000);
     await vm!.stop();
     const second = await boot();
-    expect(fingerprint(second)).toBe(key);
+    expect(hostKeyFingerprint(second)).toBe(key);
     expect(vm!.console).not.toContain("host key made");
   });
 });
