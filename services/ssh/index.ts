@@ -1,7 +1,8 @@
 // SSH service using Dropbear. Its ed25519 host key comes from one of three places: `hostKey`, a
 // secrets service's output holding the private key file `ssh-keygen -t ed25519 -N ""` writes
 // (rendered as a secret file at each start, refused there when it is not such a key, and turned
-// into Dropbear's format by dropbearconvert, as Debian's 2022.83 reads no other with -r);
+// into Dropbear's format by dropbearconvert, as Debian's 2022.83 reads no other with -r; a
+// secrets.subscriber of that service restarts sshd when it changes);
 // `hostKeys`, a folder on writable storage, where it is made on the first start; or else it is
 // made in /run/dropbear (the root filesystem may be read-only) at each boot, and its fingerprint
 // is said on the console, so a person can tell a new key from an attack when clients complain.
