@@ -9,7 +9,7 @@ import { decode, encode } from "../../runtime/src/lib/utf8";
 import { ecKey, jwk, parseTangJwe, recoveryRequest } from "../../runtime/src/secrets/jwe";
 import { checkConfig } from "../../runtime/src/secrets/outboard";
 import { checkSecrets } from "../../runtime/src/secrets/publish";
-import { checkSecretsSpec } from "../../runtime/src/secrets/template";
+import { checkSecretsSpec, formatValue } from "../../runtime/src/secrets/template";
 import { parseGraph } from "../../runtime/src/svc/graph";
 import { showLine } from "../../runtime/src/svc/log";
 import { readTai64n } from "../../runtime/src/svc/tai";
@@ -149,6 +149,33 @@ const statusRecord = Uint8Array.of(
   ...[0, 0, 0, 0, 0, 0, 4, 0xd2, 0, 0, 0x0d, 0],
 );
 
+// ---- ssh keys as a vault hands them over: authorized_keys text, and the private key file's
+// structure (openssh-key-v1 as ssh-keygen -t ed25519 -N "" lays it out; made-up key bytes) ----
+const authorizedKeys = text(
+  "# admins\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPOhMb1odWO4GmWGNJvj0/W2XpR2WqExrUtDXYXThv6p one@test\n\n" +
+    "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA== two@test\n",
+);
+const u32 = (n: number): Uint8Array => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+const sshString = (...parts: Uint8Array[]): Uint8Array => {
+  const body = concat(parts);
+  return concat([u32(body.length), body]);
+};
+const edType = sshString(text("ssh-ed25519"));
+const edPublic = sshString(new Uint8Array(32).fill(7));
+const privateKey = concat([
+  text("openssh-key-v1\0"),
+  ...[sshString(text("none")), sshString(text("none")), sshString(), u32(1)],
+  sshString(edType, edPublic),
+  sshString(
+    ...[u32(0x2a2a2a2a), u32(0x2a2a2a2a), edType, edPublic],
+    sshString(new Uint8Array(32).fill(9), new Uint8Array(32).fill(7)),
+    sshString(text("router")),
+    Uint8Array.of(1, 2, 3, 4, 5, 6, 7),
+  ),
+]);
+const armoured = (body: Uint8Array): string =>
+  `-----BEGIN OPENSSH PRIVATE KEY-----\n${base64Encode(body)}\n-----END OPENSSH PRIVATE KEY-----\n`;
+
 export const targets: Target[] = [
   {
     name: "http response",
@@ -235,6 +262,17 @@ export const targets: Target[] = [
       }),
     ],
     run: (input) => checkSecretsSpec(json(input), "/etc/limen/secrets/hostapd.json"),
+  },
+  {
+    name: "authorized keys",
+    seeds: [authorizedKeys],
+    run: (input) => formatValue(decode(input), "ssh-public-keys"),
+  },
+  {
+    name: "ssh private key",
+    seeds: [privateKey],
+    // the structure behind the armour: mutated base64 text would mostly stop at the armour
+    run: (input) => formatValue(armoured(input), "openssh-ed25519-key"),
   },
   {
     name: "svc log lines",

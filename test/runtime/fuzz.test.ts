@@ -25,6 +25,8 @@ it("every parser takes 1,000 mutated inputs without a crash, each within 1 s", (
     "fuzz secrets document",
     "fuzz outboard settings",
     "fuzz secret file templates",
+    "fuzz authorized keys",
+    "fuzz ssh private key",
     "fuzz svc log lines",
     "fuzz s6 status stamp",
   ]);
