@@ -256,3 +256,17 @@ export const targets: Target[] = [
     run: (input) => readTai64n(input, 0),
   },
 ];
+
+/**
+ * Not a parser: an input that never returns, for the test proving that the fuzzer stops such an
+ * input and names it (test/runtime/fuzz.test.ts). Only run when named.
+ */
+export const endlessLoop: Target = {
+  name: "endless loop",
+  seeds: [text("returns"), text("loop")],
+  run: (input) => {
+    let n = 0;
+    if (decode(input) === "loop") while (n >= 0) n = (n + 1) % 7;
+    return n;
+  },
+};
