@@ -37,12 +37,10 @@ const log = logger("round-robin");
  * atomically, stale ones removed. What is gone meanwhile (the backend stopping) is taken as secret.
  */
 function mirror(backend: string, proxy: string, outputs: Record<string, string>): void {
-  const folders = new Set([""]);
-  for (const key of Object.keys(outputs)) {
-    const parts = key.split("/");
-    for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join("/"));
-  }
-  // sorted: a folder before the folders in it
+  // the folders holding the keys ("" is PROXY's own), sorted: a folder before the folders in it
+  const folders = new Set(
+    Object.keys(outputs).flatMap((key) => key.split("/").map((_, i, parts) => parts.slice(0, i).join("/"))),
+  );
   for (const f of [...folders].sort()) outputFolder(proxy, f, outputMode(backend, f) ?? 0o700);
   for (const [key, value] of Object.entries(outputs))
     writeOutput(proxy, key, value, outputMode(backend, key) ?? secretMode);

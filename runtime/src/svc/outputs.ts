@@ -29,7 +29,7 @@ export function writeOutput(service: string, key: string, value: string, mode = 
 export function outputMode(service: string, key: string): number | null {
   if (key !== "") checkKey(key);
   const [st, err] = os.stat(key === "" ? paths.outputsOf(service) : `${paths.outputsOf(service)}/${key}`);
-  return err === 0 ? st.mode & 0o7777 : null;
+  return err === 0 ? st.mode & 0o777 : null;
 }
 
 /** Makes a service's outputs folder (key "") or a folder of its outputs, with exactly `mode`. */
