@@ -1,8 +1,7 @@
 // The image builder: a configuration and a device become the device's output in one folder.
-// Steps are cached by their inputs; the result is written beside the final folder and renamed
-// into place only when complete, so an error never leaves a half-made result.
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+// Steps are cached by their inputs; the result folder is written as image/lib/result.ts says.
+import { existsSync } from "node:fs";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { compile, type SystemDescription } from "./config/compile.ts";
 import { evaluate } from "./config/evaluate.ts";
@@ -17,6 +16,7 @@ import { tftpboot } from "./outputs/tftpboot.ts";
 import { ubimage } from "./outputs/ubimage.ts";
 import { vmroot } from "./outputs/vmroot.ts";
 import { rootTree } from "./rootfs/system.ts";
+import { replaceable, replaceResult } from "./lib/result.ts";
 import { build as buildRuntime } from "../runtime/build/main.ts";
 
 /** Outputs for a bootloader: made from the root tree alone (the runtime is already in it). */
@@ -66,7 +66,7 @@ export async function buildImage(
     return {
       system,
       output,
-      out: await replaceDir(r.out, (tmp) =>
+      out: await replaceResult(r.out, (tmp) =>
         writeFile(join(tmp, "system.json"), JSON.stringify(system, null, 1) + "\n", { mode: 0o600 }),
       ),
     };
@@ -83,7 +83,7 @@ export async function buildImage(
   const locks = await readLock(lockFile);
   const { entries, lock } = await rootTree(system, runtime.path, locks[system.device.debianArch] ?? {}, lockFile);
 
-  const out = await replaceDir(r.out, async (tmp) => {
+  const out = await replaceResult(r.out, async (tmp) => {
     let shipped = entries;
     if (output === "vmroot") {
       r.progress("making the root filesystem, initramfs and run.sh");
@@ -111,39 +111,6 @@ function withImports(config: UserConfig, extra: readonly AnyModule[]): UserConfi
       return { ...b, imports: [...b.imports, ...extra] };
     },
   };
-}
-
-/** The file every result holds: only a folder holding it is deleted to make room for a new result. */
-export const resultMarker = ".limen-result";
-
-/** Refuses an `--out` that exists and is not a previous result (a folder holding the marker) or empty. */
-function replaceable(dir: string): void {
-  const out = resolve(dir);
-  const empty = existsSync(out) && statSync(out).isDirectory() && readdirSync(out).length === 0;
-  if (existsSync(out) && !empty && !existsSync(join(out, resultMarker)))
-    throw new Error(
-      `--out ${dir}: exists and is not a result of npm run image (it has no ${resultMarker}): name another folder, or remove it yourself`,
-    );
-}
-
-/** Fills a folder beside `dir`, then puts it in dir's place: an error leaves the old result, or none. */
-async function replaceDir(dir: string, fill: (tmp: string) => Promise<void>): Promise<string> {
-  const out = resolve(dir);
-  const tmp = `${out}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  try {
-    await fill(tmp);
-    await writeFile(join(tmp, resultMarker), "made by npm run image: deleted by the next build into this folder\n");
-    // checked again: the folder may have appeared while this result was made
-    replaceable(dir);
-    await rm(out, { recursive: true, force: true });
-    await rename(tmp, out);
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
-  return out;
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {

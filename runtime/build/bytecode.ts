@@ -45,6 +45,8 @@ export async function bytecodeFor(t: Target, bundleDir: string): Promise<Bytecod
         name,
         "-M",
         "limen:native",
+        "-M",
+        "limen:test", // the engine test program's (test/engine/limits.c); the product imports none
         ...siblings,
         "-o",
         bin,

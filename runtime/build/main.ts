@@ -56,6 +56,8 @@ interface Program {
   /** Folders whose files are the program's sources (besides the bundler's own configuration). */
   sources: string[];
   output: (t: Target) => string;
+  /** C files of its own, besides the runner and limen:native, and the define that has the runner load them. */
+  ownNatives?: { files: string[]; define: string };
 }
 
 function filesUnder(dir: string): string[] {
@@ -95,12 +97,20 @@ async function bundle(p: Program): Promise<string> {
   );
 }
 
-async function buildTarget(t: Target, bundleDir: string, path: string): Promise<BuiltBinary> {
+async function buildTarget(t: Target, p: Program, bundleDir: string): Promise<BuiltBinary> {
+  const path = p.output(t);
   const [{ dir: engineDir }, tc, bearssl] = await Promise.all([engineSource(), toolchain(t), bearsslInclude()]);
   const ours = ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror", `-DLIMEN_CPU="${t.cpu}"`];
+  const cFiles = [
+    ...nativeFiles.map((f) => ({
+      file: join(nativeDir, f),
+      flags: f === "runner.c" && p.ownNatives ? [...ours, p.ownNatives.define] : ours,
+    })),
+    ...(p.ownNatives?.files ?? []).map((f) => ({ file: join(projectRoot, f), flags: ours })),
+  ];
   const [engine, natives, bytecode, tls] = await Promise.all([
     engineObjects(t),
-    Promise.all(nativeFiles.map((f) => compile(tc, join(nativeDir, f), [nativeDir, engineDir, bearssl], ours))),
+    Promise.all(cFiles.map((s) => compile(tc, s.file, [nativeDir, engineDir, bearssl], s.flags))),
     bytecodeFor(t, bundleDir),
     bearsslLibrary(t),
   ]);
@@ -126,7 +136,7 @@ async function buildProgram(program: Program, cpus: Target["cpu"][]): Promise<Bu
   const bundleDir = await bundle(program);
   const chosen = targets.filter((t) => cpus.includes(t.cpu));
   await Promise.all(chosen.map((t) => mkdir(dirname(program.output(t)), { recursive: true })));
-  return Promise.all(chosen.map((t) => buildTarget(t, bundleDir, program.output(t))));
+  return Promise.all(chosen.map((t) => buildTarget(t, program, bundleDir)));
 }
 
 const product: Program = {
@@ -140,6 +150,7 @@ const engineTests: Program = {
   tsconfig: "test/engine/tsconfig.json",
   sources: ["runtime/src", "init", "test/engine"],
   output: (t) => join(testProgramDir, `limen-test-${t.cpu}`),
+  ownNatives: { files: ["test/engine/limits.c"], define: "-DLIMEN_TEST_PROGRAM" },
 };
 
 /** Builds dist/limen-<cpu> for the given CPUs and, with `tests`, the engine test programs too. */

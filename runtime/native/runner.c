@@ -10,6 +10,11 @@
 #include "quickjs-libc.h"
 #include "native.h"
 
+#ifdef LIMEN_TEST_PROGRAM
+/* limen:test, the engine test program's own calls (test/engine/limits.c). */
+JSModuleDef *limen_init_test(JSContext *ctx, const char *name);
+#endif
+
 static JSModuleDef *load_embedded(JSContext *ctx, const char *name, void *opaque)
 {
     for (unsigned i = 0; i < limen_module_count; i++) {
@@ -43,7 +48,11 @@ int main(int argc, char **argv)
     JS_SetHostPromiseRejectionTracker(rt, js_std_promise_rejection_tracker, NULL);
     js_std_add_helpers(ctx, argc, argv);
     if (!js_init_module_std(ctx, "qjs:std") || !js_init_module_os(ctx, "qjs:os") ||
-        !limen_init_native(ctx, "limen:native")) {
+        !limen_init_native(ctx, "limen:native")
+#ifdef LIMEN_TEST_PROGRAM
+        || !limen_init_test(ctx, "limen:test")
+#endif
+    ) {
         js_std_dump_error(ctx);
         return 70;
     }

@@ -70,7 +70,7 @@ const commands: Record<string, Command> = {
     load: () => import("./commands/logread"),
   },
   output: {
-    summary: "print a service output (output SERVICE KEY), or set one (output --set SERVICE KEY [VALUE])",
+    summary: "print a service output (output SERVICE KEY), or set one (output --set [--secret] SERVICE KEY [VALUE])",
     load: () => import("./commands/output"),
   },
 };

@@ -12,6 +12,7 @@ import { Netns } from "../lib/netns.ts";
 import { count, scaled, smoke, table, usage, type Usage } from "./common.ts";
 import { settle } from "../lib/until.ts";
 import { databaseVersion } from "../../runtime/src/svc/database.ts";
+import { serviceEntry } from "../engine/service-entry.ts";
 
 const rssLimitKiB = 1536;
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? scaled(10, 1));
@@ -65,17 +66,7 @@ async function main(): Promise<void> {
     const device = layout(root);
     const services: Record<string, unknown> = {};
     for (const name of ["a", "b"]) {
-      services[name] = {
-        type: "oneshot",
-        dependencies: [],
-        controlled: true,
-        timeoutUp: 10000,
-        timeoutDown: 10000,
-        notificationFd: null,
-        outputs: [],
-        outputRefs: [],
-        kernelModules: [],
-      };
+      services[name] = serviceEntry({ type: "oneshot", controlled: true, timeoutUp: 10000, timeoutDown: 10000 });
       mkdirSync(device.oneshot(name), { recursive: true });
       writeFileSync(join(device.oneshot(name), "up"), "#!/bin/sh\ntrue\n", { mode: 0o755 });
     }

@@ -19,6 +19,7 @@ import { TangServer } from "../secrets/tang-server.ts";
 import { count, scaled, smoke, table, usage } from "./common.ts";
 import { settle } from "../lib/until.ts";
 import { databaseVersion } from "../../runtime/src/svc/database.ts";
+import { serviceEntry } from "../engine/service-entry.ts";
 
 const runs = Number(process.env.BENCH_RUNS ?? scaled(21, 1));
 /** HTTPS fetches of the outboard part, changes of the subscriber part. */
@@ -149,17 +150,13 @@ async function svcRoot(): Promise<string> {
   for (let i = 0; i < 30; i++) {
     const type = i === 29 ? "bundle" : i % 3 === 0 ? "longrun" : "oneshot";
     const dependencies = i === 29 ? ["s0", "s10", "s20"] : i > 0 ? [`s${i - 1}`] : [];
-    services[`s${i}`] = {
+    services[`s${i}`] = serviceEntry({
       type,
       dependencies,
       controlled: i === 15,
       timeoutUp: 20000,
       timeoutDown: 20000,
-      notificationFd: null,
-      outputs: [],
-      outputRefs: [],
-      kernelModules: [],
-    };
+    });
   }
   const { database } = layout(root);
   await mkdir(join(database, ".."), { recursive: true });
@@ -309,16 +306,7 @@ async function secretsBench(binary: string): Promise<void> {
     } finally {
       child.kill();
     }
-    const entry = {
-      dependencies: [],
-      controlled: false,
-      timeoutUp: 1000,
-      timeoutDown: 1000,
-      notificationFd: null,
-      outputs: [],
-      outputRefs: [],
-      kernelModules: [],
-    };
+    const entry = { timeoutUp: 1000, timeoutDown: 1000 };
     const { database } = layout(dir);
     await mkdir(join(database, ".."), { recursive: true });
     await writeFile(
@@ -326,8 +314,8 @@ async function secretsBench(binary: string): Promise<void> {
       JSON.stringify({
         version: databaseVersion,
         services: {
-          vault: { ...entry, type: "oneshot" },
-          app: { ...entry, type: "longrun", outputRefs: [{ service: "vault", path: "k" }] },
+          vault: serviceEntry({ ...entry, type: "oneshot" }),
+          app: serviceEntry({ ...entry, type: "longrun", outputRefs: [{ service: "vault", path: "k" }] }),
         },
       }),
     );

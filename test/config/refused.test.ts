@@ -21,6 +21,7 @@ import ntp from "../../services/ntp/index.ts";
 import secrets from "../../services/secrets/index.ts";
 import ssh from "../../services/ssh/index.ts";
 import { testDevice, testKeys } from "./fixtures.ts";
+import { serviceEntry } from "../engine/service-entry.ts";
 
 const here = /^test\/config\/refused\.test\.ts:\d+$/;
 
@@ -577,17 +578,7 @@ describe("the device's database check", () => {
   it.each([".", "-f", "s6-svscan-log", "limen-boot", "limen-rescue"])(
     "refuses a service named %j as the compiler does",
     (name) => {
-      const entry = {
-        type: "oneshot",
-        dependencies: [],
-        controlled: false,
-        timeoutUp: 0,
-        timeoutDown: 0,
-        notificationFd: null,
-        outputs: [],
-        outputRefs: [],
-        kernelModules: [],
-      };
+      const entry = serviceEntry({ type: "oneshot" });
       expect(() => checkDatabase({ version: databaseVersion, services: { [name]: entry } }, "services.json")).toThrow(
         /^service database: services\.json: services\..*: a service name may not start with \. or -$|is the name of init's own service in the scan directory$/,
       );

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { layout } from "../../runtime/src/layout.ts";
 import { databaseVersion } from "../../runtime/src/svc/database.ts";
 import { binaryPath } from "../lib/runtime.ts";
+import { serviceEntry } from "../engine/service-entry.ts";
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -18,17 +19,7 @@ describe("a controller in a root without svc's state folder", () => {
   it("makes the folder, takes the lock and keeps running", async () => {
     root = mkdtempSync(join(tmpdir(), "limen-lock-"));
     const device = layout(root);
-    const oneshot = {
-      type: "oneshot",
-      dependencies: [],
-      controlled: true,
-      timeoutUp: 10_000,
-      timeoutDown: 10_000,
-      notificationFd: null,
-      outputs: [],
-      outputRefs: [],
-      kernelModules: [],
-    };
+    const oneshot = serviceEntry({ type: "oneshot", controlled: true, timeoutUp: 10_000, timeoutDown: 10_000 });
     mkdirSync(device.oneshot("a"), { recursive: true });
     writeFileSync(join(device.oneshot("a"), "up"), "#!/bin/sh\ntrue\n", { mode: 0o755 });
     writeFileSync(device.database, JSON.stringify({ version: databaseVersion, services: { a: oneshot } }));

@@ -2,6 +2,8 @@
 // and back when a backend's process ends, the proxy's outputs and dependents following the active
 // backend, backends without outputs, and the back-off between attempts.
 import { spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { compile } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
@@ -139,6 +141,35 @@ describe("round-robin controller", () => {
     await until("route via a again", () => routeEvents(b).length === 5);
     expect(routeEvents(b).slice(3)).toEqual(["route down", "route via 192.0.2.1"]);
     expect(upList(b)).toBe("a\nroute\nwan\nwan.controller\n");
+  });
+
+  it("gives the proxy's outputs the modes of the active backend's: a secret one stays its owner's alone", async () => {
+    const backend = (name: string, gateway: string, secret: boolean): Fixture => {
+      const dir = `"$LIMEN_ROOT"${onDevice.outputsOf(name)}`;
+      const hide = secret ? `chmod 600 ${dir}/psk && chmod 700 ${dir} &&` : "";
+      return {
+        type: "longrun",
+        controlled: true,
+        notificationFd: 3,
+        run: `output --set ${name} gateway ${gateway} && output --set ${name} psk hunter2 && ${hide} echo >&3; exec sleep 1000 3>&-`,
+      };
+    };
+    // a secrets service's outputs (a folder 0700, files 0600) and an ordinary service's
+    bed = new Bed(
+      failover({ vault: backend("vault", "192.0.2.1", true), plain: backend("plain", "198.51.100.1", false) }),
+    );
+    const b = bed;
+    await b.start();
+    const mode = (key: string): string => (statSync(join(b.layout.outputsOf("wan"), key)).mode & 0o777).toString(8);
+    expect(b.svc("boot").code).toBe(0);
+    await until("route via vault", () => routeEvents(b).length === 1);
+    await until("the proxy's outputs", () => b.svc("outputs", "wan").stdout === "gateway=192.0.2.1\npsk=hunter2\n");
+    expect([mode("."), mode("psk"), mode("gateway")]).toEqual(["700", "600", "644"]);
+
+    process.kill(pid(b, "vault"), "SIGKILL");
+    await until("route via plain", () => routeEvents(b).length === 3);
+    await until("the proxy's outputs", () => b.svc("outputs", "wan").stdout === "gateway=198.51.100.1\npsk=hunter2\n");
+    expect([mode("."), mode("psk"), mode("gateway")]).toEqual(["755", "644", "644"]);
   });
 
   it("works for backends without outputs, and moves on from one that does not become ready", async () => {

@@ -14,6 +14,7 @@ import { parseGraph } from "../../runtime/src/svc/graph";
 import { showLine } from "../../runtime/src/svc/log";
 import { readTai64n } from "../../runtime/src/svc/tai";
 import { file as tangFile, serverAnswer } from "./jwe";
+import { serviceEntry } from "./service-entry";
 
 export interface Target {
   name: string;
@@ -100,39 +101,16 @@ const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b
 const database = {
   version: 2,
   services: {
-    dnsmasq: {
+    dnsmasq: serviceEntry({
       type: "longrun",
       dependencies: ["lan"],
-      controlled: false,
       timeoutUp: 30000,
-      timeoutDown: 0,
       notificationFd: 3,
       outputs: ["ready"],
       outputRefs: [{ service: "lan", path: "address" }],
-      kernelModules: [],
-    },
-    lan: {
-      type: "oneshot",
-      dependencies: [],
-      controlled: false,
-      timeoutUp: 0,
-      timeoutDown: 0,
-      notificationFd: null,
-      outputs: ["address", "ifname"],
-      outputRefs: [],
-      kernelModules: ["e1000"],
-    },
-    wan: {
-      type: "bundle",
-      dependencies: ["dnsmasq"],
-      controlled: true,
-      timeoutUp: 0,
-      timeoutDown: 0,
-      notificationFd: null,
-      outputs: [],
-      outputRefs: [],
-      kernelModules: [],
-    },
+    }),
+    lan: serviceEntry({ type: "oneshot", outputs: ["address", "ifname"], kernelModules: ["e1000"] }),
+    wan: serviceEntry({ type: "bundle", dependencies: ["dnsmasq"], controlled: true }),
   },
 };
 
@@ -294,3 +272,17 @@ export const targets: Target[] = [
     run: (input) => readTai64n(input, 0),
   },
 ];
+
+/**
+ * Not a parser: an input that never returns, for the test proving that the fuzzer stops such an
+ * input and names it (test/runtime/fuzz.test.ts). Only run when named.
+ */
+export const endlessLoop: Target = {
+  name: "endless loop",
+  seeds: [text("returns"), text("loop")],
+  run: (input) => {
+    let n = 0;
+    if (decode(input) === "loop") while (n >= 0) n = (n + 1) % 7;
+    return n;
+  },
+};

@@ -2,7 +2,9 @@
 // inputs made from its seeds (real captures) by a seeded PRNG, and must either return or throw
 // an Error with a message of its own. A TypeError, RangeError, ReferenceError, SyntaxError or
 // InternalError anywhere in the error's cause chain is a bug in the parser (it tripped over the
-// input rather than saying what is wrong with it), and so is an input taking over a second.
+// input rather than saying what is wrong with it), and so is an input taking over a second: one
+// that never returns is stopped there (limen:test's callWithin), so the run goes on and names it.
+import { callWithin } from "limen:test";
 import { concat } from "../../runtime/src/lib/bytes";
 import type { Target } from "./fuzz-targets";
 
@@ -131,7 +133,7 @@ export function fuzz(t: Target, count: number, seed: number, limitMs = 1000): Fu
     const before = Date.now();
     let crash: string | null = null;
     try {
-      t.run(input);
+      callWithin(limitMs, () => t.run(input));
     } catch (e) {
       crash = crashOf(e);
     }
@@ -140,7 +142,7 @@ export function fuzz(t: Target, count: number, seed: number, limitMs = 1000): Fu
     if (crash === null && took > limitMs) crash = `took ${took} ms (limit ${limitMs} ms)`;
     if (crash !== null) {
       crashes++;
-      console.log(`CRASH ${t.name}: ${crash}: input ${hex(input)}`);
+      console.log(`CRASH ${t.name} (seed ${seed}, input ${i}): ${crash}: input ${hex(input)}`);
     }
   }
   return { target: t.name, inputs: count, crashes, slowest, ms: Date.now() - started };

@@ -1,7 +1,7 @@
 // npm run image as a user calls it: the compiled description without building anything heavy,
 // and clear errors that leave no result behind.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -25,6 +25,9 @@ describe("npm run image", () => {
     };
     expect(system.device.name).toBe("qemu-mipsel");
     expect(Object.keys(system.database.services)).toContain("firewall");
+    // it holds /etc/shadow's hashes: the builder's alone, and so is the folder
+    expect((statSync(out).mode & 0o777).toString(8)).toBe("700");
+    expect((statSync(join(out, "system.json")).mode & 0o777).toString(8)).toBe("600");
   });
 
   it("names a device that does not exist and leaves no result", () => {

@@ -21,6 +21,7 @@ import { layout } from "../../runtime/src/layout.ts";
 import { checkDatabase, databaseVersion, type ServiceEntry } from "../../runtime/src/svc/database.ts";
 import { ensureCommands } from "../../image/lib/host-programs.ts";
 import { binaryPath } from "../lib/runtime.ts";
+import { serviceEntry } from "../engine/service-entry.ts";
 import { settle, until } from "../lib/until.ts";
 
 export interface Fixture extends Partial<ServiceEntry> {
@@ -56,17 +57,7 @@ export class Bed {
     const entries: Record<string, ServiceEntry> = {};
     for (const [name, f] of Object.entries(services)) {
       const { run, up, down, log, finish, ...rest } = f;
-      entries[name] = {
-        dependencies: [],
-        controlled: false,
-        timeoutUp: 10_000,
-        timeoutDown: 10_000,
-        notificationFd: null,
-        outputs: [],
-        outputRefs: [],
-        kernelModules: [],
-        ...rest,
-      };
+      entries[name] = serviceEntry({ timeoutUp: 10_000, timeoutDown: 10_000, ...rest });
       const script = (path: string, body: string): void => {
         mkdirSync(join(path, ".."), { recursive: true });
         writeFileSync(path, `#!/bin/sh\ncd "$LIMEN_ROOT"\n${body}\n`);

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { Bed } from "./bed.ts";
 import { databaseVersion } from "../../runtime/src/svc/database.ts";
+import { serviceEntry } from "../engine/service-entry.ts";
 
 describe("svc on the service database", () => {
   const bed = new Bed({
@@ -96,28 +97,8 @@ describe("svc on the service database", () => {
     const good = JSON.stringify({
       version: databaseVersion,
       services: {
-        a: {
-          type: "oneshot",
-          dependencies: ["b"],
-          controlled: false,
-          timeoutUp: 0,
-          timeoutDown: 0,
-          notificationFd: null,
-          outputs: [],
-          outputRefs: [],
-          kernelModules: [],
-        },
-        b: {
-          type: "oneshot",
-          dependencies: ["a"],
-          controlled: false,
-          timeoutUp: 0,
-          timeoutDown: 0,
-          notificationFd: null,
-          outputs: [],
-          outputRefs: [],
-          kernelModules: [],
-        },
+        a: serviceEntry({ type: "oneshot", dependencies: ["b"] }),
+        b: serviceEntry({ type: "oneshot", dependencies: ["a"] }),
       },
     });
     writeFileSync(path, good);

@@ -1,7 +1,8 @@
 // Service outputs: written by services through `output --set`, read with `output` and
 // `svc outputs`, followed with `svc outputs --watch` (inotify), removed when the service stops.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Bed } from "./bed.ts";
@@ -51,6 +52,29 @@ describe("service outputs", () => {
     expect(r.stderr).toContain('output key "../escape": must be a relative path');
     expect(existsSync(bed.layout.outputsOf("escape"))).toBe(false);
     expect(output("wan").status).toBe(100);
+  });
+
+  it("`output --set --secret` writes a value only its owner can read, and says so in its usage", () => {
+    const output = (...args: string[]) => spawnSync("output", args, { env: bed.env, encoding: "utf8" });
+    const mode = (key: string): string => (statSync(join(bed.layout.outputsOf("ppp"), key)).mode & 0o777).toString(8);
+    expect(output("--set", "--secret", "ppp", "chap/password", "hunter2").status).toBe(0);
+    expect(output("ppp", "chap/password").stdout).toBe("hunter2");
+    expect(mode("chap/password")).toBe("600");
+    // the service's other outputs stay readable by every user
+    expect(output("--set", "ppp", "ifname", "ppp0").status).toBe(0);
+    expect(mode("ifname")).toBe("644");
+    expect(mode("chap")).toBe("755");
+    expect(mode(".")).toBe("755");
+    // written again as a secret, it stays one; written without --secret, it is an ordinary output again
+    expect(output("--set", "--secret", "ppp", "chap/password", "hunter3").status).toBe(0);
+    expect(mode("chap/password")).toBe("600");
+    expect(output("--set", "ppp", "chap/password", "public").status).toBe(0);
+    expect(mode("chap/password")).toBe("644");
+    const help = output("--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("--secret");
+    expect(help.stdout).toContain("0600");
+    expect(output("--secret", "wan", "address").status).toBe(100);
   });
 
   it("are followed by a watcher without restarting it, and removed when the service stops", async () => {

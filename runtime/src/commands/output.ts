@@ -1,15 +1,27 @@
 // `output SERVICE KEY` prints one output of a service, for shell scripts: $(output wan address).
-// `output --set SERVICE KEY [VALUE]` writes one (VALUE, or standard input), atomically.
+// `output --set [--secret] SERVICE KEY [VALUE]` writes one (VALUE, or standard input), atomically.
 import * as std from "qjs:std";
 import { readAll } from "../lib/process";
 import { decode } from "../lib/utf8";
-import { readOutput, writeOutput } from "../svc/outputs";
+import { publicMode, readOutput, secretMode, writeOutput } from "../svc/outputs";
 
-const usage = "usage: output SERVICE KEY | output --set SERVICE KEY [VALUE]";
+const usage = "usage: output SERVICE KEY | output --set [--secret] SERVICE KEY [VALUE]";
+const help = `${usage}
+  output SERVICE KEY                  prints SERVICE's output KEY (a name, or names: ipv6/prefix)
+  output --set SERVICE KEY [VALUE]    writes it (VALUE, else standard input) at once; every user
+                                      may read it (0644)
+  output --set --secret ...           only its owner, the writer, may read it (0600): a password,
+                                      a key. Each write says again which it is.
+`;
 
 export function main(args: string[]): number {
+  if (args[0] === "--help") {
+    std.out.puts(help);
+    return 0;
+  }
   const set = args[0] === "--set";
-  const [service, key, value, ...extra] = set ? args.slice(1) : args;
+  const secret = set && args[1] === "--secret";
+  const [service, key, value, ...extra] = args.slice((set ? 1 : 0) + (secret ? 1 : 0));
   if (
     service === undefined ||
     key === undefined ||
@@ -22,7 +34,7 @@ export function main(args: string[]): number {
   }
   try {
     if (set) {
-      writeOutput(service, key, value ?? decode(readAll(0)));
+      writeOutput(service, key, value ?? decode(readAll(0)), secret ? secretMode : publicMode);
       return 0;
     }
     const text = readOutput(service, key);

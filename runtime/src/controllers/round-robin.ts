@@ -7,10 +7,11 @@
 // two attempts it waits MIN-DELAY ms, doubling up to MAX-DELAY while backends keep failing: a
 // dead pair cannot spin the CPU. A backend that ran for MAX-DELAY resets the wait. Up or down is
 // read from s6's status, so backends need no outputs. Restarted, it carries on with a backend that
-// is up already and stops the others.
+// is up already and stops the others. The proxy's outputs and their folders have the backend's
+// modes: over a secrets service (0700 folder, 0600 files) they are root's alone as well.
 import * as os from "qjs:os";
 import type { Graph } from "../svc/graph";
-import { readOutputs, watchOutputs, writeOutput } from "../svc/outputs";
+import { outputFolder, outputMode, readOutputs, secretMode, watchOutputs, writeOutput } from "../svc/outputs";
 import { paths } from "../svc/paths";
 import { readStatus } from "../svc/s6";
 import { isUp, upTree } from "../svc/state";
@@ -30,9 +31,19 @@ import {
 const usage = "round-robin PROXY MIN-DELAY-MS MAX-DELAY-MS BACKEND BACKEND...";
 const log = logger("round-robin");
 
-/** Makes PROXY's outputs equal to `outputs`: each key written atomically, stale ones removed. */
-function mirror(proxy: string, outputs: Record<string, string>): void {
-  for (const [key, value] of Object.entries(outputs)) writeOutput(proxy, key, value);
+/**
+ * Makes PROXY's outputs equal to BACKEND's `outputs`, with the modes of BACKEND's files and
+ * folders (folders first, so no secret is ever under a readable name): each key written
+ * atomically, stale ones removed. What is gone meanwhile (the backend stopping) is taken as secret.
+ */
+function mirror(backend: string, proxy: string, outputs: Record<string, string>): void {
+  // the folders holding the keys ("" is PROXY's own), sorted: a folder before the folders in it
+  const folders = new Set(
+    Object.keys(outputs).flatMap((key) => key.split("/").map((_, i, parts) => parts.slice(0, i).join("/"))),
+  );
+  for (const f of [...folders].sort()) outputFolder(proxy, f, outputMode(backend, f) ?? 0o700);
+  for (const [key, value] of Object.entries(outputs))
+    writeOutput(proxy, key, value, outputMode(backend, key) ?? secretMode);
   for (const key of Object.keys(readOutputs(proxy)))
     if (!Object.hasOwn(outputs, key)) os.remove(`${paths.outputsOf(proxy)}/${key}`);
 }
@@ -47,7 +58,7 @@ async function serve(graph: Graph, proxy: string, backend: string): Promise<void
     return;
   }
   const pid = s!.pid;
-  const follow = watchOutputs(backend, (outputs) => mirror(proxy, outputs));
+  const follow = watchOutputs(backend, (outputs) => mirror(backend, proxy, outputs));
   try {
     const up = await transition(graph, "up", upTree(graph, proxy));
     log(

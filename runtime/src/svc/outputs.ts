@@ -13,11 +13,31 @@ function checkKey(key: string): void {
   }
 }
 
-export function writeOutput(service: string, key: string, value: string): void {
+/** Permission bits of an ordinary output, which every user may read, and of a secret one. */
+export const publicMode = 0o644;
+export const secretMode = 0o600;
+
+/** Writes one output with `mode` (its folders, when new, are 0o755: the service's other outputs stay readable). */
+export function writeOutput(service: string, key: string, value: string, mode = publicMode): void {
   checkKey(key);
   const path = `${paths.outputsOf(service)}/${key}`;
   mkdirs(path.slice(0, path.lastIndexOf("/")));
-  writeAtomic(path, value);
+  writeAtomic(path, value, mode);
+}
+
+/** Permission bits of a service's outputs folder (key "") or of one of its outputs or their folders; null when gone. */
+export function outputMode(service: string, key: string): number | null {
+  if (key !== "") checkKey(key);
+  const [st, err] = os.stat(key === "" ? paths.outputsOf(service) : `${paths.outputsOf(service)}/${key}`);
+  return err === 0 ? st.mode & 0o777 : null;
+}
+
+/** Makes a service's outputs folder (key "") or a folder of its outputs, with exactly `mode`. */
+export function outputFolder(service: string, key: string, mode: number): void {
+  if (key !== "") checkKey(key);
+  const path = key === "" ? paths.outputsOf(service) : `${paths.outputsOf(service)}/${key}`;
+  mkdirs(path, mode);
+  native.chmod(path, mode);
 }
 
 /** One output's text, or null when the service has not written it. */
