@@ -95,19 +95,35 @@ async function longrun(graph: Graph, name: string, direction: Direction, patient
     else if (code !== 0) say(`${name}: s6-svc exited ${code}`);
     return code === 0 ? "done" : code === s6Timeout ? "timeout" : "failed";
   }
-  // boot waits a moment under the lock, then without it (see boot)
-  if (patient && !bootStarts.has(name)) bootStarts.set(name, now());
-  const wait = patient ? (e.timeoutUp > 0 ? Math.min(e.timeoutUp, bootMoment) : bootMoment) : e.timeoutUp;
-  const code = await run(s6svc("-u", e.notificationFd === null ? "-wu" : "-wU", wait, name));
+  if (patient) return bootLongrun(graph, name);
+  const code = await run(s6svc("-u", e.notificationFd === null ? "-wu" : "-wU", e.timeoutUp, name));
   if (code === 0) return "done";
   if (code !== s6Timeout) {
     say(`${name}: s6-svc exited ${code}`);
     return "failed";
   }
-  if (patient) return "pending";
   say(`${name}: not ${e.notificationFd === null ? "up" : "ready"} after ${e.timeoutUp} ms: stopping it`);
   await run(s6svc("-d", "-wD", e.timeoutDown, name));
   return "timeout";
+}
+
+/**
+ * Boot's start of a longrun: waits a moment under the lock, then leaves it starting (see boot).
+ * It polls the state rather than give s6-svc so short a deadline: s6-svc's covers setting up its
+ * event subscription too, which a busy system can take longer than a moment to do.
+ */
+async function bootLongrun(graph: Graph, name: string): Promise<Outcome> {
+  if (!bootStarts.has(name)) bootStarts.set(name, now());
+  const code = await run(["s6-svc", "-u", serviceDir(name)]);
+  if (code !== 0) {
+    say(`${name}: s6-svc exited ${code}`);
+    return "failed";
+  }
+  for (let waited = 0; waited < bootMoment; waited += 50) {
+    if (ownState(graph, name).ready) return "done";
+    await os.sleepAsync(50);
+  }
+  return "pending";
 }
 
 /** Whether the catch-all logger reads its FIFO (opening for writing without one fails with ENXIO). */
