@@ -30,6 +30,13 @@ export { notifyOnCheck, readyWhen } from "./ready.ts";
 /** A template parameter that must be a service itself (not a lazy reference): its outputs are read. */
 export const service = z.instanceof(Service, { message: "expected a service" }).meta({ type: "service" });
 
+/** A service that is a network interface: it writes the interface's name to its output "ifname". */
+export const interfaceService = service.superRefine((s, ctx) => {
+  const spec = s.realize(["interface", s.origin]);
+  if (!spec.outputs.includes("ifname") && !spec.dynamicOutputs)
+    ctx.addIssue({ code: "custom", message: `${spec.name} declares no output ifname: it must be an interface` });
+});
+
 /** Characters a derived service name may not hold become "_". */
 export function nameSafe(s: string): string {
   return s.replace(/[^A-Za-z0-9_.@-]/g, "_");

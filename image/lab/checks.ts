@@ -38,6 +38,8 @@ export interface Shell {
   waitFor(pattern: RegExp, timeoutMs: number, from?: number): Promise<RegExpMatchArray>;
   /** Everything the console printed so far. */
   readonly console: string;
+  /** Runs a command at the guest's QEMU monitor (HMP) and returns its answer. */
+  monitor(command: string): Promise<string>;
 }
 
 export type Role = "router" | "client" | "isp";
@@ -76,6 +78,13 @@ export class LabContext {
     const output = await this.guests[guest].run(command, timeoutMs);
     this.evidence.push({ guest, command, output: String(output) });
     return String(output);
+  }
+
+  /** Runs `command` at a guest's QEMU monitor, keeping it and its answer as evidence. */
+  async monitor(guest: Role, command: string): Promise<string> {
+    const output = await this.guests[guest].monitor(command);
+    this.evidence.push({ guest, command: `(qemu monitor) ${command}`, output });
+    return output;
   }
 
   /**
@@ -625,6 +634,57 @@ const fwClosed: Check = {
   },
 };
 
+/** Polls `test` every second until it holds or `timeoutMs` passes; the seconds it took, or null. */
+async function within(timeoutMs: number, test: () => Promise<boolean>): Promise<number | null> {
+  const start = Date.now();
+  for (;;) {
+    if (await test()) return (Date.now() - start) / 1000;
+    if (Date.now() - start > timeoutMs) return null;
+    await sleep(1000);
+  }
+}
+
+const bridgeUpdown: Check = {
+  name: "bridge.updown",
+  notApplicable: (t) => (t.bridge === null ? "the device's LAN port is in no bridge with its own ifwait" : null),
+  async run(ctx) {
+    const b = ctx.topology.bridge!;
+    const { lan } = ctx.topology;
+    if (!ctx.lease) return { pass: false, detail: "the client has no lease (see lan.dhcp4)" };
+    const ports = async () => (await ctx.on("router", `ls /sys/class/net/${b.ifname}/brif`)).split(/\s+/);
+    const before = parseSvcStatus(await ctx.on("router", "svc status"));
+    // the cable out: QEMU's "lan" NIC of the router loses its carrier
+    await ctx.monitor("router", "set_link lan off");
+    const left = await within(30_000, async () => !(await ports()).includes(b.port.ifname));
+    const joinDown = parseSvcStatus(await ctx.on("router", `svc status ${b.port.join}`))[b.port.join]?.state;
+    await ctx.monitor("router", "set_link lan on");
+    const rejoined = await within(30_000, async () => (await ports()).includes(b.port.ifname));
+    const reached = await within(30_000, async () =>
+      /1 packets received/.test(await ctx.on("client", `ping -c 1 -W 2 ${lan.address}`)),
+    );
+    const seen = await whoami(ctx);
+    const after = parseSvcStatus(await ctx.on("router", "svc status"));
+    // the port's join is the controller's to restart; nothing else may have been
+    const restarted = Object.entries(before)
+      .filter(([name, s]) => name !== b.port.join && s.state === "up" && after[name]?.since !== s.since)
+      .map(([name]) => name);
+    const port = `${b.port.ifname} (${b.port.service})`;
+    if (left === null) return { pass: false, detail: `${port} stayed in ${b.ifname} with its link down` };
+    if (joinDown !== "down")
+      return { pass: false, detail: `${port} left ${b.ifname} but ${b.port.join} is ${joinDown ?? "unknown"}` };
+    if (rejoined === null) return { pass: false, detail: `${port} did not rejoin ${b.ifname} within 30 s` };
+    if (reached === null) return { pass: false, detail: `${port} rejoined; the client cannot reach ${lan.address}` };
+    if (seen !== ctx.wanAddress)
+      return { pass: false, detail: `${port} rejoined; through it the ISP saw ${seen ?? "nothing"}` };
+    if (restarted.length > 0) return { pass: false, detail: `${port} rejoined, but ${restarted.join(", ")} restarted` };
+    ctx.times["bridge rejoin"] = rejoined;
+    return {
+      pass: true,
+      detail: `${port} left ${b.ifname} ${left.toFixed(0)} s after its link went down (${b.port.join} down) and rejoined ${rejoined.toFixed(0)} s after it came back; the client reached ${lan.address} and the ISP, no other service restarted`,
+    };
+  },
+};
+
 /** Every check, in the order they run (later ones use what earlier ones learned; those that take the WAN down last). */
 export const checks: Check[] = [
   wanUp,
@@ -633,6 +693,7 @@ export const checks: Check[] = [
   nat4,
   ipv6,
   ntp,
+  bridgeUpdown,
   sshLogin,
   fwInbound,
   wanReconnect,

@@ -50,6 +50,12 @@ export interface Topology {
   ssh: { service: string; port: number; keyUser: string | null; passwordRefused: boolean } | null;
   /** Whether a getty offers a login on the serial console (else the lab brings its own shell). */
   consoleLogin: boolean;
+  /**
+   * The bridge holding the device's wired LAN port (the lab's LAN segment): its members service,
+   * its interface, and the port's link service, interface and the service that joins it (null
+   * when the LAN port is in no bridge).
+   */
+  bridge: { service: string; ifname: string; port: { service: string; ifname: string; join: string } } | null;
 }
 
 /** A configuration the lab cannot run: what is missing and in which file. */
@@ -81,6 +87,9 @@ const firewallParams = z.object({
 const dhcp6PrefixParams = z.object({ client: z.string(), interface: z.string() });
 const ntpParams = z.object({ allow: z.array(z.string()) });
 const gettyParams = z.object({ tty: z.string() });
+const bridgeMembersParams = z.object({ primary: z.string(), members: z.array(z.string()) });
+const ifnameParam = z.object({ ifname: z.string() });
+const ifwaitParams = z.object({ interface: z.string(), service: z.string() });
 const sshParams = z.object({
   port: z.number(),
   allowRoot: z.boolean(),
@@ -96,6 +105,28 @@ function built<S extends z.ZodType>(system: SystemDescription, name: string, sch
       .filter((t) => t.name === name)
       .map((t) => ({ service, origin: origin.origin, params: schema.parse(t.params) })),
   );
+}
+
+/** The bridge the device's LAN port is a member of, as Topology's `bridge` says. */
+function lanBridge(system: SystemDescription): Topology["bridge"] {
+  const port = system.hardware.networkInterfaces.lan;
+  const members = built(system, "bridge.members", bridgeMembersParams).find((b) => b.params.members.includes(port));
+  if (port === undefined || members === undefined) return null;
+  const ifnames = new Map(
+    [...built(system, "network.link", ifnameParam), ...built(system, "bridge.primary", ifnameParam)].map((l) => [
+      l.service,
+      l.params.ifname,
+    ]),
+  );
+  // the ifwait controller that keeps the port in the bridge while its link runs
+  const join = built(system, "ifwait", ifwaitParams).find((w) => w.params.interface === port);
+  const [bridge, link] = [ifnames.get(members.params.primary), ifnames.get(port)];
+  if (bridge === undefined || link === undefined || join === undefined) return null;
+  return {
+    service: members.service,
+    ifname: bridge,
+    port: { service: port, ifname: link, join: join.params.service },
+  };
 }
 
 const v4Range = /^(\d+\.\d+\.\d+\.\d+),(\d+\.\d+\.\d+\.\d+)(?:,|$)/;
@@ -140,6 +171,7 @@ export function topology(system: SystemDescription, config: string): Topology {
     : null;
   return {
     hostname: system.hostname,
+    bridge: lanBridge(system),
     wan: { kind: wans[0].kind, service: wans[0].service, lcpEcho: wans[0].lcpEcho },
     lan: {
       service: lan.service,

@@ -1,6 +1,18 @@
 // Layer 2 bridges: `primary` creates the bridge device, `members` enslaves interfaces to it (a
-// wired LAN and one or more access points, say).
-import { defineModule, nameSafe, oneshot, outputRef, service, sh, template, z } from "../../image/config/index.ts";
+// wired LAN and one or more access points, say), each while its link is running.
+import {
+  bundle,
+  defineModule,
+  interfaceService,
+  nameSafe,
+  oneshot,
+  outputRef,
+  service,
+  sh,
+  template,
+  z,
+} from "../../image/config/index.ts";
+import ifwait from "../ifwait/index.ts";
 
 /** The kernel's bridge: Kconfig symbols for a kernel built from source, modules where it builds them so. */
 const kernel = { config: { BRIDGE: "y", STP: "y" }, modules: ["bridge"] };
@@ -34,25 +46,34 @@ const members = template(
     name: z.string().optional().describe("Name of the service; <primary's name>.members when not given."),
     primary: service.describe("The bridge (a bridge.primary service) to enslave the members to."),
     members: z
-      .array(service)
+      .array(interfaceService)
       .min(1)
       .describe("Interface services (output ifname) to put in the bridge: a wired LAN, access points."),
   }),
   (p) => {
-    const bridge = outputRef(p.primary, "ifname");
-    const each = (verb: (dev: ReturnType<typeof outputRef>) => string) =>
-      p.members.map((m) => verb(outputRef(m, "ifname"))).join("\n");
-    return oneshot({
-      name: p.name ?? `${nameSafe(p.primary.name)}.members`,
-      dependencies: [p.primary, ...p.members],
-      up: each((dev) => sh`ip link set dev ${dev} master ${bridge}`),
-      down: each((dev) => sh`ip link set dev ${dev} nomaster`),
+    const primaryName = nameSafe(p.primary.name);
+    // Each member joins while its link is running and leaves when it loses its carrier or goes
+    // away, kept so by its own ifwait: a cable unplugged and plugged back, or an interface made
+    // anew, rejoins without anyone restarting a service, and a member that never appears (a radio
+    // that is missing) holds back no other.
+    // (scripts made in the join's own build, so that it is the one reading the outputs)
+    const joins = p.members.map((m) => {
+      const join = oneshot({
+        name: `${primaryName}.member.${nameSafe(m.name)}`,
+        dependencies: [p.primary, m],
+        controlled: true,
+        up: () => sh`ip link set dev ${outputRef(m, "ifname")} master ${outputRef(p.primary, "ifname")}`,
+        down: () => sh`ip link set dev ${outputRef(m, "ifname")} nomaster`,
+      });
+      return ifwait.svc.ifwait.build({ interface: m, service: join, state: "running" });
     });
+    return bundle({ name: p.name ?? `${primaryName}.members`, contents: joins });
   },
 );
 
 export default defineModule({
   name: "bridge",
+  imports: [ifwait],
   config: { kernel: { config: kernel.config } },
   svc: { primary, members },
 });

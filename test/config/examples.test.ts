@@ -116,7 +116,14 @@ describe("examples/demo.ts", () => {
     const sys = await build("examples/demo.ts", device);
     checkBothWays(sys);
     const db = sys.database.services;
-    expect(db["int.bridge.members"].dependencies.sort()).toEqual(["int.bridge", "lan.link", "wlan.link.hostapd"]);
+    // each member joins through its own ifwait, as a controlled service of the bridge and the member
+    expect(db["int.bridge.members"].dependencies.sort()).toEqual([
+      "int.bridge.member.lan.link.ifwait",
+      "int.bridge.member.wlan.link.hostapd.ifwait",
+    ]);
+    expect(db["int.bridge.member.lan.link.ifwait"].dependencies).toEqual(["lan.link"]);
+    expect(db["int.bridge.member.lan.link"].dependencies.sort()).toEqual(["int.bridge", "lan.link"]);
+    expect(db["int.bridge.member.lan.link"].controlled).toBe(true);
     expect(db["wan.link.pppoe"].dependencies).toEqual(["wan.link"]);
     expect(db["wan.link.pppoe.dhcp6c"].dependencies).toEqual(["wan.link.pppoe"]);
     expect(db["int.bridge.prefix6"].outputRefs).toContainEqual({ service: "wan.link.pppoe.dhcp6c", path: "prefixes" });
@@ -124,7 +131,11 @@ describe("examples/demo.ts", () => {
     expect(db["firewall"].dependencies).toEqual([]);
     expect(db["firewall.wan.wan.link.pppoe"].dependencies.sort()).toEqual(["firewall", "wan.link.pppoe"]);
     expect(db["firewall.lan.int.bridge"].dependencies.sort()).toEqual(["firewall", "int.bridge"]);
-    expect(sys.defaultServices).toHaveLength(Object.keys(db).length);
+    // all start at boot but the members' joins, which their ifwaits start
+    expect(Object.keys(db).filter((s) => !sys.defaultServices.includes(s))).toEqual([
+      "int.bridge.member.lan.link",
+      "int.bridge.member.wlan.link.hostapd",
+    ]);
     expect(sys.rootfsType).toBe("squashfs");
     expect(sys.packages.map((p) => p.package)).toEqual([
       "chrony",
@@ -195,10 +206,9 @@ describe("examples/rotuer.ts", () => {
     checkBothWays(sys);
     const db = sys.database.services;
     expect(db["int.bridge.members"].dependencies.sort()).toEqual([
-      "int.bridge",
-      "lan.link",
-      "wlan.link.hostapd",
-      "wlan5.link.hostapd",
+      "int.bridge.member.lan.link.ifwait",
+      "int.bridge.member.wlan.link.hostapd.ifwait",
+      "int.bridge.member.wlan5.link.hostapd.ifwait",
     ]);
     // The secrets reach PPP and both access points as output references, never as literals.
     expect(db["wan.link.pppoe"].outputRefs).toEqual(

@@ -14,12 +14,14 @@ import { defineConfig, type AnyModule, type UserConfig } from "../../image/confi
 import { sh } from "../../image/config/shell.ts";
 import { longrun, outputRef, type Service } from "../../image/config/service.ts";
 import { checkDatabase, databaseVersion } from "../../runtime/src/svc/database.ts";
+import bridge from "../../services/bridge/index.ts";
 import dnsmasq from "../../services/dnsmasq/index.ts";
 import hostapd from "../../services/hostapd/index.ts";
 import network from "../../services/network/index.ts";
 import ntp from "../../services/ntp/index.ts";
 import secrets from "../../services/secrets/index.ts";
 import ssh from "../../services/ssh/index.ts";
+import vlan from "../../services/vlan/index.ts";
 import { testDevice, testKeys } from "./fixtures.ts";
 import { serviceEntry } from "../engine/service-entry.ts";
 
@@ -491,6 +493,25 @@ const corpus: Bad[] = [
     path: "services.sshd.hostKey",
     problem: /^and hostKeys both give the host key: keep one$/,
   },
+  // bridge members and VLANs: interfaces by their ifname output, VLAN ids of 802.1Q
+  {
+    what: "a bridge member that is not an interface",
+    config: () =>
+      withService([bridge], (lan) =>
+        bridge.svc.members.build({
+          primary: bridge.svc.primary.build({ ifname: "br0" }),
+          members: [lan, longrun({ name: "not-a-link", run: "exec sleep 1d" })],
+        }),
+      ),
+    path: "services.it.members[1]",
+    problem: /not-a-link declares no output ifname: it must be an interface/,
+  },
+  ...[0, 4095].map((vid): Bad => ({
+    what: `VLAN id ${vid}`,
+    config: () => withService([vlan], (lan) => vlan.svc.vlan.build({ ifname: "lan.mgmt", primary: lan, vid })),
+    path: "services.it.vid",
+    problem: vid === 0 ? /Too small: expected number to be >=1/ : /Too big: expected number to be <=4094/,
+  })),
 ];
 
 /** The configuration error `run` ends with, whether loading, evaluating or compiling. */

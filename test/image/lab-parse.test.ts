@@ -304,6 +304,8 @@ describe("topology", () => {
       ssh: { service: "sshd", port: 22, keyUser: "root", passwordRefused: true },
       stores: [],
       consoleLogin: true,
+      // its LAN port is no bridge's member
+      bridge: null,
     });
   });
 
@@ -330,6 +332,12 @@ describe("topology", () => {
     expect(t.consoleLogin).toBe(false);
     // key-only ssh, root's keys also from run.sh (the lab's own)
     expect(t.ssh).toEqual({ service: "sshd", port: 22, keyUser: "root", passwordRefused: true });
+    // the wired LAN port joins the bridge through its own ifwait
+    expect(t.bridge).toEqual({
+      service: "int.bridge.members",
+      ifname: "int",
+      port: { service: "lan.link", ifname: "eth1", join: "int.bridge.member.lan.link" },
+    });
   });
 
   it("finds examples/pppoe-wan.ts's PPPoE WAN, its LAN, NAT and secrets store", async () => {

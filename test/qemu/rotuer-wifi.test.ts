@@ -47,7 +47,9 @@ describe.each([
       await vm.login("rotuer", "root", "secret");
       await vm.run("dmesg -n 1");
       const aps = ["wlan.link.hostapd", "wlan5.link.hostapd"];
-      const wanted = ["secrets", ...aps, "int.bridge.members"];
+      // each member joins once its ifwait sees its link running
+      const joins = ["lan.link", ...aps].map((m) => `int.bridge.member.${m}`);
+      const wanted = ["secrets", ...aps, "int.bridge.members", ...joins];
       const up = await vm.servicesUp(wanted, 300_000);
       expect(up, String(await vm.run("svc log | tail -n 60"))).toEqual(expect.arrayContaining(wanted));
       const status = async (ap: string): Promise<unknown> => JSON.parse(await vm!.run(`svc --json status ${ap}`));

@@ -268,6 +268,30 @@ describe("svc stop, restart and up-tree", () => {
     expect(b.svc("status", "after").stdout).not.toContain("waiting-for");
   });
 
+  it("boot holds the lock a moment only while a longrun gets ready within its timeout", async () => {
+    const b = await start({
+      // ready when told, long before its timeout: boot must not wait for it holding the lock
+      slow: {
+        type: "longrun",
+        notificationFd: 3,
+        timeoutUp: 600_000,
+        run: "while [ ! -e go ]; do sleep 0.05; done; echo >&3; exec sleep 1000",
+      },
+      after: { type: "oneshot", dependencies: ["slow"], up: note("up") },
+      later: { type: "oneshot", up: note("up"), controlled: true },
+    });
+    const booting = b.svcAsync("boot");
+    await until("after waiting for slow", () => b.svc("status", "after").stdout.includes("waiting-for=slow"));
+    // a controller's start goes through while slow is still getting ready
+    expect(b.svc("start", "later").code).toBe(0);
+    expect(b.events()).toEqual(["up later"]);
+    writeFileSync(b.path("go"), "");
+    const r = await booting;
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain("not ready after");
+    expect(b.events()).toEqual(["up later", "up after"]);
+  });
+
   it("boot gives up a slow longrun someone stops meanwhile, leaves what needs it down and exits 2", async () => {
     const b = await start({
       slow: { type: "longrun", notificationFd: 3, timeoutUp: 400, run: "exec sleep 1000" },

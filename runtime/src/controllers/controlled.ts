@@ -11,6 +11,8 @@ export class Controlled {
   /** What was last applied; null before the first call (the state left by a previous run is unknown). */
   private applied: boolean | null = null;
   private running = false;
+  /** What was last said in the log (null: nothing yet). */
+  private said: boolean | null = null;
   private readonly log: (message: string) => void;
   private readonly graph;
 
@@ -24,8 +26,9 @@ export class Controlled {
 
   /** Up (with what needs it, as `svc up-tree`) or down (with what needs it, as `svc stop`). */
   want(up: boolean, why: string): void {
-    if (up !== this.wanted || this.applied === null)
-      this.log(`${why}: ${up ? "starting" : "stopping"} ${this.service}`);
+    // said once a change: link messages come in bursts while the first transition waits for the lock
+    if (up !== this.said) this.log(`${why}: ${up ? "starting" : "stopping"} ${this.service}`);
+    this.said = up;
     this.wanted = up;
     void this.apply();
   }

@@ -59,6 +59,18 @@ function s6svc(command: "-u" | "-d", wait: "-wU" | "-wu" | "-wD", timeout: numbe
   return ["s6-svc", wait, ...(timeout > 0 ? ["-T", String(timeout)] : []), command, serviceDir(name)];
 }
 
+/**
+ * How long a boot pass waits for a longrun to be ready while holding the lock: any longer, and a
+ * controller or an admin's `svc` would wait on it until the slowest service at boot is ready.
+ */
+const bootMoment = 1000;
+
+/** When boot first started each longrun (milliseconds on now's clock), for its timeoutUp. */
+const bootStarts = new Map<string, number>();
+
+/** Milliseconds on a clock that does not jump with the time of day (os.now counts microseconds). */
+const now = (): number => Math.floor(os.now() / 1000);
+
 /** How long a longrun may take to get its s6-supervise (at boot, s6-svscan starts them all at once). */
 const superviseWait = 5000;
 
@@ -83,19 +95,35 @@ async function longrun(graph: Graph, name: string, direction: Direction, patient
     else if (code !== 0) say(`${name}: s6-svc exited ${code}`);
     return code === 0 ? "done" : code === s6Timeout ? "timeout" : "failed";
   }
+  if (patient) return bootLongrun(graph, name);
   const code = await run(s6svc("-u", e.notificationFd === null ? "-wu" : "-wU", e.timeoutUp, name));
   if (code === 0) return "done";
   if (code !== s6Timeout) {
     say(`${name}: s6-svc exited ${code}`);
     return "failed";
   }
-  if (patient) {
-    say(`${name}: not ready after ${e.timeoutUp} ms: left starting, what needs it waits until it is ready`);
-    return "pending";
-  }
   say(`${name}: not ${e.notificationFd === null ? "up" : "ready"} after ${e.timeoutUp} ms: stopping it`);
   await run(s6svc("-d", "-wD", e.timeoutDown, name));
   return "timeout";
+}
+
+/**
+ * Boot's start of a longrun: waits a moment under the lock, then leaves it starting (see boot).
+ * It polls the state rather than give s6-svc so short a deadline: s6-svc's covers setting up its
+ * event subscription too, which a busy system can take longer than a moment to do.
+ */
+async function bootLongrun(graph: Graph, name: string): Promise<Outcome> {
+  if (!bootStarts.has(name)) bootStarts.set(name, now());
+  const code = await run(["s6-svc", "-u", serviceDir(name)]);
+  if (code !== 0) {
+    say(`${name}: s6-svc exited ${code}`);
+    return "failed";
+  }
+  for (let waited = 0; waited < bootMoment; waited += 50) {
+    if (ownState(graph, name).ready) return "done";
+    await os.sleepAsync(50);
+  }
+  return "pending";
 }
 
 /** Whether the catch-all logger reads its FIFO (opening for writing without one fails with ENXIO). */
@@ -277,14 +305,18 @@ export async function change(graph: Graph, direction: Direction, targets: string
 }
 
 /**
- * `svc boot`: brings `targets` up, taking the lock for each pass. A longrun not ready within its
- * timeoutUp stays supervised; as soon as one is ready another pass starts what waited for it, until
+ * `svc boot`: brings `targets` up, taking the lock for each pass. A pass waits for a longrun's
+ * readiness a moment only (bootMoment), then leaves it starting and releases the lock, so that
+ * controllers and an admin's `svc` are not held up by a slow service; past its timeoutUp boot says
+ * so, and it stays supervised. As soon as one is ready another pass starts what waited for it, until
  * nothing waits. A pending service someone stops meanwhile (`svc stop`) is given up, with what
  * needs it; once shutdown began, boot starts nothing more. The exit status counts a pending
  * service as timed out only if it was given up.
  */
 export async function boot(graph: Graph, targets: string[]): Promise<number> {
   const settled = new Set<string>();
+  /** Pending services whose timeoutUp boot has said has passed. */
+  const told = new Set<string>();
   let worst = 0;
   for (;;) {
     const lock = lockTransitions();
@@ -307,7 +339,13 @@ export async function boot(graph: Graph, targets: string[]): Promise<number> {
     os.close(lock);
     if (pending.length === 0) return worst;
     for (;;) {
-      await os.sleepAsync(1000);
+      await os.sleepAsync(250);
+      for (const n of pending) {
+        const { timeoutUp } = graph.entry(n);
+        if (told.has(n) || timeoutUp === 0 || now() - (bootStarts.get(n) ?? now()) < timeoutUp) continue;
+        say(`${n}: not ready after ${timeoutUp} ms: left starting, what needs it waits until it is ready`);
+        told.add(n);
+      }
       const given = pending.filter((n) => !isUp(graph, n));
       for (const n of given) {
         say(`${n}: stopped while boot waited for it: what needs it stays down`);
