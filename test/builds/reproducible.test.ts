@@ -31,7 +31,7 @@ describe("hello-from-qemu for qemu-aarch64, built twice from empty caches", { ti
 });
 
 // the kernel is built here first when the cache lacks it (20-30 min on two cores); then each build
-// compiles the mipsel runtime and packs the image: about 5 min each on two cores, 9 min when busy
+// compiles the mipsel runtime and packs the image: 1-2 min each on two cores (9 min on a busy machine)
 describe("rotuer for gl-mt300n-v2, built twice sharing only the kernel build", { timeout: 60 * 60_000 }, () => {
   it("gives byte-identical firmware.bin, squashfs, uImage, device tree, flash script and runtime binary", async () => {
     const device = "gl-mt300n-v2";
