@@ -72,7 +72,13 @@ export function makeEnv(): NodeJS.ProcessEnv {
     "INSTALL_MOD_PATH",
   ])
     delete env[k];
-  // the same inputs make the same kernel: no build date, user or host in it
-  Object.assign(env, { KBUILD_BUILD_TIMESTAMP: "1970-01-01", KBUILD_BUILD_USER: "limen", KBUILD_BUILD_HOST: "limen" });
+  // the same inputs make the same kernel: no build date, user or host in it; the time zone is fixed
+  // because kbuild reads the date with `date` (its built-in initramfs's entries get that time)
+  Object.assign(env, {
+    KBUILD_BUILD_TIMESTAMP: "1970-01-01",
+    KBUILD_BUILD_USER: "limen",
+    KBUILD_BUILD_HOST: "limen",
+    TZ: "UTC",
+  });
   return env;
 }

@@ -66,6 +66,14 @@ describe("bench scripts in smoke mode", { timeout: 120_000 }, () => {
     expect(out).toMatch(/^fuzz: 12 parsers, 100 inputs each, [\d.]+ s in all, exit 0$/m);
   });
 
+  it("hardening.ts: the bad configurations refused and the kills survived; the rebuilds skipped, saying so", async () => {
+    const out = await smoke("hardening.ts");
+    expect(out).toMatch(/^bad configurations refused +(\d+)\/\1 refused in one line/m);
+    expect(out).toMatch(/^daemon kills survived +4\/4 survived/m);
+    expect(out).toMatch(/^rebuilds byte-identical +skipped in smoke mode/m);
+    expect(out).toMatch(/^kernel rebuild byte-identical +skipped in smoke mode/m);
+  });
+
   it("config.ts: evaluating and compiling a configuration", async () => {
     expect(await smoke("config.ts")).toMatch(
       /^examples\/demo\.ts for qemu-aarch64: load \d+ ms, first evaluate\+compile [\d.]+ ms, then [\d.]+ ms each; \d+ services, \d+ files$/m,
