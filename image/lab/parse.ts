@@ -264,3 +264,30 @@ export function parseForwardingSamples(text: string): { open: number; samples: n
   }
   return { open, samples };
 }
+
+/** A PPP-over-L2TP session as the kernel lists it in /proc/net/pppol2tp. */
+export interface L2tpSession {
+  /** The tunnel's own end, address and UDP port. */
+  local: string;
+  port: number;
+  mode: "LAC" | "LNS";
+  /** The PPP interface carried, when pppd has attached. */
+  ifname: string | null;
+}
+
+/** The sessions of /proc/net/pppol2tp (l2tp_ppp's table: the tunnel's source address in hex). */
+export function parsePppol2tp(text: string): L2tpSession[] {
+  return [
+    ...text.matchAll(
+      /^ {2}SESSION '[^']*' ([0-9A-F]{8})\/(\d+) .*\n {3}\S*\/(LAC|LNS) .*\n {3}.*(?:\n {3}interface (\S+))?/gm,
+    ),
+  ].map((m) => {
+    const n = parseInt(m[1], 16);
+    return {
+      local: [24, 16, 8, 0].map((s) => (n >>> s) & 255).join("."),
+      port: Number(m[2]),
+      mode: m[3] as "LAC" | "LNS",
+      ifname: m[4] ?? null,
+    };
+  });
+}

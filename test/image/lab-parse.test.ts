@@ -287,7 +287,7 @@ describe("topology", () => {
   it("finds the DHCP WAN, the LAN's address, range, fixed host and the NAT", async () => {
     expect(topology(await system("examples/dhcp-wan.ts"), "examples/dhcp-wan.ts")).toEqual({
       hostname: "gateway",
-      wan: { kind: "dhcp", service: "wan.link.dhcpc", lcpEcho: null },
+      wan: { kind: "dhcp", service: "wan.link.dhcpc", lcpEcho: null, upstream: null },
       lan: {
         service: "dnsmasq",
         address: "10.5.0.1",
@@ -309,7 +309,12 @@ describe("topology", () => {
 
   it("finds rotuer's PPPoE WAN and its bridged LAN", async () => {
     const t = topology(await system("examples/rotuer.ts"), "examples/rotuer.ts");
-    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe", lcpEcho: { interval: 5, failure: 4 } });
+    expect(t.wan).toEqual({
+      kind: "pppoe",
+      service: "wan.link.pppoe",
+      lcpEcho: { interval: 5, failure: 4 },
+      upstream: null,
+    });
     expect(t.openToWan).toEqual([{ protocol: "tcp", ports: [22] }]);
     expect(t.ntp).toEqual({ service: "ntp", allow: ["10.8.0.0/16"] });
     expect(t.lan.address).toBe("10.8.0.1");
@@ -332,10 +337,30 @@ describe("topology", () => {
     expect(t.ssh).toEqual({ service: "sshd", port: 22, keyUser: "root", passwordRefused: true });
   });
 
+  it("finds examples/router-with-l2tp.ts's L2TP WAN over the DHCP client under it", async () => {
+    const t = topology(await system("examples/router-with-l2tp.ts"), "examples/router-with-l2tp.ts");
+    // the tunnel is the WAN, not the lease it runs over
+    expect(t.wan).toEqual({
+      kind: "l2tp",
+      service: "wan.l2tp",
+      lcpEcho: { interval: 5, failure: 4 },
+      upstream: "wan.link.dhcpc",
+    });
+    expect(t.lan).toMatchObject({ address: "10.9.0.1", ranges: [["10.9.0.10", "10.9.0.240"]] });
+    expect(t.nat).toEqual(["firewall"]);
+    expect(t.ipv6).toEqual({ client: null, prefix: null });
+    expect(t.stores.map((s) => s.service)).toEqual(["secrets"]);
+  });
+
   it("finds examples/pppoe-wan.ts's PPPoE WAN, its LAN, NAT and secrets store", async () => {
     const t = topology(await system("examples/pppoe-wan.ts"), "examples/pppoe-wan.ts");
     // the template's default LCP echoes
-    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe", lcpEcho: { interval: 10, failure: 3 } });
+    expect(t.wan).toEqual({
+      kind: "pppoe",
+      service: "wan.link.pppoe",
+      lcpEcho: { interval: 10, failure: 3 },
+      upstream: null,
+    });
     expect(t.lan).toMatchObject({ address: "10.6.0.1", ranges: [["10.6.0.10", "10.6.0.240"]] });
     expect(t.nat).toEqual(["firewall"]);
     expect(t.stores.map((s) => [s.service, s.params.device, s.params.keys])).toEqual([

@@ -21,6 +21,7 @@ describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
       all,
     ).toEqual([
       ["wan.up", "pass"],
+      ["wan.l2tp", "n/a"],
       ["lan.dhcp4", "pass"],
       ["lan.dns", "pass"],
       ["nat4", "pass"],
