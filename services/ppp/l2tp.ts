@@ -3,8 +3,10 @@
 // and starts pppd on the kernel's PPPoL2TP socket (l2tp_ppp), which carries the frames from then
 // on. The session is a PPP WAN as PPPoE's is (session.ts): the same parameters, outputs,
 // readiness and credentials. The LNS may be an outputRef (the lease's router, say), so xl2tpd's
-// configuration is rendered when the service starts, as a secret file; when the session dies
-// xl2tpd dials again (a new tunnel if the old one is gone).
+// configuration is rendered when the service starts, as a secret file. A session that was up and
+// ends ends xl2tpd too, and s6 starts it again: a new tunnel at once, where xl2tpd would first
+// spend a minute retrying its goodbyes on a tunnel whose LNS may be gone. One that never comes up
+// (refused, say) xl2tpd calls again on the same tunnel.
 import { defineModule, hostName, replaceable, secretPath, service, sh, template, z } from "../../image/config/index.ts";
 import ppp from "./index.ts";
 import { optionsFileText, scriptsOf, sessionOptions, sessionParams, sessionService } from "./session.ts";
@@ -45,6 +47,7 @@ const l2tp = template(
       "redial timeout = 5\n",
     ];
     const run = "/run/xl2tpd";
+    const pidFile = `${run}/${p.name}.pid`;
     return sessionService(p.name, p, {
       dependencies: [p.upstream],
       kernelModules: kernel.modules,
@@ -53,9 +56,11 @@ const l2tp = template(
       files: { [optionsFile]: { type: "file", content: optionsFileText(options) } },
       secrets: { "xl2tpd.conf": { content: conf, mode: 0o600 } },
       prepare: [sh`mkdir -p ${run}`],
+      // pppd runs ip-down as a session that was up ends: xl2tpd, its parent, goes with it
+      down: [sh`kill "$(cat ${pidFile})" 2>/dev/null || true`],
       run: (ready) =>
         `${ready} ` +
-        sh`xl2tpd -D -c ${secretPath(p.name, "xl2tpd.conf")} -p ${`${run}/${p.name}.pid`} -C ${`${run}/${p.name}.control`}`,
+        sh`xl2tpd -D -c ${secretPath(p.name, "xl2tpd.conf")} -p ${pidFile} -C ${`${run}/${p.name}.control`}`,
     });
   },
 );
@@ -68,7 +73,7 @@ export default defineModule({
       { name: "xl2tpd", files: ["/usr/sbin/xl2tpd"] },
       { name: "ppp", files: [pppol2tpPlugin] },
     ],
-    programs: { busybox: { applets: ["mkdir"] } },
+    programs: { busybox: { applets: ["mkdir", "cat", "kill"] } },
     kernel: { config: kernel.config },
   },
   svc: { l2tp },

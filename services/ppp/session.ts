@@ -115,6 +115,8 @@ export function sessionService(
     secrets?: LongrunInput["secrets"];
     /** The lines before the last. */
     prepare?: string[];
+    /** What ip-down does besides removing the outputs, once a session that was up ends. */
+    down?: string[];
     run: (ready: string) => string;
   },
 ) {
@@ -135,7 +137,7 @@ export function sessionService(
     timeoutUp: (s.setupSeconds + (p.lcpEcho === null ? 20 : p.lcpEcho.interval * p.lcpEcho.failure)) * 1000,
     files: {
       [`${scripts}/ip-up`]: { type: "file", mode: 0o755, content: ipUp(name) },
-      [`${scripts}/ip-down`]: { type: "file", mode: 0o755, content: ipDown(name) },
+      [`${scripts}/ip-down`]: { type: "file", mode: 0o755, content: ipDown(name, s.down ?? []) },
       ...ready.files,
       ...s.files,
     },
@@ -172,7 +174,7 @@ function ipUp(service: string): string {
   ].join("\n");
 }
 
-function ipDown(service: string): string {
+function ipDown(service: string, more: string[]): string {
   const outputs = layout("").outputsOf(service);
-  return ["#!/bin/sh", sh`rm -f ${outputs}/address ${outputs}/peer-address ${outputs}/dns`, ""].join("\n");
+  return ["#!/bin/sh", sh`rm -f ${outputs}/address ${outputs}/peer-address ${outputs}/dns`, ...more, ""].join("\n");
 }
