@@ -11,22 +11,16 @@ import console from "../../services/console/index.ts";
 import dnsmasq from "../../services/dnsmasq/index.ts";
 import network from "../../services/network/index.ts";
 import ntp from "../../services/ntp/index.ts";
-import { ipv4 } from "./parse.ts";
+import { dottedQuad, ipv4 } from "./parse.ts";
 import { internet, ispHostname, ispPppoe, ispWan, whoamiPath, zone } from "./plan.ts";
 
 const pppOptions = "/etc/limen/ppp/server-options";
 const lnsConf = "/etc/limen/xl2tpd/lns.conf";
 const www = "/srv/www";
-
-/** The IPv4 address `n` after `a`. */
-function ipv4Add(a: string, n: number): string {
-  const v = ipv4(a)! + n;
-  return [24, 16, 8, 0].map((s) => (v >>> s) & 255).join(".");
-}
 const ispMac = "52:54:00:15:50:01";
 
-// pppd on the ISP's end of each session, PPPoE's or L2TP's: authenticate the peer by CHAP or PAP (whichever it
-// accepts) with the secrets below, notice a dead peer, and offer the ISP's resolver.
+// pppd on the ISP's end of each session, PPPoE's or L2TP's: authenticate the peer by CHAP or PAP
+// (whichever it accepts) with the secrets below, notice a dead peer, and offer the ISP's resolver.
 const serverOptions = `auth
 require-chap
 require-pap
@@ -245,7 +239,7 @@ export default defineConfig(() => {
   });
   // the LNS: one tunnel and call per router, pppd on the kernel's PPPoL2TP socket with the
   // PPPoE side's options and pool (a lab has one router, on one of the two)
-  const last = ipv4Add(ispPppoe.firstRemote, ispPppoe.sessions - 1);
+  const last = dottedQuad(ipv4(ispPppoe.firstRemote)! + ispPppoe.sessions - 1);
   const lns = longrun({
     name: "xl2tpd",
     dependencies: [wan4],

@@ -122,6 +122,11 @@ export function ipv4(address: string): number | null {
   return parts.reduce((n, p) => n * 256 + Number(p), 0);
 }
 
+/** The dotted quad of an IPv4 address as a number (ipv4's inverse). */
+export function dottedQuad(n: number): string {
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+}
+
 /** `address` lies between `first` and `last`, inclusive. */
 export function inRange(address: string, first: string, last: string): boolean {
   const [a, f, l] = [address, first, last].map(ipv4);
@@ -281,13 +286,10 @@ export function parsePppol2tp(text: string): L2tpSession[] {
     ...text.matchAll(
       /^ {2}SESSION '[^']*' ([0-9A-F]{8})\/(\d+) .*\n {3}\S*\/(LAC|LNS) .*\n {3}.*(?:\n {3}interface (\S+))?/gm,
     ),
-  ].map((m) => {
-    const n = parseInt(m[1], 16);
-    return {
-      local: [24, 16, 8, 0].map((s) => (n >>> s) & 255).join("."),
-      port: Number(m[2]),
-      mode: m[3] as "LAC" | "LNS",
-      ifname: m[4] ?? null,
-    };
-  });
+  ].map((m) => ({
+    local: dottedQuad(parseInt(m[1], 16)),
+    port: Number(m[2]),
+    mode: m[3] as "LAC" | "LNS",
+    ifname: m[4] ?? null,
+  }));
 }

@@ -13,6 +13,7 @@ import {
   parseNslookup,
   parseOutputs,
   parsePppdFailure,
+  parsePppol2tp,
   parseClockOffset,
   parseConnect,
   parseDbclientExit,
@@ -128,6 +129,43 @@ describe("parseIpAddresses", () => {
       { family: "inet", address: "10.6.0.1", peer: null, prefixLength: 16 },
     ]);
     expect(parseIpAddresses('Device "ppp0" does not exist.\n')).toEqual([]);
+  });
+});
+
+describe("parsePppol2tp", () => {
+  const header = [
+    "PPPoL2TP driver info, V2.0",
+    "TUNNEL name, user-data-ok session-count",
+    " debug tx-pkts/bytes/errs rx-pkts/bytes/errs",
+    "  SESSION name, addr/port src-tid/sid dest-tid/sid state user-data-ok",
+    "   mtu/mru/rcvseq/sendseq/lns debug reorderto",
+    "   nr/ns tx-pkts/bytes/errs rx-pkts/bytes/errs",
+  ];
+  const session = (addr: string, mode: string, ifname: string[]) => [
+    "",
+    "TUNNEL 'tunl 51018', Y 1",
+    " 00000000 12/840/0 14/1000/0",
+    `  SESSION 'sess 51018/21867' ${addr}/1701 C74A/556B -> 54F0/7CC1 1 Y`,
+    `   0/0/-/-/${mode} 00000000 0`,
+    "   0/0 10/200/0 12/300/0",
+    ...ifname,
+  ];
+
+  it("reads each session's own end, mode and PPP interface", () => {
+    const text = [
+      ...header,
+      ...session("C000029E", "LAC", ["   interface ppp0"]),
+      ...session("C0000201", "LNS", []),
+    ].join("\n");
+    expect(parsePppol2tp(text)).toEqual([
+      { local: "192.0.2.158", port: 1701, mode: "LAC", ifname: "ppp0" },
+      { local: "192.0.2.1", port: 1701, mode: "LNS", ifname: null },
+    ]);
+  });
+
+  it("finds none in the header alone or an error", () => {
+    expect(parsePppol2tp(header.join("\n"))).toEqual([]);
+    expect(parsePppol2tp("cat: can't open '/proc/net/pppol2tp': No such file or directory")).toEqual([]);
   });
 });
 
