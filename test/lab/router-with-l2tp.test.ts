@@ -4,8 +4,12 @@
 // secrets store's disk the lab made; the session's addresses are the service's outputs and ppp0
 // holds them, both ends of the tunnel see each other, and the LAN reaches the ISP's names and web
 // server through NAT over it. A session the ISP drops silently comes back by LCP echo, over a
-// new tunnel, still in the firewall's wan zone.
+// new tunnel, still in the firewall's wan zone. A password the ISP refuses fails wan.up with
+// pppd's reason, as for PPPoE.
 import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { labRun } from "../lib/lab.ts";
 
@@ -41,5 +45,21 @@ describe("npm run lab on examples/router-with-l2tp.ts", { timeout: 1_200_000 }, 
     expect(report.times["wan.reconnect"]).toBeLessThanOrEqual(80);
     const qemus = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
     expect(qemus).not.toMatch(/230\.0\.0\.1:4152[0-2]/);
+  });
+
+  it("fails wan.up with pppd's reason when the secrets hold a password the ISP refuses", async () => {
+    const secrets = mkdtempSync(join(tmpdir(), "limen-lab-secrets-"));
+    try {
+      mkdirSync(join(secrets, "ppp"));
+      writeFileSync(join(secrets, "ppp/username"), "lab");
+      writeFileSync(join(secrets, "ppp/password"), "not-the-password");
+      const { report } = await labRun("examples/router-with-l2tp.ts", 41525, { secrets, only: ["wan.up"] });
+      expect(report.passed).toBe(false);
+      expect(report.checks.map((c) => [c.name, c.status, c.detail])).toEqual([
+        ["wan.up", "fail", "wan.l2tp is not ready: CHAP authentication failed: Access denied"],
+      ]);
+    } finally {
+      rmSync(secrets, { recursive: true, force: true });
+    }
   });
 });
