@@ -14,14 +14,24 @@ import { metaOf, optionLeaves, paramLeaves, type Leaf } from "./walk.ts";
 
 const root = join(import.meta.dirname, "../..");
 
-/** Every module of services/ (each folder's index.ts), by name. */
+/**
+ * Every module of services/, by folder: its index.ts's, then those of the folder's other files
+ * that export one (services/ppp/l2tp.ts: a module of its own, sharing the folder's code).
+ */
 export async function serviceModules(): Promise<AnyModule[]> {
   const dir = join(root, "services");
   const modules: AnyModule[] = [];
+  const defaultOf = async (file: string) =>
+    ((await import(pathToFileURL(file).href)) as { default?: AnyModule }).default;
   for (const name of readdirSync(dir).sort()) {
-    const m = ((await import(pathToFileURL(join(dir, name, "index.ts")).href)) as { default: AnyModule }).default;
-    if (m.kind !== "module") throw new Error(`services/${name}/index.ts: its default export is not a module`);
+    const m = await defaultOf(join(dir, name, "index.ts"));
+    if (m?.kind !== "module") throw new Error(`services/${name}/index.ts: its default export is not a module`);
     modules.push(m);
+    for (const file of readdirSync(join(dir, name)).sort()) {
+      if (file === "index.ts" || !file.endsWith(".ts")) continue;
+      const other = await defaultOf(join(dir, name, file));
+      if (other?.kind === "module") modules.push(other);
+    }
   }
   return modules;
 }

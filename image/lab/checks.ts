@@ -11,6 +11,7 @@ import {
   parseNslookup,
   parseOutputs,
   parsePppdFailure,
+  parsePppol2tp,
   parseClockOffset,
   parseConnect,
   parseDbclientExit,
@@ -26,7 +27,7 @@ import {
   type Lease,
   type ServiceState,
 } from "./parse.ts";
-import type { Topology } from "./topology.ts";
+import type { Topology, WanKind } from "./topology.ts";
 import { clientKey } from "./client.ts";
 import { rulesetFile } from "../../services/firewall/index.ts";
 
@@ -138,8 +139,8 @@ async function dhcpWan(ctx: LabContext, svc: string): Promise<Outcome> {
   return { pass: true, detail: `${svc} ready with ${ip} from the ISP, router ${router}` };
 }
 
-/** A PPPoE WAN: the outputs IPCP gave, and the PPP interface holding that address with the ISP as peer. */
-async function pppoeWan(ctx: LabContext, svc: string): Promise<Outcome> {
+/** A PPP WAN (PPPoE, L2TP): the outputs IPCP gave, and the PPP interface holding that address with the ISP as peer. */
+async function pppWan(ctx: LabContext, svc: string): Promise<Outcome> {
   const outputs = parseOutputs(await ctx.on("router", `svc outputs ${svc}`));
   const { address = "", ifname = "" } = outputs;
   const peer = outputs["peer-address"] ?? "";
@@ -191,7 +192,7 @@ const wanUp: Check = {
       state = parseSvstat(await ctx.on("router", `s6-svstat /run/service/${svc}`));
       if (state?.ready) break;
       ctx.evidence.pop();
-      if (kind === "pppoe") {
+      if (kind !== "dhcp") {
         const why = parsePppdFailure(await ctx.on("router", `svc log ${svc} | tail -n 5`));
         ctx.evidence.pop();
         if (why !== null && /authentication failed/i.test(why)) refused = why;
@@ -199,13 +200,48 @@ const wanUp: Check = {
     }
     if (!state?.ready) {
       const log = await ctx.on("router", `svc log ${svc} | tail -n 20`);
-      const why = kind === "pppoe" ? parsePppdFailure(log) : null;
+      const why = kind !== "dhcp" ? parsePppdFailure(log) : null;
       return { pass: false, detail: `${svc} is not ready${refused ? "" : " within 90 s"}${why ? `: ${why}` : ""}` };
     }
     // when it became ready, in seconds since the router's kernel started
     const uptime = parseUptime(await ctx.on("router", "cat /proc/uptime"));
     if (uptime !== null && state.readyFor !== null) ctx.times["router boot to wan.up"] = uptime - state.readyFor;
-    return kind === "dhcp" ? dhcpWan(ctx, svc) : pppoeWan(ctx, svc);
+    return kind === "dhcp" ? dhcpWan(ctx, svc) : pppWan(ctx, svc);
+  },
+};
+
+const wanL2tp: Check = {
+  name: "wan.l2tp",
+  notApplicable: (t) => (t.wan.kind === "l2tp" ? null : `a ${t.wan.kind} WAN: no L2TP tunnel`),
+  async run(ctx) {
+    const { service: svc, upstream } = ctx.topology.wan;
+    if (ctx.wanAddress === null || ctx.wanIfname === null)
+      return { pass: false, detail: `${svc} has no session (see wan.up)` };
+    // the upstream link the tunnel runs over: a lease from the ISP's segment (or a static address)
+    const link = parseOutputs(await ctx.on("router", `svc outputs ${upstream}`));
+    const from = link.ip ?? link.address ?? "";
+    const ours = parsePppol2tp(await ctx.on("router", "cat /proc/net/pppol2tp")).find(
+      (s) => s.ifname === ctx.wanIfname,
+    );
+    if (ours === undefined) return { pass: false, detail: `no L2TP session on the router carries ${ctx.wanIfname}` };
+    if (ours.mode !== "LAC" || ours.local !== from)
+      return {
+        pass: false,
+        detail: `${ctx.wanIfname}'s tunnel is a ${ours.mode} from ${ours.local}, not a LAC over ${upstream}'s ${from}`,
+      };
+    // the ISP's LNS end: a session from its WAN address whose PPP link has the router's address as peer
+    const theirs = parsePppol2tp(await ctx.on("isp", "cat /proc/net/pppol2tp")).filter(
+      (s) => s.mode === "LNS" && s.local === ispWan.v4 && s.ifname !== null,
+    );
+    let ispIfname: string | null = null;
+    for (const s of theirs) {
+      const held = parseIpAddresses(await ctx.on("isp", `ip -4 address show dev ${s.ifname}`));
+      if (held.some((h) => h.peer === ctx.wanAddress)) ispIfname = s.ifname;
+    }
+    const tunnel = `${ctx.wanIfname} ${ctx.wanAddress} over a tunnel from ${from} (${upstream}) to the ISP's LNS ${ispWan.v4}:${ours.port}`;
+    if (ispIfname === null)
+      return { pass: false, detail: `${tunnel}, but no LNS session of the ISP has ${ctx.wanAddress} as its peer` };
+    return { pass: true, detail: `${tunnel}, its session the ISP's ${ispIfname} with peer ${ctx.wanAddress}` };
   },
 };
 
@@ -455,24 +491,35 @@ const fwInbound: Check = {
   },
 };
 
+/**
+ * A session WAN's: what the ISP kills to drop every session without a word, and the router's log
+ * line counting the sessions it set up (null: a DHCP WAN, no session).
+ */
+const sessionKinds: Record<WanKind, { servers: string; sessionLine: string } | null> = {
+  dhcp: null,
+  pppoe: { servers: "pppoe-server pppoe pppd", sessionLine: "PPP session is" },
+  l2tp: { servers: "xl2tpd pppd", sessionLine: "local  IP address" },
+};
+
 const wanReconnect: Check = {
   name: "wan.reconnect",
   notApplicable: (t) =>
-    t.wan.kind !== "pppoe"
+    sessionKinds[t.wan.kind] === null
       ? `a ${t.wan.kind} WAN: no session to drop`
       : t.wan.lcpEcho === null
         ? `${t.wan.service} sends no LCP echoes`
         : null,
   async run(ctx) {
-    const { service: svc, lcpEcho } = ctx.topology.wan;
+    const { service: svc, lcpEcho, kind } = ctx.topology.wan;
+    const { servers, sessionLine } = sessionKinds[kind]!;
     const fw = ctx.topology.nat[0];
     const before = parseSvcStatus(await ctx.on("router", `svc status ${fw}`))[fw]?.since ?? null;
-    const sessions = async () => (await ctx.on("router", `svc log ${svc} | grep -c 'PPP session is'`)).trim();
+    const sessions = async () => (await ctx.on("router", `svc log ${svc} | grep -c '${sessionLine}'`)).trim();
     const first = await sessions();
-    // the ISP loses every session at once, saying nothing (no PADT, no LCP terminate): only the
-    // router's LCP echoes can notice; s6 starts pppoe-server again at once
+    // the ISP loses every session at once, saying nothing (no PADT, no CDN, no LCP terminate):
+    // only the router's LCP echoes can notice; s6 starts the ISP's server again at once
     const dropped = Date.now();
-    await ctx.on("isp", "kill -9 $(pidof pppoe-server pppoe pppd)");
+    await ctx.on("isp", `kill -9 $(pidof ${servers})`);
     const limit = (lcpEcho!.interval * lcpEcho!.failure + 60) * 1000;
     let outputs: Record<string, string> = {};
     for (;;) {
@@ -688,6 +735,7 @@ const bridgeUpdown: Check = {
 /** Every check, in the order they run (later ones use what earlier ones learned; those that take the WAN down last). */
 export const checks: Check[] = [
   wanUp,
+  wanL2tp,
   lanDhcp4,
   lanDns,
   nat4,

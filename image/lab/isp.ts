@@ -1,7 +1,8 @@
 // The lab's ISP: a Limen image for qemu-aarch64 that plays the router's upstream and the whole
 // internet. On its first NIC (the router's WAN segment) it serves PPPoE (rp-pppoe's pppoe-server
-// with pppd, CHAP or PAP), DHCPv4 and DNS (dnsmasq), DHCPv6 with prefix delegation (Kea) and
-// router advertisements (dnsmasq), on that segment and on every PPPoE session; on its loopback it
+// with pppd, CHAP or PAP), PPP over L2TP (xl2tpd as the LNS, the same pppd options and
+// addresses), DHCPv4 and DNS (dnsmasq), DHCPv6 with prefix delegation (Kea) and
+// router advertisements (dnsmasq), on that segment and on every PPP session; on its loopback it
 // holds the addresses of "the internet" (image/lab/plan.ts), where DNS, NTP (chrony) and HTTP
 // (busybox httpd, answering with the client's source address) answer too. Its second NIC is
 // unused, and its own MAC address on the first. The console password is "secret".
@@ -10,14 +11,16 @@ import console from "../../services/console/index.ts";
 import dnsmasq from "../../services/dnsmasq/index.ts";
 import network from "../../services/network/index.ts";
 import ntp from "../../services/ntp/index.ts";
+import { dottedQuad, ipv4 } from "./parse.ts";
 import { internet, ispHostname, ispPppoe, ispWan, whoamiPath, zone } from "./plan.ts";
 
-const pppOptions = "/etc/limen/ppp/pppoe-server-options";
+const pppOptions = "/etc/limen/ppp/server-options";
+const lnsConf = "/etc/limen/xl2tpd/lns.conf";
 const www = "/srv/www";
 const ispMac = "52:54:00:15:50:01";
 
-// pppd on the ISP's end of each session: authenticate the peer by CHAP or PAP (whichever it
-// accepts) with the secrets below, notice a dead peer, and offer the ISP's resolver.
+// pppd on the ISP's end of each session, PPPoE's or L2TP's: authenticate the peer by CHAP or PAP
+// (whichever it accepts) with the secrets below, notice a dead peer, and offer the ISP's resolver.
 const serverOptions = `auth
 require-chap
 require-pap
@@ -234,6 +237,32 @@ export default defineConfig(() => {
     kernelModules: ["ppp_generic", "ppp_async"],
     run: sh`exec pppoe-server -F -I eth0 -L ${ispPppoe.local} -R ${ispPppoe.firstRemote} -N ${ispPppoe.sessions} -O ${pppOptions}`,
   });
+  // the LNS: one tunnel and call per router, pppd on the kernel's PPPoL2TP socket with the
+  // PPPoE side's options and pool (a lab has one router, on one of the two)
+  const last = dottedQuad(ipv4(ispPppoe.firstRemote)! + ispPppoe.sessions - 1);
+  const lns = longrun({
+    name: "xl2tpd",
+    dependencies: [wan4],
+    files: {
+      [lnsConf]: {
+        type: "file",
+        content: [
+          "[global]",
+          "[lns default]",
+          `ip range = ${ispPppoe.firstRemote}-${last}`,
+          `local ip = ${ispPppoe.local}`,
+          `pppoptfile = ${pppOptions}`,
+          // pppd authenticates the peer (its options' auth), not xl2tpd
+          "require authentication = no",
+          "",
+        ].join("\n"),
+      },
+    },
+    kernelModules: ["l2tp_core", "l2tp_ppp"],
+    run: ["mkdir -p /run/xl2tpd", sh`exec xl2tpd -D -c ${lnsConf} -p /run/xl2tpd/pid -C /run/xl2tpd/control`].join(
+      "\n",
+    ),
+  });
   const http = longrun({
     name: "httpd",
     dependencies: [internetAddresses],
@@ -257,6 +286,7 @@ export default defineConfig(() => {
       dns,
       dhcp6,
       pppoe,
+      lns,
       http,
       // serves its own clock to anyone, as if it were a stratum-1 server
       ntp: ntp.svc.ntp.build({ allow: ["all"], extraConfig: "local stratum 1" }),
@@ -264,7 +294,8 @@ export default defineConfig(() => {
     },
     packages: [
       "pppoe",
-      { name: "ppp", files: ["/usr/sbin/pppd", "/usr/sbin/pppoe-discovery"] },
+      { name: "ppp", files: ["/usr/sbin/pppd", "/usr/sbin/pppoe-discovery", "/usr/lib/pppd/2.4.9/pppol2tp.so"] },
+      { name: "xl2tpd", files: ["/usr/sbin/xl2tpd"] },
       { name: "kea-dhcp6-server", files: ["/usr/sbin/kea-dhcp6"] },
       { name: "kea-common", files: [runScriptHook] },
     ],

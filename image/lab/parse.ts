@@ -122,6 +122,11 @@ export function ipv4(address: string): number | null {
   return parts.reduce((n, p) => n * 256 + Number(p), 0);
 }
 
+/** The dotted quad of an IPv4 address as a number (ipv4's inverse). */
+export function dottedQuad(n: number): string {
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+}
+
 /** `address` lies between `first` and `last`, inclusive. */
 export function inRange(address: string, first: string, last: string): boolean {
   const [a, f, l] = [address, first, last].map(ipv4);
@@ -263,4 +268,28 @@ export function parseForwardingSamples(text: string): { open: number; samples: n
     if (m[4] === "0" && (m[2] === "1" || m[3] === "1")) open += Number(m[1]);
   }
   return { open, samples };
+}
+
+/** A PPP-over-L2TP session as the kernel lists it in /proc/net/pppol2tp. */
+export interface L2tpSession {
+  /** The tunnel's own end, address and UDP port. */
+  local: string;
+  port: number;
+  mode: "LAC" | "LNS";
+  /** The PPP interface carried, when pppd has attached. */
+  ifname: string | null;
+}
+
+/** The sessions of /proc/net/pppol2tp (l2tp_ppp's table: the tunnel's source address in hex). */
+export function parsePppol2tp(text: string): L2tpSession[] {
+  return [
+    ...text.matchAll(
+      /^ {2}SESSION '[^']*' ([0-9A-F]{8})\/(\d+) .*\n {3}\S*\/(LAC|LNS) .*\n {3}.*(?:\n {3}interface (\S+))?/gm,
+    ),
+  ].map((m) => ({
+    local: dottedQuad(parseInt(m[1], 16)),
+    port: Number(m[2]),
+    mode: m[3] as "LAC" | "LNS",
+    ifname: m[4] ?? null,
+  }));
 }

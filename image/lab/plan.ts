@@ -19,7 +19,7 @@ export const ispWan = {
   links6: "2001:db8::/48",
 };
 
-/** PPPoE sessions: the ISP's end and the first address handed to a router. */
+/** PPP sessions, PPPoE's and L2TP's: the ISP's end and the first address handed to a router. */
 export const ispPppoe = {
   local: "100.64.0.1",
   firstRemote: "100.64.0.100",

@@ -6,15 +6,17 @@ import { z } from "zod";
 import type { SystemDescription } from "../config/compile.ts";
 import { storeParams, type StoreParams } from "./store.ts";
 
-export type WanKind = "dhcp" | "pppoe";
+export type WanKind = "dhcp" | "pppoe" | "l2tp";
 
 export interface Topology {
   hostname: string;
   wan: {
     kind: WanKind;
     service: string;
-    /** PPPoE's LCP echoes, which notice a dead session (null: none, or a DHCP WAN). */
+    /** A PPP session's LCP echoes, which notice a dead session (null: none, or a DHCP WAN). */
     lcpEcho: { interval: number; failure: number } | null;
+    /** L2TP's upstream: the service bringing up the link on the WAN port the tunnel runs over. */
+    upstream: string | null;
   };
   lan: {
     /** The dnsmasq service serving it. */
@@ -74,10 +76,9 @@ const dnsmasqParams = z.object({
   hosts: z.record(z.string(), z.object({ mac: z.string(), v4: z.string() })),
 });
 const interfaceParam = z.object({ interface: z.string() });
-const pppoeParams = z.object({
-  interface: z.string(),
-  lcpEcho: z.object({ interval: z.number(), failure: z.number() }).nullable(),
-});
+const lcpEcho = z.object({ interval: z.number(), failure: z.number() }).nullable();
+const pppoeParams = z.object({ interface: z.string(), lcpEcho });
+const l2tpParams = z.object({ upstream: z.string(), lcpEcho });
 const firewallParams = z.object({
   zones: z.record(z.string(), z.array(z.string())),
   open: z.array(
@@ -133,20 +134,30 @@ const v4Range = /^(\d+\.\d+\.\d+\.\d+),(\d+\.\d+\.\d+\.\d+)(?:,|$)/;
 
 export function topology(system: SystemDescription, config: string): Topology {
   const wanLink = system.hardware.networkInterfaces.wan;
+  const addresses = new Map(built(system, "network.address", addressParams).map((a) => [a.service, a.params]));
+  const dhcpClients = built(system, "network.dhcp.client", interfaceParam);
+  // what puts an address on the WAN port, which an L2TP tunnel may run over
+  const onWanLink = new Set([
+    ...dhcpClients.filter((c) => c.params.interface === wanLink).map((c) => c.service),
+    ...[...addresses].filter(([, a]) => a.interface === wanLink && a.family === "inet").map(([service]) => service),
+  ]);
+  // a tunnel first: the link under it is no WAN of its own
   const wans = [
-    ...built(system, "network.dhcp.client", interfaceParam).map((s) => ({
-      ...s,
-      kind: "dhcp" as const,
-      lcpEcho: null,
-    })),
-    ...built(system, "pppoe", pppoeParams).map((s) => ({ ...s, kind: "pppoe" as const, lcpEcho: s.params.lcpEcho })),
-  ].filter((s) => s.params.interface === wanLink);
+    ...built(system, "l2tp", l2tpParams)
+      .filter((s) => onWanLink.has(s.params.upstream))
+      .map((s) => ({ ...s, kind: "l2tp" as const, lcpEcho: s.params.lcpEcho, upstream: s.params.upstream })),
+    ...dhcpClients
+      .filter((s) => s.params.interface === wanLink)
+      .map((s) => ({ ...s, kind: "dhcp" as const, lcpEcho: null, upstream: null })),
+    ...built(system, "pppoe", pppoeParams)
+      .filter((s) => s.params.interface === wanLink)
+      .map((s) => ({ ...s, kind: "pppoe" as const, lcpEcho: s.params.lcpEcho, upstream: null })),
+  ];
   if (wanLink === undefined || wans.length === 0)
     throw new TopologyError(
-      `${config}: no WAN: no network.dhcp.client or pppoe service runs on the device's wan interface`,
+      `${config}: no WAN: no network.dhcp.client, pppoe or l2tp service runs on the device's wan interface`,
     );
 
-  const addresses = new Map(built(system, "network.address", addressParams).map((a) => [a.service, a.params]));
   const lan = built(system, "dnsmasq", dnsmasqParams)
     .map((d) => ({ ...d, address: addresses.get(d.params.interface) }))
     .find((d) => d.address?.family === "inet");
@@ -172,7 +183,7 @@ export function topology(system: SystemDescription, config: string): Topology {
   return {
     hostname: system.hostname,
     bridge: lanBridge(system),
-    wan: { kind: wans[0].kind, service: wans[0].service, lcpEcho: wans[0].lcpEcho },
+    wan: { kind: wans[0].kind, service: wans[0].service, lcpEcho: wans[0].lcpEcho, upstream: wans[0].upstream },
     lan: {
       service: lan.service,
       address: lan.address.address,

@@ -89,6 +89,16 @@ function declarations(prog: ts.Program): { declared: Declared[]; notYet: Set<str
   };
   const params = (o: ts.ObjectLiteralExpression, template: string, path: string[]): void => {
     for (const p of o.properties) {
+      // parameters several templates share, spread from a const holding them (services/ppp/session.ts)
+      if (ts.isSpreadAssignment(p) && ts.isIdentifier(p.expression)) {
+        let s = checker.getSymbolAtLocation(p.expression);
+        if (s && s.flags & ts.SymbolFlags.Alias) s = checker.getAliasedSymbol(s);
+        const d = s?.valueDeclaration;
+        if (d && ts.isVariableDeclaration(d) && d.initializer && ts.isObjectLiteralExpression(d.initializer)) {
+          params(d.initializer, template, path);
+          continue;
+        }
+      }
       const { name, value } = property(p, `template ${template}`);
       const nested = value && zodObjectLiteral(value);
       if (nested) params(nested, template, [...path, name]);

@@ -1,18 +1,20 @@
-// The pppoe template's credentials: never on pppd's command line (which /proc shows every user)
-// nor in its run script, but in a secret file of pppd options rendered at start for root alone,
-// each value one pppd word however it is spelt; a literal with a line break is refused at build.
+// The PPP templates' credentials (pppoe's, l2tp's): never on pppd's command line (which /proc
+// shows every user) nor in its run script, but in a secret file of pppd options rendered at start
+// for root alone, each value one pppd word however it is spelt; a literal with a line break is
+// refused at build. L2TP's LNS goes into xl2tpd's configuration, rendered at start too.
 import { describe, expect, it } from "vitest";
 import { compile, type SystemDescription } from "../../image/config/compile.ts";
 import { evaluate } from "../../image/config/evaluate.ts";
 import { defineConfig, oneshot, outputRef } from "../../image/config/index.ts";
 import ppp from "../../services/ppp/index.ts";
+import l2tp from "../../services/ppp/l2tp.ts";
 import { layout } from "../../runtime/src/layout.ts";
 import { formatValue, Refused, type SecretsSpec } from "../../runtime/src/secrets/template.ts";
 import { failure, testDevice } from "./fixtures.ts";
 
 const onDevice = layout("");
 const eth = oneshot({ name: "wan", outputs: ["ifname"], up: `echo eth0 > "$OUTPUTS/ifname"` });
-const vault = oneshot({ name: "vault", outputs: ["ppp/username", "ppp/password"], up: "true" });
+const vault = oneshot({ name: "vault", outputs: ["ppp/username", "ppp/password", "l2tp/lns"], up: "true" });
 
 function system(params: Omit<Parameters<typeof ppp.svc.pppoe.build>[0], "interface">): SystemDescription {
   const wan = ppp.svc.pppoe.build({ interface: eth, ...params });
@@ -78,6 +80,62 @@ describe("pppd's credentials", () => {
     const e = failure(() => system({ username: "lab", password: "one\nnoauth" }));
     expect(e.path).toBe("services.wan.password");
     expect(e.problem).toMatch(/must be one line/);
+  });
+});
+
+function l2tpSystem(params: Omit<Parameters<typeof l2tp.svc.l2tp.build>[0], "upstream">): SystemDescription {
+  const wan = l2tp.svc.l2tp.build({ upstream: eth, ...params });
+  return compile(evaluate(defineConfig({ imports: [l2tp], services: { eth, vault, wan } }), testDevice));
+}
+
+describe("the l2tp template", () => {
+  it("gives xl2tpd the LNS from an outputRef, one line of its rendered configuration", () => {
+    const sys = l2tpSystem({ lns: outputRef(vault, "l2tp/lns"), password: outputRef(vault, "ppp/password") });
+    const run = file(sys, `${onDevice.longrun("l2tp")}/run`).content;
+    expect(run).toMatch(/^exec s6-notifyoncheck .* xl2tpd -D -c \/run\/secrets\/l2tp\/xl2tpd\.conf /m);
+    expect(run).not.toMatch(/password|ppp\//);
+    const spec = JSON.parse(file(sys, onDevice.secretSpecOf("l2tp")).content) as SecretsSpec;
+    expect(spec.files["xl2tpd.conf"].parts).toContainEqual({ service: "vault", path: "l2tp/lns", as: "line" });
+    expect(spec.files["credentials"].parts).toEqual([
+      "password ",
+      { service: "vault", path: "ppp/password", as: "pppd" },
+      "\n",
+    ]);
+    // xl2tpd starts pppd: PPPoE's options, the credentials by `file`, its log on stderr
+    const options = file(sys, "/etc/limen/ppp/l2tp/options").content;
+    expect(options).toContain('"ifname" "ppp0"\n"ip-up-script" "/etc/limen/ppp/l2tp/ip-up"\n');
+    expect(options).toContain('"file" "/run/secrets/l2tp/credentials"\n"logfd" "2"\n');
+    expect(sys.database.services["l2tp"]).toMatchObject({
+      dependencies: ["wan", "vault"],
+      outputs: ["ifname", "address", "peer-address", "dns"],
+      kernelModules: ["l2tp_core", "l2tp_ppp"],
+    });
+  });
+
+  it("writes a literal LNS as it is", () => {
+    const sys = l2tpSystem({ lns: "lns.example.net", "ppp-options": ["mtu", "1400"] });
+    const spec = JSON.parse(file(sys, onDevice.secretSpecOf("l2tp")).content) as SecretsSpec;
+    expect(spec.files["xl2tpd.conf"].parts.filter((x) => typeof x === "string").join("")).toContain(
+      "\nlns = lns.example.net\n",
+    );
+    expect(file(sys, "/etc/limen/ppp/l2tp/options").content).toContain('"mtu" "1400"\n');
+  });
+
+  it("refuses an LNS or a pppd option that would add lines to a file, naming the option", () => {
+    for (const [params, path, problem] of [
+      [{ lns: "192.0.2.1\nredial = no" }, "services.wan.lns", /must be a host name/],
+      [
+        { lns: "lns.example.net", "ppp-options": ["mtu 1400\nnoauth"] },
+        "services.wan.ppp-options[0]",
+        /must be one line/,
+      ],
+    ] as const) {
+      const e = failure(() =>
+        l2tpSystem({ ...params, "ppp-options": "ppp-options" in params ? [...params["ppp-options"]] : [] }),
+      );
+      expect(e.path).toBe(path);
+      expect(e.problem).toMatch(problem);
+    }
   });
 });
 

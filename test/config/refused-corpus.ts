@@ -19,6 +19,7 @@ import dnsmasq from "../../services/dnsmasq/index.ts";
 import hostapd from "../../services/hostapd/index.ts";
 import network from "../../services/network/index.ts";
 import ntp from "../../services/ntp/index.ts";
+import l2tp from "../../services/ppp/l2tp.ts";
 import secrets from "../../services/secrets/index.ts";
 import ssh from "../../services/ssh/index.ts";
 import vlan from "../../services/vlan/index.ts";
@@ -289,6 +290,22 @@ export const corpus: Bad[] = [
         hostapd.svc.hostapd.build({ interface: lan, params: { ssid: "home\nctrl_interface_group=0" } }),
       ),
     path: "services.it.params.ssid",
+    problem: /must be one line/,
+  },
+  // xl2tpd.conf, one key = value a line, and pppd's options file, an option a line
+  {
+    what: "an L2TP LNS with a line break",
+    config: () => withService([l2tp], (lan) => l2tp.svc.l2tp.build({ upstream: lan, lns: "192.0.2.1\nredial = no" })),
+    path: "services.it.lns",
+    problem: /must be a host name/,
+  },
+  {
+    what: "an L2TP pppd option with a line break",
+    config: () =>
+      withService([l2tp], (lan) =>
+        l2tp.svc.l2tp.build({ upstream: lan, lns: "lns.example.net", "ppp-options": ["mtu 1400\nnoauth"] }),
+      ),
+    path: "services.it.ppp-options[0]",
     problem: /must be one line/,
   },
   // dnsmasq: comma-separated values

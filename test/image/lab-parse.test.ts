@@ -13,6 +13,7 @@ import {
   parseNslookup,
   parseOutputs,
   parsePppdFailure,
+  parsePppol2tp,
   parseClockOffset,
   parseConnect,
   parseDbclientExit,
@@ -128,6 +129,43 @@ describe("parseIpAddresses", () => {
       { family: "inet", address: "10.6.0.1", peer: null, prefixLength: 16 },
     ]);
     expect(parseIpAddresses('Device "ppp0" does not exist.\n')).toEqual([]);
+  });
+});
+
+describe("parsePppol2tp", () => {
+  const header = [
+    "PPPoL2TP driver info, V2.0",
+    "TUNNEL name, user-data-ok session-count",
+    " debug tx-pkts/bytes/errs rx-pkts/bytes/errs",
+    "  SESSION name, addr/port src-tid/sid dest-tid/sid state user-data-ok",
+    "   mtu/mru/rcvseq/sendseq/lns debug reorderto",
+    "   nr/ns tx-pkts/bytes/errs rx-pkts/bytes/errs",
+  ];
+  const session = (addr: string, mode: string, ifname: string[]) => [
+    "",
+    "TUNNEL 'tunl 51018', Y 1",
+    " 00000000 12/840/0 14/1000/0",
+    `  SESSION 'sess 51018/21867' ${addr}/1701 C74A/556B -> 54F0/7CC1 1 Y`,
+    `   0/0/-/-/${mode} 00000000 0`,
+    "   0/0 10/200/0 12/300/0",
+    ...ifname,
+  ];
+
+  it("reads each session's own end, mode and PPP interface", () => {
+    const text = [
+      ...header,
+      ...session("C000029E", "LAC", ["   interface ppp0"]),
+      ...session("C0000201", "LNS", []),
+    ].join("\n");
+    expect(parsePppol2tp(text)).toEqual([
+      { local: "192.0.2.158", port: 1701, mode: "LAC", ifname: "ppp0" },
+      { local: "192.0.2.1", port: 1701, mode: "LNS", ifname: null },
+    ]);
+  });
+
+  it("finds none in the header alone or an error", () => {
+    expect(parsePppol2tp(header.join("\n"))).toEqual([]);
+    expect(parsePppol2tp("cat: can't open '/proc/net/pppol2tp': No such file or directory")).toEqual([]);
   });
 });
 
@@ -287,7 +325,7 @@ describe("topology", () => {
   it("finds the DHCP WAN, the LAN's address, range, fixed host and the NAT", async () => {
     expect(topology(await system("examples/dhcp-wan.ts"), "examples/dhcp-wan.ts")).toEqual({
       hostname: "gateway",
-      wan: { kind: "dhcp", service: "wan.link.dhcpc", lcpEcho: null },
+      wan: { kind: "dhcp", service: "wan.link.dhcpc", lcpEcho: null, upstream: null },
       lan: {
         service: "dnsmasq",
         address: "10.5.0.1",
@@ -311,7 +349,12 @@ describe("topology", () => {
 
   it("finds rotuer's PPPoE WAN and its bridged LAN", async () => {
     const t = topology(await system("examples/rotuer.ts"), "examples/rotuer.ts");
-    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe", lcpEcho: { interval: 5, failure: 4 } });
+    expect(t.wan).toEqual({
+      kind: "pppoe",
+      service: "wan.link.pppoe",
+      lcpEcho: { interval: 5, failure: 4 },
+      upstream: null,
+    });
     expect(t.openToWan).toEqual([{ protocol: "tcp", ports: [22] }]);
     expect(t.ntp).toEqual({ service: "ntp", allow: ["10.8.0.0/16"] });
     expect(t.lan.address).toBe("10.8.0.1");
@@ -340,10 +383,30 @@ describe("topology", () => {
     });
   });
 
+  it("finds examples/router-with-l2tp.ts's L2TP WAN over the DHCP client under it", async () => {
+    const t = topology(await system("examples/router-with-l2tp.ts"), "examples/router-with-l2tp.ts");
+    // the tunnel is the WAN, not the lease it runs over
+    expect(t.wan).toEqual({
+      kind: "l2tp",
+      service: "wan.l2tp",
+      lcpEcho: { interval: 5, failure: 4 },
+      upstream: "wan.link.dhcpc",
+    });
+    expect(t.lan).toMatchObject({ address: "10.9.0.1", ranges: [["10.9.0.10", "10.9.0.240"]] });
+    expect(t.nat).toEqual(["firewall"]);
+    expect(t.ipv6).toEqual({ client: null, prefix: null });
+    expect(t.stores.map((s) => s.service)).toEqual(["secrets"]);
+  });
+
   it("finds examples/pppoe-wan.ts's PPPoE WAN, its LAN, NAT and secrets store", async () => {
     const t = topology(await system("examples/pppoe-wan.ts"), "examples/pppoe-wan.ts");
     // the template's default LCP echoes
-    expect(t.wan).toEqual({ kind: "pppoe", service: "wan.link.pppoe", lcpEcho: { interval: 10, failure: 3 } });
+    expect(t.wan).toEqual({
+      kind: "pppoe",
+      service: "wan.link.pppoe",
+      lcpEcho: { interval: 10, failure: 3 },
+      upstream: null,
+    });
     expect(t.lan).toMatchObject({ address: "10.6.0.1", ranges: [["10.6.0.10", "10.6.0.240"]] });
     expect(t.nat).toEqual(["firewall"]);
     expect(t.stores.map((s) => [s.service, s.params.device, s.params.keys])).toEqual([

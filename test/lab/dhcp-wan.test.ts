@@ -13,11 +13,13 @@ describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
       all,
     ).toEqual([
       ["wan.up", "pass"],
+      ["wan.l2tp", "n/a"],
       ["lan.dhcp4", "pass"],
       ["lan.dns", "pass"],
       ["nat4", "pass"],
       ["ipv6", "pass"],
       ["ntp", "pass"],
+      ["bridge.updown", "n/a"],
       ["ssh", "pass"],
       ["fw.inbound", "pass"],
       ["wan.reconnect", "n/a"],

@@ -21,11 +21,13 @@ describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
       all,
     ).toEqual([
       ["wan.up", "pass"],
+      ["wan.l2tp", "n/a"],
       ["lan.dhcp4", "pass"],
       ["lan.dns", "pass"],
       ["nat4", "pass"],
       ["ipv6", "n/a"],
       ["ntp", "pass"],
+      ["bridge.updown", "n/a"],
       ["ssh", "n/a"],
       ["fw.inbound", "pass"],
       ["wan.reconnect", "pass"],
