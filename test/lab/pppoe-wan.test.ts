@@ -7,11 +7,8 @@
 // the ISP only the opened ssh port is reachable; a session the ISP drops silently comes back by
 // LCP echo, still in the firewall's wan zone.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { labRun } from "../lib/lab.ts";
+import { labRun, refusedPasswordRun } from "../lib/lab.ts";
 
 describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
   it("passes every check: wan.up over PPPoE, the LAN, NAT, NTP, the firewall and a dropped session", async () => {
@@ -51,18 +48,8 @@ describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
   });
 
   it("fails wan.up with pppd's reason when the secrets hold a password the ISP refuses", async () => {
-    const secrets = mkdtempSync(join(tmpdir(), "limen-lab-secrets-"));
-    try {
-      mkdirSync(join(secrets, "ppp"));
-      writeFileSync(join(secrets, "ppp/username"), "lab");
-      writeFileSync(join(secrets, "ppp/password"), "not-the-password");
-      const { report } = await labRun("examples/pppoe-wan.ts", 24710, { secrets, only: ["wan.up"] });
-      expect(report.passed).toBe(false);
-      expect(report.checks.map((c) => [c.name, c.status, c.detail])).toEqual([
-        ["wan.up", "fail", "wan.link.pppoe is not ready: CHAP authentication failed: Access denied"],
-      ]);
-    } finally {
-      rmSync(secrets, { recursive: true, force: true });
-    }
+    expect(await refusedPasswordRun("examples/pppoe-wan.ts", 24710)).toEqual([
+      ["wan.up", "fail", "wan.link.pppoe is not ready: CHAP authentication failed: Access denied"],
+    ]);
   });
 });

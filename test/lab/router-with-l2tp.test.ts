@@ -7,11 +7,8 @@
 // new tunnel, still in the firewall's wan zone. A password the ISP refuses fails wan.up with
 // pppd's reason, as for PPPoE.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { labRun } from "../lib/lab.ts";
+import { labRun, refusedPasswordRun } from "../lib/lab.ts";
 
 describe("npm run lab on examples/router-with-l2tp.ts", { timeout: 1_200_000 }, () => {
   it("passes every check: the L2TP session, the LAN, NAT and DNS through it, NTP, ssh, a dropped session", async () => {
@@ -49,18 +46,8 @@ describe("npm run lab on examples/router-with-l2tp.ts", { timeout: 1_200_000 }, 
   });
 
   it("fails wan.up with pppd's reason when the secrets hold a password the ISP refuses", async () => {
-    const secrets = mkdtempSync(join(tmpdir(), "limen-lab-secrets-"));
-    try {
-      mkdirSync(join(secrets, "ppp"));
-      writeFileSync(join(secrets, "ppp/username"), "lab");
-      writeFileSync(join(secrets, "ppp/password"), "not-the-password");
-      const { report } = await labRun("examples/router-with-l2tp.ts", 41525, { secrets, only: ["wan.up"] });
-      expect(report.passed).toBe(false);
-      expect(report.checks.map((c) => [c.name, c.status, c.detail])).toEqual([
-        ["wan.up", "fail", "wan.l2tp is not ready: CHAP authentication failed: Access denied"],
-      ]);
-    } finally {
-      rmSync(secrets, { recursive: true, force: true });
-    }
+    expect(await refusedPasswordRun("examples/router-with-l2tp.ts", 41525)).toEqual([
+      ["wan.up", "fail", "wan.l2tp is not ready: CHAP authentication failed: Access denied"],
+    ]);
   });
 });
