@@ -37,15 +37,18 @@ const leaseScript = [
 
 /** Moves `phy` into the station's namespace, with the lease script ready. */
 export function stationSetup(phy: string): string {
-  return [
-    `ip netns del ${netns} 2>/dev/null`,
-    `ip netns add ${netns}`,
-    `iw phy ${phy} set netns name ${netns}`,
-    `ip -n ${netns} link set lo up`,
-    write(`${files}-lease`, leaseScript),
-    `chmod 755 ${files}-lease`,
-    `echo STA-READY`,
-  ].join(" && ");
+  // a namespace left by an earlier run goes first (its deletion may fail: there is none)
+  return (
+    `ip netns del ${netns} 2>/dev/null; ` +
+    [
+      `ip netns add ${netns}`,
+      `iw phy ${phy} set netns name ${netns}`,
+      `ip -n ${netns} link set lo up`,
+      write(`${files}-lease`, leaseScript),
+      `chmod 755 ${files}-lease`,
+      `echo STA-READY`,
+    ].join(" && ")
+  );
 }
 
 /** The centre frequency (MHz) of a 20 MHz channel, so the station scans only there; null for channel 0. */
