@@ -6,11 +6,12 @@
 import type { PackageEntry } from "../config/options.ts";
 import { shellQuote } from "../config/shell.ts";
 
-/** Debian's station tools and iproute2's ip (ip netns), for the lab's build of the router. */
+/** Debian's station tools, iproute2's ip (ip netns) and nft (dropEcho), for the lab's build of the router. */
 export const stationPackages: PackageEntry[] = [
   { name: "wpasupplicant", files: ["/sbin/wpa_supplicant", "/sbin/wpa_cli"] },
   { name: "iw", files: ["/sbin/iw"] },
   { name: "iproute2", files: ["/bin/ip"] },
+  { name: "nftables", files: ["/usr/sbin/nft"] },
 ];
 
 /** The station's network namespace, and where its files go on the router. */
@@ -35,12 +36,28 @@ const leaseScript = [
     ' echo "LEASE ip=$ip mask=$mask router=$(echo $router | tr " " ,) dns=$(echo $dns | tr " " ,) domain=$domain";; esac',
 ];
 
-/** Moves `phy` into the station's namespace, with the lease script ready. */
-export function stationSetup(phy: string): string {
+/**
+ * Drops, on the wired ports of the access point's bridge, frames from the station's address: QEMU's
+ * multicast networks hand a guest back its own frames, so what the router floods to the LAN
+ * segment would come back on its LAN port and move the station there in the bridge's table.
+ */
+function dropEcho(ap: string, mac: string): string {
+  const chain = '"echo-$n"';
+  return [
+    `nft add table netdev ${netns}`,
+    `ok=1; for p in /sys/class/net/${ap}/master/brif/*; do n="\${p##*/}"; [ -e "$p" ] && [ ! -e "/sys/class/net/$n/phy80211" ] || continue`,
+    `nft add chain netdev ${netns} ${chain} "{ type filter hook ingress device $n priority 0; }" && nft add rule netdev ${netns} ${chain} ether saddr "${mac}" drop || ok=; done`,
+    '[ -n "$ok" ]',
+  ].join("; ");
+}
+
+/** Moves the spare radio (`ifname` on `phy`) into the station's namespace, with the lease script ready. */
+export function stationSetup(phy: string, ifname: string, ap: string): string {
   // a namespace left by an earlier run goes first (its deletion may fail: there is none)
   return (
-    `ip netns del ${netns} 2>/dev/null; ` +
+    `${stationTeardownQuiet}; mac=$(cat /sys/class/net/${ifname}/address) && ` +
     [
+      `{ ${dropEcho(ap, "$mac")}; }`,
       `ip netns add ${netns}`,
       `iw phy ${phy} set netns name ${netns}`,
       `ip -n ${netns} link set lo up`,
@@ -116,5 +133,7 @@ export function associateRefused(ifname: string, ssid: string, passphrase: strin
 
 const stopStation = `[ ! -e ${files}.pid ] || busybox kill $(cat ${files}.pid) 2>/dev/null; busybox sleep 1`;
 
-/** Stops the station and deletes its namespace: the radio goes back to the router's own. */
-export const stationTeardown = `${stopStation}; ip netns del ${netns}; echo STA-GONE`;
+const stationTeardownQuiet = `ip netns del ${netns} 2>/dev/null; nft delete table netdev ${netns} 2>/dev/null`;
+
+/** Stops the station and deletes its namespace (the radio goes back to the router's own) and its drop rules. */
+export const stationTeardown = `${stopStation}; ${stationTeardownQuiet}; echo STA-GONE`;
