@@ -42,7 +42,7 @@ describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
     // a station on the spare third radio, in a namespace of its own, with the store's passphrase:
     // a lease over the bridge, NAT to the ISP; the wrong passphrase refused
     expect(rows["wifi.sta"].detail, all).toMatch(
-      /^wlan2 \(phy2, own namespace\) associated with "rotuer" on wlan0 in [\d.]+ s; lease 10\.8\.\d+\.\d+\/16 from dns [\d.]+ s later; NAT to the ISP as 100\.64\.0\.\d+; a wrong passphrase refused$/,
+      /^wlan2 \(phy2, own namespace\) associated with "rotuer" on wlan0 in [\d.]+ s; lease 10\.8\.\d+\.\d+\/16 from dnsmasq [\d.]+ s later; NAT to the ISP as 100\.64\.0\.\d+; a wrong passphrase refused$/,
     );
     expect(report.times["wifi.sta association to lease"]).toBeGreaterThan(0);
     // over IPv4 or IPv6: the ISP answers at both of the pool's addresses
