@@ -752,11 +752,12 @@ export const checks: Check[] = [
   lanDhcp4,
   lanDns,
   nat4,
-  wifiAp,
-  wifiSta,
   ipv6,
   ntp,
   sshLogin,
+  // after ntp: the minute they take would add to the router's root dispersion ntp's client sees
+  wifiAp,
+  wifiSta,
   fwInbound,
   wanReconnect,
   // last: it stops the WAN and the ruleset
