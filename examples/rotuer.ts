@@ -29,7 +29,7 @@ export default defineConfig(({ interfaces }) => {
     wpa_key_mgmt: "WPA-PSK",
     rsn_pairwise: "CCMP",
     wpa_passphrase: outputRef(secrets, "wifi/passphrase"),
-  };
+  } as const;
   const wlan = hostapd.svc.hostapd.build({
     interface: interfaces.wlan,
     params: { ...wifi, ssid: "rotuer", hw_mode: "g", channel: 1, ieee80211n: 1 },

@@ -3,10 +3,11 @@
 import { existsSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { compile, type SystemDescription } from "./config/compile.ts";
+import { compile, packageRequests, type SystemDescription } from "./config/compile.ts";
 import { evaluate } from "./config/evaluate.ts";
 import { loadConfig, loadDevice } from "./config/load.ts";
 import type { AnyModule, UserConfig } from "./config/module.ts";
+import type { PackageEntry } from "./config/options.ts";
 import type { OutputName } from "./config/outputs.ts";
 import type { Lock } from "./packages/collect.ts";
 import { manifest, manifestText } from "./outputs/manifest.ts";
@@ -27,6 +28,11 @@ export interface ImageRequest {
   config: string;
   /** Modules added to the configuration's imports (the lab's own shell: image/lab/shell.ts). */
   imports?: readonly AnyModule[];
+  /**
+   * Debian packages the root gets besides the system's, for a test (the lab's Wi-Fi station): no
+   * part of the configuration nor of the system description, so never in what a user flashes.
+   */
+  testPackages?: readonly PackageEntry[];
   output?: OutputName | undefined;
   out: string;
   progress: (step: string) => void;
@@ -81,7 +87,12 @@ export async function buildImage(
   r.progress(`collecting Debian packages for ${system.device.debianArch}: busybox ${asked.join(" ")}`);
   const lockFile = lockFileOf(r.config);
   const locks = await readLock(lockFile);
-  const { entries, lock } = await rootTree(system, runtime.path, locks[system.device.debianArch] ?? {}, lockFile);
+  const { entries, lock } = await rootTree(
+    withTestPackages(system, r.testPackages ?? []),
+    runtime.path,
+    locks[system.device.debianArch] ?? {},
+    lockFile,
+  );
 
   const out = await replaceResult(r.out, async (tmp) => {
     let shipped = entries;
@@ -99,6 +110,15 @@ export async function buildImage(
   await writeFile(tmpLock, JSON.stringify({ ...locks, [system.device.debianArch]: sortKeys(lock) }, null, 1) + "\n");
   await rename(tmpLock, lockFile);
   return { system, output, out };
+}
+
+/** The system whose root also holds `extra`'s packages (merged with its own requests). */
+function withTestPackages(system: SystemDescription, extra: readonly PackageEntry[]): SystemDescription {
+  if (extra.length === 0) return system;
+  const own = system.packages.map((p): PackageEntry =>
+    p.files === "executables" ? p.package : { name: p.package, files: p.files },
+  );
+  return { ...system, packages: packageRequests([...own, ...extra]) };
 }
 
 /** `config` with `extra` modules after its own imports. */

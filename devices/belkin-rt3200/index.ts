@@ -66,8 +66,8 @@ export default defineDevice({
         lan4: link("lan4"),
         wan: link("wan"),
         // the MT7622's own 2.4 GHz radio, then the MT7915's 5 GHz one
-        wlan: link("wlan0"),
-        wlan5: link("wlan1"),
+        wlan: network.svc.link.build({ name: "wlan0.link", ifname: "wlan0", radio: true }),
+        wlan5: network.svc.link.build({ name: "wlan1.link", ifname: "wlan1", radio: true }),
       },
     },
     rootfsType: "ubifs",

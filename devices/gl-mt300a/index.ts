@@ -9,6 +9,7 @@ export default ramipsDevice({
   // the manual: "the firmware partition is from 0xbc050000 to 0xbcfd0000"
   firmwareSize: 0xf80000,
   // the vendor firmware's switch layout: port VLAN 1 the LAN port, VLAN 2 the WAN port
-  interfaces: { lan: "eth0.1", wan: "eth0.2", wlan: "wlan0" },
+  interfaces: { lan: "eth0.1", wan: "eth0.2" },
+  radios: { wlan: "wlan0" },
   console: "ttyS0,115200",
 });

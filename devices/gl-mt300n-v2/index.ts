@@ -9,6 +9,7 @@ export default ramipsDevice({
   // the firmware partition runs from 0x50000 to the end of the 16 MB flash
   firmwareSize: 0xfb0000,
   // the vendor firmware's switch layout: port VLAN 1 the LAN port, VLAN 2 the WAN port
-  interfaces: { lan: "eth0.1", wan: "eth0.2", wlan: "wlan0" },
+  interfaces: { lan: "eth0.1", wan: "eth0.2" },
+  radios: { wlan: "wlan0" },
   console: "ttyS0,115200",
 });

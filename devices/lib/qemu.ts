@@ -39,6 +39,7 @@ export function qemuDevice(d: {
     console: d.console,
     debianArch: d.debianArch,
     kernelModules: virtioModules,
+    radios: { module: radios[0], parameter: "radios" },
   };
   return defineDevice({
     name: d.name,
@@ -60,9 +61,9 @@ export function qemuDevice(d: {
           // the third, QEMU's user-mode network (the guest is 10.0.2.15/24 there): reaches the host
           // only where run.sh forwards a port (--ssh-port, --host-port)
           host: network.svc.link.build({ name: "host.link", ifname: "eth2" }),
-          // mac80211_hwsim makes two emulated radios (wlan0, wlan1) when it is loaded
-          wlan: network.svc.link.build({ name: "wlan.link", ifname: "wlan0", kernelModules: radios }),
-          wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1", kernelModules: radios }),
+          // mac80211_hwsim makes the emulated radios (wlan0, wlan1, …) when it is loaded
+          wlan: network.svc.link.build({ name: "wlan.link", ifname: "wlan0", kernelModules: radios, radio: true }),
+          wlan5: network.svc.link.build({ name: "wlan5.link", ifname: "wlan1", kernelModules: radios, radio: true }),
         },
       },
       boot: {
@@ -100,7 +101,7 @@ export function qemuDevice(d: {
   });
 }
 
-/** The emulated radios' driver: its default makes two, each with a 2.4 and a 5 GHz band. */
+/** The emulated radios' driver: each radio it makes has a 2.4 and a 5 GHz band. */
 const radios = ["mac80211_hwsim"];
 
 /** Debian's kernels build the virtio drivers as modules: these are loaded first, in this order. */

@@ -71,6 +71,8 @@ export interface RamipsBoard {
   firmwareSize: number;
   /** Ethernet interfaces by role: the kernel interface name of each. */
   interfaces: Record<string, string>;
+  /** Wireless radios by role (wlan): the kernel interface name of each. */
+  radios: Record<string, string>;
   console: string;
 }
 
@@ -90,12 +92,16 @@ export function ramipsDevice(b: RamipsBoard) {
         flash: { address: flashWindow + firmwareOffset, size: b.firmwareSize, eraseBlockSize },
         rootDevice: `/dev/mtdblock${rootMtdIndex}`,
         dts: { src: b.dts, includes: [], includePaths: [] },
-        networkInterfaces: Object.fromEntries(
-          Object.entries(b.interfaces).map(([role, ifname]): [string, Service] => [
+        networkInterfaces: Object.fromEntries([
+          ...Object.entries(b.interfaces).map(([role, ifname]): [string, Service] => [
             role,
             network.svc.link.build({ name: `${role}.link`, ifname }),
           ]),
-        ),
+          ...Object.entries(b.radios).map(([role, ifname]): [string, Service] => [
+            role,
+            network.svc.link.build({ name: `${role}.link`, ifname, radio: true }),
+          ]),
+        ]),
       },
       boot: {
         commandLine: [`console=${b.console}`, "panic=10", "oops=panic"],

@@ -287,7 +287,7 @@ function kernelConfig(o: Options, source: string): Record<string, string> {
 const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
 
 /** One request a package: asked for by name anywhere, all its executables; otherwise every file asked for. */
-function packageRequests(entries: PackageEntry[]): PackageRequest[] {
+export function packageRequests(entries: PackageEntry[]): PackageRequest[] {
   const wanted = new Map<string, Set<string> | "executables">();
   for (const e of entries) {
     const [name, files] = typeof e === "string" ? [e, "executables" as const] : [e.name, e.files];

@@ -109,6 +109,11 @@ export interface Emulator {
   kernelModules: string[];
   /** Extra QEMU arguments (e.g. -vga none on malta). */
   extra: string[];
+  /**
+   * The emulated radios' driver and its parameter saying how many it makes: the image has it make
+   * one more than the system's links that load it, a spare radio for a test's station (the lab's).
+   */
+  radios?: { module: string; parameter: string };
 }
 
 /**

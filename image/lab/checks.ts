@@ -24,10 +24,22 @@ import {
   parseUdpProbe,
   parseUptime,
   parseWhoami,
+  parseHostapdStatus,
+  parseRadios,
+  parseStationTimes,
   type Lease,
   type ServiceState,
 } from "./parse.ts";
-import type { Topology, WanKind } from "./topology.ts";
+import type { AccessPoint, Topology, Value, WanKind } from "./topology.ts";
+import {
+  associate,
+  associateRefused,
+  channelFrequency,
+  listRadios,
+  stationFetch,
+  stationSetup,
+  stationTeardown,
+} from "./station.ts";
 import { clientKey } from "./client.ts";
 import { rulesetFile } from "../../services/firewall/index.ts";
 
@@ -68,11 +80,18 @@ export class LabContext {
   clientV6: string | null = null;
   /** Seconds of what the checks measured, for the report's times. */
   readonly times: Record<string, number> = {};
+  /** What the lab put in each secrets store, by service and key (lab.ts sets it). */
+  secrets: Record<string, Record<string, string>> = {};
 
   constructor(
     readonly topology: Topology,
     private readonly guests: Record<Role, Shell>,
   ) {}
+
+  /** A configured value: a literal, or a secrets store's key as the lab wrote it (null from anything else). */
+  valueOf(v: Value): string | null {
+    return typeof v === "string" ? v : (this.secrets[v.service]?.[v.path]?.replace(/\n+$/, "") ?? null);
+  }
 
   /** Runs `command` on a guest, keeping it and its output as evidence. */
   async on(guest: Role, command: string, timeoutMs = 60_000): Promise<string> {
@@ -732,6 +751,108 @@ const bridgeUpdown: Check = {
   },
 };
 
+const wifiAp: Check = {
+  name: "wifi.ap",
+  notApplicable: (t) => (t.wifi.length === 0 ? "no access point (hostapd)" : null),
+  async run(ctx) {
+    const found: string[] = [];
+    const wrong: string[] = [];
+    for (const ap of ctx.topology.wifi) {
+      const state = await waitReady(ctx, ap.service, 60_000);
+      const status = parseHostapdStatus(await ctx.on("router", `hostapd_cli -p /run/hostapd -i ${ap.ifname} status`));
+      const enabled = await ctx.on("router", `svc log ${ap.service} | busybox grep AP-ENABLED | tail -n 1`);
+      const ssid = ctx.valueOf(ap.ssid);
+      const seen = `${ap.ifname} ${status.state ?? "no state"} "${status["ssid[0]"] ?? ""}" channel ${status.channel ?? "?"}`;
+      if (!state?.ready) wrong.push(`${ap.service} not ready`);
+      else if (status.state !== "ENABLED" || !/AP-ENABLED/.test(enabled)) wrong.push(`${seen}, no AP-ENABLED`);
+      else if (ssid !== null && status["ssid[0]"] !== ssid) wrong.push(`${seen}, not the configured "${ssid}"`);
+      else if (ap.channel !== 0 && status.channel !== String(ap.channel))
+        wrong.push(`${seen}, not the configured channel ${ap.channel}`);
+      else found.push(`${seen} AP-ENABLED`);
+    }
+    if (wrong.length > 0) return { pass: false, detail: [...wrong, ...found].join("; ") };
+    return { pass: true, detail: found.join("; ") };
+  },
+};
+
+/** The access point the lab's station joins: the first whose WPA passphrase the lab knows (literal, or a store's). */
+function stationTarget(t: Topology): AccessPoint | string {
+  const wpa = t.wifi.filter((ap) => ap.passphrase !== null);
+  if (t.wifi.length === 0) return "no access point (hostapd)";
+  if (wpa.length === 0) return "no access point with a WPA passphrase";
+  const known = wpa.find(
+    (ap) =>
+      typeof ap.passphrase === "string" ||
+      t.stores.some((s) => typeof ap.passphrase !== "string" && s.service === ap.passphrase?.service),
+  );
+  return (
+    known ??
+    `the passphrases come from ${wpa.map((ap) => JSON.stringify(ap.passphrase)).join(", ")}, which the lab does not provide`
+  );
+}
+
+const wifiSta: Check = {
+  name: "wifi.sta",
+  notApplicable: (t) => {
+    const target = stationTarget(t);
+    return typeof target === "string" ? target : null;
+  },
+  async run(ctx) {
+    const ap = stationTarget(ctx.topology) as AccessPoint;
+    const ssid = ctx.valueOf(ap.ssid);
+    const passphrase = ctx.valueOf(ap.passphrase!);
+    if (ssid === null || passphrase === null)
+      return { pass: false, detail: `the lab has no value for ${ap.service}'s SSID or passphrase` };
+    // the spare radio: one no access point runs on
+    const radios = parseRadios(await ctx.on("router", listRadios));
+    const spare = radios.find((r) => !ctx.topology.wifi.some((a) => a.ifname === r.ifname));
+    if (spare === undefined)
+      return {
+        pass: false,
+        detail: `no spare radio for the station: ${radios.map((r) => r.ifname).join(", ") || "none"}`,
+      };
+    const frequency = channelFrequency(ap.hwMode, ap.channel);
+    try {
+      if (!/STA-READY/.test(await ctx.on("router", stationSetup(spare.phy, spare.ifname, ap.ifname))))
+        return { pass: false, detail: `could not move ${spare.phy} (${spare.ifname}) into a network namespace` };
+      const joined = await ctx.on("router", associate(spare.ifname, ssid, passphrase, frequency), 150_000);
+      const times = parseStationTimes(joined);
+      const lease = parseLease(joined);
+      const { lan } = ctx.topology;
+      if (times?.associated == null) {
+        await ctx.on("router", `busybox tail -n 15 /tmp/lab-sta.log`);
+        return { pass: false, detail: `${spare.ifname} did not associate with "${ssid}" within 60 s` };
+      }
+      const associated = `${spare.ifname} (${spare.phy}, own namespace) associated with "${ssid}" on ${ap.ifname} in ${(times.associated - times.start).toFixed(1)} s`;
+      ctx.times["wifi.sta association"] = times.associated - times.start;
+      if (lease === null || times.leased === null) return { pass: false, detail: `${associated}; no lease` };
+      ctx.times["wifi.sta association to lease"] = times.leased - times.associated;
+      if (!lan.ranges.some(([f, l]) => inRange(lease.ip, f, l)) || lease.router !== lan.address)
+        return {
+          pass: false,
+          detail: `${associated}; lease ${lease.ip} router ${lease.router}, not from ${lan.service}`,
+        };
+      const leased = `${associated}; lease ${lease.ip}/${lease.mask} from ${lan.service} ${(times.leased - times.associated).toFixed(1)} s later`;
+      const seen = parseWhoami(await ctx.on("router", stationFetch(`http://${internet.www.v4}${whoamiPath}`)));
+      if (ctx.wanAddress === null || seen !== ctx.wanAddress)
+        return {
+          pass: false,
+          detail: `${leased}; the ISP saw ${seen ?? "nothing"}, not the router's WAN address ${ctx.wanAddress ?? "(none, see wan.up)"}`,
+        };
+      // the same station with a passphrase that is not the network's
+      const wrong = passphrase === "not-the-passphrase" ? "still-not-the-passphrase" : "not-the-passphrase";
+      const refused = /STA-WRONG (\w+)/.exec(
+        await ctx.on("router", associateRefused(spare.ifname, ssid, wrong, frequency), 90_000),
+      )?.[1];
+      if (refused !== "refused")
+        return { pass: false, detail: `${leased}; with a wrong passphrase: ${refused ?? "no answer"}, not refused` };
+      return { pass: true, detail: `${leased}; NAT to the ISP as ${seen}; a wrong passphrase refused` };
+    } finally {
+      await ctx.on("router", stationTeardown, 30_000);
+    }
+  },
+};
+
 /** Every check, in the order they run (later ones use what earlier ones learned; those that take the WAN down last). */
 export const checks: Check[] = [
   wanUp,
@@ -743,6 +864,9 @@ export const checks: Check[] = [
   ntp,
   bridgeUpdown,
   sshLogin,
+  // after ntp: the minute they take would add to the router's root dispersion ntp's client sees
+  wifiAp,
+  wifiSta,
   fwInbound,
   wanReconnect,
   // last: it stops the WAN and the ruleset

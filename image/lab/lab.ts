@@ -17,7 +17,8 @@ import { ispHostname, labSecrets } from "./plan.ts";
 import type { CheckResult, Report } from "./report.ts";
 import { passed } from "./report.ts";
 import { labShell, shellQemuArgs } from "./shell.ts";
-import { storeDisks } from "./store.ts";
+import { stationPackages } from "./station.ts";
+import { storeDisks, storeValues } from "./store.ts";
 import { topology } from "./topology.ts";
 
 export const labDevices = ["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"] as const;
@@ -103,6 +104,8 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
       device: r.device,
       config: r.config,
       imports: shellSocket === null ? [] : [labShell],
+      // the Wi-Fi station's tools, in the lab's build alone (station.ts)
+      testPackages: topo.wifi.length > 0 ? stationPackages : [],
       out: join(work, "router"),
       progress: r.progress,
     });
@@ -157,6 +160,7 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
     times["client boot"] = seconds(t);
 
     const ctx = new LabContext(topo, { isp: ispVm, router: routerVm, client });
+    ctx.secrets = Object.fromEntries(topo.stores.map((s) => [s.service, storeValues(s.params, r.secrets, labSecrets)]));
     const results: CheckResult[] = [];
     for (const check of checks.filter((c) => r.only?.includes(c.name) ?? true)) {
       const why = check.notApplicable(topo);

@@ -293,3 +293,28 @@ export function parsePppol2tp(text: string): L2tpSession[] {
     ifname: m[4] ?? null,
   }));
 }
+
+/** hostapd_cli status: key=value lines, keys such as ssid[0] for the first BSS. */
+export function parseHostapdStatus(text: string): Record<string, string> {
+  const status: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Za-z0-9_[\]]+)=(.*)$/.exec(line.trim());
+    if (m) status[m[1]] = m[2];
+  }
+  return status;
+}
+
+/** Lines "RADIO <ifname> <phy>": each wireless interface with its phy (the lab's listing from sysfs). */
+export function parseRadios(text: string): { ifname: string; phy: string }[] {
+  return [...text.matchAll(/^RADIO (\S+) (phy\d+)\s*$/gm)].map((m) => ({ ifname: m[1], phy: m[2] }));
+}
+
+/** The station's "STA-TIMES start=… associated=… leased=…", the router's uptime at each (null: never came). */
+export function parseStationTimes(
+  text: string,
+): { start: number; associated: number | null; leased: number | null } | null {
+  const m = /^STA-TIMES start=([\d.]+) associated=([\d.]*) leased=([\d.]*)\s*$/m.exec(text);
+  if (!m) return null;
+  const time = (s: string) => (s === "" ? null : Number(s));
+  return { start: Number(m[1]), associated: time(m[2]), leased: time(m[3]) };
+}

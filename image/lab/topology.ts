@@ -58,6 +58,22 @@ export interface Topology {
    * when the LAN port is in no bridge).
    */
   bridge: { service: string; ifname: string; port: { service: string; ifname: string; join: string } } | null;
+  /** The access points (hostapd services), in the order of their services' names. */
+  wifi: AccessPoint[];
+}
+
+/** A value of a configuration: a literal, or an output of a service (a secrets store's key). */
+export type Value = string | { service: string; path: string };
+
+export interface AccessPoint {
+  service: string;
+  /** The radio's interface (its link's ifname). */
+  ifname: string;
+  ssid: Value;
+  hwMode: string;
+  channel: number;
+  /** WPA's passphrase, where it has one (a WPA-PSK network). */
+  passphrase: Value | null;
 }
 
 /** A configuration the lab cannot run: what is missing and in which file. */
@@ -98,6 +114,13 @@ const sshParams = z.object({
   allowPasswordLoginForRoot: z.boolean(),
   authorizedKeys: z.record(z.string(), z.object({ fromRunScript: z.boolean() })),
 });
+
+const value = z.union([z.string(), z.object({ service: z.string(), path: z.string() })]);
+const hostapdParams = z.object({
+  interface: z.string(),
+  params: z.object({ ssid: value, hw_mode: z.string(), channel: z.number(), wpa_passphrase: value.optional() }),
+});
+const linkParams = z.object({ ifname: z.string() });
 
 /** Services built by template `name`, with their parameters as `schema` reads them. */
 function built<S extends z.ZodType>(system: SystemDescription, name: string, schema: S) {
@@ -213,5 +236,25 @@ export function topology(system: SystemDescription, config: string): Topology {
       : null,
     stores: built(system, "secrets.store", storeParams).map((s) => ({ service: s.service, params: s.params })),
     consoleLogin: built(system, "getty", gettyParams).some((g) => g.params.tty === "console"),
+    wifi: accessPoints(system),
   };
+}
+
+function accessPoints(system: SystemDescription): AccessPoint[] {
+  const ifnames = new Map(built(system, "network.link", linkParams).map((l) => [l.service, l.params.ifname]));
+  return built(system, "hostapd", hostapdParams).flatMap((ap) => {
+    const ifname = ifnames.get(ap.params.interface);
+    return ifname === undefined
+      ? []
+      : [
+          {
+            service: ap.service,
+            ifname,
+            ssid: ap.params.params.ssid,
+            hwMode: ap.params.params.hw_mode,
+            channel: ap.params.params.channel,
+            passphrase: ap.params.params.wpa_passphrase ?? null,
+          },
+        ];
+  });
 }

@@ -34,6 +34,12 @@ async function serviceModules(system: SystemDescription, kernel: DebianKernel): 
       for (const k of found) files.set(k.relative, k);
     }
   }
+  const radios = system.emulator?.radios;
+  if (radios && Object.hasOwn(table.modules, radios.module)) {
+    // each link loading the driver is one radio the configuration uses; one more is the lab's station
+    const used = Object.values(system.database.services).filter((s) => s.kernelModules.includes(radios.module));
+    table.parameters = { [radios.module]: `${radios.parameter}=${used.length + 1}` };
+  }
   return [
     ...[...files.values()].map((k): TreeEntry => ({
       type: "file",

@@ -11,6 +11,7 @@ import {
   sh,
   template,
   z,
+  type Service,
 } from "../../image/config/index.ts";
 
 const ifname = z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, "must be a network interface name (at most 15 characters)");
@@ -30,6 +31,10 @@ const link = template(
       .array(z.string())
       .default([])
       .describe("Kernel modules that make the interface (its driver), loaded before it is brought up."),
+    radio: z
+      .boolean()
+      .default(false)
+      .describe("The interface is a wireless radio's: what an access point (hostapd) may run on."),
   }),
   (p) =>
     oneshot({
@@ -45,6 +50,12 @@ const link = template(
       down: sh`ip link set dev ${p.ifname} down`,
     }),
 );
+
+/** Whether `s` is a network.link its device declares a radio (hostapd checks its interface so). */
+export function isRadio(s: Service): boolean {
+  const use = s.realize([`service built at ${s.origin}`]).templates.find((t) => t.template === link);
+  return use !== undefined && (use.params as z.output<typeof link.params>).radio;
+}
 
 const address = template(
   "network.address",

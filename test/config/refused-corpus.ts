@@ -56,6 +56,9 @@ export const hash =
   "$6$6HG7WALLQQY1LQDE$428cnouMJ7wVmyK9.dF1uWs7t0z9ztgp3MHvN5bbeo0M4Kqg/u2ThjoSHIjCEJQlnVpDOaEKcOjXAlIClHWN21";
 export const [edKey] = testKeys;
 
+/** A radio's link, as a device declares one. */
+const radio = () => network.svc.link.build({ ifname: "wlan0", radio: true });
+
 /** A configuration with one service, built by `build` from a template of `modules`, the LAN link at hand. */
 function withService(modules: AnyModule[], build: (lan: Service) => Service): UserConfig {
   const lan = network.svc.link.build({ ifname: "eth0" });
@@ -286,11 +289,118 @@ export const corpus: Bad[] = [
   {
     what: "a hostapd value with a line break",
     config: () =>
-      withService([hostapd], (lan) =>
-        hostapd.svc.hostapd.build({ interface: lan, params: { ssid: "home\nctrl_interface_group=0" } }),
+      withService([hostapd], () =>
+        hostapd.svc.hostapd.build({
+          interface: radio(),
+          params: { ssid: "home\nctrl_interface_group=0", hw_mode: "g", channel: 1 },
+        }),
       ),
     path: "services.it.params.ssid",
     problem: /must be one line/,
+  },
+  {
+    what: "a hostapd setting beside the typed ones with a line break",
+    config: () =>
+      withService([hostapd], () =>
+        hostapd.svc.hostapd.build({
+          interface: radio(),
+          params: { ssid: "home", hw_mode: "g", channel: 1 },
+          extra: { ap_isolate: "1\nctrl_interface_group=0" },
+        }),
+      ),
+    path: "services.it.extra.ap_isolate",
+    problem: /must be one line/,
+  },
+  {
+    what: "a typed hostapd setting given in extra",
+    config: () =>
+      withService([hostapd], () =>
+        hostapd.svc.hostapd.build({
+          interface: radio(),
+          params: { ssid: "home", hw_mode: "g", channel: 1 },
+          extra: { channel: 6 },
+        }),
+      ),
+    path: "services.it.extra.channel",
+    problem: /is set by params\.channel or the template, not here/,
+  },
+  {
+    what: "an access point on an interface that is no radio",
+    config: () =>
+      withService([hostapd], (lan) =>
+        hostapd.svc.hostapd.build({ interface: lan, params: { ssid: "home", hw_mode: "g", channel: 1 } }),
+      ),
+    path: "services.it.interface",
+    problem: /is not a radio's interface/,
+  },
+  {
+    what: "an access point on a radio the device does not have",
+    config: () =>
+      defineConfig(({ interfaces }) => ({
+        imports: [network, hostapd],
+        services: {
+          it: hostapd.svc.hostapd.build({
+            interface: interfaces.wlan5,
+            params: { ssid: "home", hw_mode: "a", channel: 36 },
+          }),
+        },
+      })),
+    path: "services.it.interface",
+    problem: /expected a radio's interface \(interfaces\.wlan…\): the device has no such radio/,
+  },
+  {
+    what: "a 5 GHz channel for the 2.4 GHz band",
+    config: () =>
+      withService([hostapd], () =>
+        hostapd.svc.hostapd.build({ interface: radio(), params: { ssid: "home", hw_mode: "g", channel: 36 } }),
+      ),
+    path: "services.it.params.channel",
+    problem: /36 is no channel of hw_mode g's band \(1–13/,
+  },
+  {
+    what: "a 5 GHz channel between the bands' channels",
+    config: () =>
+      withService([hostapd], () =>
+        hostapd.svc.hostapd.build({ interface: radio(), params: { ssid: "home", hw_mode: "a", channel: 38 } }),
+      ),
+    path: "services.it.params.channel",
+    problem: /38 is no channel of hw_mode a's band/,
+  },
+  {
+    what: "a WPA passphrase shorter than 8 characters",
+    config: () =>
+      withService([hostapd], () =>
+        hostapd.svc.hostapd.build({
+          interface: radio(),
+          params: { ssid: "home", hw_mode: "g", channel: 1, wpa_passphrase: "short" },
+        }),
+      ),
+    path: "services.it.params.wpa_passphrase",
+    problem: /must be 8 to 63 characters/,
+  },
+  {
+    what: "a WPA passphrase longer than 63 characters",
+    config: () =>
+      withService([hostapd], () =>
+        hostapd.svc.hostapd.build({
+          interface: radio(),
+          params: { ssid: "home", hw_mode: "g", channel: 1, wpa_passphrase: "x".repeat(64) },
+        }),
+      ),
+    path: "services.it.params.wpa_passphrase",
+    problem: /must be 8 to 63 characters/,
+  },
+  {
+    what: "a key management method hostapd does not know",
+    config: () =>
+      withService([hostapd], () =>
+        hostapd.svc.hostapd.build({
+          interface: radio(),
+          params: { ssid: "home", hw_mode: "g", channel: 1, wpa_key_mgmt: "WPA-PSK WEP" },
+        }),
+      ),
+    path: "services.it.params.wpa_key_mgmt",
+    problem: /WEP is not one of WPA-PSK/,
   },
   // xl2tpd.conf, one key = value a line, and pppd's options file, an option a line
   {
@@ -392,8 +502,11 @@ export const corpus: Bad[] = [
     what: "an outputRef to a service that is not in the system",
     config: () => {
       const vault = longrun({ name: "vault", run: "exec vault", outputs: ["psk"] });
-      return withService([hostapd], (lan) =>
-        hostapd.svc.hostapd.build({ interface: lan, params: { wpa_passphrase: outputRef(vault, "psk") } }),
+      return withService([hostapd], () =>
+        hostapd.svc.hostapd.build({
+          interface: radio(),
+          params: { ssid: "home", hw_mode: "g", channel: 1, wpa_passphrase: outputRef(vault, "psk") },
+        }),
       );
     },
     path: "services.it",

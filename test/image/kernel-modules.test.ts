@@ -16,6 +16,7 @@ import { layout } from "../../runtime/src/layout.ts";
 import { checkModuleTable } from "../../runtime/src/svc/kernel-modules.ts";
 import bridge from "../../services/bridge/index.ts";
 import firewall from "../../services/firewall/index.ts";
+import hostapd from "../../services/hostapd/index.ts";
 import network from "../../services/network/index.ts";
 import { failure, testDevice } from "../config/fixtures.ts";
 
@@ -118,6 +119,28 @@ describe("vmroot", { timeout: 300_000 }, () => {
       encoding: "utf8",
     });
     for (const f of [...files, layout("").kernelModules]) expect(listing).toContain(`${f}\n`);
+  });
+
+  it("has the emulated radios' driver make one radio more than the configuration's links use", async () => {
+    const oneAp = defineConfig(({ interfaces }) => ({
+      imports: [hostapd, network],
+      services: {
+        ap: hostapd.svc.hostapd.build({
+          interface: interfaces.wlan,
+          params: { ssid: "one", hw_mode: "g", channel: 6 },
+        }),
+      },
+    }));
+    const entries = await built(await system(oneAp, "qemu-aarch64"), "radios");
+    const tableEntry = entries.find((e) => e.path === layout("").kernelModules);
+    if (tableEntry?.type !== "file" || !Buffer.isBuffer(tableEntry.content)) throw new Error("no module table");
+    const table = checkModuleTable(JSON.parse(tableEntry.content.toString()), "test");
+    expect(table.parameters).toEqual({ mac80211_hwsim: "radios=2" });
+    // a system without radios gives the driver nothing
+    const none = await built(await system(routerConfig, "qemu-aarch64"), "no-radios");
+    const noneTable = none.find((e) => e.path === layout("").kernelModules);
+    if (noneTable?.type !== "file" || !Buffer.isBuffer(noneTable.content)) throw new Error("no module table");
+    expect(checkModuleTable(JSON.parse(noneTable.content.toString()), "test").parameters).toBeUndefined();
   });
 
   it("refuses a module the kernel has neither as a module nor built in, naming the service and the module", async () => {

@@ -26,6 +26,9 @@ import {
   parseWhoami,
   parseUdpListeners,
   parseUdpProbe,
+  parseHostapdStatus,
+  parseRadios,
+  parseStationTimes,
 } from "../../image/lab/parse.ts";
 import { topology, TopologyError } from "../../image/lab/topology.ts";
 
@@ -287,6 +290,41 @@ it("inRange compares IPv4 addresses numerically", () => {
   expect(inRange("not an address", "10.5.0.10", "10.5.0.240")).toBe(false);
 });
 
+it("parseHostapdStatus reads hostapd_cli status, the first BSS's keys with their index", () => {
+  const status = parseHostapdStatus(
+    "state=ENABLED\nphy=phy0\nfreq=2412\nchannel=1\nbss[0]=wlan0\nbssid[0]=02:00:00:00:00:00\nssid[0]=my net\nnum_sta[0]=0\n",
+  );
+  expect(status).toMatchObject({ state: "ENABLED", channel: "1", "ssid[0]": "my net", "bss[0]": "wlan0" });
+  expect(parseHostapdStatus("Failed to connect to hostapd - wpa_ctrl_open: No such file or directory\n")).toEqual({});
+});
+
+it("parseRadios reads the lab's listing of wireless interfaces and their phys", () => {
+  const listing = "RADIO wlan0 phy0\nRADIO wlan1 phy1\nRADIO wlan2 phy2\n";
+  expect(parseRadios(listing)).toEqual([
+    { ifname: "wlan0", phy: "phy0" },
+    { ifname: "wlan1", phy: "phy1" },
+    { ifname: "wlan2", phy: "phy2" },
+  ]);
+  // the echoed command line is not a radio
+  expect(parseRadios('for l in /sys/class/net/*/phy80211; do echo "RADIO ${d##*/} $(cat "$l/name")"; done\n')).toEqual(
+    [],
+  );
+});
+
+it("parseStationTimes reads the station's uptimes, an empty one as never", () => {
+  expect(parseStationTimes("LEASE ip=10.8.0.12\nSTA-TIMES start=101.25 associated=103.5 leased=104.75\n")).toEqual({
+    start: 101.25,
+    associated: 103.5,
+    leased: 104.75,
+  });
+  expect(parseStationTimes("STA-TIMES start=101.25 associated= leased=\n")).toEqual({
+    start: 101.25,
+    associated: null,
+    leased: null,
+  });
+  expect(parseStationTimes('echo "STA-TIMES start=$t0 associated=$t1 leased=$t2"\n')).toBeNull();
+});
+
 describe("ipv6 and inPrefix6", () => {
   it("read every spelling of an address to the same number", () => {
     expect(ipv6("2001:db8:100::1")).toBe(ipv6("2001:0db8:0100:0000:0000:0000:0000:0001"));
@@ -344,6 +382,7 @@ describe("topology", () => {
       consoleLogin: true,
       // its LAN port is no bridge's member
       bridge: null,
+      wifi: [],
     });
   });
 
@@ -375,6 +414,12 @@ describe("topology", () => {
     expect(t.consoleLogin).toBe(false);
     // key-only ssh, root's keys also from run.sh (the lab's own)
     expect(t.ssh).toEqual({ service: "sshd", port: 22, keyUser: "root", passwordRefused: true });
+    // two access points on the radios' interfaces, the passphrase from the store
+    const passphrase = { service: "secrets", path: "wifi/passphrase" };
+    expect(t.wifi).toEqual([
+      { service: "wlan.link.hostapd", ifname: "wlan0", ssid: "rotuer", hwMode: "g", channel: 1, passphrase },
+      { service: "wlan5.link.hostapd", ifname: "wlan1", ssid: "rotuer5", hwMode: "a", channel: 36, passphrase },
+    ]);
     // the wired LAN port joins the bridge through its own ifwait
     expect(t.bridge).toEqual({
       service: "int.bridge.members",

@@ -21,6 +21,8 @@ describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
       ["ntp", "pass"],
       ["bridge.updown", "n/a"],
       ["ssh", "pass"],
+      ["wifi.ap", "n/a"],
+      ["wifi.sta", "n/a"],
       ["fw.inbound", "pass"],
       ["wan.reconnect", "n/a"],
       ["fw.closed", "pass"],

@@ -26,6 +26,8 @@ describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
       ["ntp", "pass"],
       ["bridge.updown", "n/a"],
       ["ssh", "n/a"],
+      ["wifi.ap", "n/a"],
+      ["wifi.sta", "n/a"],
       ["fw.inbound", "pass"],
       ["wan.reconnect", "pass"],
       ["fw.closed", "pass"],

@@ -22,6 +22,8 @@ describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
       "ntp",
       "bridge.updown",
       "ssh",
+      "wifi.ap",
+      "wifi.sta",
       "fw.inbound",
       "wan.reconnect",
       "fw.closed",
@@ -36,6 +38,16 @@ describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
     expect(rows["ipv6"].detail, all).toMatch(
       /^wan\.link\.pppoe\.dhcp6c got 2001:db8:1[0-9a-f:]+\/56; the client took 2001:db8:[0-9a-f:]+ by SLAAC; the ISP's web server saw it as the source$/,
     );
+    // both access points on the emulated radios, as configured
+    expect(rows["wifi.ap"].detail, all).toBe(
+      'wlan0 ENABLED "rotuer" channel 1 AP-ENABLED; wlan1 ENABLED "rotuer5" channel 36 AP-ENABLED',
+    );
+    // a station on the spare third radio, in a namespace of its own, with the store's passphrase:
+    // a lease over the bridge, NAT to the ISP; the wrong passphrase refused
+    expect(rows["wifi.sta"].detail, all).toMatch(
+      /^wlan2 \(phy2, own namespace\) associated with "rotuer" on wlan0 in [\d.]+ s; lease 10\.8\.\d+\.\d+\/16 from dnsmasq [\d.]+ s later; NAT to the ISP as 100\.64\.0\.\d+; a wrong passphrase refused$/,
+    );
+    expect(report.times["wifi.sta association to lease"]).toBeGreaterThan(0);
     // over IPv4 or IPv6: the ISP answers at both of the pool's addresses
     expect(rows["ntp"].detail, all).toMatch(/^ntp synchronised to (203\.0\.113\.1|2001:db8:ffff::1) at stratum 2/);
     expect(rows["fw.inbound"].detail, all).toMatch(

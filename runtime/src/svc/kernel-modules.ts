@@ -10,6 +10,11 @@ export interface ModuleTable {
   version: typeof moduleTableVersion;
   /** Module name -> absolute paths of .ko files on the device, in load order. */
   modules: Record<string, string[]>;
+  /**
+   * Module name -> the parameters its own file (the last) is loaded with, as insmod takes them
+   * ("radios=3"); a table without it gives none.
+   */
+  parameters?: Record<string, string>;
 }
 
 /** Checks a parsed table (the device has no zod); errors name the file and the field. */
@@ -25,6 +30,12 @@ export function checkModuleTable(raw: unknown, source: string): ModuleTable {
   for (const [name, files] of Object.entries(t.modules as Record<string, unknown>)) {
     if (!Array.isArray(files) || files.some((f) => typeof f !== "string" || !f.startsWith("/")))
       fail(`modules.${name} must be a list of absolute paths`);
+  }
+  const parameters = (t as { parameters?: unknown }).parameters;
+  if (parameters !== undefined) {
+    if (typeof parameters !== "object" || parameters === null) fail("parameters must be an object");
+    for (const [name, p] of Object.entries(parameters as Record<string, unknown>))
+      if (typeof p !== "string" || /[\0\n]/.test(p)) fail(`parameters.${name} must be one line of text`);
   }
   return raw as ModuleTable;
 }

@@ -38,8 +38,11 @@ export function loadKernelModules(modules: string[]): string | null {
   if (t === null) return null;
   for (const m of modules) {
     if (!Object.hasOwn(t.modules, m)) return `kernel module ${m}: not in ${paths.kernelModules}`;
+    const files = t.modules[m];
     try {
-      for (const file of t.modules[m]) loadModule(`${paths.root}${file}`);
+      // the module's own file is the last: only it takes the module's parameters
+      for (const [i, file] of files.entries())
+        loadModule(`${paths.root}${file}`, i === files.length - 1 ? t.parameters?.[m] : undefined);
     } catch (e) {
       return `kernel module ${m}: ${e instanceof Error ? e.message : String(e)}`;
     }
