@@ -2,7 +2,7 @@
 // template's parameters, each with its type, default and description, made from the zod schemas
 // themselves (as the manual's Appendix B is made from Liminix's modules). `npm run docs` writes
 // it; test/config/options-doc.test.ts fails when the committed file is stale.
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { format, resolveConfig } from "prettier";
@@ -14,14 +14,24 @@ import { metaOf, optionLeaves, paramLeaves, type Leaf } from "./walk.ts";
 
 const root = join(import.meta.dirname, "../..");
 
-/** Every module of services/ (each folder's index.ts), by name. */
+/**
+ * Every module of services/, by name: each folder's index.ts, or for a folder of several modules
+ * without one (services/profiles), each file whose default export is a module.
+ */
 export async function serviceModules(): Promise<AnyModule[]> {
   const dir = join(root, "services");
   const modules: AnyModule[] = [];
   for (const name of readdirSync(dir).sort()) {
-    const m = ((await import(pathToFileURL(join(dir, name, "index.ts")).href)) as { default: AnyModule }).default;
-    if (m.kind !== "module") throw new Error(`services/${name}/index.ts: its default export is not a module`);
-    modules.push(m);
+    const files = existsSync(join(dir, name, "index.ts"))
+      ? ["index.ts"]
+      : readdirSync(join(dir, name))
+          .filter((f) => f.endsWith(".ts"))
+          .sort();
+    for (const file of files) {
+      const exported = ((await import(pathToFileURL(join(dir, name, file)).href)) as { default?: AnyModule }).default;
+      if (exported?.kind === "module") modules.push(exported);
+      else if (file === "index.ts") throw new Error(`services/${name}/index.ts: its default export is not a module`);
+    }
   }
   return modules;
 }
