@@ -84,6 +84,8 @@ export async function lanClient(dir: string, lan: string, mac: string, sshKey: s
         ? []
         : [{ package: "dropbear-bin", files: ["/usr/bin/dbclient", "/usr/lib/dropbear/dropbearconvert"] }]),
     ],
+    // 802.1Q: the vlan check's client tags its frames
+    ["8021q"],
   );
   return new LanClient(
     guestCommand(

@@ -26,6 +26,8 @@ describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
       ["nat4", "pass"],
       ["ipv6", "n/a"],
       ["ntp", "pass"],
+      ["bridge.updown", "n/a"],
+      ["vlan", "n/a"],
       ["ssh", "n/a"],
       ["fw.inbound", "pass"],
       ["wan.reconnect", "pass"],
