@@ -287,6 +287,8 @@ describe("topology", () => {
   it("finds the DHCP WAN, the LAN's address, range, fixed host and the NAT", async () => {
     expect(topology(await system("examples/dhcp-wan.ts"), "examples/dhcp-wan.ts")).toEqual({
       hostname: "gateway",
+      kind: "router",
+      wap: null,
       wan: { kind: "dhcp", service: "wan.link.dhcpc", lcpEcho: null },
       lan: {
         service: "dnsmasq",
@@ -337,6 +339,25 @@ describe("topology", () => {
       service: "int.bridge.members",
       ifname: "int",
       port: { service: "lan.link", ifname: "eth1", join: "int.bridge.member.lan.link" },
+    });
+  });
+
+  it("finds an access point: no WAN, the main router's LAN, its bridge and management VLAN", async () => {
+    const t = topology(await system("examples/access-point.ts"), "examples/access-point.ts");
+    expect(t).toMatchObject({
+      kind: "wap",
+      wan: null,
+      lan: { service: "the main router", address: "192.0.2.1", ranges: [["192.0.2.100", "192.0.2.199"]] },
+      nat: [],
+      forwarding: [],
+      ipv6: { client: null, prefix: null },
+      ntp: null,
+      wap: {
+        service: "wap",
+        dhcp: "int.10.link.dhcpc",
+        management: { vid: 10, ifname: "int.10", dhcp: "int.10.link.dhcpc" },
+      },
+      bridge: { service: "int.bridge.members", ifname: "int", port: { service: "lan.link", ifname: "eth1" } },
     });
   });
 
