@@ -2,7 +2,7 @@
 // template's parameters, each with its type, default and description, made from the zod schemas
 // themselves (as the manual's Appendix B is made from Liminix's modules). `npm run docs` writes
 // it; test/config/options-doc.test.ts fails when the committed file is stale.
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { format, resolveConfig } from "prettier";
@@ -15,8 +15,9 @@ import { metaOf, optionLeaves, paramLeaves, type Leaf } from "./walk.ts";
 const root = join(import.meta.dirname, "../..");
 
 /**
- * Every module of services/, by folder: its index.ts's, then those of the folder's other files
- * that export one (services/ppp/l2tp.ts: a module of its own, sharing the folder's code).
+ * Every module of services/, by folder: its index.ts's, if it has one, then those of the folder's
+ * other files that export one (services/ppp/l2tp.ts, a module of its own sharing the folder's
+ * code; services/profiles, a folder of modules without an index.ts).
  */
 export async function serviceModules(): Promise<AnyModule[]> {
   const dir = join(root, "services");
@@ -24,9 +25,11 @@ export async function serviceModules(): Promise<AnyModule[]> {
   const defaultOf = async (file: string) =>
     ((await import(pathToFileURL(file).href)) as { default?: AnyModule }).default;
   for (const name of readdirSync(dir).sort()) {
-    const m = await defaultOf(join(dir, name, "index.ts"));
-    if (m?.kind !== "module") throw new Error(`services/${name}/index.ts: its default export is not a module`);
-    modules.push(m);
+    if (existsSync(join(dir, name, "index.ts"))) {
+      const m = await defaultOf(join(dir, name, "index.ts"));
+      if (m?.kind !== "module") throw new Error(`services/${name}/index.ts: its default export is not a module`);
+      modules.push(m);
+    }
     for (const file of readdirSync(join(dir, name)).sort()) {
       if (file === "index.ts" || !file.endsWith(".ts")) continue;
       const other = await defaultOf(join(dir, name, file));

@@ -1,6 +1,6 @@
 // The lab's checks: each a named row of the report, applicable or not to a configuration's
 // topology, run against the booted guests with the commands and outputs kept as evidence.
-import { internet, ispPppoe, ispWan, whoamiPath, zone } from "./plan.ts";
+import { internet, ispManagement, ispPppoe, ispWan, whoamiPath, zone } from "./plan.ts";
 import {
   inPrefix6,
   inRange,
@@ -199,11 +199,16 @@ async function pppWan(ctx: LabContext, svc: string): Promise<Outcome> {
   };
 }
 
+/** Why a check of a router's own WAN, routing or services does not apply to an access point, or null. */
+function accessPoint(t: Topology, what: string): string | null {
+  return t.kind === "wap" ? `an access point (wap): ${what}` : null;
+}
+
 const wanUp: Check = {
   name: "wan.up",
-  notApplicable: () => null,
+  notApplicable: (t) => accessPoint(t, "no WAN of its own, its uplink port is in its bridge"),
   async run(ctx) {
-    const { service: svc, kind } = ctx.topology.wan;
+    const { service: svc, kind } = ctx.topology.wan!;
     // the router may still be waiting for its lease or session; a refused login will not change
     let state: ServiceState | null = null;
     let refused: string | null = null;
@@ -231,9 +236,10 @@ const wanUp: Check = {
 
 const wanL2tp: Check = {
   name: "wan.l2tp",
-  notApplicable: (t) => (t.wan.kind === "l2tp" ? null : `a ${t.wan.kind} WAN: no L2TP tunnel`),
+  notApplicable: (t) =>
+    t.wan === null ? "no WAN" : t.wan.kind === "l2tp" ? null : `a ${t.wan.kind} WAN: no L2TP tunnel`,
   async run(ctx) {
-    const { service: svc, upstream } = ctx.topology.wan;
+    const { service: svc, upstream } = ctx.topology.wan!;
     if (ctx.wanAddress === null || ctx.wanIfname === null)
       return { pass: false, detail: `${svc} has no session (see wan.up)` };
     // the upstream link the tunnel runs over: a lease from the ISP's segment (or a static address)
@@ -295,7 +301,7 @@ const lanDhcp4: Check = {
 
 const lanDns: Check = {
   name: "lan.dns",
-  notApplicable: () => null,
+  notApplicable: (t) => accessPoint(t, "the main router answers the LAN's DNS"),
   async run(ctx) {
     const { lan, hostname } = ctx.topology;
     if (!ctx.lease) return { pass: false, detail: "the client has no lease (see lan.dhcp4)" };
@@ -319,7 +325,7 @@ const lanDns: Check = {
 
 const nat4: Check = {
   name: "nat4",
-  notApplicable: () => null,
+  notApplicable: (t) => accessPoint(t, "it bridges, neither routing nor translating"),
   async run(ctx) {
     if (!ctx.lease) return { pass: false, detail: "the client has no lease (see lan.dhcp4)" };
     const seen = await whoami(ctx);
@@ -342,6 +348,7 @@ async function whoami(ctx: LabContext, host = internet.www.v4): Promise<string |
 
 /** Why the topology has no IPv6 by prefix delegation to check, or null. */
 function noIpv6(t: Topology): string | null {
+  if (t.kind === "wap") return accessPoint(t, "IPv6 is the main router's, by SLAAC through its bridge");
   if (t.ipv6.client === null) return "no dhcp6c.client on the WAN";
   if (t.ipv6.prefix === null) return `no dhcp6c.prefix puts ${t.ipv6.client}'s delegated prefix on the LAN`;
   return null;
@@ -523,13 +530,15 @@ const sessionKinds: Record<WanKind, { servers: string; sessionLine: string } | n
 const wanReconnect: Check = {
   name: "wan.reconnect",
   notApplicable: (t) =>
-    sessionKinds[t.wan.kind] === null
-      ? `a ${t.wan.kind} WAN: no session to drop`
-      : t.wan.lcpEcho === null
-        ? `${t.wan.service} sends no LCP echoes`
-        : null,
+    t.wan === null
+      ? "no WAN"
+      : sessionKinds[t.wan.kind] === null
+        ? `a ${t.wan.kind} WAN: no session to drop`
+        : t.wan.lcpEcho === null
+          ? `${t.wan.service} sends no LCP echoes`
+          : null,
   async run(ctx) {
-    const { service: svc, lcpEcho, kind } = ctx.topology.wan;
+    const { service: svc, lcpEcho, kind } = ctx.topology.wan!;
     const { servers, sessionLine } = sessionKinds[kind]!;
     const fw = ctx.topology.nat[0];
     const before = parseSvcStatus(await ctx.on("router", `svc status ${fw}`))[fw]?.since ?? null;
@@ -581,11 +590,12 @@ const wanReconnect: Check = {
 const sshLogin: Check = {
   name: "ssh",
   notApplicable: (t) =>
-    t.ssh === null
+    accessPoint(t, "its address is on its management VLAN, not on the LAN the client is on (see vlan)") ??
+    (t.ssh === null
       ? "no ssh service"
       : t.ssh.keyUser === null
         ? `${t.ssh.service} takes no user's keys from run.sh --authorized-key: the lab has no key it accepts`
-        : null,
+        : null),
   async run(ctx) {
     const { port, keyUser, passwordRefused } = ctx.topology.ssh!;
     const { lan } = ctx.topology;
@@ -642,7 +652,8 @@ const fwClosed: Check = {
         ? "nothing turns forwarding on"
         : null,
   async run(ctx) {
-    const { wan, forwarding, stores } = ctx.topology;
+    const { forwarding, stores } = ctx.topology;
+    const wan = ctx.topology.wan!;
     const fw = ctx.topology.nat[0];
     // 1. forwarding and the WAN need the ruleset: the router's own dependency graph says so
     for (const svc of [...forwarding, wan.service]) {
@@ -740,7 +751,9 @@ const bridgeUpdown: Check = {
       return { pass: false, detail: `${port} left ${b.ifname} but ${b.port.join} is ${joinDown ?? "unknown"}` };
     if (rejoined === null) return { pass: false, detail: `${port} did not rejoin ${b.ifname} within 30 s` };
     if (reached === null) return { pass: false, detail: `${port} rejoined; the client cannot reach ${lan.address}` };
-    if (seen !== ctx.wanAddress)
+    // behind an access point the ISP, as the main router, sees the client itself
+    const expected = ctx.topology.kind === "wap" ? ctx.lease.ip : ctx.wanAddress;
+    if (seen !== expected)
       return { pass: false, detail: `${port} rejoined; through it the ISP saw ${seen ?? "nothing"}` };
     if (restarted.length > 0) return { pass: false, detail: `${port} rejoined, but ${restarted.join(", ")} restarted` };
     ctx.times["bridge rejoin"] = rejoined;
@@ -834,10 +847,12 @@ const wifiSta: Check = {
         };
       const leased = `${associated}; lease ${lease.ip}/${lease.mask} from ${lan.service} ${(times.leased - times.associated).toFixed(1)} s later`;
       const seen = parseWhoami(await ctx.on("router", stationFetch(`http://${internet.www.v4}${whoamiPath}`)));
-      if (ctx.wanAddress === null || seen !== ctx.wanAddress)
+      // through a router's NAT as its WAN address; behind an access point, as itself
+      const expected = ctx.topology.kind === "wap" ? lease.ip : ctx.wanAddress;
+      if (expected === null || seen !== expected)
         return {
           pass: false,
-          detail: `${leased}; the ISP saw ${seen ?? "nothing"}, not the router's WAN address ${ctx.wanAddress ?? "(none, see wan.up)"}`,
+          detail: `${leased}; the ISP saw ${seen ?? "nothing"}, not ${ctx.topology.kind === "wap" ? "the station's own address" : "the router's WAN address"} ${expected ?? "(none, see wan.up)"}`,
         };
       // the same station with a passphrase that is not the network's
       const wrong = passphrase === "not-the-passphrase" ? "still-not-the-passphrase" : "not-the-passphrase";
@@ -846,10 +861,67 @@ const wifiSta: Check = {
       )?.[1];
       if (refused !== "refused")
         return { pass: false, detail: `${leased}; with a wrong passphrase: ${refused ?? "no answer"}, not refused` };
-      return { pass: true, detail: `${leased}; NAT to the ISP as ${seen}; a wrong passphrase refused` };
+      const through = ctx.topology.kind === "wap" ? "reached the ISP as itself" : `NAT to the ISP as ${seen}`;
+      return { pass: true, detail: `${leased}; ${through}; a wrong passphrase refused` };
     } finally {
       await ctx.on("router", stationTeardown, 30_000);
     }
+  },
+};
+
+/**
+ * An access point's management VLAN: the access point leases its own address there from the main
+ * router and holds none on the untagged LAN; a client behind its bridge that tags its frames gets
+ * a lease on the VLAN and reaches it, and untagged cannot (the main router routes nothing between
+ * the two).
+ */
+const vlan: Check = {
+  name: "vlan",
+  notApplicable: (t) => {
+    const m = t.wap?.management;
+    if (!m) return "no management VLAN";
+    if (m.vid !== ispManagement.vid)
+      return `the lab's main router serves the management VLAN with id ${ispManagement.vid}, not ${m.vid}`;
+    return m.dhcp === null ? `no DHCP client on ${m.ifname}` : null;
+  },
+  async run(ctx) {
+    const m = ctx.topology.wap!.management!;
+    const dhcp = m.dhcp!;
+    const [first, last] = ispManagement.dhcpRange;
+    if (!(await waitReady(ctx, dhcp, 90_000))?.ready)
+      return { pass: false, detail: `${dhcp} has no lease within 90 s` };
+    const own = parseOutputs(await ctx.on("router", `svc outputs ${dhcp}`)).ip ?? "";
+    if (!inRange(own, first, last))
+      return { pass: false, detail: `${dhcp} leased ${own}, not one of the main router's ${first}–${last}` };
+    const bridge = ctx.topology.bridge?.ifname;
+    const untagged = bridge
+      ? parseIpAddresses(await ctx.on("router", `ip -4 address show dev ${bridge}`)).map((a) => a.address)
+      : [];
+    const leased = `${m.ifname} (VLAN ${m.vid}) leased ${own} from the main router`;
+    if (untagged.length > 0)
+      return { pass: false, detail: `${leased}, but ${bridge} holds ${untagged.join(" ")} on the untagged LAN` };
+    // the LAN client tags its frames: behind the access point's bridge, on the management VLAN
+    const tagged = `eth0.${m.vid}`;
+    await ctx.on("client", `ip link add link eth0 name ${tagged} type vlan id ${m.vid} && ip link set ${tagged} up`);
+    const lease = parseLease(await ctx.on("client", `udhcpc -i ${tagged} -n -q -t 10 -T 3 -s /bin/lease`, 90_000));
+    const reached = /1 packets received/.test(await ctx.on("client", `ping -c 1 -W 3 ${own}`));
+    // untagged again (the VLAN's interface and its default route gone, the LAN's lease renewed)
+    await ctx.on("client", `ip link del ${tagged}`);
+    const back = parseLease(await ctx.on("client", udhcpc, 90_000));
+    if (back) ctx.lease = back;
+    const isolated = /0 packets received/.test(await ctx.on("client", `ping -c 2 -W 2 ${own}`));
+    await ctx.on("isp", "cat /proc/sys/net/ipv4/ip_forward");
+    if (!lease) return { pass: false, detail: `${leased}; the client tagging VLAN ${m.vid} got no lease` };
+    const client = `the client tagging VLAN ${m.vid} got ${lease.ip}/${lease.mask}`;
+    if (!inRange(lease.ip, first, last) || lease.router !== ispManagement.v4)
+      return { pass: false, detail: `${leased}; ${client} router ${lease.router}, not the management network's` };
+    if (!reached) return { pass: false, detail: `${leased}; ${client} and could not reach ${own}` };
+    if (!back) return { pass: false, detail: `${leased}; ${client}; untagged again, it got no lease on the LAN` };
+    if (!isolated) return { pass: false, detail: `${leased}; ${client}; untagged, it reached ${own} all the same` };
+    return {
+      pass: true,
+      detail: `${leased}, no address on the untagged ${bridge}; ${client} router ${lease.router} and reached ${own}; untagged (${back.ip}) it could not: not routed between them`,
+    };
   },
 };
 
@@ -863,6 +935,7 @@ export const checks: Check[] = [
   ipv6,
   ntp,
   bridgeUpdown,
+  vlan,
   sshLogin,
   // after ntp: the minute they take would add to the router's root dispersion ntp's client sees
   wifiAp,

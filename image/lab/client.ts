@@ -38,8 +38,9 @@ export class LanClient extends Vm {
 export const clientKey = "/root/lab-key.db";
 
 /**
- * Makes a client's initramfs in `dir` and the guest that boots it on multicast group `lan` (not
- * started); `sshKey`, a private key in OpenSSH's format, for `dbclient -i clientKey`.
+ * Makes a client's initramfs in `dir` and the guest that boots it on the LAN, `lan` its QEMU socket
+ * network (`mcast=GROUP`, or `udp=…,localaddr=…` for a point-to-point link) (not started);
+ * `sshKey`, a private key in OpenSSH's format, for `dbclient -i clientKey`.
  */
 export async function lanClient(dir: string, lan: string, mac: string, sshKey: string | null): Promise<LanClient> {
   const emulator = (await loadDevice("qemu-aarch64")).emulator!;
@@ -84,6 +85,8 @@ export async function lanClient(dir: string, lan: string, mac: string, sshKey: s
         ? []
         : [{ package: "dropbear-bin", files: ["/usr/bin/dbclient", "/usr/lib/dropbear/dropbearconvert"] }]),
     ],
+    // 802.1Q: the vlan check's client tags its frames
+    ["8021q"],
   );
   return new LanClient(
     guestCommand(
@@ -92,7 +95,7 @@ export async function lanClient(dir: string, lan: string, mac: string, sshKey: s
       initrd,
       [
         "-netdev",
-        `socket,id=lan,mcast=${lan},localaddr=127.0.0.1`,
+        lan.startsWith("mcast=") ? `socket,id=lan,${lan},localaddr=127.0.0.1` : `socket,id=lan,${lan}`,
         "-device",
         `virtio-net-pci,netdev=lan,mac=${mac},romfile=`,
       ],

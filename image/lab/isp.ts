@@ -4,15 +4,18 @@
 // addresses), DHCPv4 and DNS (dnsmasq), DHCPv6 with prefix delegation (Kea) and
 // router advertisements (dnsmasq), on that segment and on every PPP session; on its loopback it
 // holds the addresses of "the internet" (image/lab/plan.ts), where DNS, NTP (chrony) and HTTP
-// (busybox httpd, answering with the client's source address) answer too. Its second NIC is
-// unused, and its own MAC address on the first. The console password is "secret".
+// (busybox httpd, answering with the client's source address) answer too. Playing an access
+// point's main router, it also serves DHCPv4 on a tagged management VLAN of the first NIC, which it
+// does not route to or from (no forwarding). Its second NIC is unused, and its own MAC address on
+// the first. The console password is "secret".
 import { defineConfig, longrun, oneshot, sh } from "../config/index.ts";
 import console from "../../services/console/index.ts";
 import dnsmasq from "../../services/dnsmasq/index.ts";
 import network from "../../services/network/index.ts";
 import ntp from "../../services/ntp/index.ts";
+import vlan from "../../services/vlan/index.ts";
 import { dottedQuad, ipv4 } from "./parse.ts";
-import { internet, ispHostname, ispPppoe, ispWan, whoamiPath, zone } from "./plan.ts";
+import { internet, ispHostname, ispManagement, ispPppoe, ispWan, whoamiPath, zone } from "./plan.ts";
 
 const pppOptions = "/etc/limen/ppp/server-options";
 const lnsConf = "/etc/limen/xl2tpd/lns.conf";
@@ -168,12 +171,18 @@ export default defineConfig(() => {
     address: ispWan.v6,
     prefixLength: ispWan.v6PrefixLength,
   });
+  const management = network.svc.address.build({
+    interface: vlan.svc.vlan.build({ ifname: `eth0.${ispManagement.vid}`, primary: wan, vid: ispManagement.vid }),
+    family: "inet",
+    address: ispManagement.v4,
+    prefixLength: ispManagement.prefixLength,
+  });
   const hostRecords = Object.entries(zone.hosts).map(([n, a]) => `--host-record=${n}.${zone.domain},${a.v4},${a.v6}`);
   // DNS on every address (no --interface): the zone's names, NXDOMAIN for other names in the
   // zone, and for any other name the internet's web server, as if resolved recursively
   const dns = longrun({
     name: "dnsmasq",
-    dependencies: [wan4, wan6, internetAddresses],
+    dependencies: [wan4, wan6, management, internetAddresses],
     run: sh`exec dnsmasq ${[
       "--keep-in-foreground",
       "--log-facility=-",
@@ -185,6 +194,7 @@ export default defineConfig(() => {
       "--dhcp-leasefile=/run/dnsmasq.leases",
       "--dhcp-authoritative",
       `--dhcp-range=${ispWan.dhcpRange.join(",")},1h`,
+      `--dhcp-range=${ispManagement.dhcpRange.join(",")},1h`,
       // router advertisements (no DHCPv6: Kea's) from the segment's and each session's /64,
       // every 10 s on the sessions so that a router coming up soon has its default route
       "--dhcp-range=::,constructor:eth0,ra-only",
@@ -270,7 +280,7 @@ export default defineConfig(() => {
     run: sh`exec httpd -f -v -p 80 -h ${www}`,
   });
   return {
-    imports: [console, network, dnsmasq, ntp],
+    imports: [console, network, dnsmasq, ntp, vlan],
     hostname: ispHostname,
     // the ISP sends router advertisements and takes none: not even its own, which a session's
     // ppp interface would hear back, and QEMU's multicast segment echoes

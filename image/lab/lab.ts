@@ -26,7 +26,10 @@ export const labDevices = ["qemu-aarch64", "qemu-armv7l", "qemu-mipsel"] as cons
 export interface LabRequest {
   config: string;
   device: (typeof labDevices)[number];
-  /** First of three UDP ports: the WAN segment, the LAN segment, the ISP's unused second NIC. */
+  /**
+   * First of five UDP ports: the WAN segment, the LAN segment, the ISP's unused second NIC (multicast
+   * groups); an access point's two links are point-to-point instead, on these and the next two.
+   */
   port: number;
   /** The router's console login, where its configuration has one. */
   login: { user: string; password: string };
@@ -45,7 +48,7 @@ export interface KeptGuest {
   console: string;
 }
 
-/** The ports of `port`..`port + 2` some socket on this host already has (Linux's /proc/net tables). */
+/** The ports of `port`..`port + 4` some socket on this host already has (Linux's /proc/net tables). */
 export function portsInUse(port: number): number[] {
   const used = new Set<number>();
   for (const table of ["/proc/net/udp", "/proc/net/udp6", "/proc/net/tcp", "/proc/net/tcp6"]) {
@@ -55,7 +58,7 @@ export function portsInUse(port: number): number[] {
       if (local) used.add(parseInt(local.split(":")[1], 16));
     }
   }
-  return [port, port + 1, port + 2].filter((p) => used.has(p));
+  return [0, 1, 2, 3, 4].map((i) => port + i).filter((p) => used.has(p));
 }
 
 const seconds = (since: number) => (Date.now() - since) / 1000;
@@ -80,6 +83,9 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
   const busy = portsInUse(r.port);
   if (busy.length > 0) throw new Error(`--port ${r.port}: port ${busy.join(", ")} on 127.0.0.1 is in use`);
   const [wan, lan, spare] = [0, 1, 2].map((i) => `230.0.0.1:${r.port + i}`);
+  // A guest on a multicast group receives its own frames back: an access point bridging two would
+  // send them round for ever. Its links to the ISP and to the client are pairs of ports instead.
+  const link = (local: number, remote: number) => `udp:${r.port + local}:${r.port + remote}`;
   const work = mkdtempSync(join(tmpdir(), "limen-lab-"));
   const times: Record<string, number> = {};
   const guests: [string, Vm][] = [];
@@ -119,21 +125,23 @@ export async function runLab(r: LabRequest): Promise<{ report: Report; kept: Kep
     });
     times["isp build"] = seconds(t);
 
-    const ispVm = new Vm(isp.out, ["--access", wan, "--lan", spare]);
+    const wap = topo.kind === "wap";
+    const ispVm = new Vm(isp.out, ["--access", wap ? link(0, 3) : wan, "--lan", spare]);
     const routerVm = new Vm(
       router.out,
       [
         "--access",
-        wan,
+        wap ? link(3, 0) : wan,
         "--lan",
-        lan,
+        wap ? link(1, 4) : lan,
         ...disks.flatMap((d) => ["--disk", d]),
         ...(sshKey === null ? [] : ["--authorized-key", `${sshKey}.pub`]),
         ...(shellSocket === null ? [] : ["--", ...shellQemuArgs(shellSocket)]),
       ],
       shellSocket ?? undefined,
     );
-    const client = await lanClient(work, lan, "52:54:00:6c:61:62", sshKey);
+    const clientNet = wap ? `udp=127.0.0.1:${r.port + 1},localaddr=127.0.0.1:${r.port + 4}` : `mcast=${lan}`;
+    const client = await lanClient(work, clientNet, "52:54:00:6c:61:62", sshKey);
     guests.push(["isp", ispVm], ["router", routerVm], ["client", client]);
 
     // the ISP first, its services up, as a real line is before the router is plugged in: a

@@ -19,6 +19,18 @@ export const ispWan = {
   links6: "2001:db8::/48",
 };
 
+/**
+ * The management VLAN the ISP also serves on its WAN segment when it plays an access point's main
+ * router (examples/access-point.ts): tagged with this id, its own subnet and DHCP range, and not
+ * routed to or from the untagged segment.
+ */
+export const ispManagement = {
+  vid: 10,
+  v4: "198.51.100.1",
+  prefixLength: 24,
+  dhcpRange: ["198.51.100.100", "198.51.100.199"],
+};
+
 /** PPP sessions, PPPoE's and L2TP's: the ISP's end and the first address handed to a router. */
 export const ispPppoe = {
   local: "100.64.0.1",

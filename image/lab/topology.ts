@@ -1,15 +1,21 @@
 // What the lab learns from a compiled system description: the router's WAN (which service brings
 // it up, and how), its LAN (address, DHCP ranges, fixed hosts, domain), its secrets stores, whether
 // its console has a login, and the rest the checks ask about. Read from each service's templates
-// and their checked parameters, never its scripts.
+// and their checked parameters, never its scripts. A wireless access point (the wap profile) has
+// no WAN: its uplink (the device's wan port, on the ISP's segment) is in its bridge, and its LAN is
+// the main router's, which the ISP plays.
 import { z } from "zod";
 import type { SystemDescription } from "../config/compile.ts";
+import { ispWan } from "./plan.ts";
 import { storeParams, type StoreParams } from "./store.ts";
 
 export type WanKind = "dhcp" | "pppoe" | "l2tp";
 
 export interface Topology {
   hostname: string;
+  /** A router with a WAN of its own, or an access point (wap) bridged to the main router's LAN. */
+  kind: "router" | "wap";
+  /** null for an access point. */
   wan: {
     kind: WanKind;
     service: string;
@@ -17,9 +23,10 @@ export interface Topology {
     lcpEcho: { interval: number; failure: number } | null;
     /** L2TP's upstream: the service bringing up the link on the WAN port the tunnel runs over. */
     upstream: string | null;
-  };
+  } | null;
+  /** An access point's LAN is the main router's (the ISP's segment, bridged through it). */
   lan: {
-    /** The dnsmasq service serving it. */
+    /** The dnsmasq service serving it (or, behind an access point, "the main router"). */
     service: string;
     address: string;
     prefixLength: number;
@@ -58,6 +65,15 @@ export interface Topology {
    * when the LAN port is in no bridge).
    */
   bridge: { service: string; ifname: string; port: { service: string; ifname: string; join: string } } | null;
+  /**
+   * An access point's own DHCP client (on its bridge, or on its management VLAN) and the
+   * management VLAN: its id, interface and the client on it (null: none).
+   */
+  wap: {
+    service: string;
+    dhcp: string | null;
+    management: { vid: number; ifname: string; dhcp: string | null } | null;
+  } | null;
   /** The access points (hostapd services), in the order of their services' names. */
   wifi: AccessPoint[];
 }
@@ -107,6 +123,11 @@ const gettyParams = z.object({ tty: z.string() });
 const bridgeMembersParams = z.object({ primary: z.string(), members: z.array(z.string()) });
 const ifnameParam = z.object({ ifname: z.string() });
 const ifwaitParams = z.object({ interface: z.string(), service: z.string() });
+const wapParams = z.object({
+  ifname: z.string(),
+  management: z.object({ vid: z.number(), ifname: z.string().optional() }).nullable(),
+});
+const vlanParams = z.object({ ifname: z.string(), primary: z.string(), vid: z.number() });
 const sshParams = z.object({
   port: z.number(),
   allowRoot: z.boolean(),
@@ -155,7 +176,71 @@ function lanBridge(system: SystemDescription): Topology["bridge"] {
 
 const v4Range = /^(\d+\.\d+\.\d+\.\d+),(\d+\.\d+\.\d+\.\d+)(?:,|$)/;
 
+/** An access point's own DHCP clients and management VLAN, as Topology's `wap` says (null: no wap). */
+function accessPoint(system: SystemDescription): Topology["wap"] {
+  const wap = built(system, "wap", wapParams).at(0);
+  if (wap === undefined) return null;
+  const bridge = built(system, "bridge.primary", ifnameParam).find((b) => b.params.ifname === wap.params.ifname);
+  const dhcpOn = (svc: string | undefined) =>
+    built(system, "network.dhcp.client", interfaceParam).find((c) => c.params.interface === svc)?.service ?? null;
+  const m = wap.params.management;
+  const vlan =
+    m && built(system, "vlan", vlanParams).find((v) => v.params.primary === bridge?.service && v.params.vid === m.vid);
+  return {
+    service: wap.service,
+    dhcp: dhcpOn(vlan ? vlan.service : bridge?.service),
+    management: vlan ? { vid: vlan.params.vid, ifname: vlan.params.ifname, dhcp: dhcpOn(vlan.service) } : null,
+  };
+}
+
+/** The parts of a Topology that do not depend on the router's role. */
+function common(system: SystemDescription) {
+  const ssh = built(system, "ssh", sshParams).at(0);
+  const keyUser = ssh
+    ? (Object.entries(ssh.params.authorizedKeys).find(
+        ([user, a]) => a.fromRunScript && (user !== "root" || ssh.params.allowRoot),
+      )?.[0] ?? null)
+    : null;
+  return {
+    hostname: system.hostname,
+    bridge: lanBridge(system),
+    ssh: ssh
+      ? {
+          service: ssh.service,
+          port: ssh.params.port,
+          keyUser,
+          passwordRefused:
+            !ssh.params.allowPasswordLogin || (keyUser === "root" && !ssh.params.allowPasswordLoginForRoot),
+        }
+      : null,
+    stores: built(system, "secrets.store", storeParams).map((s) => ({ service: s.service, params: s.params })),
+    consoleLogin: built(system, "getty", gettyParams).some((g) => g.params.tty === "console"),
+    wifi: accessPoints(system),
+  };
+}
+
 export function topology(system: SystemDescription, config: string): Topology {
+  const wap = accessPoint(system);
+  if (wap !== null)
+    return {
+      ...common(system),
+      kind: "wap",
+      wap,
+      wan: null,
+      lan: {
+        service: "the main router",
+        address: ispWan.v4,
+        prefixLength: ispWan.v4PrefixLength,
+        ranges: [[ispWan.dhcpRange[0], ispWan.dhcpRange[1]]],
+        hosts: [],
+        domain: null,
+      },
+      nat: [],
+      forwarding: [],
+      openToWan: [],
+      ipv6: { client: null, prefix: null },
+      ntp: null,
+    };
   const wanLink = system.hardware.networkInterfaces.wan;
   const addresses = new Map(built(system, "network.address", addressParams).map((a) => [a.service, a.params]));
   const dhcpClients = built(system, "network.dhcp.client", interfaceParam);
@@ -197,15 +282,10 @@ export function topology(system: SystemDescription, config: string): Topology {
 
   const firewalls = built(system, "firewall", firewallParams);
   const ntp = built(system, "ntp", ntpParams).at(0);
-  const ssh = built(system, "ssh", sshParams).at(0);
-  const keyUser = ssh
-    ? (Object.entries(ssh.params.authorizedKeys).find(
-        ([user, a]) => a.fromRunScript && (user !== "root" || ssh.params.allowRoot),
-      )?.[0] ?? null)
-    : null;
   return {
-    hostname: system.hostname,
-    bridge: lanBridge(system),
+    ...common(system),
+    kind: "router",
+    wap: null,
     wan: { kind: wans[0].kind, service: wans[0].service, lcpEcho: wans[0].lcpEcho, upstream: wans[0].upstream },
     lan: {
       service: lan.service,
@@ -225,18 +305,6 @@ export function topology(system: SystemDescription, config: string): Topology {
     ),
     ipv6: { client: dhcp6?.service ?? null, prefix: prefix?.service ?? null },
     ntp: ntp ? { service: ntp.service, allow: ntp.params.allow } : null,
-    ssh: ssh
-      ? {
-          service: ssh.service,
-          port: ssh.params.port,
-          keyUser,
-          passwordRefused:
-            !ssh.params.allowPasswordLogin || (keyUser === "root" && !ssh.params.allowPasswordLoginForRoot),
-        }
-      : null,
-    stores: built(system, "secrets.store", storeParams).map((s) => ({ service: s.service, params: s.params })),
-    consoleLogin: built(system, "getty", gettyParams).some((g) => g.params.tty === "console"),
-    wifi: accessPoints(system),
   };
 }
 

@@ -35,7 +35,9 @@ export function runScript(device: string, e: Emulator, commandLine: string): str
 # --disk FILE           attach FILE (raw) as the next virtio disk: vdb, vdc, ... in the order given
 # --host-port PORT      the router reaches the host's 127.0.0.1:PORT at 10.0.2.100:PORT
 #                       (socat relays each connection; the NIC reaches nothing else)
-# --access, --lan       multicast groups of the two networks (default 230.0.0.1:1234 and :1235)
+# --access, --lan       multicast groups of the two networks (default 230.0.0.1:1234 and :1235),
+#                       or udp:LOCAL:REMOTE, a link between two UDP ports on 127.0.0.1 (a group
+#                       hands each guest its own frames back: a guest bridging two would loop them)
 # -- QEMU-ARGUMENT...   the rest goes to QEMU as it is
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,6 +52,13 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 words() { for a; do printf " '%s'" "$(printf %s "$a" | sed 's/'"'"'/&"&"&/g')"; done; }
 # a file name inside a QEMU option list, where a comma is written twice
 qfile() { printf %s "$1" | sed 's/,/,,/g'; }
+# a NIC's QEMU network: a multicast group, or a point-to-point link between two loopback ports
+netdev() {
+  case "$2" in
+    udp:*) p=\${2#udp:}; printf 'socket,id=%s,udp=127.0.0.1:%s,localaddr=127.0.0.1:%s' "$1" "\${p#*:}" "\${p%%:*}" ;;
+    *) printf 'socket,id=%s,mcast=%s,localaddr=127.0.0.1' "$1" "$2" ;;
+  esac
+}
 port() { case "$2" in '' | *[!0-9]*) die "$1 $2: not a port number" ;; esac; [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1 $2: not a port number"; }
 
 case "\${1:-}" in -h | --help) sed -n '2,/^set -eu$/s/^# \\{0,1\\}//p' "$0"; exit 0 ;; esac
@@ -114,8 +123,8 @@ fwd="\${ssh_port:+,hostfwd=tcp:127.0.0.1:$ssh_port-:22}\${host_port:+,guestfwd=t
 mine=$(words ${qemu} \\
   -kernel "$here/kernel" -initrd "$here/initramfs.cpio.gz" -append ${shellQuote(commandLine)} \\
   -drive "if=none,id=root,format=raw,readonly=on,file=$(qfile "$here/rootfs.squashfs")" -device virtio-blk-pci,drive=root,addr=0x12.0,multifunction=on \\
-  -netdev "socket,id=access,mcast=$access,localaddr=127.0.0.1" -device virtio-net-pci,netdev=access,romfile= \\
-  -netdev "socket,id=lan,mcast=$lan,localaddr=127.0.0.1" -device virtio-net-pci,netdev=lan,romfile= \\
+  -netdev "$(netdev access "$access")" -device virtio-net-pci,netdev=access,romfile= \\
+  -netdev "$(netdev lan "$lan")" -device virtio-net-pci,netdev=lan,romfile= \\
   -netdev "user,id=host,restrict=on$fwd" -device virtio-net-pci,netdev=host,romfile=)
 # The disks are functions of one PCI slot, 0x12 (root first, the key disk last): the MIPS Malta
 # board routes interrupts only for slots 0x12-0x15, which the root disk and the three NICs take,

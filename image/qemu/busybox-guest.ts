@@ -12,7 +12,8 @@ const root = { uid: 0, gid: 0 };
 
 /**
  * Writes the initramfs to `path`; `script` runs after busybox is installed, /proc, /sys, /dev are mounted and modules
- * loaded. `packages`: further Debian programs, with their libraries (the lab's client's chronyd).
+ * loaded. `packages`: further Debian programs, with their libraries (the lab's client's chronyd);
+ * `modules`: further kernel modules loaded with the virtio ones (8021q for a client that tags).
  */
 export async function busyboxGuest(
   emulator: Emulator,
@@ -20,8 +21,9 @@ export async function busyboxGuest(
   script: string[],
   files: TreeEntry[] = [],
   packages: PackageRequest[] = [],
+  modules: string[] = [],
 ): Promise<DebianKernel> {
-  const kernel = await debianKernel(emulator);
+  const kernel = await debianKernel(emulator, modules);
   const busybox = await new PackageCollector(emulator.debianArch).collect([
     { package: "busybox", files: ["/bin/busybox"] },
     ...packages,

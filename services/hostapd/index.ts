@@ -61,7 +61,7 @@ const capabilities = z
  */
 const step = (from: number, to: number, by: number) =>
   Array.from({ length: Math.floor((to - from) / by) + 1 }, (_, i) => from + i * by);
-const bands: Record<string, { channels: number[]; what: string }> = {
+export const bands: Record<string, { channels: number[]; what: string }> = {
   b: { channels: step(1, 14, 1), what: "1–14" },
   g: { channels: step(1, 13, 1), what: "1–13" },
   a: {

@@ -185,7 +185,14 @@ describe("examples/rotuer.ts", () => {
       username: { service: "secrets", path: "ppp/username" },
       lcpEcho: { interval: 5, failure: 4 },
     });
-    expect(sys.services["wan.link.pppoe"].origin).toMatch(/^examples\/rotuer\.ts:\d+$/);
+    // built by the gateway profile, whose bundle records its own parameters
+    expect(sys.services["wan.link.pppoe"].origin).toMatch(/^services\/profiles\/gateway\.ts:\d+$/);
+    expect(sys.services["gateway"].origin).toMatch(/^examples\/rotuer\.ts:\d+$/);
+    expect(sys.services["gateway"].templates[0]).toMatchObject({
+      name: "gateway",
+      module: { name: "gateway" },
+      params: { wan: { type: "pppoe", interface: "wan.link" }, lan: { ifname: "int", address: "10.8.0.1" } },
+    });
     expect(sys.services["firewall"].templates[0].params).toMatchObject({
       zones: { lan: ["int.bridge"], wan: ["wan.link.pppoe"] },
     });
@@ -276,6 +283,32 @@ describe("examples/rotuer.ts", () => {
       "/sbin/bridge",
       "/sbin/tc",
     ]);
+  });
+});
+
+describe("examples/access-point.ts", () => {
+  it.each(devices)("compiles for %s", async (device) => {
+    const sys = await build("examples/access-point.ts", device);
+    checkBothWays(sys);
+    const db = sys.database.services;
+    // both wired ports and the access point in one bridge, each joining by its own ifwait
+    expect(db["int.bridge.members"].dependencies.sort()).toEqual([
+      "int.bridge.member.lan.link.ifwait",
+      "int.bridge.member.wan.link.ifwait",
+      "int.bridge.member.wlan.link.hostapd.ifwait",
+    ]);
+    // its own address by DHCP on the tagged management VLAN over the bridge, none on the bridge itself
+    expect(sys.services["int.10.link"].templates[0]).toMatchObject({
+      name: "vlan",
+      params: { ifname: "int.10", primary: "int.bridge", vid: 10 },
+    });
+    expect(db["int.10.link.dhcpc"].dependencies).toEqual(["int.10.link"]);
+    expect(db["route.default"].dependencies).toEqual(["int.10.link", "int.10.link.dhcpc"]);
+    expect(Object.keys(db).filter((n) => n.startsWith("int.bridge.a."))).toEqual([]);
+    expect(db["int.10.link"].kernelModules).toEqual(["8021q"]);
+    expect(db["wlan.link.hostapd"].outputRefs).toContainEqual({ service: "secrets", path: "wifi/passphrase" });
+    // no router's pieces: nothing serves DHCP, translates or forwards
+    for (const name of ["dnsmasq", "firewall", "forwarding"]) expect(db[name]).toBeUndefined();
   });
 });
 

@@ -22,6 +22,8 @@ import ntp from "../../services/ntp/index.ts";
 import l2tp from "../../services/ppp/l2tp.ts";
 import secrets from "../../services/secrets/index.ts";
 import ssh from "../../services/ssh/index.ts";
+import gateway from "../../services/profiles/gateway.ts";
+import wap from "../../services/profiles/wap.ts";
 import vlan from "../../services/vlan/index.ts";
 import { testDevice, testKeys } from "./fixtures.ts";
 
@@ -58,6 +60,22 @@ export const [edKey] = testKeys;
 
 /** A radio's link, as a device declares one. */
 const radio = () => network.svc.link.build({ ifname: "wlan0", radio: true });
+
+/** A Wi-Fi network for the profiles, on a radio of its own. */
+function wifi() {
+  return { interface: radio(), band: "g", channel: 1, country: "GB", passphrase: "12345678" };
+}
+
+/** A gateway with a DHCP WAN and one LAN port, changed by `more` (checked at evaluation, hence untyped). */
+function gatewayWith(more: Record<string, unknown>): UserConfig {
+  const link = (ifname: string) => network.svc.link.build({ ifname });
+  const params = {
+    wan: { type: "dhcp", interface: link("eth0") },
+    lan: { interfaces: [link("eth1")], address: "10.0.0.1", prefixLength: 24 },
+    ...more,
+  };
+  return defineConfig({ imports: [gateway], services: { it: gateway.svc.gateway.build(params as never) } });
+}
 
 /** A configuration with one service, built by `build` from a template of `modules`, the LAN link at hand. */
 function withService(modules: AnyModule[], build: (lan: Service) => Service): UserConfig {
@@ -644,6 +662,50 @@ export const corpus: Bad[] = [
     path: "services.it.vid",
     problem: vid === 0 ? /Too small: expected number to be >=1/ : /Too big: expected number to be <=4094/,
   })),
+  // the profiles: radios and LAN ports are interfaces, channels the band's, WPA's passphrase lengths
+  ...(
+    [
+      [
+        "a channel of another band",
+        { band: "a", channel: 6 },
+        "channel",
+        /^6 is no 5 GHz channel \(band "a": 36–64, 100–144 or 149–177 in steps of 4\)$/,
+      ],
+      ["a passphrase of 7 characters", { passphrase: "1234567" }, "passphrase", /^must be 8 to 63 characters$/],
+      ["a passphrase of 64 characters", { passphrase: "x".repeat(64) }, "passphrase", /^must be 8 to 63 characters/],
+      ["a radio that is no interface", { interface: "not a service" }, "interface", /^expected a service$/],
+    ] as const
+  ).map(([what, change, key, problem]): Bad => ({
+    what: `gateway: ${what}`,
+    config: () => gatewayWith({ wireless: { home: { ...wifi(), ...change } } }),
+    path: `services.it.wireless.home.${key}`,
+    problem,
+  })),
+  {
+    what: "gateway: a LAN port that is not an interface",
+    config: () =>
+      gatewayWith({
+        lan: {
+          interfaces: [longrun({ name: "not-a-link", run: "exec sleep 1d" })],
+          address: "10.0.0.1",
+          prefixLength: 24,
+        },
+      }),
+    path: "services.it.lan.interfaces[0]",
+    problem: /not-a-link declares no output ifname: it must be an interface/,
+  },
+  {
+    what: "gateway: a WAN type it does not know",
+    config: () => gatewayWith({ wan: { type: "pptp", interface: network.svc.link.build({ ifname: "eth0" }) } }),
+    path: "services.it.wan.type",
+    problem: /Expected 'pppoe' \| 'dhcp'/,
+  },
+  {
+    what: "wap: a management VLAN id 4095",
+    config: () => withService([wap], (lan) => wap.svc.wap.build({ interfaces: [lan], management: { vid: 4095 } })),
+    path: "services.it.management.vid",
+    problem: /Too big: expected number to be <=4094/,
+  },
 ];
 
 /**

@@ -363,6 +363,8 @@ describe("topology", () => {
   it("finds the DHCP WAN, the LAN's address, range, fixed host and the NAT", async () => {
     expect(topology(await system("examples/dhcp-wan.ts"), "examples/dhcp-wan.ts")).toEqual({
       hostname: "gateway",
+      kind: "router",
+      wap: null,
       wan: { kind: "dhcp", service: "wan.link.dhcpc", lcpEcho: null, upstream: null },
       lan: {
         service: "dnsmasq",
@@ -441,6 +443,25 @@ describe("topology", () => {
     expect(t.nat).toEqual(["firewall"]);
     expect(t.ipv6).toEqual({ client: null, prefix: null });
     expect(t.stores.map((s) => s.service)).toEqual(["secrets"]);
+  });
+
+  it("finds an access point: no WAN, the main router's LAN, its bridge and management VLAN", async () => {
+    const t = topology(await system("examples/access-point.ts"), "examples/access-point.ts");
+    expect(t).toMatchObject({
+      kind: "wap",
+      wan: null,
+      lan: { service: "the main router", address: "192.0.2.1", ranges: [["192.0.2.100", "192.0.2.199"]] },
+      nat: [],
+      forwarding: [],
+      ipv6: { client: null, prefix: null },
+      ntp: null,
+      wap: {
+        service: "wap",
+        dhcp: "int.10.link.dhcpc",
+        management: { vid: 10, ifname: "int.10", dhcp: "int.10.link.dhcpc" },
+      },
+      bridge: { service: "int.bridge.members", ifname: "int", port: { service: "lan.link", ifname: "eth1" } },
+    });
   });
 
   it("finds examples/pppoe-wan.ts's PPPoE WAN, its LAN, NAT and secrets store", async () => {

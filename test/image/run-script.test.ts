@@ -147,6 +147,15 @@ describe("run.sh's QEMU command", () => {
     );
   });
 
+  it("takes a point-to-point link between two loopback ports for a network (no frames of its own back)", () => {
+    const r = run(["--access", "udp:5000:5001", "--lan", "230.0.0.1:5002"], withKey);
+    expect(r.status).toBe(0);
+    expect(after(r.args, "-netdev").slice(0, 2)).toEqual([
+      "socket,id=access,udp=127.0.0.1:5001,localaddr=127.0.0.1:5000",
+      "socket,id=lan,mcast=230.0.0.1:5002,localaddr=127.0.0.1",
+    ]);
+  });
+
   it("without a key says how to make one, and starts all the same; the NIC is there without a forward", () => {
     const r = run(["--ssh-port", "2222"]);
     expect(r.status).toBe(0);

@@ -20,6 +20,7 @@ describe("npm run lab on examples/dhcp-wan.ts", { timeout: 1_200_000 }, () => {
       ["ipv6", "pass"],
       ["ntp", "pass"],
       ["bridge.updown", "n/a"],
+      ["vlan", "n/a"],
       ["ssh", "pass"],
       ["wifi.ap", "n/a"],
       ["wifi.sta", "n/a"],

@@ -25,6 +25,7 @@ describe("npm run lab on examples/pppoe-wan.ts", { timeout: 1_200_000 }, () => {
       ["ipv6", "n/a"],
       ["ntp", "pass"],
       ["bridge.updown", "n/a"],
+      ["vlan", "n/a"],
       ["ssh", "n/a"],
       ["wifi.ap", "n/a"],
       ["wifi.sta", "n/a"],

@@ -21,6 +21,7 @@ describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
       "ipv6",
       "ntp",
       "bridge.updown",
+      "vlan",
       "ssh",
       "wifi.ap",
       "wifi.sta",
@@ -30,9 +31,12 @@ describe("npm run lab on examples/rotuer.ts", { timeout: 1_200_000 }, () => {
     ]);
     // a PPPoE WAN: no tunnel
     expect(
-      report.checks.filter((c) => c.status !== "pass").map((c) => c.name),
+      report.checks.filter((c) => c.status !== "pass").map((c) => [c.name, c.status, c.detail]),
       all,
-    ).toEqual(["wan.l2tp"]);
+    ).toEqual([
+      ["wan.l2tp", "n/a", "a pppoe WAN: no L2TP tunnel"],
+      ["vlan", "n/a", "no management VLAN"],
+    ]);
     expect(rows["wan.up"].detail).toMatch(/^wan\.link\.pppoe ready: ppp0 100\.64\.0\.\d+ peer 100\.64\.0\.1/);
     // a /56 of the ISP's 2001:db8:100::/40, the client's SLAAC address in it seen as the source
     expect(rows["ipv6"].detail, all).toMatch(
