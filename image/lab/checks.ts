@@ -826,7 +826,12 @@ const wifiSta: Check = {
       };
     const frequency = channelFrequency(ap.hwMode, ap.channel);
     try {
-      if (!/STA-READY/.test(await ctx.on("router", stationSetup(spare.phy, spare.ifname, ap.ifname))))
+      // an access point's links are point-to-point, which hand nothing back (see station.ts)
+      if (
+        !/STA-READY/.test(
+          await ctx.on("router", stationSetup(spare.phy, spare.ifname, ap.ifname, ctx.topology.kind === "router")),
+        )
+      )
         return { pass: false, detail: `could not move ${spare.phy} (${spare.ifname}) into a network namespace` };
       const joined = await ctx.on("router", associate(spare.ifname, ssid, passphrase, frequency), 150_000);
       const times = parseStationTimes(joined);

@@ -51,13 +51,16 @@ function dropEcho(ap: string, mac: string): string {
   ].join("; ");
 }
 
-/** Moves the spare radio (`ifname` on `phy`) into the station's namespace, with the lease script ready. */
-export function stationSetup(phy: string, ifname: string, ap: string): string {
+/**
+ * Moves the spare radio (`ifname` on `phy`) into the station's namespace, with the lease script
+ * ready; `echo`: the bridge's wired ports are on multicast segments, which hand frames back.
+ */
+export function stationSetup(phy: string, ifname: string, ap: string, echo: boolean): string {
   // a namespace left by an earlier run goes first (its deletion may fail: there is none)
   return (
     `${stationTeardownQuiet}; mac=$(cat /sys/class/net/${ifname}/address) && ` +
     [
-      `{ ${dropEcho(ap, "$mac")}; }`,
+      ...(echo ? [`{ ${dropEcho(ap, "$mac")}; }`] : []),
       `ip netns add ${netns}`,
       `iw phy ${phy} set netns name ${netns}`,
       `ip -n ${netns} link set lo up`,

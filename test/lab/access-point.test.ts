@@ -39,6 +39,10 @@ describe("npm run lab on examples/access-point.ts", { timeout: 1_200_000 }, () =
     expect(rows["vlan"].detail, all).toMatch(
       /^int\.10 \(VLAN 10\) leased 198\.51\.100\.1\d\d from the main router, no address on the untagged int; the client tagging VLAN 10 got 198\.51\.100\.1\d\d\/24 router 198\.51\.100\.1 and reached 198\.51\.100\.1\d\d; untagged \(192\.0\.2\.1\d\d\) it could not: not routed between them$/,
     );
+    // a station on the spare radio, behind the access point: the main router's lease, the ISP reached as itself
+    expect(rows["wifi.sta"].detail, all).toMatch(
+      /^wlan1 \(phy1, own namespace\) associated with "access-point" on wlan0 in [\d.]+ s; lease 192\.0\.2\.1\d\d\/24 from the main router [\d.]+ s later; reached the ISP as itself; a wrong passphrase refused$/,
+    );
     const qemus = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
     expect(qemus).not.toMatch(/127\.0\.0\.1:4173[0-4]/);
   });
