@@ -21,12 +21,14 @@ import hostapd from "../hostapd/index.ts";
 import network from "../network/index.ts";
 import ntp from "../ntp/index.ts";
 import ppp from "../ppp/index.ts";
+import l2tp from "../ppp/l2tp.ts";
 import { accessPoints, ipv4, subnetOf, wirelessNetworks } from "./wireless.ts";
 
 const pppoeParams = ppp.svc.pppoe.params.shape;
+const l2tpParams = l2tp.svc.l2tp.params.shape;
 const dnsmasqParams = dnsmasq.svc.dnsmasq.params.shape;
 
-/** The upstream link, by type. (An L2TP WAN adds its variant here and its case in `upstream`.) */
+/** The upstream link, by type. */
 const wan = z
   .discriminatedUnion("type", [
     z.strictObject({
@@ -40,8 +42,22 @@ const wan = z
       type: z.literal("dhcp").describe("A DHCPv4 lease gives the address, default route and DNS."),
       interface: interfaceService.describe("The interface to ask on (interfaces.wan)."),
     }),
+    z.strictObject({
+      type: z
+        .literal("l2tp")
+        .describe("PPP over L2TP over a DHCPv4 lease on the interface: the session's outputs, as PPPoE's."),
+      interface: interfaceService.describe("The interface whose lease the tunnel runs over (interfaces.wan)."),
+      lns: l2tpParams.lns
+        .optional()
+        .describe("The L2TP network server (address or host name); the lease's router when not given."),
+      username: l2tpParams.username,
+      password: l2tpParams.password,
+      lcpEcho: l2tpParams.lcpEcho,
+    }),
   ])
-  .describe('The WAN: { type: "pppoe", interface, username, password, lcpEcho } or { type: "dhcp", interface }.');
+  .describe(
+    'The WAN: { type: "pppoe", interface, username, password, lcpEcho }, { type: "dhcp", interface } or { type: "l2tp", interface, lns, username, password, lcpEcho }.',
+  );
 
 const params = z.strictObject({
   name: z.string().default("gateway").describe("Name of the bundle holding the router's services."),
@@ -95,8 +111,11 @@ const params = z.strictObject({
 
 type Params = z.output<typeof params>;
 
-/** The WAN's link service, and what asks it for IPv6 (the session itself, or the Ethernet link under a lease). */
-function upstream(w: Params["wan"]): { link: Service; v6: Service; extra: Service[] } {
+/**
+ * The WAN's link service, what asks it for IPv6 (the session itself, or the Ethernet link under a
+ * lease), the other services it brings, and the wan zone's members besides the link.
+ */
+function upstream(w: Params["wan"]): { link: Service; v6: Service; extra: Service[]; zone: Service[] } {
   switch (w.type) {
     case "pppoe": {
       const link = ppp.svc.pppoe.build({
@@ -105,7 +124,7 @@ function upstream(w: Params["wan"]): { link: Service; v6: Service; extra: Servic
         password: w.password,
         lcpEcho: w.lcpEcho,
       });
-      return { link, v6: link, extra: [] };
+      return { link, v6: link, extra: [], zone: [] };
     }
     case "dhcp": {
       const link = network.svc.dhcp.client.build({ interface: w.interface });
@@ -115,7 +134,21 @@ function upstream(w: Params["wan"]): { link: Service; v6: Service; extra: Servic
         via: outputRef(link, "router"),
         dependencies: [link],
       });
-      return { link, v6: w.interface, extra: [route] };
+      return { link, v6: w.interface, extra: [route], zone: [] };
+    }
+    case "l2tp": {
+      // the lease gives the tunnel an address and, unless lns says otherwise, its server; the
+      // default route is the session's. Its port is in the wan zone too: only the tunnel comes in
+      const lease = network.svc.dhcp.client.build({ interface: w.interface });
+      const link = l2tp.svc.l2tp.build({
+        name: "wan.l2tp",
+        upstream: lease,
+        lns: w.lns ?? outputRef(lease, "router"),
+        username: w.username,
+        password: w.password,
+        lcpEcho: w.lcpEcho,
+      });
+      return { link, v6: link, extra: [lease], zone: [w.interface] };
     }
   }
 }
@@ -129,9 +162,12 @@ const gateway = template("gateway", params, (p) => {
     prefixLength: p.lan.prefixLength,
   });
   const wanSide = upstream(p.wan);
-  const fw = firewall.svc.firewall.build({ zones: { lan: [int], wan: [wanSide.link] }, open: p.open });
+  const fw = firewall.svc.firewall.build({
+    zones: { lan: [int], wan: [wanSide.link, ...wanSide.zone] },
+    open: p.open,
+  });
   // nothing faces the WAN or is forwarded before the ruleset is loaded
-  wanSide.link.after(fw);
+  for (const s of [wanSide.link, ...wanSide.extra]) s.after(fw);
   const dhcp6 = p.ipv6 ? dhcp6c.svc.client.build({ interface: wanSide.v6 }).after(fw) : null;
   const ranges = [
     ...(p.lan.dhcp === null ? [] : [`${p.lan.dhcp.start},${p.lan.dhcp.end}`]),
@@ -169,6 +205,7 @@ const gateway = template("gateway", params, (p) => {
 
 export default defineModule({
   name: "gateway",
+  // not l2tp: a configuration with an L2TP WAN imports it, so that other gateways carry no xl2tpd
   imports: [network, bridge, hostapd, dnsmasq, ppp, dhcp6c, firewall, ntp],
   svc: { gateway },
 });

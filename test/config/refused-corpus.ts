@@ -698,7 +698,14 @@ export const corpus: Bad[] = [
     what: "gateway: a WAN type it does not know",
     config: () => gatewayWith({ wan: { type: "pptp", interface: network.svc.link.build({ ifname: "eth0" }) } }),
     path: "services.it.wan.type",
-    problem: /Expected 'pppoe' \| 'dhcp'/,
+    problem: /Expected 'pppoe' \| 'dhcp' \| 'l2tp'/,
+  },
+  {
+    what: "gateway: an L2TP WAN without the l2tp module",
+    config: () => gatewayWith({ wan: { type: "l2tp", interface: network.svc.link.build({ ifname: "eth0" }) } }),
+    path: "services.it.dependencies[2]",
+    problem: /template l2tp belongs to module l2tp \(services\/ppp\/l2tp\.ts:\d+\), which is not imported/,
+    file: /^services\/profiles\/gateway\.ts:\d+$/,
   },
   {
     what: "wap: a management VLAN id 4095",
