@@ -26,7 +26,8 @@
 //   /run/services/state/                svc's own state: the lock, the shutdown action, up/<name>
 //                                       for each oneshot that is up (a oneshot may be named "lock"),
 //                                       what boot still waits for (boot-waiting.json), and
-//                                       refused/<name>: why a service's start was refused (svc status)
+//                                       refused/<name>: why a service's start was refused, and
+//                                       failed/<name>: why it did not come up the last time (svc status)
 //   /run/services/log.fifo              read by the catch-all logger; s6-svscan's output goes there too
 //   /run/log/                           the catch-all logger's folder by default (s6-log writes `current`)
 //   /run/secrets/<name>/                a service's rendered secret files
@@ -67,6 +68,8 @@ export function layout(root: string) {
     bootWaiting: `${state}/boot-waiting.json`,
     /** Why a service's start was refused, one file each (a secret it could not write safely): svc status shows it. */
     refused: `${state}/refused`,
+    /** Why a service did not come up the last time svc tried (until it does): svc status shows it. */
+    failed: `${state}/failed`,
     logFifo: `${services}/log.fifo`,
     /** The catch-all logger's settings (its folder and s6-log script: see svc/logging.ts). */
     logging: `${limen}/logging.json`,
@@ -81,6 +84,7 @@ export function layout(root: string) {
     oneshot: (name: string): string => `${limen}/oneshot/${name}`,
     oneshotUp: (name: string): string => `${state}/up/${name}`,
     refusedOf: (name: string): string => `${state}/refused/${name}`,
+    failedOf: (name: string): string => `${state}/failed/${name}`,
     outputsOf: (service: string): string => `${services}/outputs/${service}`,
     secretSpecOf: (service: string): string => `${limen}/secrets/${service}.json`,
     secretsOf: (service: string): string => `${root}/run/secrets/${service}`,

@@ -44,6 +44,8 @@ const link = template(
       up: [
         ...(p.devpath === null ? [] : [sh`ip link set dev "$(ls ${`/sys${p.devpath}/net`})" name ${p.ifname}`]),
         ...(p.mtu === null ? [] : [sh`ip link set dev ${p.ifname} mtu ${p.mtu}`]),
+        // a device that is not there (a radio the board lacks, a NIC unplugged): said in words
+        sh`[ -e /sys/class/net/${p.ifname} ] || { echo ${`no interface ${p.ifname}: its ${p.radio ? "radio" : "device"} is missing`} >&2; exit 1; }`,
         sh`ip link set dev ${p.ifname} up`,
         sh`echo ${p.ifname} > "$OUTPUTS/ifname"`,
       ].join("\n"),

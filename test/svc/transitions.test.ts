@@ -220,6 +220,24 @@ describe("svc stop, restart and up-tree", () => {
     expect(b.svc("list").stdout).toBe("backup\nbase\nusb\nweb\n");
   });
 
+  it("svc status says why a service did not come up, until it does", async () => {
+    const b = await start({
+      // a device that is not there, as a radio's link finds it
+      link: { type: "oneshot", up: '[ -e here ] || { echo "no interface wlan9" >&2; exit 1; }' },
+      ap: { type: "oneshot", dependencies: ["link"], up: note("up") },
+      other: { type: "oneshot", up: note("up") },
+    });
+    expect(b.svc("boot").code).toBe(1);
+    expect(b.svc("status", "link").stdout).toMatch(/^link down oneshot failed: up script exited 1$/m);
+    expect(b.svc("status", "ap").stdout).toMatch(/^ap down oneshot failed: skipped, link did not come up$/m);
+    expect(state(b, "ap")).toMatchObject({ state: "down", failed: "skipped, link did not come up" });
+    // the rest came up
+    expect(b.svc("status", "other").stdout).toMatch(/^other up oneshot since=/);
+    writeFileSync(b.path("here"), "");
+    expect(b.svc("start", "ap").code).toBe(0);
+    expect(b.svc("status", "link", "ap").stdout).not.toContain("failed");
+  });
+
   it("boot starts the default set: everything but controlled services and what needs them", async () => {
     const b = await start({
       base: { type: "longrun" },

@@ -77,6 +77,7 @@ function stateText(s: ServiceState): string {
   if (s.lastExit !== undefined && s.lastExit !== null && s.supervised) parts.push(`last-exit=${s.lastExit}`);
   if (s.waitingFor) parts.push(`waiting-for=${s.waitingFor.join(",")}`);
   if (s.refused !== undefined) parts.push(`refused: ${s.refused}`);
+  else if (s.failed !== undefined) parts.push(`failed: ${s.failed}`);
   return parts.join(" ");
 }
 

@@ -24,6 +24,8 @@ export interface ServiceState {
   waitingFor?: string[];
   /** Down: why its last start was refused (secrets render), when it was. */
   refused?: string;
+  /** Down: why it did not come up the last time svc tried (a script's failure, what it needed). */
+  failed?: string;
 }
 
 /** What boot says each service still down waits for (nothing once boot is done). */
@@ -51,17 +53,19 @@ export function isUp(graph: Graph, name: string): boolean {
 
 /**
  * What `svc status` shows: the service's own state and, when down, what boot waits for (`waiting`,
- * read once by the caller) and any refusal.
+ * read once by the caller), any refusal, and why its last start failed.
  */
 export function stateOf(graph: Graph, name: string, waiting: Record<string, string[]>): ServiceState {
   const state = ownState(graph, name);
   if (state.up) return state;
   const waitingFor = waiting[name];
   const refused = std.loadFile(paths.refusedOf(name))?.trimEnd();
+  const failed = std.loadFile(paths.failedOf(name))?.trimEnd();
   return {
     ...state,
     ...(waitingFor === undefined ? {} : { waitingFor }),
     ...(refused === undefined ? {} : { refused }),
+    ...(failed === undefined ? {} : { failed }),
   };
 }
 

@@ -26,6 +26,23 @@ function say(message: string): void {
   std.err.puts(`svc: ${message}\n`);
 }
 
+/** What svc last said of each service, for the record of why it did not come up. */
+const told = new Map<string, string>();
+
+function sayOf(name: string, reason: string): void {
+  told.set(name, reason);
+  say(`${name}: ${reason}`);
+}
+
+/** Keeps why `name` did not come up for `svc status`, or forgets it once it did. */
+function recordUp(name: string, outcome: Outcome): void {
+  if (outcome === "done") os.remove(paths.failedOf(name));
+  else if (outcome === "failed" || outcome === "timeout" || outcome === "skipped") {
+    mkdirs(paths.failed);
+    writeAtomic(paths.failedOf(name), `${told.get(name) ?? outcome}\n`);
+  }
+}
+
 /** Set in a oneshot's environment: svc holds its lock while the script runs, for that service. */
 export const heldFor = "LIMEN_SVC_LOCK_HELD_FOR";
 
@@ -86,23 +103,23 @@ async function supervised(name: string): Promise<boolean> {
 async function longrun(graph: Graph, name: string, direction: Direction, patient: boolean): Promise<Outcome> {
   const e = graph.entry(name);
   if (!(await supervised(name))) {
-    say(`${name}: not supervised (no ${serviceDir(name)}/supervise/control; was \`svc init\` run before s6-svscan?)`);
+    sayOf(name, `not supervised (no ${serviceDir(name)}/supervise/control; was \`svc init\` run before s6-svscan?)`);
     return "failed";
   }
   if (direction === "down") {
     const code = await run(s6svc("-d", "-wD", e.timeoutDown, name));
-    if (code === s6Timeout) say(`${name}: not down after ${e.timeoutDown} ms`);
-    else if (code !== 0) say(`${name}: s6-svc exited ${code}`);
+    if (code === s6Timeout) sayOf(name, `not down after ${e.timeoutDown} ms`);
+    else if (code !== 0) sayOf(name, `s6-svc exited ${code}`);
     return code === 0 ? "done" : code === s6Timeout ? "timeout" : "failed";
   }
   if (patient) return bootLongrun(graph, name);
   const code = await run(s6svc("-u", e.notificationFd === null ? "-wu" : "-wU", e.timeoutUp, name));
   if (code === 0) return "done";
   if (code !== s6Timeout) {
-    say(`${name}: s6-svc exited ${code}`);
+    sayOf(name, `s6-svc exited ${code}`);
     return "failed";
   }
-  say(`${name}: not ${e.notificationFd === null ? "up" : "ready"} after ${e.timeoutUp} ms: stopping it`);
+  sayOf(name, `not ${e.notificationFd === null ? "up" : "ready"} after ${e.timeoutUp} ms: stopping it`);
   await run(s6svc("-d", "-wD", e.timeoutDown, name));
   return "timeout";
 }
@@ -116,7 +133,7 @@ async function bootLongrun(graph: Graph, name: string): Promise<Outcome> {
   if (!bootStarts.has(name)) bootStarts.set(name, now());
   const code = await run(["s6-svc", "-u", serviceDir(name)]);
   if (code !== 0) {
-    say(`${name}: s6-svc exited ${code}`);
+    sayOf(name, `s6-svc exited ${code}`);
     return "failed";
   }
   for (let waited = 0; waited < bootMoment; waited += 50) {
@@ -171,7 +188,7 @@ async function oneshotScript(graph: Graph, name: string, direction: Direction): 
   const script = `${paths.oneshot(name)}/${direction}`;
   if (!exists(script)) {
     if (direction === "down") return "done";
-    say(`${name}: ${script} is missing`);
+    sayOf(name, `${script} is missing`);
     return "failed";
   }
   const timeout = direction === "up" ? graph.entry(name).timeoutUp : graph.entry(name).timeoutDown;
@@ -199,11 +216,11 @@ async function oneshotScript(graph: Graph, name: string, direction: Direction): 
   if (ended !== null) await ended;
   if (out.logger) await out.logger;
   if (ended !== null) {
-    say(`${name}: ${direction} script did not finish within ${timeout} ms`);
+    sayOf(name, `${direction} script did not finish within ${timeout} ms`);
     return "timeout";
   }
   if (code !== 0) {
-    say(`${name}: ${direction} script exited ${code}`);
+    sayOf(name, `${direction} script exited ${code}`);
     return "failed";
   }
   return "done";
@@ -218,7 +235,7 @@ async function oneshot(graph: Graph, name: string, direction: Direction): Promis
 
 /** Says why a service cannot start in its own log (svc log NAME) and on our stderr. */
 async function refuse(name: string, reason: string): Promise<void> {
-  say(`${name}: ${reason}`);
+  sayOf(name, reason);
   const out = serviceOutput(name);
   if (out.logger === null) return;
   try {
@@ -272,7 +289,7 @@ async function transitions(
         const blocked = blocker === undefined ? undefined : outcomes[first.indexOf(blocker)];
         if (blocked === "pending" || blocked === "waiting") return "waiting";
         if (blocker !== undefined) {
-          say(`${name}: skipped, ${blocker} did not come ${direction}`);
+          sayOf(name, `skipped, ${blocker} did not come ${direction}`);
           return "skipped";
         }
         if (isUp(graph, name) === (direction === "up") && !(patient && ownState(graph, name).ready === false)) {
@@ -288,6 +305,7 @@ async function transitions(
   await Promise.all(targets.map(visit));
   const outcomes = new Map<string, Outcome>();
   for (const [name, p] of runs) outcomes.set(name, await p);
+  if (direction === "up") outcomes.forEach((o, name) => recordUp(name, o));
   return outcomes;
 }
 
@@ -343,12 +361,13 @@ export async function boot(graph: Graph, targets: string[]): Promise<number> {
       for (const n of pending) {
         const { timeoutUp } = graph.entry(n);
         if (told.has(n) || timeoutUp === 0 || now() - (bootStarts.get(n) ?? now()) < timeoutUp) continue;
-        say(`${n}: not ready after ${timeoutUp} ms: left starting, what needs it waits until it is ready`);
+        sayOf(n, `not ready after ${timeoutUp} ms: left starting, what needs it waits until it is ready`);
         told.add(n);
       }
       const given = pending.filter((n) => !isUp(graph, n));
       for (const n of given) {
-        say(`${n}: stopped while boot waited for it: what needs it stays down`);
+        sayOf(n, "stopped while boot waited for it: what needs it stays down");
+        recordUp(n, "failed");
         settled.add(n);
         worst = 2;
       }
