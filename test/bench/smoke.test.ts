@@ -63,7 +63,7 @@ describe("bench scripts in smoke mode", { timeout: 120_000 }, () => {
   it("fuzz.ts: every parser on mutated inputs in the engine, 0 crashes", async () => {
     const out = await smoke("fuzz.ts");
     expect(out).toMatch(/^http response +100 +0 +\d+ ms/m);
-    expect(out).toMatch(/^fuzz: 12 parsers, 100 inputs each, [\d.]+ s in all, exit 0$/m);
+    expect(out).toMatch(/^fuzz: \d+ parsers, 100 inputs each, [\d.]+ s in all, exit 0$/m);
   });
 
   it("hardening.ts: the bad configurations refused and the kills survived; the rebuilds skipped, saying so", async () => {

@@ -62,7 +62,7 @@ describe("a kernel built from source", { timeout: 300_000 }, () => {
     expect(() => checkBuiltIn(system, modules, final)).not.toThrow();
     final.set("BRIDGE", "m");
     expect(() => checkBuiltIn(system, modules, final)).toThrow(
-      /^service int\.bridge \(examples\/rotuer\.ts:\d+\): kernel module bridge is not built into the kernel \(CONFIG_BRIDGE=m\): set it to "y" in kernel.config$/,
+      /^service int\.bridge \(services\/profiles\/gateway\.ts:\d+\): kernel module bridge is not built into the kernel \(CONFIG_BRIDGE=m\): set it to "y" in kernel.config$/,
     );
   });
 
