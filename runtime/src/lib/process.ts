@@ -5,6 +5,9 @@ import { pidfdOpen, spawn, type SpawnOptions } from "limen:native";
 import { decode, encode } from "./utf8";
 
 /** The current environment as KEY=VALUE strings, with `extra` overriding. */
+/** Milliseconds on a clock that does not jump with the time of day (os.now counts microseconds). */
+export const clock = (): number => Math.floor(os.now() / 1000);
+
 export function environ(extra: Record<string, string> = {}): string[] {
   return Object.entries({ ...std.getenviron(), ...extra }).map(([k, v]) => `${k}=${v}`);
 }

@@ -87,8 +87,7 @@ export function statusWhen(
 
 export const sleep = (ms: number): Promise<void> => os.sleepAsync(ms);
 
-/** Milliseconds on a clock that does not jump with the time of day (os.now counts microseconds). */
-export const clock = (): number => Math.floor(os.now() / 1000);
+export { clock } from "../lib/process";
 
 /** A whole number of milliseconds from a command-line word, or a usage error naming it. */
 export function millisArg(value: string | undefined, what: string): number {

@@ -7,7 +7,7 @@ import * as os from "qjs:os";
 import * as std from "qjs:std";
 import { lockFile, O_NONBLOCK } from "limen:native";
 import { exists, mkdirs, writeAtomic } from "../lib/fs";
-import { environ, spawnAsync, writeAll } from "../lib/process";
+import { clock, environ, spawnAsync, writeAll } from "../lib/process";
 import type { Graph } from "./graph";
 import { loadKernelModules } from "./modprobe";
 import { removeOutputs } from "./outputs";
@@ -82,11 +82,8 @@ function s6svc(command: "-u" | "-d", wait: "-wU" | "-wu" | "-wD", timeout: numbe
  */
 const bootMoment = 1000;
 
-/** When boot first started each longrun (milliseconds on now's clock), for its timeoutUp. */
+/** When boot first started each longrun (milliseconds on `clock`), for its timeoutUp. */
 const bootStarts = new Map<string, number>();
-
-/** Milliseconds on a clock that does not jump with the time of day (os.now counts microseconds). */
-const now = (): number => Math.floor(os.now() / 1000);
 
 /** How long a longrun may take to get its s6-supervise (at boot, s6-svscan starts them all at once). */
 const superviseWait = 5000;
@@ -130,7 +127,7 @@ async function longrun(graph: Graph, name: string, direction: Direction, patient
  * event subscription too, which a busy system can take longer than a moment to do.
  */
 async function bootLongrun(graph: Graph, name: string): Promise<Outcome> {
-  if (!bootStarts.has(name)) bootStarts.set(name, now());
+  if (!bootStarts.has(name)) bootStarts.set(name, clock());
   const code = await run(["s6-svc", "-u", serviceDir(name)]);
   if (code !== 0) {
     sayOf(name, `s6-svc exited ${code}`);
@@ -360,7 +357,7 @@ export async function boot(graph: Graph, targets: string[]): Promise<number> {
       await os.sleepAsync(250);
       for (const n of pending) {
         const { timeoutUp } = graph.entry(n);
-        if (told.has(n) || timeoutUp === 0 || now() - (bootStarts.get(n) ?? now()) < timeoutUp) continue;
+        if (told.has(n) || timeoutUp === 0 || clock() - (bootStarts.get(n) ?? clock()) < timeoutUp) continue;
         sayOf(n, `not ready after ${timeoutUp} ms: left starting, what needs it waits until it is ready`);
         told.add(n);
       }
